@@ -1,0 +1,118 @@
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { parse as parseDotenv } from 'dotenv';
+import { z } from 'zod';
+import { ShopError } from '../store/index.js';
+
+/**
+ * Every setting of Shop Assistant, read from the environment (and an optional `.env` file
+ * in the working directory, which never overrides a variable that is already set).
+ * The README's configuration table lists the same variables: keep them in step.
+ */
+const bool = (name: string) =>
+  z
+    .string()
+    .trim()
+    .toLowerCase()
+    .refine((v) => ['true', 'false', '1', '0', 'yes', 'no'].includes(v), { message: `${name} must be true or false` })
+    .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const int = (min: number, max: number) =>
+  z
+    .string()
+    .trim()
+    .regex(/^-?\d+$/, { message: `expected an integer from ${min} to ${max}` })
+    .transform(Number)
+    .pipe(z.number().int().min(min, { message: `must be at least ${min}` }).max(max, { message: `must be at most ${max}` }));
+
+const schema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  HOST: z.string().trim().min(1).default('127.0.0.1'),
+  PORT: int(0, 65535).default(3000),
+  DATA_DIR: z.string().trim().min(1).default('./data/runtime'),
+  SQLITE_FILE: z.string().trim().min(1).optional(),
+  MONGODB_URI: z
+    .string()
+    .trim()
+    .regex(/^mongodb(\+srv)?:\/\/.+/, { message: 'must start with mongodb:// or mongodb+srv://' })
+    .optional(),
+  MONGODB_SERVER_SELECTION_TIMEOUT_MS: int(100, 120_000).default(5000),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  SEED_DEMO: bool('SEED_DEMO').default(true),
+  SHUTDOWN_TIMEOUT_MS: int(0, 600_000).default(10_000),
+  TRUST_PROXY: bool('TRUST_PROXY').default(false),
+  BODY_LIMIT: z
+    .string()
+    .trim()
+    .regex(/^\d+(b|kb|mb)$/i, { message: 'expected a size such as 100kb or 1mb' })
+    .default('100kb'),
+});
+
+export type RawConfig = z.infer<typeof schema>;
+
+export interface Config {
+  env: RawConfig['NODE_ENV'];
+  host: string;
+  port: number;
+  dataDir: string;
+  store: { kind: 'sqlite'; file: string } | { kind: 'mongo'; uri: string; serverSelectionTimeoutMS: number };
+  logLevel: RawConfig['LOG_LEVEL'];
+  seedDemo: boolean;
+  shutdownTimeoutMs: number;
+  trustProxy: boolean;
+  bodyLimit: string;
+}
+
+/** Reads `.env` from `cwd` if present; variables already in `env` win. */
+export function readDotenv(cwd: string, env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const file = path.join(cwd, '.env');
+  if (!existsSync(file)) return env;
+  const fromFile = parseDotenv(readFileSync(file));
+  return { ...fromFile, ...env };
+}
+
+/**
+ * Validates the environment. Throws `config_invalid` whose message names every bad
+ * variable, e.g. `PORT: expected an integer from 0 to 65535 (got "abc")`.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = process.cwd()): Config {
+  const merged = readDotenv(cwd, env);
+  const input: Record<string, string> = {};
+  for (const key of Object.keys(schema.shape)) {
+    const value = merged[key];
+    // An empty variable counts as unset, as in most twelve-factor tools.
+    if (value !== undefined && value !== '') input[key] = value;
+  }
+  const parsed = schema.safeParse(input);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((issue) => {
+      const name = String(issue.path[0] ?? '?');
+      const got = input[name];
+      return `${name}: ${issue.message}${got === undefined ? '' : ` (got ${JSON.stringify(got)})`}`;
+    });
+    throw new ShopError('config_invalid', `Invalid configuration:\n  ${lines.join('\n  ')}`, {
+      details: { variables: parsed.error.issues.map((i) => String(i.path[0] ?? '?')) },
+    });
+  }
+  const c = parsed.data;
+  const dataDir = path.resolve(cwd, c.DATA_DIR);
+  return {
+    env: c.NODE_ENV,
+    host: c.HOST,
+    port: c.PORT,
+    dataDir,
+    store: c.MONGODB_URI
+      ? { kind: 'mongo', uri: c.MONGODB_URI, serverSelectionTimeoutMS: c.MONGODB_SERVER_SELECTION_TIMEOUT_MS }
+      : { kind: 'sqlite', file: path.resolve(dataDir, c.SQLITE_FILE ?? 'shop.db') },
+    logLevel: c.LOG_LEVEL,
+    seedDemo: c.SEED_DEMO,
+    shutdownTimeoutMs: c.SHUTDOWN_TIMEOUT_MS,
+    trustProxy: c.TRUST_PROXY,
+    bodyLimit: c.BODY_LIMIT.toLowerCase(),
+  };
+}
+
+/** A URI safe to log: credentials removed. */
+export function redactUri(uri: string): string {
+  return uri.replace(/\/\/[^@/]*@/, '//***@');
+}

@@ -1,0 +1,142 @@
+import { randomUUID } from 'node:crypto';
+import express, { type ErrorRequestHandler, type Express, type RequestHandler } from 'express';
+import { z } from 'zod';
+import { ShopError, isShopError, type Store } from '../store/index.js';
+import type { InFlight } from './in-flight.js';
+import { withLogContext, type Logger } from './logger.js';
+import type { Readiness } from './readiness.js';
+
+export interface HttpAppOptions {
+  store: Store;
+  logger: Logger;
+  readiness: Readiness;
+  inFlight: InFlight;
+  bodyLimit: string;
+  trustProxy: boolean;
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
+
+/**
+ * Gives every request an id (a sane incoming X-Request-Id is kept, so ids follow a request
+ * through a proxy), echoes it back, logs the request's end, and counts it as in flight.
+ */
+function requestContext(logger: Logger, inFlight: InFlight): RequestHandler {
+  return (req, res, next) => {
+    const incoming = req.get('x-request-id');
+    const reqId = incoming && REQUEST_ID.test(incoming) ? incoming : randomUUID();
+    res.setHeader('X-Request-Id', reqId);
+    const end = inFlight.begin();
+    const started = process.hrtime.bigint();
+    res.on('close', () => {
+      end();
+      const ms = Number(process.hrtime.bigint() - started) / 1e6;
+      withLogContext({ reqId }, () => {
+        const fields = { method: req.method, url: req.originalUrl, status: res.statusCode, ms: Math.round(ms * 10) / 10 };
+        if (res.statusCode >= 500) logger.warn(fields, 'request failed');
+        else logger.debug(fields, 'request');
+      });
+    });
+    withLogContext({ reqId }, next);
+  };
+}
+
+const productQuery = z.object({
+  category: z.string().trim().min(1).max(64).optional(),
+  inStock: z.enum(['true', 'false']).transform((v) => v === 'true').optional(),
+  minPrice: z.coerce.number().nonnegative().optional(),
+  maxPrice: z.coerce.number().nonnegative().optional(),
+  limit: z.coerce.number().int().min(1).max(100).optional(),
+  cursor: z.string().max(512).optional(),
+});
+
+/** Parses with zod; a failure is a `bad_request` that names the bad fields. */
+export function parseOrThrow<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  const fields = result.error.issues.map((i) => `${i.path.join('.') || what}: ${i.message}`);
+  throw new ShopError('bad_request', `invalid ${what}: ${fields.join('; ')}`, { details: { fields } });
+}
+
+/** The JSON error shape of every API: `{ error: { code, message, requestId } }`. */
+function errorHandler(logger: Logger): ErrorRequestHandler {
+  return (err: unknown, req, res, _next) => {
+    const requestId = String(res.getHeader('X-Request-Id') ?? '');
+    let shopError: ShopError;
+    if (isShopError(err)) shopError = err;
+    else if (isBodyParserError(err)) {
+      shopError =
+        err.type === 'entity.too.large'
+          ? new ShopError('payload_too_large', `request body is larger than the limit`)
+          : new ShopError('bad_request', err.type === 'entity.parse.failed' ? 'request body is not valid JSON' : err.message);
+    } else shopError = new ShopError('internal', 'internal error', { cause: err });
+
+    withLogContext({ reqId: requestId }, () => {
+      if (shopError.status >= 500) logger.error({ err, code: shopError.code, url: req.originalUrl }, 'request error');
+      else logger.info({ code: shopError.code, url: req.originalUrl, reason: shopError.message }, 'request rejected');
+    });
+    if (res.headersSent) return;
+    // Internal details stay in the log; a client sees the code and a safe message.
+    const message = shopError.code === 'internal' ? 'internal error' : shopError.message;
+    res.status(shopError.status).json({ error: { code: shopError.code, message, requestId } });
+  };
+}
+
+interface BodyParserError {
+  type: string;
+  message: string;
+  status: number;
+}
+
+function isBodyParserError(err: unknown): err is BodyParserError {
+  return typeof err === 'object' && err !== null && 'type' in err && typeof (err as { type: unknown }).type === 'string' && 'status' in err;
+}
+
+/**
+ * The express app. Routers of later parts (channels, console, admin) mount between the
+ * built-in routes and the 404/error handlers through `mount`.
+ */
+export function createHttpApp(opts: HttpAppOptions, mount?: (app: Express) => void): Express {
+  const { store, logger, readiness } = opts;
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', opts.trustProxy);
+  app.use(requestContext(logger, opts.inFlight));
+  app.use(express.json({ limit: opts.bodyLimit }));
+
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok', uptimeSeconds: Math.round(process.uptime()) });
+  });
+
+  app.get('/readyz', async (_req, res) => {
+    const result = await readiness.evaluate();
+    res.status(result.ready ? 200 : 503).json({ status: result.ready ? 'ready' : 'not_ready', checks: result.checks });
+  });
+
+  app.get('/api/products', async (req, res) => {
+    const q = parseOrThrow(productQuery, req.query, 'query');
+    const page = await store.products.list(
+      { category: q.category, inStock: q.inStock, minPrice: q.minPrice, maxPrice: q.maxPrice },
+      { limit: q.limit ?? 20, cursor: q.cursor },
+    );
+    res.json(page);
+  });
+
+  app.get('/api/products/:id', async (req, res) => {
+    const product = await store.products.get(req.params.id);
+    if (!product) throw new ShopError('not_found', `no product ${req.params.id}`);
+    res.json(product);
+  });
+
+  app.get('/api/categories', async (_req, res) => {
+    res.json({ categories: await store.products.categories() });
+  });
+
+  mount?.(app);
+
+  app.use((req, _res, next) => {
+    next(new ShopError('not_found', `no route ${req.method} ${req.path}`));
+  });
+  app.use(errorHandler(logger));
+  return app;
+}

@@ -1,0 +1,101 @@
+import { mkdirSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { openStore, ShopError, type Store } from '../store/index.js';
+import { redactUri, type Config } from './config.js';
+import { createHttpApp } from './http.js';
+import { InFlight } from './in-flight.js';
+import type { Logger } from './logger.js';
+import { Readiness } from './readiness.js';
+import { seedDemoShop } from './seed.js';
+
+export interface RunningServer {
+  readonly url: string;
+  readonly port: number;
+  readonly store: Store;
+  readonly readiness: Readiness;
+  /** Graceful: stop accepting, let requests in flight finish (bounded), close the store. */
+  close(): Promise<void>;
+}
+
+/** Opens the configured store; a failure names the store and says why. */
+export async function openConfiguredStore(config: Config, logger: Logger): Promise<Store> {
+  if (config.store.kind === 'sqlite') {
+    mkdirSync(config.dataDir, { recursive: true });
+    logger.info({ store: 'sqlite', file: config.store.file }, 'opening store');
+    return openStore({ kind: 'sqlite', file: config.store.file });
+  }
+  logger.info({ store: 'mongo', uri: redactUri(config.store.uri) }, 'opening store');
+  return openStore(config.store);
+}
+
+/**
+ * The composition root of one node: config -> store -> (demo data) -> HTTP.
+ * Later parts (models, skills, bot, channels) plug in here.
+ */
+export async function startServer(config: Config, logger: Logger): Promise<RunningServer> {
+  const store = await openConfiguredStore(config, logger);
+  try {
+    if (config.seedDemo) {
+      const report = await seedDemoShop(store);
+      logger.info({ seed: report }, 'demo shop ready');
+    }
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
+
+  const readiness = new Readiness();
+  readiness.add('store', async () => {
+    await store.ping();
+    return { ok: true, detail: store.kind };
+  });
+  readiness.add('catalog', async () => {
+    const page = await store.products.list({}, { limit: 1 });
+    const kb = await store.knowledge.list({}, { limit: 1 });
+    const ok = page.items.length > 0 && kb.items.length > 0;
+    return ok ? { ok } : { ok, detail: 'no products or knowledge articles: run `npm run cli -- seed` or import a catalog' };
+  });
+
+  const inFlight = new InFlight();
+  const app = createHttpApp({ store, logger, readiness, inFlight, bodyLimit: config.bodyLimit, trustProxy: config.trustProxy });
+  const server = http.createServer(app);
+  server.keepAliveTimeout = 5000;
+
+  await new Promise<void>((resolve, reject) => {
+    const onError = (err: Error) => reject(new ShopError('unavailable', `cannot listen on ${config.host}:${config.port}: ${err.message}`, { cause: err }));
+    server.once('error', onError);
+    server.listen(config.port, config.host, () => {
+      server.off('error', onError);
+      resolve();
+    });
+  }).catch(async (err: unknown) => {
+    await store.close();
+    throw err;
+  });
+  // After start, a server error is logged, never a crash.
+  server.on('error', (err) => logger.error({ err }, 'http server error'));
+
+  const port = (server.address() as AddressInfo).port;
+  const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+  const url = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`;
+  logger.info({ url, port, store: store.kind }, 'listening');
+
+  let closing: Promise<void> | undefined;
+  const close = (): Promise<void> => {
+    closing ??= (async () => {
+      readiness.markDraining();
+      const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      const drained = await inFlight.drain(config.shutdownTimeoutMs);
+      if (!drained) logger.warn({ inFlight: inFlight.size }, 'shutdown timeout: closing with requests still in flight');
+      server.closeAllConnections();
+      await stopped;
+      await store.close();
+      logger.info('shutdown complete');
+    })();
+    return closing;
+  };
+
+  return { url, port, store, readiness, close };
+}
