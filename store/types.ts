@@ -83,6 +83,7 @@ export interface CustomerRepository {
   create(input: NewCustomer): Promise<Customer>;
   get(id: string): Promise<Customer | null>;
   findByIdentity(channel: ChannelId, externalId: string): Promise<Customer | null>;
+  /** Exact match; the oldest customer when several share an email. */
   findByEmail(email: string): Promise<Customer | null>;
   /**
    * Attaches a channel identity. Idempotent when it is already this customer's;
@@ -135,7 +136,7 @@ export interface ConversationFilter extends TimeRange {
 export interface ConversationRepository {
   create(input: NewConversation): Promise<Conversation>;
   get(id: string): Promise<Conversation | null>;
-  /** The customer's most recent conversation that is not resolved, optionally on one channel. */
+  /** The customer's newest (by creation) conversation that is not resolved, optionally on one channel. */
   findOpenByCustomer(customerId: string, channel?: ChannelId): Promise<Conversation | null>;
   /** Newest first (id descending). */
   listByCustomer(customerId: string, page?: PageRequest): Promise<Page<Conversation>>;
@@ -210,9 +211,9 @@ export interface MessageRepository {
   findByChannelMessageId(channel: ChannelId, channelMessageId: string): Promise<Message | null>;
   /** Records what NLU understood of a stored message. */
   annotate(id: string, nlu: { intent: string; confidence: number; entities?: Array<Record<string, unknown>> }): Promise<Message>;
-  /** Ordered by seq ascending, starting after `afterSeq` (default 0). */
+  /** Ordered by seq ascending, starting after `afterSeq` (default 0); `limit` follows the page rules (default 50, max 500). */
   listByConversation(conversationId: string, opts?: { afterSeq?: number; limit?: number }): Promise<Message[]>;
-  /** One customer's history across every channel and conversation; newest first. */
+  /** One customer's history across every channel and conversation; newest first (createdAt, then id, descending). */
   listByCustomer(customerId: string, page?: PageRequest): Promise<Page<Message>>;
   /** Messages with createdAt in the range, oldest first (createdAt, then id). */
   listByTime(range: TimeRange, page?: PageRequest): Promise<Page<Message>>;
@@ -576,7 +577,8 @@ export interface Store {
    * Deletes the customer and every record that belongs to them, in every collection
    * (conversations, messages, orders, returns, interactions, and the bot state keys that
    * contain the customer's id, one of their conversation ids or one of their channel
-   * external ids). Returns how many were deleted per collection.
+   * external ids). Returns how many were deleted per collection; all zeros for an unknown
+   * customer, so an interrupted erase can simply be run again.
    */
   deleteCustomerData(customerId: string): Promise<Record<CollectionName, number>>;
   close(): Promise<void>;
