@@ -1,0 +1,149 @@
+import type { QueryFilter } from 'mongoose';
+import { ShopError } from '../errors.js';
+import { newId } from '../ids.js';
+import { pageLimit, toPage } from '../paging.js';
+import type { ChannelId, Message, MessageRepository } from '../types.js';
+import { guarded, isDuplicateKey } from './mongo-errors.js';
+import type { MessageDoc } from './models.js';
+import { afterTime, and, clean, fromJson, inRange, opt, toJson, type Ctx, type Filter } from './query.js';
+
+export function toMessage(d: MessageDoc): Message {
+  return clean({
+    id: d._id,
+    conversationId: d.conversationId,
+    customerId: d.customerId,
+    seq: d.seq,
+    direction: d.direction,
+    sender: d.sender,
+    agentId: opt(d.agentId),
+    channel: d.channel,
+    text: d.text,
+    payload: fromJson<Record<string, unknown>>(d.payload),
+    channelMessageId: opt(d.channelMessageId),
+    intent: opt(d.intent),
+    confidence: opt(d.confidence),
+    entities: fromJson<Array<Record<string, unknown>>>(d.entities),
+    createdAt: d.createdAt,
+  });
+}
+
+function dedupeKey(channel: ChannelId, channelMessageId: string): string {
+  return `${channel}:${channelMessageId}`;
+}
+
+/** Transcript messages; seqs come from the conversation document (a revisioned write). */
+export function messageRepository({ m, revs }: Ctx): MessageRepository {
+  const find = (filter: Filter) => m.messages.find(filter as QueryFilter<MessageDoc>);
+
+  async function byDedupeKey(key: string): Promise<MessageDoc | null> {
+    return m.messages.findOne({ dedupeKey: key }).lean<MessageDoc>().exec();
+  }
+
+  function duplicate(input: { channel: ChannelId; channelMessageId?: string }, cause?: unknown): ShopError {
+    return new ShopError('conflict', `${input.channel} message ${String(input.channelMessageId)} was already stored`, {
+      cause,
+      details: { channel: input.channel, channelMessageId: input.channelMessageId },
+    });
+  }
+
+  return guarded<MessageRepository>({
+    async append(input) {
+      const createdAt = input.createdAt ?? new Date();
+      if (!(createdAt instanceof Date) || Number.isNaN(createdAt.getTime())) throw new ShopError('bad_request', 'createdAt must be a valid Date');
+      const key = input.channelMessageId === undefined ? undefined : dedupeKey(input.channel, input.channelMessageId);
+      // Checked first so a channel retry does not use up a seq; the unique index below
+      // still settles a race between two deliveries of the same message.
+      if (key !== undefined && (await byDedupeKey(key))) throw duplicate(input);
+
+      for (let attempt = 0; attempt < 5; attempt++) {
+        const seq = await revs.mutate(m.conversations, 'conversation', input.conversationId, (cur) => {
+          const seq = (cur.messageSeq ?? 0) + 1;
+          const lastMessageAt = createdAt.getTime() > cur.lastMessageAt.getTime() ? createdAt : cur.lastMessageAt;
+          return { next: { ...cur, messageSeq: seq, lastMessageAt }, result: seq };
+        });
+        const doc: MessageDoc = clean({
+          _id: newId('msg'),
+          conversationId: input.conversationId,
+          customerId: input.customerId,
+          seq,
+          direction: input.direction,
+          sender: input.sender,
+          agentId: input.agentId,
+          channel: input.channel,
+          text: input.text,
+          payload: toJson(input.payload),
+          channelMessageId: input.channelMessageId,
+          dedupeKey: key,
+          intent: input.intent,
+          confidence: input.confidence,
+          entities: toJson(input.entities),
+          createdAt,
+        });
+        try {
+          await m.messages.create(doc);
+          return toMessage(doc);
+        } catch (err) {
+          if (!isDuplicateKey(err)) throw err;
+          if (key !== undefined && (await byDedupeKey(key))) throw duplicate(input, err);
+          // Otherwise the seq was taken (a message written around this adapter): take the next.
+        }
+      }
+      throw new ShopError('conflict', `could not find a free seq in conversation ${input.conversationId}`);
+    },
+
+    async get(id) {
+      const d = await m.messages.findById(id).lean<MessageDoc>().exec();
+      return d ? toMessage(d) : null;
+    },
+
+    async findByChannelMessageId(channel, channelMessageId) {
+      const d = await byDedupeKey(dedupeKey(channel, channelMessageId));
+      return d ? toMessage(d) : null;
+    },
+
+    async annotate(id, nlu) {
+      // Only annotate writes a stored message, so a plain update cannot undo another writer.
+      const set: Filter = { intent: nlu.intent, confidence: nlu.confidence };
+      const update: Filter = { $set: set };
+      if (nlu.entities === undefined) update.$unset = { entities: 1 };
+      else set.entities = toJson(nlu.entities);
+      const d = await m.messages
+        .findOneAndUpdate({ _id: id }, update, { returnDocument: 'after' })
+        .lean<MessageDoc>()
+        .exec();
+      if (!d) throw new ShopError('not_found', `message ${id} not found`);
+      return toMessage(d);
+    },
+
+    async listByConversation(conversationId, opts) {
+      const limit = pageLimit({ limit: opts?.limit });
+      const afterSeq = opts?.afterSeq ?? 0;
+      const docs = await find({ conversationId, seq: { $gt: afterSeq } })
+        .sort({ seq: 1 })
+        .limit(limit)
+        .lean<MessageDoc[]>()
+        .exec();
+      return docs.map(toMessage);
+    },
+
+    async listByCustomer(customerId, page) {
+      const limit = pageLimit(page);
+      const docs = await find(and({ customerId }, afterTime('createdAt', page?.cursor, -1)))
+        .sort({ createdAt: -1, _id: -1 })
+        .limit(limit + 1)
+        .lean<MessageDoc[]>()
+        .exec();
+      return toPage(docs.map(toMessage), limit, (x) => [x.createdAt.getTime(), x.id]);
+    },
+
+    async listByTime(range, page) {
+      const limit = pageLimit(page);
+      const docs = await find(and(inRange('createdAt', range), afterTime('createdAt', page?.cursor, 1)))
+        .sort({ createdAt: 1, _id: 1 })
+        .limit(limit + 1)
+        .lean<MessageDoc[]>()
+        .exec();
+      return toPage(docs.map(toMessage), limit, (x) => [x.createdAt.getTime(), x.id]);
+    },
+  });
+}
