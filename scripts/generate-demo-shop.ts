@@ -210,12 +210,12 @@ const M = {
   duckDown: {
     key: 'duck down',
     en: 'a nylon shell filled with 90% white duck down (650 fill power)',
-    zh: '尼龙面料，填充 90% 白鸭绒（蓬松度 650）',
+    zh: '尼龙面料和 90% 白鸭绒填充（蓬松度 650）',
   },
   gooseDown: {
     key: 'goose down',
     en: 'a recycled nylon shell filled with 90% white goose down (750 fill power)',
-    zh: '再生尼龙面料，填充 90% 白鹅绒（蓬松度 750）',
+    zh: '再生尼龙面料和 90% 白鹅绒填充（蓬松度 750）',
     factor: 1.4,
   },
   ripstopShell: { key: 'ripstop nylon', en: 'packable ripstop nylon', zh: '可收纳的抗撕裂尼龙面料' },
@@ -229,7 +229,7 @@ const M = {
   rain3: {
     key: '3-layer waterproof',
     en: 'a 3-layer waterproof shell with fully taped seams',
-    zh: '3 层防水面料，全压胶处理',
+    zh: '全压胶的 3 层防水面料',
     factor: 1.4,
   },
   denimJacket: { key: 'cotton denim', en: '13 oz cotton denim', zh: '13 盎司纯棉牛仔布' },
@@ -539,7 +539,7 @@ const CATEGORIES: CategorySpec[] = [
         title: { en: 'Crew Neck T-Shirt', zh: '圆领 T 恤' },
         noun: { en: 'crew neck T-shirt', zh: '圆领 T 恤' },
         price: [39, 129],
-        models: ['Everyday', 'Heavyweight 250', 'Pima Soft', 'Classic Fit', 'Organic Basic'],
+        models: ['Everyday', 'Studio', 'Softline', 'Classic Fit', 'Essential'],
         materials: [M.combed, M.organic, M.heavyweight, M.cottonModal],
         uses: [
           { en: 'everyday wear, on its own or under a shirt', zh: '单穿或内搭的日常穿着' },
@@ -634,7 +634,7 @@ const CATEGORIES: CategorySpec[] = [
         title: { en: 'Long-Sleeve T-Shirt', zh: '长袖 T 恤' },
         noun: { en: 'long-sleeve T-shirt', zh: '长袖 T 恤' },
         price: [79, 179],
-        models: ['Layer LS', 'Waffle Knit', 'Rib LS'],
+        models: ['Layer LS', 'Base LS', 'Rib LS'],
         materials: [M.waffle, M.combed],
         uses: [
           { en: 'cool spring and autumn days, or as a winter base layer', zh: '春秋微凉天气单穿，或冬季打底' },
@@ -668,7 +668,7 @@ const CATEGORIES: CategorySpec[] = [
       }),
       (n, m, u) => ({
         en: `Made from ${m.en}, this ${n.en} is ready for ${u.en}.`,
-        zh: `${n.zh}选用${m.zh}，是${u.zh}的理想选择。`,
+        zh: `${n.zh}采用${m.zh}打造，适用于${u.zh}。`,
       }),
     ],
     types: [
@@ -703,7 +703,7 @@ const CATEGORIES: CategorySpec[] = [
         materials: [M.ripstopShell, M.recycledPolyShell],
         uses: [
           { en: 'windy spring days, cycling and light hikes', zh: '春季大风天、骑行和轻徒步' },
-          { en: 'travel, as it packs down small', zh: '旅行出行（收纳后体积很小）' },
+          { en: 'travel and breezy evenings by the sea', zh: '旅行和海边微风习习的傍晚' },
         ],
         notes: [
           {
@@ -722,11 +722,16 @@ const CATEGORIES: CategorySpec[] = [
         uses: [
           { en: 'hiking and climbing in cool, dry weather', zh: '凉爽干燥天气里的徒步和攀登' },
           { en: 'autumn outdoor days', zh: '秋季户外活动' },
+          { en: 'windy rides and changeable spring weather', zh: '大风天骑行和多变的春季天气' },
         ],
         notes: [
           {
             en: 'Athletic fit with articulated elbows; true to size.',
             zh: '立体剪裁，肘部活动自如，尺码标准。',
+          },
+          {
+            en: 'Slim enough to wear under a rain shell, with a high collar that keeps the wind off your neck.',
+            zh: '版型偏修身，可以套在防水外套里面；高领设计挡风护颈。',
           },
         ],
         tags: ['softshell', 'outdoor', 'hiking'],
@@ -756,7 +761,7 @@ const CATEGORIES: CategorySpec[] = [
         models: ['Trucker', 'Indigo Classic'],
         materials: [M.denimJacket],
         colors: ['light wash', 'mid wash', 'dark indigo', 'black'],
-        uses: [{ en: 'year-round layering over tees and hoodies', zh: '全年叠穿，内搭 T 恤或卫衣' }],
+        uses: [{ en: 'year-round layering over tees and hoodies', zh: '一年四季叠穿，内搭 T 恤或卫衣都好看' }],
         notes: [
           {
             en: 'Classic fit and true to size; the rigid denim softens with wear.',
@@ -776,11 +781,16 @@ const CATEGORIES: CategorySpec[] = [
             en: 'chilly evenings, camping, or as a mid-layer under a shell',
             zh: '微凉的傍晚和露营，也可作为冲锋衣的中间层',
           },
+          { en: 'cosy weekends at home and around town', zh: '居家和周末出门的日常保暖' },
         ],
         notes: [
           {
             en: 'Regular fit and true to size; it does not pill after washing.',
             zh: '常规版型，尺码标准；洗后不易起球。',
+          },
+          {
+            en: 'Relaxed fit with zipped hand pockets; size down if you want it closer to the body.',
+            zh: '版型略宽松，带拉链插手口袋；想要贴身一些可选小一码。',
           },
         ],
         tags: ['fleece', 'warm', 'camping'],
@@ -832,7 +842,7 @@ const CATEGORIES: CategorySpec[] = [
         title: { en: 'Slim Jeans', zh: '修身牛仔裤' },
         noun: { en: 'slim jeans', zh: '修身牛仔裤' },
         price: [199, 499],
-        models: ['Metro Slim', 'Ink Slim', 'Skinny Stretch'],
+        models: ['Metro', 'Ink', 'Skinny 05'],
         materials: [M.stretchDenim, M.cottonDenim],
         uses: [
           { en: 'office-to-evening outfits', zh: '从通勤到晚间聚会的穿搭' },
@@ -850,7 +860,7 @@ const CATEGORIES: CategorySpec[] = [
         title: { en: 'Straight Jeans', zh: '直筒牛仔裤' },
         noun: { en: 'straight jeans', zh: '直筒牛仔裤' },
         price: [199, 599],
-        models: ['Selvedge Straight', 'Classic 01', 'Workwear Straight', 'Rinse Straight'],
+        models: ['Classic 01', 'Workwear', 'Rinse', 'Heritage'],
         materials: [M.selvedge, M.cottonDenim, M.stretchDenim],
         uses: [
           { en: 'everyday wear in every season', zh: '四季日常穿着' },
@@ -943,11 +953,18 @@ const CATEGORIES: CategorySpec[] = [
         models: ['Mom Fit', 'Vintage Mom', 'Paperbag'],
         materials: [M.cottonDenim],
         audiences: ['women'],
-        uses: [{ en: 'vintage-inspired everyday outfits', zh: '复古风的日常穿搭' }],
+        uses: [
+          { en: 'vintage-inspired everyday outfits', zh: '复古风的日常穿搭' },
+          { en: 'weekend outfits with a tucked-in tee and sneakers', zh: '搭配扎进裤腰的 T 恤和运动鞋的周末造型' },
+        ],
         notes: [
           {
             en: 'High rise with a relaxed hip and tapered ankle; the rigid denim runs slightly small, so size up if you are between sizes.',
             zh: '高腰设计，臀部宽松、脚口收窄；无弹面料略偏小，介于两个尺码之间建议选大一码。',
+          },
+          {
+            en: 'Sits at the natural waist with an ankle-length leg; if you are between sizes, take the larger one.',
+            zh: '腰线落在自然腰位，九分裤长露出脚踝；介于两个尺码之间建议选大一码。',
           },
         ],
         tags: ['high-rise', 'vintage'],
@@ -973,7 +990,7 @@ const CATEGORIES: CategorySpec[] = [
       }),
       (n, m, u) => ({
         en: `Made from ${m.en}, this ${n.en} is ideal for ${u.en}.`,
-        zh: `这款${n.zh}选用${m.zh}，${u.zh}穿都很合适。`,
+        zh: `这款${n.zh}选用${m.zh}，适合${u.zh}。`,
       }),
     ],
     types: [
@@ -981,7 +998,7 @@ const CATEGORIES: CategorySpec[] = [
         title: { en: 'Midi Dress', zh: '中长款连衣裙' },
         noun: { en: 'midi dress', zh: '中长款连衣裙' },
         price: [259, 699],
-        models: ['Garden', 'Linen Day', 'Afternoon', 'Pleated'],
+        models: ['Garden', 'Daylight', 'Afternoon', 'Pleated'],
         materials: [M.linenCotton, M.viscose, M.poplin],
         uses: [
           { en: 'office days and weekend brunches', zh: '通勤上班和周末早午餐' },
@@ -1039,10 +1056,10 @@ const CATEGORIES: CategorySpec[] = [
         title: { en: 'Slip Dress', zh: '吊带裙' },
         noun: { en: 'slip dress', zh: '吊带裙' },
         price: [199, 599],
-        models: ['Satin Evening', 'Moonlight', 'Silk Touch'],
+        models: ['Evening', 'Moonlight', 'Nightfall'],
         materials: [M.satin, M.silk],
         uses: [
-          { en: 'evening parties, or layered over a tee by day', zh: '晚间派对，白天也可内搭 T 恤' },
+          { en: 'evening parties, or layering over a tee by day', zh: '晚间派对，或白天内搭 T 恤叠穿' },
           { en: 'summer nights out', zh: '夏夜出行' },
         ],
         notes: [
@@ -1057,7 +1074,7 @@ const CATEGORIES: CategorySpec[] = [
         title: { en: 'Knit Dress', zh: '针织连衣裙' },
         noun: { en: 'knit dress', zh: '针织连衣裙' },
         price: [299, 799],
-        models: ['Rib Knit', 'Merino', 'Cable'],
+        models: ['Cosy', 'Hearth', 'Cable'],
         materials: [M.merino, M.rib],
         uses: [
           { en: 'autumn and winter days, with boots or sneakers', zh: '秋冬日常，搭配靴子或运动鞋' },
@@ -1205,7 +1222,7 @@ const CATEGORIES: CategorySpec[] = [
         title: { en: 'Laptop Sleeve', zh: '电脑内胆包' },
         noun: { en: 'laptop sleeve', zh: '电脑内胆包' },
         price: [99, 259],
-        models: ['Slim 14', 'Felt 16'],
+        models: ['Slim 14', 'Sleeve 16'],
         materials: [M.felt, M.bagPoly],
         uses: [
           { en: 'protecting a laptop inside a larger bag', zh: '放入大包中保护笔记本电脑' },
@@ -1222,7 +1239,7 @@ const CATEGORIES: CategorySpec[] = [
         title: { en: 'Belt Bag', zh: '腰包' },
         noun: { en: 'belt bag', zh: '腰包' },
         price: [79, 299],
-        models: ['Hip Pack', "Runner's Belt", 'Trail Belt'],
+        models: ['Stride', 'Festival', 'Trail'],
         materials: [M.bagRipstop, M.bagPoly],
         uses: [
           { en: 'running, festivals and hands-free travel', zh: '跑步、音乐节和旅行时解放双手' },
@@ -1338,6 +1355,7 @@ const CATEGORIES: CategorySpec[] = [
         ],
         uses: [
           { en: 'running and cycling while staying aware of traffic', zh: '跑步和骑行时保持对路况的感知' },
+          { en: 'long office days, since nothing presses into your ears', zh: '长时间办公佩戴（不入耳，没有压迫感）' },
         ],
         notes: [
           {
@@ -1473,6 +1491,7 @@ const CATEGORIES: CategorySpec[] = [
             en: 'everyday health tracking, notifications and mobile payments',
             zh: '日常健康监测、消息提醒和移动支付',
           },
+          { en: 'busy workdays, with calls and messages on your wrist', zh: '忙碌的工作日，来电和消息抬腕即看' },
         ],
         notes: [
           {
@@ -1496,11 +1515,17 @@ const CATEGORIES: CategorySpec[] = [
         materials: [{ key: 'silicone', en: 'a soft silicone strap', zh: '柔软硅胶腕带' }],
         uses: [
           { en: 'step counting, sleep tracking and gym workouts', zh: '记录步数、睡眠监测和健身' },
+          { en: 'first-time wearers who want simple health tracking', zh: '第一次尝试可穿戴设备、想简单记录健康数据的用户' },
+          { en: 'pool swimming and everyday activity goals', zh: '泳池游泳和日常活动目标' },
         ],
         notes: [
           {
             en: 'Lasts up to 16 days per charge and is water resistant to 5 ATM.',
             zh: '单次充电续航最长 16 天，5ATM 防水。',
+          },
+          {
+            en: 'Weighs only 25 g, and the strap fits wrists from 130 to 210 mm.',
+            zh: '重量仅 25 克，腕带适合 130–210 mm 腕围。',
           },
         ],
         tags: ['fitness-band', 'sleep', 'budget'],
@@ -1520,11 +1545,16 @@ const CATEGORIES: CategorySpec[] = [
         ],
         uses: [
           { en: 'mountaineering, hiking and multi-day expeditions', zh: '登山、徒步和多日探险' },
+          { en: 'trail runners and backcountry skiers', zh: '越野跑者和野雪爱好者' },
         ],
         notes: [
           {
             en: 'Offline topographic maps, a barometric altimeter and up to 28 days of battery with solar charging.',
             zh: '支持离线等高线地图和气压高度计，太阳能充电续航最长 28 天。',
+          },
+          {
+            en: 'Multi-band GPS keeps the track accurate in deep valleys, and the 47 mm case is easy to read with gloves on.',
+            zh: '多频 GPS 在深谷中也能准确记录轨迹，47 mm 大表盘戴手套也便于操作。',
           },
         ],
         sizes: ['47 mm'],
@@ -1798,19 +1828,34 @@ function isLatin(s: string): boolean {
   return /^[\x20-\x7e]+$/.test(s);
 }
 
+function comboKey(material: Material, use: Use, intro: number, note: L): string {
+  return `${material.en}|${use.en}|${intro}|${note.en}`;
+}
+
 function buildProducts(): ProductOut[] {
   const products: ProductOut[] = [];
   for (const cat of CATEGORIES) {
     let n = 0;
     for (const type of cat.types) {
+      const used = new Set<string>();
       for (const model of type.models) {
         n += 1;
         const id = `P-${cat.prefix}-${String(n).padStart(3, '0')}`;
         const brand = rng.pick(cat.brands);
         const modelL: L = typeof model === 'string' ? { en: model, zh: model } : model;
-        const material: Material =
-          typeof model !== 'string' && model.material ? model.material : rng.pick(type.materials);
-        const use = rng.pick(type.uses);
+        // Pick a combination of material, use, opening and note that no sibling model has,
+        // so no two products of a type read the same.
+        let material: Material = typeof model !== 'string' && model.material ? model.material : rng.pick(type.materials);
+        let use = rng.pick(type.uses);
+        let introIndex = rng.int(0, cat.intros.length - 1);
+        let note = rng.pick(type.notes);
+        for (let attempt = 0; attempt < 40 && used.has(comboKey(material, use, introIndex, note)); attempt++) {
+          if (typeof model === 'string' || !model.material) material = rng.pick(type.materials);
+          use = rng.pick(type.uses);
+          introIndex = rng.int(0, cat.intros.length - 1);
+          note = rng.pick(type.notes);
+        }
+        used.add(comboKey(material, use, introIndex, note));
         const audiences = type.audiences ?? cat.audiences;
         const audience = audiences ? rng.pick(audiences) : undefined;
         const aud = audience ? AUDIENCES[audience] : undefined;
@@ -1822,8 +1867,7 @@ function buildProducts(): ProductOut[] {
             ? `${brand.zh} ${modelL.zh} ${aud?.zh ?? ''}${type.title.zh}${suffix.zh}`
             : `${brand.zh}${modelL.zh}${aud?.zh ?? ''}${type.title.zh}${suffix.zh}`,
         };
-        const intro = rng.pick(cat.intros)(type.noun, material, use);
-        const note = rng.pick(type.notes);
+        const intro = at(cat.intros, introIndex)(type.noun, material, use);
         const description: L = { en: `${intro.en} ${note.en}`, zh: spaceCjk(`${intro.zh}${note.zh}`) };
 
         const [lo, hi] = type.price;
@@ -2080,16 +2124,19 @@ const STATUS_COUNTS: Array<[OrderStatus, number]> = [
 /** The free-shipping thresholds from the shipping articles: every demo order meets its zone's. */
 const MIN_TOTAL: Record<Zone, number> = { cn: 99, 'cn-remote': 99, regional: 299, intl: 699 };
 
+/**
+ * As the shipping articles say: VIPs and Hong Kong/Macao/Taiwan get SF Express, other
+ * countries DHL, everyone else standard delivery. (Paid SF upgrades are left out so that
+ * every order's total is just its items, with shipping free above the threshold.)
+ */
 function carrierFor(c: CustomerCtx): string {
   const zone = c.seed.place.zone;
   if (zone === 'intl') return 'DHL Express';
-  if (zone === 'regional') return 'SF Express';
-  if (c.seed.vip) return rng.chance(0.85) ? 'SF Express' : 'JD Logistics';
+  if (zone === 'regional' || c.seed.vip) return 'SF Express';
   return rng.weighted<string>([
-    ['ZTO Express', 3],
-    ['YTO Express', 2.5],
-    ['JD Logistics', 2.5],
-    ['SF Express', 2],
+    ['ZTO Express', 4],
+    ['YTO Express', 3],
+    ['JD Logistics', 3],
   ]);
 }
 
