@@ -223,6 +223,24 @@ const frontMatterSchema = z.strictObject({
   tags: z.array(text).default([]),
 });
 
+const knowledgeSchema = z.strictObject({
+  slug,
+  locale: z.enum(LOCALES),
+  title: text,
+  body: text,
+  category: slug,
+  tags: z.array(text).default([]),
+  source: text.optional(),
+});
+
+/** The record schemas, shared with `cli import` so an imported file meets the demo shop's rules. */
+export const recordSchemas = {
+  product: productSchema,
+  customer: customerSchema,
+  order: orderSchema,
+  knowledge: knowledgeSchema,
+};
+
 // ------------------------------------------------------------------- errors
 
 function formatPath(p: ReadonlyArray<PropertyKey>): string {
