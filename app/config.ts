@@ -41,6 +41,11 @@ const schema = z.object({
   SEED_DEMO: bool('SEED_DEMO').default(true),
   SHUTDOWN_TIMEOUT_MS: int(0, 600_000).default(10_000),
   TRUST_PROXY: bool('TRUST_PROXY').default(false),
+  WEB_TOKEN_SECRET: z.string().min(32, { message: 'must be at least 32 characters' }).optional(),
+  WEB_IDENTITY_SECRET: z.string().min(32, { message: 'must be at least 32 characters' }).optional(),
+  RATE_LIMIT_CUSTOMER_PER_MINUTE: int(1, 100_000).default(30),
+  RATE_LIMIT_IP_PER_MINUTE: int(1, 1_000_000).default(300),
+  LINK_CODE_TTL_MINUTES: int(1, 1440).default(10),
   BODY_LIMIT: z
     .string()
     .trim()
@@ -61,6 +66,9 @@ export interface Config {
   shutdownTimeoutMs: number;
   trustProxy: boolean;
   bodyLimit: string;
+  web: { tokenSecret?: string; identitySecret?: string };
+  rateLimits: { customerPerMinute: number; ipPerMinute: number };
+  linkCodeTtlMs: number;
 }
 
 /** Reads `.env` from `cwd` if present; variables already in `env` win. */
@@ -109,6 +117,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = p
     shutdownTimeoutMs: c.SHUTDOWN_TIMEOUT_MS,
     trustProxy: c.TRUST_PROXY,
     bodyLimit: c.BODY_LIMIT.toLowerCase(),
+    web: { tokenSecret: c.WEB_TOKEN_SECRET, identitySecret: c.WEB_IDENTITY_SECRET },
+    rateLimits: { customerPerMinute: c.RATE_LIMIT_CUSTOMER_PER_MINUTE, ipPerMinute: c.RATE_LIMIT_IP_PER_MINUTE },
+    linkCodeTtlMs: c.LINK_CODE_TTL_MINUTES * 60_000,
   };
 }
 

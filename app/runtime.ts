@@ -8,12 +8,17 @@ import { InFlight } from './in-flight.js';
 import type { Logger } from './logger.js';
 import { Readiness } from './readiness.js';
 import { seedDemoShop } from './seed.js';
+import { localSecret } from './secrets.js';
+import { createBotCore, LocalEventBus, type EventBus } from '../bots/index.js';
+import { createWebChannel } from '../channels/web/index.js';
+import { mountWebPages } from './pages.js';
 
 export interface RunningServer {
   readonly url: string;
   readonly port: number;
   readonly store: Store;
   readonly readiness: Readiness;
+  readonly events: EventBus;
   /** Graceful: stop accepting, let requests in flight finish (bounded), close the store. */
   close(): Promise<void>;
 }
@@ -57,9 +62,34 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     return ok ? { ok } : { ok, detail: 'no products or knowledge articles: run `npm run cli -- seed` or import a catalog' };
   });
 
+  const events = new LocalEventBus((err) => logger.error({ err }, 'event subscriber failed'));
+  const core = createBotCore({
+    store,
+    events,
+    logger,
+    linkCodeTtlMs: config.linkCodeTtlMs,
+    rateLimits: {
+      perCustomer: { burst: Math.min(10, config.rateLimits.customerPerMinute), perSecond: config.rateLimits.customerPerMinute / 60 },
+      perIp: { burst: Math.min(60, config.rateLimits.ipPerMinute), perSecond: config.rateLimits.ipPerMinute / 60 },
+    },
+  });
+  const web = createWebChannel({
+    store,
+    core,
+    events,
+    logger,
+    visitorSecret: config.web.tokenSecret ?? localSecret(config.dataDir, 'WEB_TOKEN_SECRET'),
+    identitySecret: config.web.identitySecret,
+  });
+  const pages = await mountWebPages();
+
   const inFlight = new InFlight();
-  const app = createHttpApp({ store, logger, readiness, inFlight, bodyLimit: config.bodyLimit, trustProxy: config.trustProxy });
+  const app = createHttpApp({ store, logger, readiness, inFlight, bodyLimit: config.bodyLimit, trustProxy: config.trustProxy }, (a) => {
+    a.use(web.router);
+    a.use(pages);
+  });
   const server = http.createServer(app);
+  web.attach(server);
   server.keepAliveTimeout = 5000;
 
   await new Promise<void>((resolve, reject) => {
@@ -87,6 +117,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       readiness.markDraining();
       const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
+      await web.close();
       const drained = await inFlight.drain(config.shutdownTimeoutMs);
       if (!drained) logger.warn({ inFlight: inFlight.size }, 'shutdown timeout: closing with requests still in flight');
       server.closeAllConnections();
@@ -97,5 +128,5 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     return closing;
   };
 
-  return { url, port, store, readiness, close };
+  return { url, port, store, readiness, events, close };
 }

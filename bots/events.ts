@@ -1,0 +1,43 @@
+import { EventEmitter } from 'node:events';
+import type { Conversation, Message } from '../store/index.js';
+
+/**
+ * Events that cross the turn: a stored message (for the shopper's live widget sockets on
+ * any channel and for agent consoles), typing, conversation changes. In one process an
+ * EventEmitter carries them; with several nodes a Redis-backed bus implements the same port.
+ */
+export type ShopEvent =
+  | { type: 'message'; message: Message }
+  | { type: 'typing'; customerId: string; conversationId: string; on: boolean }
+  | { type: 'conversation'; conversation: Conversation }
+  | { type: 'customer.merged'; sourceId: string; targetId: string };
+
+export interface EventBus {
+  publish(event: ShopEvent): void;
+  /** Returns the unsubscribe function. */
+  subscribe(handler: (event: ShopEvent) => void): () => void;
+}
+
+export class LocalEventBus implements EventBus {
+  private readonly emitter = new EventEmitter();
+
+  constructor(private readonly onError: (err: unknown) => void = () => {}) {
+    this.emitter.setMaxListeners(0);
+  }
+
+  publish(event: ShopEvent): void {
+    // A failing subscriber must not break the turn that published, nor other subscribers.
+    for (const listener of this.emitter.listeners('event')) {
+      try {
+        (listener as (e: ShopEvent) => void)(event);
+      } catch (err) {
+        this.onError(err);
+      }
+    }
+  }
+
+  subscribe(handler: (event: ShopEvent) => void): () => void {
+    this.emitter.on('event', handler);
+    return () => this.emitter.off('event', handler);
+  }
+}

@@ -1,0 +1,82 @@
+/**
+ * bots/: the channel-agnostic turn. Channels extend `ChannelAdapter`, install the
+ * middleware from `createBotCore`, and run `core.bot.run` as the turn logic.
+ */
+import type { Middleware, TurnContext } from 'botbuilder-core';
+import type { Logger } from 'pino';
+import { createRouter } from '../skills/index.js';
+import type { Store } from '../store/index.js';
+import type { ChannelAdapter } from './adapter.js';
+import { ShopAssistantBot } from './bot.js';
+import type { EventBus } from './events.js';
+import { LinkCodes } from './linking.js';
+import { handoffGateMiddleware } from './middleware/handoff-gate.js';
+import { identityMiddleware } from './middleware/identity.js';
+import { rateLimitMiddleware } from './middleware/rate-limit.js';
+import { transcriptMiddleware } from './middleware/transcript.js';
+import { RateLimiter, type RateLimitRule } from './rate-limit.js';
+import { CustomerState, ShopConversationState } from './state.js';
+
+export { ChannelAdapter, type BotLogic, type ProcessOptions, type TurnOutcome } from './adapter.js';
+export { LocalEventBus, type EventBus, type ShopEvent } from './events.js';
+export { PRODUCT_CARD, productCardAttachment, readCards, readQuickReplies, type ProductCard, type QuickReply } from './cards.js';
+export { resolveCustomer, resolveConversation, localeOf } from './middleware/identity.js';
+export { isDuplicateDelivery } from './middleware/transcript.js';
+export { isHeldForAgent } from './middleware/handoff-gate.js';
+export { isRateLimited } from './middleware/rate-limit.js';
+export { RateLimiter, type RateLimitRule } from './rate-limit.js';
+export { inboundMessage, turnCustomer, turnConversation } from './turn-state.js';
+export { LinkCodes } from './linking.js';
+
+export interface BotCoreOptions {
+  store: Store;
+  events: EventBus;
+  logger: Logger;
+  rateLimits?: { perCustomer: RateLimitRule; perIp: RateLimitRule };
+  linkCodeTtlMs?: number;
+}
+
+export interface BotCore {
+  bot: ShopAssistantBot;
+  linker: LinkCodes;
+  /** identity -> transcript -> handoff gate -> rate limit, in that order. */
+  middleware: Middleware[];
+  /** Installs the middleware and the turn-error handler on a channel adapter. */
+  install(adapter: ChannelAdapter): void;
+  logic: (context: TurnContext) => Promise<void>;
+}
+
+export function createBotCore(opts: BotCoreOptions): BotCore {
+  const { store, events, logger } = opts;
+  const ttl = opts.linkCodeTtlMs ?? 10 * 60_000;
+  const linker = new LinkCodes(store, store.botState, events, { codeTtlMs: ttl, maxFailures: 5 });
+  const router = createRouter({ linker, linkCodeMinutes: Math.round(ttl / 60_000) });
+  const bot = new ShopAssistantBot({
+    router,
+    messages: store.messages,
+    customerState: new CustomerState(store.botState),
+    conversationState: new ShopConversationState(store.botState),
+    logger,
+  });
+  const limits = opts.rateLimits ?? { perCustomer: { burst: 10, perSecond: 0.5 }, perIp: { burst: 60, perSecond: 2 } };
+  const middleware: Middleware[] = [
+    identityMiddleware(store),
+    transcriptMiddleware({ messages: store.messages, events }),
+    handoffGateMiddleware(),
+    rateLimitMiddleware({ perCustomer: new RateLimiter(limits.perCustomer), perIp: new RateLimiter(limits.perIp) }),
+  ];
+  return {
+    bot,
+    linker,
+    middleware,
+    install(adapter) {
+      adapter.use(...middleware);
+      adapter.onTurnError = async (context, error) => {
+        // The inbound message is stored already; log, and let the channel report the failure.
+        logger.error({ err: error, channel: context.activity.channelId }, 'turn failed');
+        throw error;
+      };
+    },
+    logic: (context) => bot.run(context),
+  };
+}

@@ -1,0 +1,74 @@
+import { type Middleware, type TurnContext } from 'botbuilder-core';
+import {
+  isShopError,
+  ShopError,
+  type ChannelId,
+  type Conversation,
+  type ConversationRepository,
+  type Customer,
+  type CustomerRepository,
+  type Locale,
+} from '../../store/index.js';
+import { setTurnCustomer } from '../turn-state.js';
+
+export interface IdentityDeps {
+  customers: CustomerRepository;
+  conversations: ConversationRepository;
+}
+
+/**
+ * The customer behind a channel account, created (anonymous) on first contact. Two first
+ * messages racing from one new account end up on one customer: the loser of the unique
+ * identity insert reads the winner's.
+ */
+export async function resolveCustomer(
+  deps: IdentityDeps,
+  channel: ChannelId,
+  externalId: string,
+  hints: { name?: string; locale?: Locale } = {},
+): Promise<Customer> {
+  const existing = await deps.customers.findByIdentity(channel, externalId);
+  if (existing) return existing;
+  try {
+    return await deps.customers.create({
+      displayName: hints.name?.trim() || (hints.locale === 'zh' ? '访客' : 'Visitor'),
+      locale: hints.locale ?? 'en',
+      tags: ['anonymous'],
+      identities: [{ channel, externalId }],
+    });
+  } catch (err) {
+    if (!isShopError(err, 'conflict')) throw err;
+    const winner = await deps.customers.findByIdentity(channel, externalId);
+    if (!winner) throw err;
+    return winner;
+  }
+}
+
+/** The customer's open conversation on this channel, or a new one. */
+export async function resolveConversation(deps: IdentityDeps, customer: Customer, channel: ChannelId): Promise<Conversation> {
+  return (
+    (await deps.conversations.findOpenByCustomer(customer.id, channel)) ??
+    (await deps.conversations.create({ customerId: customer.id, channel, language: customer.locale }))
+  );
+}
+
+export function localeOf(raw: string | undefined): Locale | undefined {
+  if (!raw) return undefined;
+  return raw.toLowerCase().startsWith('zh') ? 'zh' : raw.toLowerCase().startsWith('en') ? 'en' : undefined;
+}
+
+/** Channel account -> customer and conversation, for every activity of the turn. */
+export function identityMiddleware(deps: IdentityDeps): Middleware {
+  return {
+    async onTurn(context: TurnContext, next: () => Promise<void>): Promise<void> {
+      const a = context.activity;
+      const externalId = a.from?.id;
+      if (!externalId) throw new ShopError('bad_request', 'activity has no from.id');
+      const channel = a.channelId as ChannelId;
+      const customer = await resolveCustomer(deps, channel, externalId, { name: a.from.name, locale: localeOf(a.locale) });
+      const conversation = await resolveConversation(deps, customer, channel);
+      setTurnCustomer(context, customer, conversation);
+      await next();
+    },
+  };
+}

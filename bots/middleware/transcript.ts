@@ -1,0 +1,91 @@
+import { ActivityTypes, type Activity, type Middleware, type TurnContext } from 'botbuilder-core';
+import { isShopError, type MessageRepository, type MessageSender } from '../../store/index.js';
+import { activityPayload } from '../cards.js';
+import type { EventBus } from '../events.js';
+import { setInboundMessage, turnConversation, turnCustomer } from '../turn-state.js';
+
+const DUPLICATE = Symbol('shop.duplicate');
+
+/** True when the turn was a redelivery of a message already stored (and was not run). */
+export function isDuplicateDelivery(context: TurnContext): boolean {
+  return context.turnState.get(DUPLICATE) === true;
+}
+
+/** Who an outgoing activity is from: the bot unless an agent's reply says otherwise. */
+interface OutgoingMeta {
+  sender?: MessageSender;
+  agentId?: string;
+}
+
+/**
+ * Stores the inbound message BEFORE anything answers it (nothing accepted is lost), and
+ * every outgoing message before the channel sends it, giving each its id and seq. A
+ * redelivered inbound message (same channel message id) stops the turn: one answer only.
+ */
+export function transcriptMiddleware(deps: { messages: MessageRepository; events: EventBus }): Middleware {
+  return {
+    async onTurn(context: TurnContext, next: () => Promise<void>): Promise<void> {
+      const a = context.activity;
+      const customer = turnCustomer(context);
+      const conversation = turnConversation(context);
+      const channel = conversation.channel;
+
+      context.onSendActivities(async (_ctx, activities, nextSend) => {
+        for (const out of activities) {
+          if (out.type !== ActivityTypes.Message) continue;
+          const meta = (out.channelData ?? {}) as OutgoingMeta;
+          const stored = await deps.messages.append({
+            conversationId: conversation.id,
+            customerId: customer.id,
+            direction: 'out',
+            sender: meta.sender ?? 'bot',
+            agentId: meta.agentId,
+            channel,
+            text: out.text ?? '',
+            payload: activityPayload(out) ?? (out.text ? undefined : { empty: true }),
+          });
+          out.id = stored.id;
+          out.channelData = { ...(out.channelData as object | undefined), message: stored };
+          deps.events.publish({ type: 'message', message: stored });
+        }
+        return nextSend();
+      });
+
+      if (a.type === ActivityTypes.Message) {
+        try {
+          const stored = await deps.messages.append({
+            conversationId: conversation.id,
+            customerId: customer.id,
+            direction: 'in',
+            sender: 'customer',
+            channel,
+            text: a.text ?? '',
+            payload: inboundPayload(a),
+            channelMessageId: a.id || undefined,
+          });
+          setInboundMessage(context, stored);
+          deps.events.publish({ type: 'message', message: stored });
+        } catch (err) {
+          if (isShopError(err, 'conflict') && a.id) {
+            context.turnState.set(DUPLICATE, true);
+            const original = await deps.messages.findByChannelMessageId(channel, a.id);
+            if (original) setInboundMessage(context, original);
+            return;
+          }
+          throw err;
+        }
+      }
+      await next();
+    },
+  };
+}
+
+function inboundPayload(a: Partial<Activity>): Record<string, unknown> | undefined {
+  const payload: Record<string, unknown> = { ...activityPayload(a) };
+  const attachments = (a.attachments ?? []).map((x) => ({ contentType: x.contentType, contentUrl: x.contentUrl, name: x.name }));
+  if (attachments.length > 0) payload['attachments'] = attachments;
+  const location = (a.channelData as { location?: unknown } | undefined)?.location;
+  if (location) payload['location'] = location;
+  if (!a.text && Object.keys(payload).length === 0) payload['empty'] = true;
+  return Object.keys(payload).length > 0 ? payload : undefined;
+}

@@ -1,0 +1,32 @@
+import type { Message } from '../../store/index.js';
+
+/** A stored message as the widget receives it (see the widget protocol in the README). */
+export interface WireMessage {
+  id: string;
+  seq: number;
+  conversationId: string;
+  direction: 'in' | 'out';
+  sender: Message['sender'];
+  channel: string;
+  text: string;
+  createdAt: string;
+  suggestedActions?: Array<{ title: string; value: string }>;
+  cards?: unknown[];
+}
+
+export function toWireMessage(m: Message): WireMessage {
+  const p = m.payload ?? {};
+  const wire: WireMessage = {
+    id: m.id,
+    seq: m.seq,
+    conversationId: m.conversationId,
+    direction: m.direction,
+    sender: m.sender,
+    channel: m.channel,
+    text: m.text,
+    createdAt: m.createdAt.toISOString(),
+  };
+  if (Array.isArray(p['suggestedActions'])) wire.suggestedActions = p['suggestedActions'] as WireMessage['suggestedActions'];
+  if (Array.isArray(p['cards'])) wire.cards = p['cards'] as unknown[];
+  return wire;
+}

@@ -1,0 +1,94 @@
+import { MessageFactory } from 'botbuilder-core';
+import type { Locale } from '../store/index.js';
+import type { Skill, Turn, Understanding } from './types.js';
+
+/**
+ * Keyword understanding for the conversational basics (greeting, help, thanks, goodbye,
+ * account linking). The trained intent classifier of the understanding module replaces
+ * `understand` for everything else; these stay as a fast path.
+ */
+const PATTERNS: Array<[string, RegExp]> = [
+  ['link_account', /^\s*(link|绑定|关联)(\s*(my\s+)?(account|账号|账户))?\s*[:：]?\s*(\d{6})?\s*$/i],
+  ['greeting', /^\s*(hi|hello|hey|good (morning|afternoon|evening)|你好|您好|嗨|哈喽|在吗)\b[\s!！.。?？]*$/i],
+  ['thanks', /^\s*(thanks?|thank you|thx|谢谢|多谢|感谢)/i],
+  ['goodbye', /^\s*(bye|goodbye|see you|再见|拜拜)/i],
+  ['help', /^\s*(help|menu|what can you do|帮助|菜单|你能做什么|你会什么)[\s?？!！]*$/i],
+];
+
+export function understandBasics(text: string): Understanding {
+  for (const [intent, re] of PATTERNS) {
+    const m = re.exec(text);
+    if (m) {
+      const code = intent === 'link_account' ? m[5] : undefined;
+      return { intent, confidence: 0.99, entities: code ? [{ type: 'link_code', value: code }] : [] };
+    }
+  }
+  return { intent: 'out_of_scope', confidence: 0.2, entities: [] };
+}
+
+const T = {
+  greeting: {
+    en: 'Hi! I am the Bamboo Lane shopping assistant. I can track orders, help with returns and refunds, answer shipping and payment questions and suggest products.',
+    zh: '您好！我是竹径优选的购物助手，可以帮您查订单、办理退换货和退款、解答配送与支付问题，还能为您推荐商品。',
+  },
+  help: {
+    en: 'Here is what I can do. Pick one or just type your question:',
+    zh: '我可以帮您做这些，点一下或直接输入问题：',
+  },
+  thanks: { en: 'You are welcome! Anything else I can help with?', zh: '不客气！还有什么可以帮您？' },
+  goodbye: { en: 'Goodbye, and thanks for shopping with us!', zh: '再见，感谢您的光临！' },
+  fallback: {
+    en: 'Sorry, I did not quite get that. You can ask about an order, returns, shipping or payment, or talk to a person.',
+    zh: '抱歉，我没太明白。您可以问我订单、退换货、配送或支付的问题，也可以转人工客服。',
+  },
+} satisfies Record<string, Record<Locale, string>>;
+
+export function menu(locale: Locale): Array<{ title: string; value: string }> {
+  return locale === 'zh'
+    ? [
+        { title: '查订单', value: '查订单' },
+        { title: '退换货', value: '我要退货' },
+        { title: '配送说明', value: '运费和配送时间' },
+        { title: '转人工', value: '转人工' },
+      ]
+    : [
+        { title: 'Track my order', value: 'Where is my order?' },
+        { title: 'Returns', value: 'I want to return an item' },
+        { title: 'Shipping', value: 'Shipping fees and times' },
+        { title: 'Talk to a person', value: 'Talk to a human' },
+      ];
+}
+
+function reply(turn: Turn, text: string, withMenu: boolean) {
+  const actions = withMenu ? menu(turn.locale).map((m) => ({ type: 'imBack', title: m.title, value: m.value })) : [];
+  const activity = MessageFactory.text(text);
+  if (actions.length > 0) activity.suggestedActions = { actions, to: [] };
+  activity.locale = turn.locale === 'zh' ? 'zh-CN' : 'en-US';
+  return turn.context.sendActivity(activity);
+}
+
+function simple(name: 'greeting' | 'help' | 'thanks' | 'goodbye', withMenu: boolean): Skill {
+  return {
+    name,
+    intents: [name],
+    canHandle: (turn) => turn.nlu.intent === name,
+    handle: async (turn) => {
+      await reply(turn, T[name][turn.locale], withMenu);
+    },
+  };
+}
+
+export const greetingSkill = simple('greeting', true);
+export const helpSkill = simple('help', true);
+export const thanksSkill = simple('thanks', false);
+export const goodbyeSkill = simple('goodbye', false);
+
+/** Last resort: says what the bot can do and offers a person. */
+export const fallbackSkill: Skill = {
+  name: 'fallback',
+  intents: ['out_of_scope'],
+  canHandle: () => true,
+  handle: async (turn) => {
+    await reply(turn, T.fallback[turn.locale], true);
+  },
+};
