@@ -9,7 +9,7 @@ import type { Skill, Turn, Understanding } from './types.js';
  */
 const PATTERNS: Array<[string, RegExp]> = [
   ['link_account', /^\s*(link|绑定|关联)(\s*(my\s+)?(account|账号|账户))?\s*[:：]?\s*(\d{6})?\s*$/i],
-  ['greeting', /^\s*(hi|hello|hey|good (morning|afternoon|evening)|你好|您好|嗨|哈喽|在吗)\b[\s!！.。?？]*$/i],
+  ['greeting', /^\s*(hi|hello|hey|good (morning|afternoon|evening)|你好|您好|嗨|哈喽|在吗)(?![a-z])[\s!！.。?？]*$/i],
   ['thanks', /^\s*(thanks?|thank you|thx|谢谢|多谢|感谢)/i],
   ['goodbye', /^\s*(bye|goodbye|see you|再见|拜拜)/i],
   ['help', /^\s*(help|menu|what can you do|帮助|菜单|你能做什么|你会什么)[\s?？!！]*$/i],
