@@ -2,11 +2,10 @@
  * bots/: the channel-agnostic turn. Channels extend `ChannelAdapter`, install the
  * middleware from `createBotCore`, and run `core.bot.run` as the turn logic.
  */
-import type { Middleware, TurnContext } from 'botbuilder-core';
+import type { BotAdapter, Middleware, TurnContext } from 'botbuilder-core';
 import type { Logger } from 'pino';
 import { createRouter } from '../skills/index.js';
 import type { Store } from '../store/index.js';
-import type { ChannelAdapter } from './adapter.js';
 import { ShopAssistantBot } from './bot.js';
 import type { EventBus } from './events.js';
 import { LinkCodes } from './linking.js';
@@ -20,7 +19,7 @@ import { CustomerState, ShopConversationState } from './state.js';
 export { ChannelAdapter, type BotLogic, type ProcessOptions, type TurnOutcome } from './adapter.js';
 export { LocalEventBus, type EventBus, type ShopEvent } from './events.js';
 export { PRODUCT_CARD, productCardAttachment, readCards, readQuickReplies, type ProductCard, type QuickReply } from './cards.js';
-export { resolveCustomer, resolveConversation, localeOf } from './middleware/identity.js';
+export { resolveCustomer, resolveConversation, localeOf, channelAccount } from './middleware/identity.js';
 export { isDuplicateDelivery } from './middleware/transcript.js';
 export { isHeldForAgent } from './middleware/handoff-gate.js';
 export { isRateLimited } from './middleware/rate-limit.js';
@@ -42,7 +41,7 @@ export interface BotCore {
   /** identity -> transcript -> handoff gate -> rate limit, in that order. */
   middleware: Middleware[];
   /** Installs the middleware and the turn-error handler on a channel adapter. */
-  install(adapter: ChannelAdapter): void;
+  install(adapter: BotAdapter): void;
   logic: (context: TurnContext) => Promise<void>;
 }
 

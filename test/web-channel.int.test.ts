@@ -77,7 +77,7 @@ describe('web channel over a real WebSocket', () => {
 
     await c.close();
     const again = await connect(s.body['visitorToken']!);
-    const history = again.frames.find((f) => f.type === 'history') as { messages: Array<{ text: string }> };
+    const history = again.frames.find((f) => f.type === 'history') as unknown as { messages: Array<{ text: string }> };
     expect(history.messages.map((m) => m.text)).toEqual(['hello', msg.text]);
   });
 

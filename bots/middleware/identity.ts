@@ -57,14 +57,27 @@ export function localeOf(raw: string | undefined): Locale | undefined {
   return raw.toLowerCase().startsWith('zh') ? 'zh' : raw.toLowerCase().startsWith('en') ? 'en' : undefined;
 }
 
+const OWN_CHANNELS: readonly string[] = ['web', 'wechat', 'app'];
+
+/**
+ * The customer identity of an activity's sender. Our own channels use their ids as they
+ * are; anything arriving through Bot Framework (Emulator, Direct Line, Teams, ...) is one
+ * `botframework` channel whose account ids carry the Bot Framework channel as a prefix.
+ */
+export function channelAccount(a: { channelId?: string; from?: { id?: string } }): { channel: ChannelId; externalId: string } {
+  const id = a.from?.id;
+  if (!id || !a.channelId) throw new ShopError('bad_request', 'activity has no channelId or from.id');
+  return OWN_CHANNELS.includes(a.channelId)
+    ? { channel: a.channelId as ChannelId, externalId: id }
+    : { channel: 'botframework', externalId: `${a.channelId}:${id}` };
+}
+
 /** Channel account -> customer and conversation, for every activity of the turn. */
 export function identityMiddleware(deps: IdentityDeps): Middleware {
   return {
     async onTurn(context: TurnContext, next: () => Promise<void>): Promise<void> {
       const a = context.activity;
-      const externalId = a.from?.id;
-      if (!externalId) throw new ShopError('bad_request', 'activity has no from.id');
-      const channel = a.channelId as ChannelId;
+      const { channel, externalId } = channelAccount(a);
       const customer = await resolveCustomer(deps, channel, externalId, { name: a.from.name, locale: localeOf(a.locale) });
       const conversation = await resolveConversation(deps, customer, channel);
       setTurnCustomer(context, customer, conversation);
