@@ -581,5 +581,20 @@ export interface Store {
    * customer, so an interrupted erase can simply be run again.
    */
   deleteCustomerData(customerId: string): Promise<Record<CollectionName, number>>;
+  /**
+   * Merges customer `sourceId` into `targetId` after a VERIFIED link (signed identity token,
+   * WeChat unionid, one-time link code): the source's channel identities, conversations,
+   * messages, orders, returns and interactions now belong to the target; the target's tags
+   * gain the source's, vip becomes true if either was, email/phone are filled from the source
+   * only where the target has none, displayName kept unless the target's is empty; then the
+   * source customer is deleted. Returns the merged target and how many records moved per
+   * collection. `not_found` if either is unknown; `bad_request` if they are the same id.
+   * Safe to run again after a crash midway (each step is idempotent; the source is deleted last).
+   *
+   * Moved records keep everything but their customer id (messages keep their seq, records
+   * their updatedAt). In `moved`, `customers` is the merged-away source (1), identities are
+   * part of it, and `botState` is 0: the bot layer merges its own state.
+   */
+  mergeCustomers(sourceId: string, targetId: string): Promise<{ customer: Customer; moved: Record<CollectionName, number> }>;
   close(): Promise<void>;
 }

@@ -13,6 +13,7 @@ import { conversationRepository } from './conversations.js';
 import { customerRepository } from './customers.js';
 import { interactionRepository } from './interactions.js';
 import { ensureKnowledgeVersion, knowledgeRepository } from './knowledge.js';
+import { mergeCustomers } from './merge.js';
 import { messageRepository } from './messages.js';
 import { createModels, type Models } from './models.js';
 import { messageOf, redactUri, toShopError } from './mongo-errors.js';
@@ -145,6 +146,14 @@ export async function openMongoStore(opts: MongoStoreOptions): Promise<Store> {
     async deleteCustomerData(customerId) {
       try {
         return await deleteCustomerData(ctx, customerId);
+      } catch (err) {
+        throw toShopError(err);
+      }
+    },
+
+    async mergeCustomers(sourceId, targetId) {
+      try {
+        return await mergeCustomers(ctx, sourceId, targetId);
       } catch (err) {
         throw toShopError(err);
       }

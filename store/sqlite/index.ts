@@ -5,7 +5,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { ShopError } from '../errors.js';
-import type { CollectionName, CustomerExport, Store } from '../types.js';
+import type { CollectionName, Customer, CustomerExport, Store } from '../types.js';
 import { SqliteAgents } from './agents.js';
 import { SqliteBotState } from './bot-state.js';
 import { SqliteCampaigns } from './campaigns.js';
@@ -14,6 +14,7 @@ import { SqliteCustomers } from './customers.js';
 import { Db, toShopError } from './db.js';
 import { SqliteInteractions } from './interactions.js';
 import { SqliteKnowledge } from './knowledge.js';
+import { mergeCustomers } from './merge.js';
 import { SqliteMessages } from './messages.js';
 import { migrate } from './migrations.js';
 import { SqliteOrders } from './orders.js';
@@ -94,6 +95,10 @@ class SqliteStore implements Store {
 
   async deleteCustomerData(customerId: string): Promise<Record<CollectionName, number>> {
     return eraseCustomer(this.db, customerId);
+  }
+
+  async mergeCustomers(sourceId: string, targetId: string): Promise<{ customer: Customer; moved: Record<CollectionName, number> }> {
+    return mergeCustomers(this.db, this.customers, sourceId, targetId);
   }
 
   /** Idempotent; later calls on the store fail with `unavailable`. */

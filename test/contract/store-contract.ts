@@ -1443,6 +1443,187 @@ export function describeStoreContract(name: string, makeLocation: () => Promise<
       });
     });
 
+    // ----------------------------------------------------- mergeCustomers
+
+    describe('mergeCustomers', () => {
+      /** A customer with one channel identity and a conversation there, messages, orders, a return and interactions. */
+      async function seedOwner(over: Partial<NewCustomer>, channel: ChannelId, externalId: string, opts: { messageAt: number[]; orders: number; interactions: number }) {
+        const s = store();
+        const c = await customer({ ...over, identities: [{ channel, externalId }] });
+        const conv = await conversation(c.id, channel);
+        const messages: Message[] = [];
+        for (const offset of opts.messageAt) messages.push(await message(conv, { createdAt: at(offset * SECOND) }));
+        const orders = [];
+        for (let i = 0; i < opts.orders; i++) orders.push(await s.orders.create(newOrder(c.id, { placedAt: at(i * HOUR) })));
+        const returns = [
+          await s.returns.create({ orderId: must(orders[0], 'an order').id, customerId: c.id, items: [{ productId: 'p-m', quantity: 1 }], reason: 'size', rmaCode: uniq('RMA') }),
+        ];
+        const interactions = [];
+        for (let i = 0; i < opts.interactions; i++) {
+          interactions.push(await s.interactions.record({ customerId: c.id, productId: 'p-m', type: 'view', createdAt: at(i * SECOND) }));
+        }
+        return { customer: c, conversation: conv, messages, orders, returns, interactions };
+      }
+
+      const identityKeys = (c: { identities: Array<{ channel: ChannelId; externalId: string }> }) =>
+        c.identities.map((i) => `${i.channel}:${i.externalId}`).sort();
+
+      it('moves every record of the source to the target, merges the profile and deletes the source', async () => {
+        const s = store();
+        await s.products.upsert(product('p-m'));
+        const src = await seedOwner(
+          { displayName: 'Web visitor', email: 'src@example.com', phone: '+86 131', vip: true, tags: ['anonymous', 'zh'] },
+          'web',
+          'visitor-src',
+          { messageAt: [0, 2, 4], orders: 2, interactions: 3 },
+        );
+        const tgt = await seedOwner({ displayName: 'Wang Fang', phone: '+86 132', tags: ['returning', 'zh'] }, 'wechat', 'openid-tgt', {
+          messageAt: [1, 3, 5],
+          orders: 1,
+          interactions: 1,
+        });
+        const third = await seedOwner({ displayName: 'Third', tags: ['other'] }, 'app', 'user-third', { messageAt: [0, 1, 2], orders: 1, interactions: 2 });
+        // Source records in states other than their initial ones, to see that a move keeps them.
+        const claimed = await s.conversations.claim(src.conversation.id, 'agent-1');
+        const paid = await s.orders.updateStatus(must(src.orders[0], 'order').id, 'paid', { patch: { paidAt: at(HOUR) } });
+        const approved = await s.returns.updateStatus(must(src.returns[0], 'return').id, 'approved');
+        const annotated = await s.messages.annotate(must(src.messages[0], 'message').id, { intent: 'link_account', confidence: 0.9 });
+        const sourceMessages = [annotated, ...src.messages.slice(1)];
+        const sourceOrders = [paid, ...src.orders.slice(1)];
+        const thirdBefore = await s.exportCustomerData(third.customer.id);
+        const countsBefore = await s.counts();
+        const targetBefore = must(await s.customers.get(tgt.customer.id), 'target');
+        await sleep(5);
+
+        const { customer: merged, moved } = await s.mergeCustomers(src.customer.id, tgt.customer.id);
+
+        expect(moved).toEqual({ ...emptyCounts(), customers: 1, conversations: 1, messages: 3, orders: 2, returns: 1, interactions: 3 });
+        expect(await s.counts()).toEqual({ ...countsBefore, customers: countsBefore.customers - 1 });
+
+        // the profile: the target's values kept, the source's filling the gaps
+        expect(merged).toMatchObject({ id: tgt.customer.id, displayName: 'Wang Fang', email: 'src@example.com', phone: '+86 132', vip: true, locale: tgt.customer.locale });
+        expect([...merged.tags].sort()).toEqual(['anonymous', 'returning', 'zh']);
+        expect(identityKeys(merged)).toEqual(['web:visitor-src', 'wechat:openid-tgt']);
+        const movedIdentity = must(merged.identities.find((i) => i.channel === 'web'), 'the moved identity');
+        expect(movedIdentity.linkedAt.getTime()).toBe(must(src.customer.identities[0], 'identity').linkedAt.getTime());
+        expect(merged.createdAt.getTime()).toBe(targetBefore.createdAt.getTime());
+        expect(merged.updatedAt.getTime()).toBeGreaterThan(targetBefore.updatedAt.getTime());
+        expect(await s.customers.get(tgt.customer.id)).toEqual(merged);
+
+        // the source is gone; its identity finds the target
+        expect(await s.customers.get(src.customer.id)).toBeNull();
+        expect((await s.customers.findByIdentity('web', 'visitor-src'))?.id).toBe(tgt.customer.id);
+        expect((await s.customers.findByIdentity('wechat', 'openid-tgt'))?.id).toBe(tgt.customer.id);
+        expect((await s.customers.findByEmail('src@example.com'))?.id).toBe(tgt.customer.id);
+
+        // one history, newest first; moved records unchanged but for their owner
+        const allMessages = [...sourceMessages, ...tgt.messages];
+        const newestFirst = [...allMessages].sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime() || byString(b.id, a.id));
+        expect(ids(newestFirst)).toEqual(ids([tgt.messages[2], src.messages[2], tgt.messages[1], src.messages[1], tgt.messages[0], src.messages[0]].map((m) => must(m, 'message'))));
+        const walked = await expectWalk((p) => s.messages.listByCustomer(tgt.customer.id, p), 4, ids(newestFirst));
+        const toTarget = <T extends { customerId: string }>(r: T): T => ({ ...r, customerId: tgt.customer.id });
+        expect(walked).toEqual(newestFirst.map(toTarget));
+        expect(await s.messages.listByCustomer(src.customer.id)).toEqual({ items: [], nextCursor: null });
+        expect(await s.messages.listByConversation(src.conversation.id)).toEqual(sourceMessages.map(toTarget));
+
+        expect(await s.conversations.get(src.conversation.id)).toEqual(toTarget(claimed));
+        expect(ids((await s.conversations.listByCustomer(tgt.customer.id)).items)).toEqual(sortedIds([src.conversation, tgt.conversation], 'desc'));
+        expect((await s.conversations.findOpenByCustomer(tgt.customer.id, 'web'))?.id).toBe(src.conversation.id);
+        expect((await s.conversations.listByCustomer(src.customer.id)).items).toEqual([]);
+        // the moved conversation goes on with its own seq
+        expect((await message(toTarget(claimed))).seq).toBe(src.messages.length + 1);
+
+        const orders = (await s.orders.listByCustomer(tgt.customer.id)).items;
+        expect(sortedIds(orders)).toEqual(sortedIds([...sourceOrders, ...tgt.orders]));
+        for (const o of sourceOrders) expect(await s.orders.get(o.id)).toEqual(toTarget(o));
+        expect((await s.orders.listByCustomer(src.customer.id)).items).toEqual([]);
+
+        expect(sortedIds((await s.returns.listByCustomer(tgt.customer.id)).items)).toEqual(sortedIds([approved, ...tgt.returns]));
+        expect(await s.returns.get(approved.id)).toEqual(toTarget(approved));
+        expect((await s.returns.listByCustomer(src.customer.id)).items).toEqual([]);
+
+        const interactions = (await s.interactions.list({ customerId: tgt.customer.id })).items;
+        expect(sortedIds(interactions)).toEqual(sortedIds([...src.interactions, ...tgt.interactions]));
+        const interactionById = new Map(interactions.map((i) => [i.id, i]));
+        for (const i of src.interactions) expect(interactionById.get(i.id)).toEqual(toTarget(i));
+        expect(await s.interactions.count({ customerId: src.customer.id })).toBe(0);
+
+        // a third customer's data is untouched
+        expect(await s.exportCustomerData(third.customer.id)).toEqual(thirdBefore);
+      });
+
+      it('keeps what the target has: its email, phone and name win; vip stays true; tags are not repeated', async () => {
+        const s = store();
+        const source = await customer({ displayName: 'Visitor', email: 'visitor@example.com', phone: '+1 555 0100', vip: false, tags: ['anonymous', 'vip-prospect'] });
+        const target = await customer({ displayName: 'Member', email: 'member@example.com', locale: 'zh', vip: true, tags: ['vip-prospect'] });
+        const { customer: merged, moved } = await s.mergeCustomers(source.id, target.id);
+        expect(merged).toMatchObject({ displayName: 'Member', email: 'member@example.com', phone: '+1 555 0100', locale: 'zh', vip: true });
+        expect([...merged.tags].sort()).toEqual(['anonymous', 'vip-prospect']);
+        expect(merged.identities).toEqual([]);
+        expect(moved).toEqual({ ...emptyCounts(), customers: 1 });
+        expect((await s.customers.findByEmail('member@example.com'))?.id).toBe(target.id);
+        expect(await s.customers.findByEmail('visitor@example.com')).toBeNull();
+      });
+
+      it('not_found for an unknown source or target, bad_request for the same id; nothing changes', async () => {
+        const s = store();
+        const a = await customer({ identities: [{ channel: 'web', externalId: 'visitor-a' }] });
+        const b = await customer({ identities: [{ channel: 'wechat', externalId: 'openid-b' }] });
+        await message(await conversation(a.id, 'web'));
+        const countsBefore = await s.counts();
+        const aBefore = await s.exportCustomerData(a.id);
+        const bBefore = await s.exportCustomerData(b.id);
+        await expectCode(s.mergeCustomers('cus-missing', b.id), 'not_found');
+        await expectCode(s.mergeCustomers(a.id, 'cus-missing'), 'not_found');
+        await expectCode(s.mergeCustomers(a.id, a.id), 'bad_request');
+        await expectCode(s.mergeCustomers('cus-missing', 'cus-missing'), 'bad_request');
+        expect(await s.counts()).toEqual(countsBefore);
+        expect(await s.exportCustomerData(a.id)).toEqual(aBefore);
+        expect(await s.exportCustomerData(b.id)).toEqual(bBefore);
+      });
+
+      it('a second run, once the source is gone, is not_found and changes nothing', async () => {
+        const s = store();
+        const source = await customer({ tags: ['anonymous'], identities: [{ channel: 'web', externalId: 'visitor-twice' }] });
+        const target = await customer({ identities: [{ channel: 'app', externalId: 'user-twice' }] });
+        const conv = await conversation(source.id, 'web');
+        await message(conv);
+        await s.orders.create(newOrder(source.id));
+        await s.interactions.record({ customerId: source.id, productId: 'p-m', type: 'click' });
+        const first = await s.mergeCustomers(source.id, target.id);
+        expect(first.moved).toMatchObject({ customers: 1, conversations: 1, messages: 1, orders: 1, interactions: 1 });
+        const countsAfter = await s.counts();
+        const targetAfter = await s.exportCustomerData(target.id);
+        expect(targetAfter.customer).toEqual(first.customer);
+
+        await expectCode(s.mergeCustomers(source.id, target.id), 'not_found');
+        expect(await s.counts()).toEqual(countsAfter);
+        expect(await s.exportCustomerData(target.id)).toEqual(targetAfter);
+        expect(await s.customers.get(source.id)).toBeNull();
+      });
+
+      it('a claim and status changes running during the merge are neither lost nor left behind', async () => {
+        const s = store();
+        const source = await customer();
+        const target = await customer();
+        const convs: Conversation[] = [];
+        for (const channel of ['web', 'wechat', 'app', 'web', 'wechat', 'app'] as const) convs.push(await conversation(source.id, channel));
+        const orders = [];
+        for (let i = 0; i < 4; i++) orders.push(await s.orders.create(newOrder(source.id)));
+        const [merged, ...changes] = await Promise.all([
+          s.mergeCustomers(source.id, target.id),
+          ...convs.map((c, i) => s.conversations.claim(c.id, `agent-${i}`)),
+          ...orders.map((o) => s.orders.updateStatus(o.id, 'paid', { expected: ['pending'] })),
+        ]);
+        expect(changes).toHaveLength(convs.length + orders.length);
+        expect(merged.moved).toMatchObject({ conversations: convs.length, orders: orders.length });
+        for (const [i, c] of convs.entries()) {
+          expect(await s.conversations.get(c.id)).toMatchObject({ customerId: target.id, status: 'assigned', assigneeId: `agent-${i}` });
+        }
+        for (const o of orders) expect(await s.orders.get(o.id)).toMatchObject({ customerId: target.id, status: 'paid' });
+      });
+    });
+
     // ------------------------------------------------------------- restart
 
     describe('restart', () => {
