@@ -46,6 +46,13 @@ const schema = z.object({
   RATE_LIMIT_CUSTOMER_PER_MINUTE: int(1, 100_000).default(30),
   RATE_LIMIT_IP_PER_MINUTE: int(1, 1_000_000).default(300),
   LINK_CODE_TTL_MINUTES: int(1, 1440).default(10),
+  PUBLIC_BASE_URL: z.url({ message: 'must be an absolute http(s) URL' }).optional(),
+  WECHAT_TOKEN: z.string().trim().regex(/^[A-Za-z0-9]{3,32}$/, { message: 'must be 3-32 letters or digits (as WeChat requires)' }).optional(),
+  WECHAT_APP_ID: z.string().trim().min(1).optional(),
+  WECHAT_APP_SECRET: z.string().trim().min(1).optional(),
+  WECHAT_ENCODING_AES_KEY: z.string().trim().regex(/^[A-Za-z0-9+/]{43}$/, { message: 'must be the 43-character EncodingAESKey' }).optional(),
+  WECHAT_API_BASE: z.url({ message: 'must be an absolute http(s) URL' }).default('https://api.weixin.qq.com'),
+  WECHAT_REPLY_DEADLINE_MS: int(100, 4900).default(4500),
   BODY_LIMIT: z
     .string()
     .trim()
@@ -69,6 +76,9 @@ export interface Config {
   web: { tokenSecret?: string; identitySecret?: string };
   rateLimits: { customerPerMinute: number; ipPerMinute: number };
   linkCodeTtlMs: number;
+  publicBaseUrl?: string;
+  /** Present when WECHAT_TOKEN is set (the channel is on). */
+  wechat?: { token: string; appId: string; appSecret: string; encodingAESKey?: string; apiBase: string; replyDeadlineMs: number };
 }
 
 /** Reads `.env` from `cwd` if present; variables already in `env` win. */
@@ -103,6 +113,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = p
     });
   }
   const c = parsed.data;
+  if (c.WECHAT_TOKEN) {
+    const missing = (['WECHAT_APP_ID', 'WECHAT_APP_SECRET'] as const).filter((k) => !c[k]);
+    if (missing.length > 0) {
+      throw new ShopError('config_invalid', `Invalid configuration:\n  ${missing.map((m) => `${m}: required when WECHAT_TOKEN is set`).join('\n  ')}`, {
+        details: { variables: missing },
+      });
+    }
+  }
   const dataDir = path.resolve(cwd, c.DATA_DIR);
   return {
     env: c.NODE_ENV,
@@ -120,6 +138,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = p
     web: { tokenSecret: c.WEB_TOKEN_SECRET, identitySecret: c.WEB_IDENTITY_SECRET },
     rateLimits: { customerPerMinute: c.RATE_LIMIT_CUSTOMER_PER_MINUTE, ipPerMinute: c.RATE_LIMIT_IP_PER_MINUTE },
     linkCodeTtlMs: c.LINK_CODE_TTL_MINUTES * 60_000,
+    publicBaseUrl: c.PUBLIC_BASE_URL?.replace(/\/$/, ''),
+    wechat: c.WECHAT_TOKEN
+      ? {
+          token: c.WECHAT_TOKEN,
+          appId: c.WECHAT_APP_ID ?? '',
+          appSecret: c.WECHAT_APP_SECRET ?? '',
+          encodingAESKey: c.WECHAT_ENCODING_AES_KEY,
+          apiBase: c.WECHAT_API_BASE.replace(/\/$/, ''),
+          replyDeadlineMs: c.WECHAT_REPLY_DEADLINE_MS,
+        }
+      : undefined,
   };
 }
 

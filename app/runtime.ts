@@ -11,6 +11,7 @@ import { seedDemoShop } from './seed.js';
 import { localSecret } from './secrets.js';
 import { createBotCore, LocalEventBus, type EventBus } from '../bots/index.js';
 import { createWebChannel } from '../channels/web/index.js';
+import { createWeChatChannel } from '../channels/wechat/index.js';
 import { mountWebPages } from './pages.js';
 
 export interface RunningServer {
@@ -81,11 +82,15 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     visitorSecret: config.web.tokenSecret ?? localSecret(config.dataDir, 'WEB_TOKEN_SECRET'),
     identitySecret: config.web.identitySecret,
   });
+  const wechat = config.wechat
+    ? createWeChatChannel({ ...config.wechat, publicBaseUrl: config.publicBaseUrl, bodyLimit: config.bodyLimit, core, logger })
+    : undefined;
   const pages = await mountWebPages();
 
   const inFlight = new InFlight();
   const app = createHttpApp({ store, logger, readiness, inFlight, bodyLimit: config.bodyLimit, trustProxy: config.trustProxy }, (a) => {
     a.use(web.router);
+    if (wechat) a.use(wechat.router);
     a.use(pages);
   });
   const server = http.createServer(app);

@@ -1,0 +1,195 @@
+/**
+ * channels/wechat: the Official Account (公众号) webhook at /wechat.
+ * verify (signature / msg_signature) -> decrypt (safe mode) -> parse -> dedupe -> turn ->
+ * one passive XML reply within WeChat's 5-second window, or `success` and the
+ * customer-service message API when the turn runs late or says more than one thing.
+ */
+import express, { type Router } from 'express';
+import { ActivityTypes, type Activity, type ConversationReference } from 'botbuilder-core';
+import type { Logger } from 'pino';
+import { ChannelAdapter, type BotCore, type TurnOutcome } from '../../bots/index.js';
+import { ShopError } from '../../store/index.js';
+import { WeChatApiClient } from './api-client.js';
+import { WeChatCrypto } from './crypto.js';
+import { dedupeKey } from './dedupe-key.js';
+import { renderForWeChat } from './render.js';
+import { verifySignature } from './signature.js';
+import { toActivity } from './to-activity.js';
+import { newsReplyXml, parseEncryptedEnvelope, parseInboundXml, textReplyXml } from './xml.js';
+
+export { WeChatApiClient } from './api-client.js';
+export { WeChatCrypto } from './crypto.js';
+export { wechatSignature } from './signature.js';
+export { textReplyXml, newsReplyXml, parseInboundXml } from './xml.js';
+
+export interface WeChatAdapterOptions {
+  token: string;
+  appId: string;
+  appSecret: string;
+  /** Set for safe mode (安全模式) or compatible mode; 43 characters. */
+  encodingAESKey?: string;
+  /** Default https://api.weixin.qq.com; tests point it at a local fake. */
+  apiBase: string;
+  /** Where relative product image and page URLs point (the shop's public address). */
+  publicBaseUrl?: string;
+  /** Answer passively only if the turn finishes within this (WeChat waits 5 s). */
+  replyDeadlineMs?: number;
+  bodyLimit?: string;
+}
+
+/**
+ * Sends outgoing activities through the customer-service message API: for late or
+ * multiple replies and for proactive messages (an agent's reply).
+ */
+export class WeChatAdapter extends ChannelAdapter {
+  constructor(
+    private readonly api: WeChatApiClient,
+    private readonly publicBaseUrl: string | undefined,
+  ) {
+    super('wechat');
+  }
+
+  protected async deliver(reference: Partial<ConversationReference>, activity: Partial<Activity>): Promise<void> {
+    if (activity.type !== ActivityTypes.Message) return; // WeChat has no typing indicator for Official Accounts
+    const openId = reference.user?.id;
+    if (!openId) throw new ShopError('internal', 'WeChat delivery without an OpenID');
+    await this.send(openId, activity);
+  }
+
+  async send(openId: string, activity: Partial<Activity>): Promise<void> {
+    const out = renderForWeChat(activity, this.publicBaseUrl);
+    if (out.text) await this.api.sendText(openId, out.text);
+    if (out.articles) await this.api.sendNews(openId, out.articles);
+  }
+}
+
+export interface WeChatChannel {
+  router: Router;
+  adapter: WeChatAdapter;
+}
+
+/** Checks the options, naming what is missing (fail fast at start). */
+function checkOptions(o: WeChatAdapterOptions): void {
+  const missing = (['token', 'appId', 'appSecret', 'apiBase'] as const).filter((k) => !o[k]);
+  if (missing.length > 0) {
+    const env = { token: 'WECHAT_TOKEN', appId: 'WECHAT_APP_ID', appSecret: 'WECHAT_APP_SECRET', apiBase: 'WECHAT_API_BASE' };
+    throw new ShopError('config_invalid', `WeChat channel: missing ${missing.map((m) => env[m]).join(', ')}`);
+  }
+}
+
+/** Remembers recent deliveries by dedupe key: WeChat retries a slow POST up to three times. */
+class RecentKeys {
+  private readonly keys = new Map<string, number>();
+  constructor(
+    private readonly ttlMs = 60_000,
+    private readonly max = 50_000,
+  ) {}
+  /** True if `key` was seen within the TTL; records it otherwise. */
+  seen(key: string, now = Date.now()): boolean {
+    const at = this.keys.get(key);
+    if (at !== undefined && now - at < this.ttlMs) return true;
+    this.keys.set(key, now);
+    if (this.keys.size > this.max) {
+      for (const [k, t] of this.keys) {
+        if (now - t >= this.ttlMs || this.keys.size > this.max) this.keys.delete(k);
+        else break;
+      }
+    }
+    return false;
+  }
+}
+
+export function createWeChatChannel(opts: WeChatAdapterOptions & { core: BotCore; logger: Logger }): WeChatChannel {
+  checkOptions(opts);
+  const { core, logger } = opts;
+  const crypto = opts.encodingAESKey ? new WeChatCrypto({ token: opts.token, encodingAESKey: opts.encodingAESKey, appId: opts.appId }) : undefined;
+  const api = new WeChatApiClient({ appId: opts.appId, appSecret: opts.appSecret, apiBase: opts.apiBase });
+  const adapter = new WeChatAdapter(api, opts.publicBaseUrl);
+  core.install(adapter);
+  const deadline = opts.replyDeadlineMs ?? 4500;
+  const recent = new RecentKeys();
+  const router = express.Router();
+
+  const query = (q: unknown, name: string): string => {
+    const v = (q as Record<string, unknown>)[name];
+    return typeof v === 'string' ? v : '';
+  };
+
+  router.get('/wechat', (req, res) => {
+    const [signature, timestamp, nonce, echostr] = ['signature', 'timestamp', 'nonce', 'echostr'].map((n) => query(req.query, n));
+    if (!verifySignature(signature, opts.token, timestamp!, nonce!)) throw new ShopError('unauthorized', 'bad WeChat signature');
+    res.type('text/plain').send(echostr);
+  });
+
+  router.post('/wechat', express.text({ type: () => true, limit: opts.bodyLimit ?? '100kb' }), async (req, res) => {
+    const q = req.query;
+    const timestamp = query(q, 'timestamp');
+    const nonce = query(q, 'nonce');
+    const raw = typeof req.body === 'string' ? req.body : '';
+    const safeMode = query(q, 'encrypt_type') === 'aes';
+    let xml = raw;
+    if (safeMode) {
+      if (!crypto) throw new ShopError('unauthorized', 'encrypted message but WECHAT_ENCODING_AES_KEY is not set');
+      const envelope = parseEncryptedEnvelope(raw);
+      if (!crypto.verify(query(q, 'msg_signature'), timestamp, nonce, envelope.Encrypt)) throw new ShopError('unauthorized', 'bad WeChat msg_signature');
+      xml = crypto.decrypt(envelope.Encrypt);
+    } else if (!verifySignature(query(q, 'signature'), opts.token, timestamp, nonce)) {
+      throw new ShopError('unauthorized', 'bad WeChat signature');
+    }
+    const msg = parseInboundXml(xml);
+    const key = dedupeKey(msg);
+    if (recent.seen(key)) {
+      // A retry of a delivery this node has (or is) handling: the shopper gets one answer.
+      res.type('text/plain').send('success');
+      return;
+    }
+
+    const openId = msg.FromUserName;
+    const turn = adapter.processActivity(toActivity(msg), core.logic, { ip: req.ip, collect: true }).catch((err: unknown) => {
+      // The message is stored before the bot runs; a failed turn must not make WeChat retry it.
+      logger.error({ err, openId }, 'WeChat turn failed');
+      return null;
+    });
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<'late'>((resolve) => {
+      timer = setTimeout(() => resolve('late'), deadline);
+    });
+    const first = await Promise.race([turn, late]);
+    clearTimeout(timer);
+
+    const sendLater = (outcome: TurnOutcome | null) => {
+      if (!outcome) return;
+      void (async () => {
+        for (const a of outcome.replies) await adapter.send(openId, a);
+      })().catch((err: unknown) => logger.error({ err, openId }, 'WeChat customer-service send failed'));
+    };
+
+    if (first === 'late' || first === null) {
+      res.type('text/plain').send('success');
+      if (first === 'late') void turn.then(sendLater);
+      return;
+    }
+    const messages = first.replies.filter((a) => a.type === ActivityTypes.Message);
+    const only = messages.length === 1 ? renderForWeChat(messages[0]!, opts.publicBaseUrl) : undefined;
+    const passive =
+      first.duplicate || !only || (only.text && only.articles) || (only.text && Buffer.byteLength(only.text) > 2000)
+        ? undefined
+        : only.articles
+          ? newsReplyXml({ to: openId, from: msg.ToUserName, articles: only.articles })
+          : only.text
+            ? textReplyXml({ to: openId, from: msg.ToUserName, content: only.text })
+            : undefined;
+    if (!passive) {
+      res.type('text/plain').send('success');
+      if (!first.duplicate) sendLater({ ...first, replies: messages });
+      return;
+    }
+    if (safeMode && crypto) {
+      res.type('application/xml').send(crypto.encryptedReplyXml(passive, timestamp || String(Math.floor(Date.now() / 1000)), nonce || '0'));
+    } else {
+      res.type('application/xml').send(passive);
+    }
+  });
+
+  return { router, adapter };
+}
