@@ -1,5 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import http from 'node:http';
+import type { BotAdapter } from 'botbuilder-core';
 import type { AddressInfo } from 'node:net';
 import { openStore, ShopError, type Store } from '../store/index.js';
 import { redactUri, type Config } from './config.js';
@@ -20,6 +21,8 @@ export interface RunningServer {
   readonly store: Store;
   readonly readiness: Readiness;
   readonly events: EventBus;
+  /** The channel adapters that are on, for proactive messages (agents, notifications). */
+  readonly adapters: Partial<Record<'web' | 'wechat' | 'app' | 'botframework', BotAdapter>>;
   /** Graceful: stop accepting, let requests in flight finish (bounded), close the store. */
   close(): Promise<void>;
 }
@@ -133,5 +136,6 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     return closing;
   };
 
-  return { url, port, store, readiness, events, close };
+  const adapters = { web: web.adapter, ...(wechat ? { wechat: wechat.adapter } : {}) };
+  return { url, port, store, readiness, events, adapters, close };
 }

@@ -9,6 +9,7 @@ import type { Store } from '../store/index.js';
 import { ShopAssistantBot } from './bot.js';
 import type { EventBus } from './events.js';
 import { LinkCodes } from './linking.js';
+import { MergeLog } from './merge-log.js';
 import { handoffGateMiddleware } from './middleware/handoff-gate.js';
 import { identityMiddleware } from './middleware/identity.js';
 import { rateLimitMiddleware } from './middleware/rate-limit.js';
@@ -48,7 +49,8 @@ export interface BotCore {
 export function createBotCore(opts: BotCoreOptions): BotCore {
   const { store, events, logger } = opts;
   const ttl = opts.linkCodeTtlMs ?? 10 * 60_000;
-  const linker = new LinkCodes(store, store.botState, events, { codeTtlMs: ttl, maxFailures: 5 });
+  const merges = new MergeLog();
+  const linker = new LinkCodes(store, store.botState, events, merges, { codeTtlMs: ttl, maxFailures: 5 });
   const router = createRouter({ linker, linkCodeMinutes: Math.round(ttl / 60_000) });
   const bot = new ShopAssistantBot({
     router,
@@ -60,7 +62,7 @@ export function createBotCore(opts: BotCoreOptions): BotCore {
   const limits = opts.rateLimits ?? { perCustomer: { burst: 10, perSecond: 0.5 }, perIp: { burst: 60, perSecond: 2 } };
   const middleware: Middleware[] = [
     identityMiddleware(store),
-    transcriptMiddleware({ messages: store.messages, events }),
+    transcriptMiddleware({ messages: store.messages, events, merges }),
     handoffGateMiddleware(),
     rateLimitMiddleware({ perCustomer: new RateLimiter(limits.perCustomer), perIp: new RateLimiter(limits.perIp) }),
   ];

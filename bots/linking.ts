@@ -5,6 +5,7 @@ import { isShopError, type ChannelId, type Customer, type Store } from '../store
 import type { EventBus } from './events.js';
 import { RateLimiter } from './rate-limit.js';
 import { customerMemoryKey } from './state.js';
+import type { MergeLog } from './merge-log.js';
 
 interface CodeRecord {
   customerId: string;
@@ -34,6 +35,7 @@ export class LinkCodes implements AccountLinker {
     private readonly store: Pick<Store, 'customers' | 'mergeCustomers'>,
     private readonly storage: Storage,
     private readonly events: EventBus,
+    private readonly merges: MergeLog,
     private readonly opts: LinkingOptions,
   ) {
     this.now = opts.now ?? Date.now;
@@ -87,6 +89,7 @@ export class LinkCodes implements AccountLinker {
   /** Store merge plus the bot's memory of both; tells live sockets to follow the survivor. */
   async mergeCustomers(sourceId: string, targetId: string): Promise<Customer> {
     const { customer } = await this.store.mergeCustomers(sourceId, targetId);
+    this.merges.record(sourceId, targetId);
     const sKey = customerMemoryKey(sourceId);
     const tKey = customerMemoryKey(targetId);
     const items = await this.storage.read([sKey, tKey]);

@@ -2,6 +2,7 @@ import { ActivityTypes, type Activity, type Middleware, type TurnContext } from 
 import { isShopError, type MessageRepository, type MessageSender } from '../../store/index.js';
 import { activityPayload } from '../cards.js';
 import type { EventBus } from '../events.js';
+import type { MergeLog } from '../merge-log.js';
 import { setInboundMessage, turnConversation, turnCustomer } from '../turn-state.js';
 
 const DUPLICATE = Symbol('shop.duplicate');
@@ -22,7 +23,7 @@ interface OutgoingMeta {
  * every outgoing message before the channel sends it, giving each its id and seq. A
  * redelivered inbound message (same channel message id) stops the turn: one answer only.
  */
-export function transcriptMiddleware(deps: { messages: MessageRepository; events: EventBus }): Middleware {
+export function transcriptMiddleware(deps: { messages: MessageRepository; events: EventBus; merges: MergeLog }): Middleware {
   return {
     async onTurn(context: TurnContext, next: () => Promise<void>): Promise<void> {
       const a = context.activity;
@@ -36,7 +37,8 @@ export function transcriptMiddleware(deps: { messages: MessageRepository; events
           const meta = (out.channelData ?? {}) as OutgoingMeta;
           const stored = await deps.messages.append({
             conversationId: conversation.id,
-            customerId: customer.id,
+            // A link may have merged this customer into another during the turn.
+            customerId: deps.merges.resolve(customer.id),
             direction: 'out',
             sender: meta.sender ?? 'bot',
             agentId: meta.agentId,

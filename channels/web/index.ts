@@ -31,6 +31,7 @@ export interface WebChannelOptions {
 
 export interface WebChannel {
   router: Router;
+  adapter: WebAdapter;
   /** Routes `/ws/web` upgrades of this HTTP server to the widget socket. */
   attach(server: Server): void;
   close(): Promise<void>;
@@ -264,6 +265,7 @@ export function createWebChannel(opts: WebChannelOptions): WebChannel {
 
   return {
     router,
+    adapter,
     attach(server) {
       server.on('upgrade', onUpgrade);
     },
