@@ -194,4 +194,24 @@ describe('web channel over a real WebSocket', () => {
     const stored = await server.store.messages.listByConversation(s.body['conversationId']!);
     expect(stored.at(-1)?.text).toBe('hello?');
   });
+
+  it('answers a flood with rate_limited errors, keeps every message, and keeps serving', async () => {
+    const s = await session();
+    const c = await connect(s.body['visitorToken']!);
+    const from = c.frames.length;
+    const ids = Array.from({ length: 15 }, (_, i) => `flood-${i}`);
+    for (const id of ids) c.send({ type: 'message', id, text: `message ${id}` });
+    await c.waitFor((f) => f.type === 'ack' && f['id'] === 'flood-14', { from, timeoutMs: 20_000 });
+    const limited = c.frames.slice(from).filter((f) => f.type === 'error' && f['code'] === 'rate_limited');
+    expect(limited.length).toBeGreaterThanOrEqual(4);
+    const stored = await server.store.messages.listByConversation(s.body['conversationId']!, { limit: 100 });
+    expect(stored.filter((m) => m.direction === 'in')).toHaveLength(15);
+    const rest = await fetch(`${server.url}/api/web/messages`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${s.body['visitorToken']}` },
+      body: JSON.stringify({ id: 'flood-rest', text: 'one more' }),
+    });
+    expect(rest.status).toBe(429);
+    expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
+  });
 });
