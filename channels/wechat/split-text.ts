@@ -12,12 +12,13 @@ const LATIN_STOPS = '.!?;';
  * Splits text into parts of at most `maxBytes` UTF-8 bytes, preferring to break at a
  * newline, then after a sentence, then at a space, so each message reads on its own; a
  * part is cut mid-word only when there is no such boundary, and never inside a character
- * (a whole grapheme: emoji with modifiers stay together).
+ * (a whole grapheme: emoji with modifiers stay together). Whitespace around the cuts and
+ * at both ends is dropped: a chat message does not need it.
  */
 export function splitText(text: string, maxBytes: number = TEXT_MAX_BYTES): string[] {
   if (!Number.isInteger(maxBytes) || maxBytes < 4) throw new RangeError('maxBytes must be an integer of at least 4');
   const parts: string[] = [];
-  let rest = text;
+  let rest = text.trim();
   while (utf8(rest) > maxBytes) {
     const prefix = longestPrefix(rest, maxBytes);
     const cut = breakPoint(rest, prefix.length) ?? prefix.length;
@@ -25,7 +26,7 @@ export function splitText(text: string, maxBytes: number = TEXT_MAX_BYTES): stri
     if (head) parts.push(head);
     rest = rest.slice(cut).trimStart();
   }
-  if (rest.trim()) parts.push(rest);
+  if (rest) parts.push(rest);
   return parts;
 }
 

@@ -146,6 +146,7 @@ function parseRoot(xml: string): Record<string, unknown> {
     throw new ShopError('bad_request', 'the root element must be <xml>');
   }
   const root = doc['xml'];
+  if (Array.isArray(root)) throw new ShopError('bad_request', 'more than one root element <xml>');
   if (root === '') return {};
   if (!isRecord(root)) throw new ShopError('bad_request', '<xml> holds no fields');
   return root;

@@ -121,19 +121,19 @@ describe('WeChatCrypto', () => {
     expect(codeOf(() => crypto.decrypt(independentEncrypt(plain, { badPad: inconsistent })))).toBe('unauthorized');
     const zero = Buffer.alloc(n, 0);
     expect(codeOf(() => crypto.decrypt(independentEncrypt(plain, { badPad: zero })))).toBe('unauthorized');
-    // Over-long padding: 48 bytes of 48 (PKCS#7 with K = 32 never pads more than 32).
-    const long = Buffer.concat([plain, Buffer.alloc(32 - (plain.length % 32) + 16, 0)]);
-    const padded = Buffer.concat([long.subarray(0, long.length - 48 + (long.length % 16)), Buffer.alloc(48, 48)]);
-    const c = createCipheriv('aes-256-cbc', KEY, KEY.subarray(0, 16));
-    c.setAutoPadding(false);
-    const aligned = padded.subarray(0, padded.length - (padded.length % 16));
-    const overlong = Buffer.concat([c.update(aligned), c.final()]).toString('base64');
-    expect(codeOf(() => crypto.decrypt(overlong))).toBe('unauthorized');
+    // Over-long padding: a valid message followed by 48 bytes of 48. PKCS#7 with K = 32
+    // never pads more than 32, so this is not WeChat's, even though every byte is consistent.
+    const aligned = layout('0123456789', SAMPLE.appId); // 16 + 4 + 10 + 18 = 48 bytes
+    expect(aligned.length % 16).toBe(0);
+    expect(codeOf(() => crypto.decrypt(independentEncrypt(aligned, { badPad: Buffer.alloc(48, 48) })))).toBe('unauthorized');
+    // The same message with correct padding decrypts.
+    expect(crypto.decrypt(independentEncrypt(aligned))).toBe('0123456789');
   });
 
   it('refuses a length field that runs past the message', () => {
     const lying = layout('<xml/>', SAMPLE.appId, 10_000);
     expect(codeOf(() => crypto.decrypt(independentEncrypt(lying)))).toBe('unauthorized');
+    expect(() => crypto.decrypt(independentEncrypt(lying))).toThrow(/length/);
   });
 
   it('refuses tampered ciphertext: the signature no longer matches, and damage to length or padding fails decryption', () => {
