@@ -103,7 +103,9 @@ export function createWeChatChannel(opts: WeChatAdapterOptions & { core: BotCore
   checkOptions(opts);
   const { core, logger } = opts;
   const crypto = opts.encodingAESKey ? new WeChatCrypto({ token: opts.token, encodingAESKey: opts.encodingAESKey, appId: opts.appId }) : undefined;
-  const api = new WeChatApiClient({ appId: opts.appId, appSecret: opts.appSecret, apiBase: opts.apiBase });
+  // WeChat now takes one article per news message (errcode 45008 beyond): a carousel is
+  // sent as several news messages.
+  const api = new WeChatApiClient({ appId: opts.appId, appSecret: opts.appSecret, apiBase: opts.apiBase, maxArticlesPerNews: 1 });
   const adapter = new WeChatAdapter(api, opts.publicBaseUrl);
   core.install(adapter);
   const deadline = opts.replyDeadlineMs ?? 4500;
@@ -172,7 +174,7 @@ export function createWeChatChannel(opts: WeChatAdapterOptions & { core: BotCore
     const messages = first.replies.filter((a) => a.type === ActivityTypes.Message);
     const only = messages.length === 1 ? renderForWeChat(messages[0]!, opts.publicBaseUrl) : undefined;
     const passive =
-      first.duplicate || !only || (only.text && only.articles) || (only.text && Buffer.byteLength(only.text) > 2000)
+      first.duplicate || !only || (only.text && only.articles) || (only.articles && only.articles.length > 1) || (only.text && Buffer.byteLength(only.text) > 2000)
         ? undefined
         : only.articles
           ? newsReplyXml({ to: openId, from: msg.ToUserName, articles: only.articles })
