@@ -53,6 +53,11 @@ const schema = z.object({
   WECHAT_ENCODING_AES_KEY: z.string().trim().regex(/^[A-Za-z0-9+/]{43}$/, { message: 'must be the 43-character EncodingAESKey' }).optional(),
   WECHAT_API_BASE: z.url({ message: 'must be an absolute http(s) URL' }).default('https://api.weixin.qq.com'),
   WECHAT_REPLY_DEADLINE_MS: int(100, 4900).default(4500),
+  APP_HMAC_SECRET: z.string().min(32, { message: 'must be at least 32 characters' }).optional(),
+  APP_SIGNATURE_TOLERANCE_SECONDS: int(1, 3600).default(300),
+  APP_PUSH_URL: z.url({ protocol: /^https?$/, message: 'must be an absolute http(s) URL' }).optional(),
+  APP_PUSH_MAX_ATTEMPTS: int(1, 20).default(6),
+  APP_PUSH_RETRY_BASE_MS: int(1, 600_000).default(500),
   BODY_LIMIT: z
     .string()
     .trim()
@@ -79,6 +84,8 @@ export interface Config {
   publicBaseUrl?: string;
   /** Present when WECHAT_TOKEN is set (the channel is on). */
   wechat?: { token: string; appId: string; appSecret: string; encodingAESKey?: string; apiBase: string; replyDeadlineMs: number };
+  /** Present when APP_HMAC_SECRET is set (the mobile app channel is on). */
+  app?: { hmacSecret: string; signatureToleranceSeconds: number; pushUrl?: string; pushMaxAttempts: number; pushRetryBaseMs: number };
 }
 
 /** Reads `.env` from `cwd` if present; variables already in `env` win. */
@@ -121,6 +128,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = p
       });
     }
   }
+  if (c.APP_PUSH_URL && !c.APP_HMAC_SECRET) {
+    // Pushes are signed with the app secret, and without it the app channel is off.
+    throw new ShopError('config_invalid', 'Invalid configuration:\n  APP_PUSH_URL: needs APP_HMAC_SECRET (pushes are signed with it)', {
+      details: { variables: ['APP_PUSH_URL'] },
+    });
+  }
   const dataDir = path.resolve(cwd, c.DATA_DIR);
   return {
     env: c.NODE_ENV,
@@ -147,6 +160,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = p
           encodingAESKey: c.WECHAT_ENCODING_AES_KEY,
           apiBase: c.WECHAT_API_BASE.replace(/\/$/, ''),
           replyDeadlineMs: c.WECHAT_REPLY_DEADLINE_MS,
+        }
+      : undefined,
+    app: c.APP_HMAC_SECRET
+      ? {
+          hmacSecret: c.APP_HMAC_SECRET,
+          signatureToleranceSeconds: c.APP_SIGNATURE_TOLERANCE_SECONDS,
+          pushUrl: c.APP_PUSH_URL,
+          pushMaxAttempts: c.APP_PUSH_MAX_ATTEMPTS,
+          pushRetryBaseMs: c.APP_PUSH_RETRY_BASE_MS,
         }
       : undefined,
   };

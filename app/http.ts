@@ -13,6 +13,11 @@ export interface HttpAppOptions {
   inFlight: InFlight;
   bodyLimit: string;
   trustProxy: boolean;
+  /**
+   * Routers that read the raw request bytes themselves (signed webhooks: the signature
+   * covers the body exactly as sent) mount here, before the JSON parser consumes it.
+   */
+  mountBeforeBodyParsers?: (app: Express) => void;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
@@ -102,6 +107,7 @@ export function createHttpApp(opts: HttpAppOptions, mount?: (app: Express) => vo
   app.disable('x-powered-by');
   app.set('trust proxy', opts.trustProxy);
   app.use(requestContext(logger, opts.inFlight));
+  opts.mountBeforeBodyParsers?.(app);
   app.use(express.json({ limit: opts.bodyLimit }));
 
   app.get('/healthz', (_req, res) => {

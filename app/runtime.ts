@@ -13,6 +13,7 @@ import { localSecret } from './secrets.js';
 import { createBotCore, LocalEventBus, type EventBus } from '../bots/index.js';
 import { createWebChannel } from '../channels/web/index.js';
 import { createWeChatChannel } from '../channels/wechat/index.js';
+import { appChannelOff, createAppChannel } from '../channels/app/index.js';
 import { mountWebPages } from './pages.js';
 
 export interface RunningServer {
@@ -88,10 +89,26 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   const wechat = config.wechat
     ? createWeChatChannel({ ...config.wechat, publicBaseUrl: config.publicBaseUrl, bodyLimit: config.bodyLimit, core, logger })
     : undefined;
+  const appChannel = config.app
+    ? createAppChannel({
+        store,
+        core,
+        events,
+        logger,
+        secret: config.app.hmacSecret,
+        signatureToleranceSeconds: config.app.signatureToleranceSeconds,
+        bodyLimit: config.bodyLimit,
+        push: config.app.pushUrl
+          ? { url: config.app.pushUrl, maxAttempts: config.app.pushMaxAttempts, retryBaseMs: config.app.pushRetryBaseMs }
+          : undefined,
+      })
+    : undefined;
   const pages = await mountWebPages();
 
   const inFlight = new InFlight();
-  const app = createHttpApp({ store, logger, readiness, inFlight, bodyLimit: config.bodyLimit, trustProxy: config.trustProxy }, (a) => {
+  // The app API checks its HMAC over the raw body, so it mounts before the JSON parser.
+  const rawRoutes = appChannel ? appChannel.router : appChannelOff();
+  const app = createHttpApp({ store, logger, readiness, inFlight, bodyLimit: config.bodyLimit, trustProxy: config.trustProxy, mountBeforeBodyParsers: (a) => a.use(rawRoutes) }, (a) => {
     a.use(web.router);
     if (wechat) a.use(wechat.router);
     a.use(pages);
@@ -126,6 +143,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       await web.close();
+      await appChannel?.close();
       const drained = await inFlight.drain(config.shutdownTimeoutMs);
       if (!drained) logger.warn({ inFlight: inFlight.size }, 'shutdown timeout: closing with requests still in flight');
       server.closeAllConnections();
@@ -136,6 +154,6 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     return closing;
   };
 
-  const adapters = { web: web.adapter, ...(wechat ? { wechat: wechat.adapter } : {}) };
+  const adapters = { web: web.adapter, ...(wechat ? { wechat: wechat.adapter } : {}), ...(appChannel ? { app: appChannel.adapter } : {}) };
   return { url, port, store, readiness, events, adapters, close };
 }

@@ -1,0 +1,249 @@
+import { randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
+import { ShopError } from '../../store/index.js';
+import type { WireMessage } from '../web/index.js';
+import { signatureHeaders } from './signature.js';
+
+/** What the app backend's push webhook receives for every outgoing message of the app channel. */
+export interface PushEvent {
+  type: 'message';
+  /** The app account the message is for (the `userId` of the app's calls). */
+  userId: string;
+  customerId: string;
+  conversationId: string;
+  message: WireMessage;
+}
+
+/** A delivery that ran out of attempts (or was refused): kept so an operator can see it. */
+export interface DeadLetter {
+  deliveryId: string;
+  event: PushEvent;
+  attempts: number;
+  lastError: string;
+  /** The webhook's last HTTP status, when it answered at all. */
+  lastStatus?: number;
+  deadAt: string;
+}
+
+export interface PushQueueOptions {
+  url: string;
+  /** Signs every delivery (APP_HMAC_SECRET), so the app backend can check it came from us. */
+  secret: string;
+  logger: Logger;
+  /** Attempts per delivery, the first included (APP_PUSH_MAX_ATTEMPTS). */
+  maxAttempts: number;
+  /** Delay before the first retry; doubles per retry, with jitter (APP_PUSH_RETRY_BASE_MS). */
+  retryBaseMs: number;
+  /** Deliveries waiting or in flight; beyond it new ones are dead-lettered at once. */
+  maxQueued?: number;
+  concurrency?: number;
+  attemptTimeoutMs?: number;
+  /** Newest dead letters kept (per node). */
+  maxDeadLetters?: number;
+  /** The longest wait between attempts, whatever the backoff or Retry-After says. */
+  maxDelayMs?: number;
+  random?: () => number;
+}
+
+interface Job {
+  deliveryId: string;
+  event: PushEvent;
+  body: string;
+  attempts: number;
+  lastError: string;
+  lastStatus?: number;
+}
+
+type AttemptResult = { ok: true } | { ok: false; retry: boolean; error: string; status?: number; retryAfterMs?: number };
+
+/**
+ * Delivers push events to the app backend's webhook, off the turn: `enqueue` never waits.
+ * Network errors, 5xx and 429 are retried with exponential backoff and jitter; other 4xx
+ * answers mean the backend refuses this delivery, so retrying cannot help. A delivery that
+ * gives up is logged at error and kept in a bounded in-memory dead-letter list. The queue
+ * lives in this process: a restart drops what was still waiting (the messages themselves
+ * are stored, and the app can fetch them with GET .../messages).
+ */
+export class PushQueue {
+  private readonly waiting: Job[] = [];
+  private readonly timers = new Map<NodeJS.Timeout, Job>();
+  private readonly inFlight = new Set<Promise<void>>();
+  private readonly abort = new AbortController();
+  private readonly dead: DeadLetter[] = [];
+  private active = 0;
+  private closed = false;
+  private readonly maxQueued: number;
+  private readonly concurrency: number;
+  private readonly attemptTimeoutMs: number;
+  private readonly maxDeadLetters: number;
+  private readonly maxDelayMs: number;
+  private readonly random: () => number;
+
+  constructor(private readonly opts: PushQueueOptions) {
+    for (const key of ['url', 'secret', 'logger'] as const) {
+      if (!opts[key]) throw new ShopError('config_invalid', `PushQueueOptions.${key} is required`);
+    }
+    if (!(opts.maxAttempts >= 1) || !(opts.retryBaseMs >= 0)) {
+      throw new ShopError('config_invalid', 'PushQueueOptions.maxAttempts must be >= 1 and retryBaseMs >= 0');
+    }
+    this.maxQueued = opts.maxQueued ?? 1000;
+    this.concurrency = opts.concurrency ?? 4;
+    this.attemptTimeoutMs = opts.attemptTimeoutMs ?? 10_000;
+    this.maxDeadLetters = opts.maxDeadLetters ?? 500;
+    this.maxDelayMs = opts.maxDelayMs ?? 5 * 60_000;
+    this.random = opts.random ?? Math.random;
+  }
+
+  /** Deliveries waiting, scheduled for a retry or in flight. */
+  get size(): number {
+    return this.waiting.length + this.timers.size + this.active;
+  }
+
+  /** Dead letters of this node, newest first. */
+  deadLetters(): DeadLetter[] {
+    return [...this.dead].reverse();
+  }
+
+  /** Queues one delivery and returns its id (also sent as `X-Shop-Delivery-Id`). */
+  enqueue(event: PushEvent): string {
+    const job: Job = { deliveryId: `dlv_${randomUUID()}`, event, body: JSON.stringify(event), attempts: 0, lastError: '' };
+    if (this.closed) {
+      this.opts.logger.warn({ deliveryId: job.deliveryId, messageId: event.message.id }, 'app push queue is closed: delivery dropped');
+      return job.deliveryId;
+    }
+    if (this.size >= this.maxQueued) {
+      job.lastError = `push queue full (${this.maxQueued} deliveries waiting)`;
+      this.deadLetter(job);
+      return job.deliveryId;
+    }
+    this.waiting.push(job);
+    this.pump();
+    return job.deliveryId;
+  }
+
+  /**
+   * Stops: scheduled retries and deliveries not yet started are dropped (with a log line),
+   * attempts in flight get `graceMs` to finish and are then aborted. No timer is left behind.
+   */
+  async close(graceMs = 2000): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    const dropped = this.waiting.length + this.timers.size;
+    for (const timer of this.timers.keys()) clearTimeout(timer);
+    this.timers.clear();
+    this.waiting.length = 0;
+    if (dropped > 0) this.opts.logger.warn({ dropped }, 'app push queue closing: undelivered pushes dropped');
+    if (this.inFlight.size > 0) {
+      let timer: NodeJS.Timeout | undefined;
+      const grace = new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, graceMs);
+      });
+      await Promise.race([Promise.allSettled([...this.inFlight]), grace]);
+      clearTimeout(timer);
+      this.abort.abort();
+      await Promise.allSettled([...this.inFlight]);
+    }
+  }
+
+  private pump(): void {
+    while (!this.closed && this.active < this.concurrency && this.waiting.length > 0) {
+      const job = this.waiting.shift()!;
+      this.active += 1;
+      const run = this.run(job).finally(() => {
+        this.active -= 1;
+        this.inFlight.delete(run);
+        this.pump();
+      });
+      this.inFlight.add(run);
+    }
+  }
+
+  private async run(job: Job): Promise<void> {
+    job.attempts += 1;
+    const result = await this.attempt(job);
+    if (result.ok) {
+      this.opts.logger.debug({ deliveryId: job.deliveryId, attempts: job.attempts }, 'app push delivered');
+      return;
+    }
+    job.lastError = result.error;
+    job.lastStatus = result.status;
+    if (this.closed) {
+      this.opts.logger.warn({ deliveryId: job.deliveryId, attempts: job.attempts, lastError: job.lastError }, 'app push interrupted by shutdown: dropped');
+      return;
+    }
+    if (!result.retry || job.attempts >= this.opts.maxAttempts) {
+      this.deadLetter(job);
+      return;
+    }
+    const delay = Math.min(this.maxDelayMs, Math.max(this.backoff(job.attempts), result.retryAfterMs ?? 0));
+    this.opts.logger.info({ deliveryId: job.deliveryId, attempts: job.attempts, lastError: job.lastError, retryInMs: delay }, 'app push failed: will retry');
+    const timer = setTimeout(() => {
+      this.timers.delete(timer);
+      this.waiting.push(job);
+      this.pump();
+    }, delay);
+    this.timers.set(timer, job);
+  }
+
+  /** base * 2^(n-1), scaled by a random factor in [0.5, 1): spread out, yet still growing. */
+  private backoff(attempts: number): number {
+    return Math.round(this.opts.retryBaseMs * 2 ** (attempts - 1) * (0.5 + this.random() / 2));
+  }
+
+  private async attempt(job: Job): Promise<AttemptResult> {
+    try {
+      const res = await fetch(this.opts.url, {
+        method: 'POST',
+        headers: {
+          'Content-Type': 'application/json',
+          'X-Shop-Delivery-Id': job.deliveryId,
+          'X-Shop-Delivery-Attempt': String(job.attempts),
+          ...signatureHeaders(this.opts.secret, job.body),
+        },
+        body: job.body,
+        // A redirect would turn the POST into a GET elsewhere: treat it as a refusal instead.
+        redirect: 'manual',
+        signal: AbortSignal.any([this.abort.signal, AbortSignal.timeout(this.attemptTimeoutMs)]),
+      });
+      await res.body?.cancel().catch(() => undefined);
+      if (res.ok) return { ok: true };
+      const retry = res.status === 429 || res.status >= 500;
+      return { ok: false, retry, status: res.status, error: `HTTP ${res.status}`, retryAfterMs: retryAfterMs(res.headers.get('retry-after')) };
+    } catch (err) {
+      const cause = err instanceof Error && err.cause instanceof Error ? `: ${err.cause.message}` : '';
+      return { ok: false, retry: true, error: `${err instanceof Error ? err.message : String(err)}${cause}` };
+    }
+  }
+
+  private deadLetter(job: Job): void {
+    const letter: DeadLetter = {
+      deliveryId: job.deliveryId,
+      event: job.event,
+      attempts: job.attempts,
+      lastError: job.lastError,
+      lastStatus: job.lastStatus,
+      deadAt: new Date().toISOString(),
+    };
+    this.dead.push(letter);
+    if (this.dead.length > this.maxDeadLetters) this.dead.shift();
+    // Ids only: the message text may hold personal data, and it is in the store anyway.
+    this.opts.logger.error(
+      {
+        deliveryId: job.deliveryId,
+        messageId: job.event.message.id,
+        conversationId: job.event.conversationId,
+        userId: job.event.userId,
+        attempts: job.attempts,
+        lastError: job.lastError,
+        lastStatus: job.lastStatus,
+      },
+      'app push dead-lettered',
+    );
+  }
+}
+
+/** Retry-After in seconds (dates are rare from webhooks and ignored). */
+function retryAfterMs(header: string | null): number | undefined {
+  if (!header || !/^\d{1,6}$/.test(header.trim())) return undefined;
+  return Number(header.trim()) * 1000;
+}
