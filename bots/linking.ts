@@ -88,8 +88,13 @@ export class LinkCodes implements AccountLinker {
 
   /** Store merge plus the bot's memory of both; tells live sockets to follow the survivor. */
   async mergeCustomers(sourceId: string, targetId: string): Promise<Customer> {
-    const { customer } = await this.store.mergeCustomers(sourceId, targetId);
+    const before = await this.store.customers.get(targetId);
+    let { customer } = await this.store.mergeCustomers(sourceId, targetId);
     this.merges.record(sourceId, targetId);
+    // A known customer stays known: the merge unions tags, and must not make them anonymous.
+    if (before && !before.tags.includes('anonymous') && customer.tags.includes('anonymous')) {
+      customer = await this.store.customers.update(targetId, { tags: customer.tags.filter((t) => t !== 'anonymous') });
+    }
     const sKey = customerMemoryKey(sourceId);
     const tKey = customerMemoryKey(targetId);
     const items = await this.storage.read([sKey, tKey]);

@@ -144,6 +144,7 @@ describe('web channel over a real WebSocket', () => {
     const history = await server.store.messages.listByCustomer('cus_demo_004');
     expect(history.items.map((m) => m.text)).toContain('hi');
     expect(await server.store.customers.get(anon.body['customerId']!)).toBeNull();
+    expect((await server.store.customers.get('cus_demo_004'))?.tags).not.toContain('anonymous');
 
     const expired = signIdentityToken(IDENTITY_SECRET, 'cus_demo_004', Math.floor(Date.now() / 1000) - 1);
     expect((await session({ identityToken: expired })).status).toBe(401);
