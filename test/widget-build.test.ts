@@ -95,6 +95,15 @@ describe('widget transcript model', () => {
     expect(s.unsent().map((i) => i.key)).toEqual(['c-2']);
   });
 
+  it('keeps unsent messages last, but a failed one where it was sent', () => {
+    const s = new MessageStore();
+    s.addLocal({ clientId: 'failed', text: 'nope', now: Date.parse('2026-11-01T09:59:00Z') });
+    s.setStatus('failed', 'failed', 'refused');
+    s.addLocal({ clientId: 'queued', text: 'later' });
+    s.apply(wire({}), false);
+    expect(s.items().map((i) => i.key)).toEqual(['failed', 'm1', 'queued']);
+  });
+
   it('polls after the newest seq of the web conversation only', () => {
     const s = new MessageStore();
     s.apply(wire({ id: 'a', seq: 7, conversationId: 'wechat-conv' }), false);

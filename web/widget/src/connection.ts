@@ -76,6 +76,11 @@ export class Connection {
     this.identityToken = opts.identityToken;
   }
 
+  /** The language sent with the next session request. */
+  setLocale(locale: Locale): void {
+    this.opts.locale = locale;
+  }
+
   get currentState(): ConnectionState {
     return this.state;
   }
@@ -278,7 +283,7 @@ export class Connection {
     this.setTimer('ping', this.opts.pingIntervalMs ?? 25_000, () => {
       if (!this.ws || this.ws.readyState !== WebSocket.OPEN) return;
       this.ws.send(JSON.stringify({ type: 'ping' } satisfies ClientFrame));
-      this.setTimer('pong', this.opts.pongTimeoutMs ?? 10_000, () => {
+      this.setTimer('pong', this.opts.pongTimeoutMs ?? 20_000, () => {
         this.dropSocket();
         this.scheduleReconnect();
       });

@@ -45,6 +45,8 @@ export class MessageStore {
   private readonly byKey = new Map<string, ChatItem>();
   private readonly keyById = new Map<string, string>();
   private counter = 0;
+  /** Server clock minus ours, from the last live message: our own rows get comparable times. */
+  private clockOffset = 0;
 
   get size(): number {
     return this.byKey.size;
@@ -70,7 +72,7 @@ export class MessageStore {
       sender: 'customer',
       channel: 'web',
       text: input.text,
-      time: input.now ?? Date.now(),
+      time: input.now ?? Date.now() + this.clockOffset,
       status: 'queued',
       order: this.counter++,
     };
@@ -112,6 +114,10 @@ export class MessageStore {
    * echo of a message we are sending); history pages and polls are not live.
    */
   apply(m: WireMessage, live: boolean): { result: ApplyResult; item: ChatItem } {
+    if (live) {
+      const at = Date.parse(m.createdAt);
+      if (Number.isFinite(at)) this.clockOffset = at - Date.now();
+    }
     const knownKey = this.keyById.get(m.id);
     const known = knownKey !== undefined ? this.byKey.get(knownKey) : undefined;
     if (known) {
@@ -188,8 +194,9 @@ export class MessageStore {
   }
 }
 
+/** Still on its way: shown after everything else. A failed message stays where it was sent. */
 function unconfirmed(i: ChatItem): boolean {
-  return i.id === undefined && !i.notice;
+  return i.id === undefined && !i.notice && i.status !== 'failed';
 }
 
 function compareItems(a: ChatItem, b: ChatItem): number {

@@ -121,6 +121,8 @@ export class Widget {
     const host = document.createElement('div');
     host.id = 'shop-assistant-widget';
     host.setAttribute('data-shop-assistant', '');
+    // The shop's CSS may style `body > div`: the host opts out (a transform would break position:fixed).
+    host.setAttribute('style', 'all:initial!important;display:block!important;transform:none!important;filter:none!important;contain:none!important');
     this.host = host;
     this.root = host.attachShadow({ mode: 'open' });
     const style = document.createElement('style');
@@ -193,6 +195,7 @@ export class Widget {
     if (locale === this.locale) return;
     this.locale = locale;
     this.s = STRINGS[locale];
+    this.conn.setLocale(locale);
     this.applyStrings();
     // Rows carry their labels; rebuild them quietly (not read out again).
     this.el.log.setAttribute('aria-live', 'off');
