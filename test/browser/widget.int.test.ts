@@ -197,6 +197,7 @@ describe('chat widget in Chromium against the real server', () => {
   });
 
   it('takes a screenshot of the open panel', async () => {
+    await page.evaluate(() => window.scrollTo(0, 0));
     await page.screenshot({ path: '/tmp/widget.png' });
   });
 

@@ -1,8 +1,10 @@
+import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { build, transform, type Plugin } from 'esbuild';
 
-const ENTRY = fileURLToPath(new URL('./src/main.ts', import.meta.url));
+// From source (tsx, vitest) the entry is main.ts; from a tsc build (dist/) it is main.js.
+const ENTRY = [new URL('./src/main.ts', import.meta.url), new URL('./src/main.js', import.meta.url)].map((u) => fileURLToPath(u)).find((f) => existsSync(f)) ?? '';
 
 /** styles.ts holds readable CSS; the bundle gets it minified by esbuild's CSS minifier. */
 const minifiedStyles: Plugin = {
@@ -21,6 +23,7 @@ const minifiedStyles: Plugin = {
  * builds it in memory at start and serves it at /widget.js.
  */
 export async function buildWidget(): Promise<string> {
+  if (!ENTRY) throw new Error('web/widget/src/main.ts not found: the widget sources are missing');
   const result = await build({
     entryPoints: [ENTRY],
     bundle: true,

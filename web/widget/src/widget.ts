@@ -355,6 +355,8 @@ export class Widget {
     const input = this.el.input;
     input.style.height = 'auto';
     input.style.height = `${Math.min(input.scrollHeight, 120)}px`;
+    // A taller composer shrinks the list: keep its end in view.
+    this.scrollToBottom(false);
     this.renderCounter();
     const now = Date.now();
     if (input.value.trim() && now - this.lastTypingSent > TYPING_THROTTLE_MS) {
