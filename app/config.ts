@@ -58,6 +58,14 @@ const schema = z.object({
   APP_PUSH_URL: z.url({ protocol: /^https?$/, message: 'must be an absolute http(s) URL' }).optional(),
   APP_PUSH_MAX_ATTEMPTS: int(1, 20).default(6),
   APP_PUSH_RETRY_BASE_MS: int(1, 600_000).default(500),
+  BOTFRAMEWORK_APP_ID: z
+    .string()
+    .trim()
+    .regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, { message: 'must be the Microsoft App ID (a GUID)' })
+    .optional(),
+  BOTFRAMEWORK_APP_PASSWORD: z.string().min(1).optional(),
+  BOTFRAMEWORK_TENANT_ID: z.string().trim().min(1).optional(),
+  BOTFRAMEWORK_APP_TYPE: z.enum(['MultiTenant', 'SingleTenant', 'UserAssignedMSI']).default('MultiTenant'),
   BODY_LIMIT: z
     .string()
     .trim()
@@ -84,6 +92,8 @@ export interface Config {
   publicBaseUrl?: string;
   /** Present when WECHAT_TOKEN is set (the channel is on). */
   wechat?: { token: string; appId: string; appSecret: string; encodingAESKey?: string; apiBase: string; replyDeadlineMs: number };
+  /** Always on: anonymous without an app id (Emulator, local Direct Line), JWT-checked with one. */
+  botframework: { appId?: string; appPassword?: string; tenantId?: string; appType: RawConfig['BOTFRAMEWORK_APP_TYPE'] };
   /** Present when APP_HMAC_SECRET is set (the mobile app channel is on). */
   app?: { hmacSecret: string; signatureToleranceSeconds: number; pushUrl?: string; pushMaxAttempts: number; pushRetryBaseMs: number };
 }
@@ -134,6 +144,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = p
       details: { variables: ['APP_PUSH_URL'] },
     });
   }
+  const bfProblems = botFrameworkProblems(c, input['BOTFRAMEWORK_APP_TYPE'] !== undefined);
+  if (bfProblems.length > 0) {
+    throw new ShopError('config_invalid', `Invalid configuration:\n  ${bfProblems.map((p) => `${p.name}: ${p.message}`).join('\n  ')}`, {
+      details: { variables: bfProblems.map((p) => p.name) },
+    });
+  }
   const dataDir = path.resolve(cwd, c.DATA_DIR);
   return {
     env: c.NODE_ENV,
@@ -162,6 +178,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = p
           replyDeadlineMs: c.WECHAT_REPLY_DEADLINE_MS,
         }
       : undefined,
+    botframework: {
+      appId: c.BOTFRAMEWORK_APP_ID,
+      appPassword: c.BOTFRAMEWORK_APP_PASSWORD,
+      tenantId: c.BOTFRAMEWORK_TENANT_ID,
+      appType: c.BOTFRAMEWORK_APP_TYPE,
+    },
     app: c.APP_HMAC_SECRET
       ? {
           hmacSecret: c.APP_HMAC_SECRET,
@@ -172,6 +194,27 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = p
         }
       : undefined,
   };
+}
+
+/**
+ * Bot Framework settings botbuilder would accept and then fail on at the first reply, or
+ * (a password without an app id) silently run anonymously with.
+ */
+function botFrameworkProblems(c: RawConfig, typeSet: boolean): Array<{ name: string; message: string }> {
+  const problems: Array<{ name: string; message: string }> = [];
+  const need = (name: keyof RawConfig, message: string) => problems.push({ name, message });
+  const type = c.BOTFRAMEWORK_APP_TYPE;
+  if (!c.BOTFRAMEWORK_APP_ID) {
+    for (const name of ['BOTFRAMEWORK_APP_PASSWORD', 'BOTFRAMEWORK_TENANT_ID'] as const) {
+      if (c[name]) need(name, 'needs BOTFRAMEWORK_APP_ID (without it the endpoint is anonymous)');
+    }
+    if (typeSet && type !== 'MultiTenant') need('BOTFRAMEWORK_APP_TYPE', 'needs BOTFRAMEWORK_APP_ID');
+    return problems;
+  }
+  if (type === 'UserAssignedMSI' && c.BOTFRAMEWORK_APP_PASSWORD) need('BOTFRAMEWORK_APP_PASSWORD', 'must not be set for a UserAssignedMSI app');
+  if (type !== 'UserAssignedMSI' && !c.BOTFRAMEWORK_APP_PASSWORD) need('BOTFRAMEWORK_APP_PASSWORD', `required for a ${type} app`);
+  if (type !== 'MultiTenant' && !c.BOTFRAMEWORK_TENANT_ID) need('BOTFRAMEWORK_TENANT_ID', `required for a ${type} app`);
+  return problems;
 }
 
 /** A URI safe to log: credentials removed. */

@@ -13,6 +13,7 @@ import { localSecret } from './secrets.js';
 import { createBotCore, LocalEventBus, type EventBus } from '../bots/index.js';
 import { createWebChannel } from '../channels/web/index.js';
 import { createWeChatChannel } from '../channels/wechat/index.js';
+import { createBotFrameworkChannel } from '../channels/botframework/index.js';
 import { appChannelOff, createAppChannel } from '../channels/app/index.js';
 import { mountWebPages } from './pages.js';
 
@@ -103,6 +104,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
           : undefined,
       })
     : undefined;
+  const botframework = createBotFrameworkChannel({ ...config.botframework, publicBaseUrl: config.publicBaseUrl, core, logger });
   const pages = await mountWebPages();
 
   const inFlight = new InFlight();
@@ -111,6 +113,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   const app = createHttpApp({ store, logger, readiness, inFlight, bodyLimit: config.bodyLimit, trustProxy: config.trustProxy, mountBeforeBodyParsers: (a) => a.use(rawRoutes) }, (a) => {
     a.use(web.router);
     if (wechat) a.use(wechat.router);
+    a.use(botframework.router);
     a.use(pages);
   });
   const server = http.createServer(app);
@@ -154,6 +157,6 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     return closing;
   };
 
-  const adapters = { web: web.adapter, ...(wechat ? { wechat: wechat.adapter } : {}), ...(appChannel ? { app: appChannel.adapter } : {}) };
+  const adapters = { web: web.adapter, botframework: botframework.adapter, ...(wechat ? { wechat: wechat.adapter } : {}), ...(appChannel ? { app: appChannel.adapter } : {}) };
   return { url, port, store, readiness, events, adapters, close };
 }
