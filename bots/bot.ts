@@ -60,7 +60,9 @@ export class ShopAssistantBot extends ActivityHandler {
   }
 
   private async answer(context: TurnContext): Promise<void> {
-    const text = (context.activity.text ?? '').trim();
+    // A quick-reply or button click carries its meaning in `value`; `text` is its label.
+    const value = context.activity.value as unknown;
+    const text = (typeof value === 'string' && value.trim() !== '' ? value : (context.activity.text ?? '')).trim();
     const turn = await this.turnOf(context, text);
     turn.nlu = await this.deps.router.understand(text, turn.locale);
     const inbound = inboundMessage(context);

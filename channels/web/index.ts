@@ -131,6 +131,7 @@ export function createWebChannel(opts: WebChannelOptions): WebChannel {
     const outcome = await adapter.handleMessage({
       visitorId,
       clientId: f.id,
+      // The transcript shows what the shopper saw (the button's title); the bot reads the value.
       text: f.type === 'message' ? f.text : (f.text ?? f.value),
       value: f.type === 'postback' ? f.value : undefined,
       ip: req.ip,
@@ -203,7 +204,13 @@ export function createWebChannel(opts: WebChannelOptions): WebChannel {
     });
 
     ws.on('message', (data: RawData, isBinary: boolean) => {
-      queue = queue.then(() => onFrame(isBinary ? null : data.toString()));
+      const raw = isBinary ? null : data.toString();
+      // Liveness checks must not wait behind a running bot turn.
+      if (raw === '{"type":"ping"}') {
+        send(ws, { type: 'pong' });
+        return;
+      }
+      queue = queue.then(() => onFrame(raw));
     });
 
     async function onFrame(raw: string | null): Promise<void> {

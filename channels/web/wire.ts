@@ -12,6 +12,8 @@ export interface WireMessage {
   createdAt: string;
   suggestedActions?: Array<{ title: string; value: string }>;
   cards?: unknown[];
+  /** The widget's own id for a message it sent (lets it match the stored copy to its draft). */
+  clientId?: string;
 }
 
 export function toWireMessage(m: Message): WireMessage {
@@ -28,5 +30,6 @@ export function toWireMessage(m: Message): WireMessage {
   };
   if (Array.isArray(p['suggestedActions'])) wire.suggestedActions = p['suggestedActions'] as WireMessage['suggestedActions'];
   if (Array.isArray(p['cards'])) wire.cards = p['cards'] as unknown[];
+  if (m.direction === 'in' && m.channel === 'web' && m.channelMessageId) wire.clientId = m.channelMessageId;
   return wire;
 }

@@ -325,8 +325,13 @@ describe('chat widget on a phone', () => {
       await page.evaluate(() => window.ShopAssistant?.open());
       const w = widget(page);
       await w.panel.waitFor({ state: 'visible' });
-      const box = await w.panel.boundingBox();
-      expect(box).toMatchObject({ x: 0, y: 0, width: 390, height: 780 });
+      // The panel slides in: measure once its opening animation has settled.
+      await expect
+        .poll(async () => {
+          const b = await w.panel.boundingBox();
+          return b && { x: Math.round(b.x), y: Math.round(b.y), width: Math.round(b.width), height: Math.round(b.height) };
+        })
+        .toEqual({ x: 0, y: 0, width: 390, height: 780 });
       expect(await w.launcher.isHidden()).toBe(true);
       expect(await w.input.getAttribute('placeholder')).toBe('Type a message…');
       await page.screenshot({ path: '/tmp/widget-phone.png' });
