@@ -86,6 +86,30 @@ export class LinkCodes implements AccountLinker {
     return { ok: true, customer: merged };
   }
 
+  /**
+   * WeChat's UnionID is WeChat's own word that several accounts (an Official Account
+   * follower, the shop app's WeChat login) are one person: verified evidence. The first
+   * account to bring it holds it (as the identity `wechat/union:<id>`); a later one with the
+   * same UnionID is merged with that customer (an anonymous customer into a known one).
+   */
+  async attachUnionId(customer: Customer, unionId: string): Promise<Customer> {
+    const key = `union:${unionId}`;
+    let holder = await this.store.customers.findByIdentity('wechat', key);
+    if (!holder) {
+      try {
+        return await this.store.customers.linkIdentity(customer.id, 'wechat', key);
+      } catch (err) {
+        if (!isShopError(err, 'conflict')) throw err;
+        holder = await this.store.customers.findByIdentity('wechat', key);
+        if (!holder) throw err;
+      }
+    }
+    if (holder.id === customer.id) return customer;
+    const anonymous = (c: Customer) => c.tags.includes('anonymous');
+    const [source, target] = anonymous(holder) && !anonymous(customer) ? [holder, customer] : [customer, holder];
+    return this.mergeCustomers(source.id, target.id);
+  }
+
   /** Store merge plus the bot's memory of both; tells live sockets to follow the survivor. */
   async mergeCustomers(sourceId: string, targetId: string): Promise<Customer> {
     const before = await this.store.customers.get(targetId);
@@ -101,9 +125,18 @@ export class LinkCodes implements AccountLinker {
     const src = items[sKey] as Record<string, unknown> | undefined;
     if (src) {
       const tgt = (items[tKey] as Record<string, unknown> | undefined) ?? {};
-      // The newer memory wins per field: the shopper's latest context is what they expect.
-      const newer = String(src['lastTopicAt'] ?? '') > String(tgt['lastTopicAt'] ?? '');
-      const mergedState = newer ? { ...tgt, ...src, eTag: tgt['eTag'] ?? '*' } : { ...src, ...tgt, eTag: tgt['eTag'] ?? '*' };
+      const mergedState: Record<string, unknown> = { ...tgt };
+      const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+      for (const [prop, value] of Object.entries(src)) {
+        if (prop === 'eTag') continue;
+        const mine = tgt[prop];
+        if (isObject(value) && isObject(mine)) {
+          // Per field, the more recent memory wins: the shopper's latest context is what they expect.
+          const newer = String(value['lastTopicAt'] ?? '') > String(mine['lastTopicAt'] ?? '');
+          mergedState[prop] = newer ? { ...mine, ...value } : { ...value, ...mine };
+        } else if (mine === undefined) mergedState[prop] = value;
+      }
+      mergedState['eTag'] = tgt['eTag'] ?? '*';
       await this.storage.write({ [tKey]: mergedState });
       await this.storage.delete([sKey]);
     }

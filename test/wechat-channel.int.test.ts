@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { randomUUID } from 'node:crypto';
+import { createHmac, randomUUID } from 'node:crypto';
 import { XMLParser } from 'fast-xml-parser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../app/config.js';
@@ -14,6 +14,7 @@ import { WsClient } from './helpers/ws-client.js';
 const TOKEN = 'shopToken2026';
 const AES_KEY = 'abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG';
 const OA = 'gh_0123456789ab';
+const APP_SECRET = 'app-backend-secret-0123456789abcdef';
 const dir = mkdtempSync(path.join(tmpdir(), 'sa-wechat-'));
 let server: RunningServer;
 let fake: FakeWeChat;
@@ -31,6 +32,7 @@ beforeAll(async () => {
       WECHAT_APP_SECRET: fake.appSecret,
       WECHAT_ENCODING_AES_KEY: AES_KEY,
       WECHAT_API_BASE: fake.apiBase,
+      APP_HMAC_SECRET: APP_SECRET,
     },
     dir,
   );
@@ -166,6 +168,10 @@ describe('WeChat Official Account webhook', () => {
 
     const customer = await server.store.customers.findByIdentity('wechat', openId);
     expect(customer!.id).toBe(web.customerId);
+    // The bot's memory of the shopper followed the link (what they last talked about on either side).
+    const key = `customers/${web.customerId}/memory`;
+    const memory = (await server.store.botState.read([key]))[key] as { memory?: { lastIntent?: string } } | undefined;
+    expect(memory?.memory?.lastIntent).toBe('greeting');
     expect(customer!.identities.map((i) => i.channel).sort()).toEqual(['web', 'wechat']);
     // The web socket sees the WeChat side of the conversation live.
     const after = ws.frames.length;
@@ -175,5 +181,33 @@ describe('WeChat Official Account webhook', () => {
     const channels = new Set(history.items.map((m) => m.channel));
     expect(channels).toEqual(new Set(['web', 'wechat']));
     await ws.close();
+  });
+
+  it('joins the app and the Official Account by WeChat UnionID, and nothing else', async () => {
+    const unionId = `oUnion_${randomUUID().slice(0, 12)}`;
+    const userId = `app-user-${randomUUID().slice(0, 8)}`;
+    const body = JSON.stringify({ userId, wechatUnionId: unionId, text: 'hello' });
+    const ts = String(Math.floor(Date.now() / 1000));
+    const sig = createHmac('sha256', APP_SECRET).update(`${ts}.${body}`).digest('hex');
+    const res = await fetch(`${server.url}/api/app/v1/conversations/app:${userId}/messages`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-shop-timestamp': ts, 'x-shop-signature': `sha256=${sig}`, 'idempotency-key': randomUUID() },
+      body,
+    });
+    expect(res.status).toBe(200);
+    const appCustomer = await server.store.customers.findByIdentity('app', userId);
+
+    const openId = `oWx_${randomUUID().slice(0, 8)}`;
+    fake.setUnionId(openId, unionId);
+    await post(textXml(openId, '你好'));
+    const wechatCustomer = await server.store.customers.findByIdentity('wechat', openId);
+    expect(wechatCustomer!.id).toBe(appCustomer!.id);
+    const history = await server.store.messages.listByCustomer(appCustomer!.id);
+    expect(new Set(history.items.map((m) => m.channel))).toEqual(new Set(['app', 'wechat']));
+
+    // A follower whose account has no UnionID stays a customer of their own.
+    const stranger = `oWx_${randomUUID().slice(0, 8)}`;
+    await post(textXml(stranger, '你好'));
+    expect((await server.store.customers.findByIdentity('wechat', stranger))!.id).not.toBe(appCustomer!.id);
   });
 });

@@ -7,7 +7,7 @@ import type { Request } from 'express';
 import express, { type Router } from 'express';
 import type { Logger } from 'pino';
 import { z } from 'zod';
-import { localeOf, type BotCore, type EventBus } from '../../bots/index.js';
+import { localeOf, resolveCustomer, type BotCore, type EventBus } from '../../bots/index.js';
 import { ShopError, type Conversation, type Message, type Store } from '../../store/index.js';
 import { toWireMessage, type WireMessage } from '../web/index.js';
 import { AppAdapter } from './adapter.js';
@@ -104,6 +104,8 @@ export function createAppChannel(opts: AppChannelOptions): AppChannel {
     .object({
       userId: z.string().regex(USER_ID, { message: 'must be 1..128 characters without spaces or "/"' }),
       customerId: z.string().regex(/^[A-Za-z0-9_.:-]{1,128}$/, { message: 'must be 1..128 of A-Z a-z 0-9 _ . : -' }).optional(),
+      /** The shopper's WeChat UnionID when the app logged them in with WeChat (verified by WeChat). */
+      wechatUnionId: z.string().regex(/^[A-Za-z0-9_-]{8,64}$/, { message: 'must be a WeChat UnionID' }).optional(),
       text: z.string().trim().min(1).max(maxText),
       locale: z.string().regex(/^[A-Za-z]{2,3}([-_][A-Za-z0-9]{1,8}){0,4}$/, { message: 'must be a language tag such as en or zh-CN' }).optional(),
       value: z.union([z.string().max(maxText), z.record(z.string(), z.unknown())]).optional(),
@@ -177,6 +179,10 @@ export function createAppChannel(opts: AppChannelOptions): AppChannel {
       if (!conversation || conversation.channel !== 'app') throw new ShopError('not_found', `no app conversation ${handle.id}`);
     }
     if (input.customerId) await adapter.linkCustomer(input.userId, input.customerId, localeOf(input.locale));
+    if (input.wechatUnionId) {
+      const account = await resolveCustomer(store, 'app', input.userId, { locale: localeOf(input.locale) });
+      await opts.core.linker.attachUnionId(account, input.wechatUnionId);
+    }
     if (conversation) await checkCurrent(conversation, input.userId);
 
     const outcome = await adapter.handleMessage({

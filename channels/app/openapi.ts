@@ -234,6 +234,7 @@ export function appOpenApiDocument(opts: { maxTextLength: number; maxWaitSeconds
           properties: {
             userId: { type: 'string', minLength: 1, maxLength: 128, pattern: '^[^\\s/]+$', description: 'The app\'s user id: the channel account.' },
             customerId: { type: 'string', minLength: 1, maxLength: 128, pattern: '^[A-Za-z0-9_.:-]+$', description: 'The shop customer this user is (verified: the call is signed).' },
+            wechatUnionId: { type: 'string', minLength: 8, maxLength: 64, pattern: '^[A-Za-z0-9_-]+$', description: "The user's WeChat UnionID when the app logged them in with WeChat: links them to the same person on the Official Account." },
             text: { type: 'string', minLength: 1, maxLength: opts.maxTextLength },
             locale: { type: 'string', maxLength: 35, example: 'zh-CN' },
             value: { oneOf: [{ type: 'string' }, { type: 'object', additionalProperties: true }], description: 'A quick reply\'s value.' },

@@ -107,6 +107,19 @@ export class WeChatApiClient {
     return this.sendAll(bodies);
   }
 
+  /**
+   * The follower's UnionID, when the Official Account is bound to a WeChat Open Platform
+   * account (`GET /cgi-bin/user/info`); undefined otherwise. The UnionID is WeChat's own
+   * word that two accounts (this OpenID, the shop app's WeChat login) are one person.
+   */
+  async getUnionId(openId: string): Promise<string | undefined> {
+    requireOpenId(openId);
+    const q = new URLSearchParams({ openid: openId, lang: 'zh_CN' });
+    const res = await this.call(`/cgi-bin/user/info?${q.toString()}`, undefined, 'user info request');
+    const unionId = res['unionid'];
+    return typeof unionId === 'string' && unionId !== '' ? unionId : undefined;
+  }
+
   private async sendAll(bodies: Json[]): Promise<number> {
     for (const [i, body] of bodies.entries()) {
       try {
@@ -128,13 +141,14 @@ export class WeChatApiClient {
    * once with a fresh one. Nothing else is retried: a "system busy" send may still have been
    * delivered, and a second copy is worse than a reported failure.
    */
-  private async call(path: string, body: Json, what: string): Promise<Json> {
+  private async call(path: string, body: Json | undefined, what: string): Promise<Json> {
+    const withToken = (t: string) => `${path}${path.includes('?') ? '&' : '?'}access_token=${encodeURIComponent(t)}`;
     let token = await this.getAccessToken();
-    let res = await this.request(`${path}?access_token=${encodeURIComponent(token)}`, what, body);
+    let res = await this.request(withToken(token), what, body);
     if (TOKEN_ERRORS.has(errcodeOf(res))) {
       this.invalidate(token);
       token = await this.getAccessToken();
-      res = await this.request(`${path}?access_token=${encodeURIComponent(token)}`, what, body);
+      res = await this.request(withToken(token), what, body);
     }
     const errcode = errcodeOf(res);
     if (errcode !== 0) throw apiError(errcode, errmsgOf(res), what);

@@ -7,8 +7,8 @@
 import express, { type Router } from 'express';
 import { ActivityTypes, type Activity, type ConversationReference } from 'botbuilder-core';
 import type { Logger } from 'pino';
-import { ChannelAdapter, type BotCore, type TurnOutcome } from '../../bots/index.js';
-import { ShopError } from '../../store/index.js';
+import { ChannelAdapter, resolveCustomer, type BotCore, type TurnOutcome } from '../../bots/index.js';
+import { ShopError, type Store } from '../../store/index.js';
 import { WeChatApiClient } from './api-client.js';
 import { WeChatCrypto } from './crypto.js';
 import { dedupeKey } from './dedupe-key.js';
@@ -99,9 +99,9 @@ class RecentKeys {
   }
 }
 
-export function createWeChatChannel(opts: WeChatAdapterOptions & { core: BotCore; logger: Logger }): WeChatChannel {
+export function createWeChatChannel(opts: WeChatAdapterOptions & { core: BotCore; store: Store; logger: Logger }): WeChatChannel {
   checkOptions(opts);
-  const { core, logger } = opts;
+  const { core, logger, store } = opts;
   const crypto = opts.encodingAESKey ? new WeChatCrypto({ token: opts.token, encodingAESKey: opts.encodingAESKey, appId: opts.appId }) : undefined;
   // WeChat now takes one article per news message (errcode 45008 beyond): a carousel is
   // sent as several news messages.
@@ -110,6 +110,26 @@ export function createWeChatChannel(opts: WeChatAdapterOptions & { core: BotCore
   core.install(adapter);
   const deadline = opts.replyDeadlineMs ?? 4500;
   const recent = new RecentKeys();
+
+  /**
+   * On a follower's first contact, asks WeChat for their UnionID: when the Official Account
+   * is bound to an Open Platform account, it joins them to the customer who already brought
+   * the same UnionID (e.g. through the shop app's WeChat login). Best effort: a failing
+   * lookup only loses the automatic link, never the message.
+   */
+  async function linkByUnionId(openId: string): Promise<void> {
+    if (await store.customers.findByIdentity('wechat', openId)) return;
+    let unionId: string | undefined;
+    try {
+      unionId = await api.getUnionId(openId);
+    } catch (err) {
+      logger.warn({ err, openId }, 'WeChat user info lookup failed; continuing without UnionID');
+      return;
+    }
+    if (!unionId) return;
+    const customer = await resolveCustomer(store, 'wechat', openId, { locale: 'zh' });
+    await core.linker.attachUnionId(customer, unionId);
+  }
   const router = express.Router();
 
   const query = (q: unknown, name: string): string => {
@@ -147,7 +167,9 @@ export function createWeChatChannel(opts: WeChatAdapterOptions & { core: BotCore
     }
 
     const openId = msg.FromUserName;
-    const turn = adapter.processActivity(toActivity(msg), core.logic, { ip: req.ip, collect: true }).catch((err: unknown) => {
+    const turn = linkByUnionId(openId)
+      .then(() => adapter.processActivity(toActivity(msg), core.logic, { ip: req.ip, collect: true }))
+      .catch((err: unknown) => {
       // The message is stored before the bot runs; a failed turn must not make WeChat retry it.
       logger.error({ err, openId }, 'WeChat turn failed');
       return null;

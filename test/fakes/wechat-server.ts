@@ -50,6 +50,8 @@ export interface FakeWeChat {
   failNext(errcode: number, endpoint?: 'send' | 'token'): void;
   /** Sends to this OpenID answer 45015, as when the shopper has not written for 48 hours. */
   closeWindow(openId: string): void;
+  /** Makes /cgi-bin/user/info report this UnionID for the follower (an Open Platform-bound account). */
+  setUnionId(openId: string, unionId: string): void;
   /** The next request (any endpoint) is answered only after `ms`. */
   delayNext(ms: number): void;
   close(): Promise<void>;
@@ -98,6 +100,7 @@ export async function startFakeWeChat(opts: FakeWeChatOptions = {}): Promise<Fak
   const delays: number[] = [];
   const timers = new Set<NodeJS.Timeout>();
   const sent: FakeSend[] = [];
+  const unionIds = new Map<string, string>();
   let tokenRequests = 0;
   let sendRequests = 0;
   let currentToken: string | undefined;
@@ -197,6 +200,14 @@ export async function startFakeWeChat(opts: FakeWeChatOptions = {}): Promise<Fak
     const run = (): void => {
       const url = new URL(req.url ?? '/', 'http://fake.wechat');
       if (url.pathname === '/cgi-bin/token') return handleToken(url, req, res);
+      if (url.pathname === '/cgi-bin/user/info') {
+        const status = tokenStatus(url.searchParams.get('access_token'));
+        if (status !== 0) return error(res, status);
+        const openid = url.searchParams.get('openid');
+        if (!openid) return error(res, 40003);
+        const unionid = unionIds.get(openid);
+        return reply(res, { subscribe: 1, openid, language: 'zh_CN', subscribe_time: Math.floor(Date.now() / 1000), ...(unionid ? { unionid } : {}) });
+      }
       if (url.pathname === '/cgi-bin/message/custom/send') {
         handleSend(url, req, res).catch(() => {
           if (!res.headersSent) reply(res, { errcode: -1, errmsg: 'system error' }, 500);
@@ -240,6 +251,9 @@ export async function startFakeWeChat(opts: FakeWeChatOptions = {}): Promise<Fak
     },
     failNext(errcode, endpoint = 'send') {
       failures[endpoint].push(errcode);
+    },
+    setUnionId(openId, unionId) {
+      unionIds.set(openId, unionId);
     },
     closeWindow(openId) {
       closedWindows.add(openId);
