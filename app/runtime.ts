@@ -88,7 +88,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     identitySecret: config.web.identitySecret,
   });
   const wechat = config.wechat
-    ? createWeChatChannel({ ...config.wechat, publicBaseUrl: config.publicBaseUrl, bodyLimit: config.bodyLimit, core, logger })
+    ? createWeChatChannel({ ...config.wechat, publicBaseUrl: config.publicBaseUrl, bodyLimit: config.bodyLimit, core, store, logger })
     : undefined;
   const appChannel = config.app
     ? createAppChannel({
