@@ -211,3 +211,38 @@ describe('WeChat Official Account webhook', () => {
     expect((await server.store.customers.findByIdentity('wechat', stranger))!.id).not.toBe(appCustomer!.id);
   });
 });
+
+describe('WeChat webhook when the turn runs late', () => {
+  it('answers success at once and sends the reply through the customer-service API', async () => {
+    const lateDir = mkdtempSync(path.join(tmpdir(), 'sa-wechat-late-'));
+    const config = loadConfig(
+      {
+        PORT: '0',
+        DATA_DIR: lateDir,
+        LOG_LEVEL: 'silent',
+        SEED_DEMO: 'false',
+        WECHAT_TOKEN: TOKEN,
+        WECHAT_APP_ID: fake.appId,
+        WECHAT_APP_SECRET: fake.appSecret,
+        WECHAT_API_BASE: fake.apiBase,
+        WECHAT_REPLY_DEADLINE_MS: '100',
+      },
+      lateDir,
+    );
+    const late = await startServer(config, createLogger({ level: 'silent' }));
+    try {
+      const openId = `oWx_${randomUUID().slice(0, 8)}`;
+      // The first-contact UnionID lookup is slow today: the turn misses the deadline.
+      fake.delayNext(800);
+      const started = Date.now();
+      const res = await fetch(`${late.url}/wechat?${signedQuery()}`, { method: 'POST', headers: { 'content-type': 'text/xml' }, body: textXml(openId, 'hello') });
+      expect(await res.text()).toBe('success');
+      expect(Date.now() - started).toBeLessThan(700);
+      await expect.poll(() => fake.sent.filter((x) => x.touser === openId).length, { timeout: 10_000 }).toBe(1);
+      expect(fake.sent.find((x) => x.touser === openId)?.text?.content).toMatch(/shopping assistant/);
+    } finally {
+      await late.close();
+      rmSync(lateDir, { recursive: true, force: true });
+    }
+  });
+});
