@@ -68,6 +68,15 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     return ok ? { ok } : { ok, detail: 'no products or knowledge articles: run `npm run cli -- seed` or import a catalog' };
   });
 
+  const inFlight = new InFlight();
+  return composeAndListen(config, logger, store, readiness, inFlight).catch(async (err: unknown) => {
+    await store.close().catch(() => {});
+    throw err;
+  });
+}
+
+/** Everything after the store: bot, channels, HTTP. A failure here closes the store (see the caller). */
+async function composeAndListen(config: Config, logger: Logger, store: Store, readiness: Readiness, inFlight: InFlight): Promise<RunningServer> {
   const events = new LocalEventBus((err) => logger.error({ err }, 'event subscriber failed'));
   const core = createBotCore({
     store,
@@ -88,7 +97,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     identitySecret: config.web.identitySecret,
   });
   const wechat = config.wechat
-    ? createWeChatChannel({ ...config.wechat, publicBaseUrl: config.publicBaseUrl, bodyLimit: config.bodyLimit, core, store, logger })
+    ? createWeChatChannel({ ...config.wechat, publicBaseUrl: config.publicBaseUrl, bodyLimit: config.bodyLimit, core, store, logger, inFlight })
     : undefined;
   const appChannel = config.app
     ? createAppChannel({
@@ -107,7 +116,6 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   const botframework = createBotFrameworkChannel({ ...config.botframework, publicBaseUrl: config.publicBaseUrl, core, logger });
   const pages = await mountWebPages();
 
-  const inFlight = new InFlight();
   // The app API checks its HMAC over the raw body, so it mounts before the JSON parser.
   const rawRoutes = appChannel ? appChannel.router : appChannelOff();
   const app = createHttpApp({ store, logger, readiness, inFlight, bodyLimit: config.bodyLimit, trustProxy: config.trustProxy, mountBeforeBodyParsers: (a) => a.use(rawRoutes) }, (a) => {
@@ -127,9 +135,6 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       server.off('error', onError);
       resolve();
     });
-  }).catch(async (err: unknown) => {
-    await store.close();
-    throw err;
   });
   // After start, a server error is logged, never a crash.
   server.on('error', (err) => logger.error({ err }, 'http server error'));

@@ -99,7 +99,9 @@ class RecentKeys {
   }
 }
 
-export function createWeChatChannel(opts: WeChatAdapterOptions & { core: BotCore; store: Store; logger: Logger }): WeChatChannel {
+export function createWeChatChannel(
+  opts: WeChatAdapterOptions & { core: BotCore; store: Store; logger: Logger; inFlight?: { begin(): () => void } },
+): WeChatChannel {
   checkOptions(opts);
   const { core, logger, store } = opts;
   const crypto = opts.encodingAESKey ? new WeChatCrypto({ token: opts.token, encodingAESKey: opts.encodingAESKey, appId: opts.appId }) : undefined;
@@ -181,16 +183,22 @@ export function createWeChatChannel(opts: WeChatAdapterOptions & { core: BotCore
     const first = await Promise.race([turn, late]);
     clearTimeout(timer);
 
-    const sendLater = (outcome: TurnOutcome | null) => {
+    const sendLater = async (outcome: TurnOutcome | null): Promise<void> => {
       if (!outcome) return;
-      void (async () => {
+      try {
         for (const a of outcome.replies) await adapter.send(openId, a);
-      })().catch((err: unknown) => logger.error({ err, openId }, 'WeChat customer-service send failed'));
+      } catch (err) {
+        logger.error({ err, openId }, 'WeChat customer-service send failed');
+      }
     };
 
     if (first === 'late' || first === null) {
       res.type('text/plain').send('success');
-      if (first === 'late') void turn.then(sendLater);
+      if (first === 'late') {
+        // The turn outlives the request: count it, so a graceful shutdown waits for it.
+        const end = opts.inFlight?.begin();
+        void turn.then(sendLater).finally(() => end?.());
+      }
       return;
     }
     const messages = first.replies.filter((a) => a.type === ActivityTypes.Message);
@@ -205,7 +213,7 @@ export function createWeChatChannel(opts: WeChatAdapterOptions & { core: BotCore
             : undefined;
     if (!passive) {
       res.type('text/plain').send('success');
-      if (!first.duplicate) sendLater({ ...first, replies: messages });
+      if (!first.duplicate) void sendLater({ ...first, replies: messages });
       return;
     }
     if (safeMode && crypto) {
