@@ -65,6 +65,33 @@ describe('TransformersEmbeddings on the generated tiny model', () => {
     expect(single.stats().pipelineCalls).toBe(10);
   });
 
+  it('evicts the least recently used vector when the cache is full', async () => {
+    const e = new TransformersEmbeddings({ modelId: MODEL, modelsDir, allowRemote: false, cacheSize: 2 });
+    await e.embedDocuments(['one', 'two']);
+    await e.embedQuery('one'); // hit: "one" becomes the most recent
+    await e.embedQuery('three'); // evicts "two"
+    const before = e.stats();
+    await e.embedQuery('one');
+    expect(e.stats().cacheHits).toBe(before.cacheHits + 1);
+    await e.embedQuery('two');
+    expect(e.stats().textsEmbedded).toBe(before.textsEmbedded + 1);
+  });
+
+  it('concurrent loads from two folders each get their own model despite the global env', async () => {
+    const otherDir = await mkdtemp(join(tmpdir(), 'shop-tiny-model-other-'));
+    try {
+      await makeTinyModel(otherDir, MODEL, 7);
+      const a = new TransformersEmbeddings({ modelId: MODEL, modelsDir, allowRemote: false });
+      const b = new TransformersEmbeddings({ modelId: MODEL, modelsDir: otherDir, allowRemote: false });
+      const [va, vb] = await Promise.all([a.embedQuery('my order'), b.embedQuery('my order')]);
+      expect(va).not.toEqual(vb);
+      const fresh = new TransformersEmbeddings({ modelId: MODEL, modelsDir, allowRemote: false });
+      expect(await fresh.embedQuery('my order')).toEqual(va);
+    } finally {
+      await rm(otherDir, { recursive: true, force: true });
+    }
+  });
+
   it('a missing model is a ShopError unavailable naming the model and folder', async () => {
     const e = new TransformersEmbeddings({ modelId: 'no-such-model', modelsDir, allowRemote: false });
     const err: unknown = await e.embedQuery('hi').catch((x: unknown) => x);
