@@ -476,11 +476,32 @@ async function saveAtomically(store: HnswVectorStore, directory: string): Promis
   const old = join(parent, `.${basename(directory)}.old-${suffix}`);
   try {
     await store.save(tmp);
-    const hadOld = await exists(directory);
-    if (hadOld) await rename(directory, old);
-    await rename(tmp, directory);
-    if (hadOld) await rm(old, { recursive: true, force: true });
+    // Another writer (a second node, or a concurrent call) may put a directory in place
+    // between our two renames; move it aside again and retry rather than fail the rebuild.
+    for (let attempt = 0; ; attempt++) {
+      const aside = `${old}-${attempt}`;
+      const movedAside = await rename(directory, aside).then(
+        () => true,
+        (err: unknown) => {
+          if (errnoCode(err) === 'ENOENT') return false;
+          throw err;
+        },
+      );
+      try {
+        await rename(tmp, directory);
+        if (movedAside) await rm(aside, { recursive: true, force: true });
+        return;
+      } catch (err) {
+        if (movedAside) await rm(aside, { recursive: true, force: true });
+        const code = errnoCode(err);
+        if (attempt >= 5 || (code !== 'ENOTEMPTY' && code !== 'EEXIST')) throw err;
+      }
+    }
   } finally {
     await rm(tmp, { recursive: true, force: true });
   }
+}
+
+function errnoCode(err: unknown): string | undefined {
+  return isRecord(err) && typeof err.code === 'string' ? err.code : undefined;
 }

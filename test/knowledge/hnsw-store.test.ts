@@ -270,6 +270,18 @@ describe('HnswVectorStore', () => {
     expect((err as Error).message).toBe('index is corrupt: index.bin unreadable');
   });
 
+  it('concurrent openOrRebuild calls on one directory all succeed and leave a loadable index', async () => {
+    const e = new HashEmbeddings();
+    const dir = join(await tempDir(), 'idx');
+    const expected: ExpectedFingerprint = { modelId: 'fake', dimension: DIM, space: 'cosine', dataVersion: 'v1' };
+    const rebuild = async () => ({ documents: docs() });
+    const results = await Promise.all(Array.from({ length: 6 }, () => HnswVectorStore.openOrRebuild(dir, e, expected, rebuild)));
+    expect(results.every((r) => r.store.size === 5)).toBe(true);
+    const after = await HnswVectorStore.openOrRebuild(dir, e, expected, rebuild);
+    expect(after.rebuilt).toBe(false);
+    expect(after.store.size).toBe(5);
+  });
+
   it('recall@10 against brute force is at least 0.95 on 2,000 random documents', async () => {
     const dim = 32;
     const rand = mulberry32(42);
