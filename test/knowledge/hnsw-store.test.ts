@@ -307,4 +307,21 @@ describe('HnswVectorStore', () => {
     }
     expect(hits / (queries * 10)).toBeGreaterThanOrEqual(0.95);
   });
+  it('a selective filter (1% of 2,000 documents) still returns k matches, nearest first', async () => {
+    const dim = 16;
+    const rand = mulberry32(7);
+    const vectors = Array.from({ length: 2000 }, () => Array.from({ length: dim }, () => rand() * 2 - 1));
+    const store = new HnswVectorStore(new HashEmbeddings(), { space: 'ip', dimension: dim, initialCapacity: 64 });
+    await store.addVectors(vectors, vectors.map((_, i) => new Document({ id: String(i), pageContent: '', metadata: { shard: i % 100 } })));
+    const query = Array.from({ length: dim }, () => rand() * 2 - 1);
+    const got = await store.similaritySearchVectorWithScore(query, 10, { shard: 3 });
+    const truth = vectors
+      .map((v, i) => [i, v.reduce((acc, x, j) => acc + x * (query[j] as number), 0)] as const)
+      .filter(([i]) => i % 100 === 3)
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, 10);
+    expect(got.map(([d]) => d.metadata.shard)).toEqual(new Array(10).fill(3));
+    expect(got.map(([d]) => Number(d.id))).toEqual(truth.map(([i]) => i));
+    expect(got[0]?.[1]).toBeCloseTo(truth[0]![1], 4);
+  });
 });
