@@ -1,5 +1,7 @@
 import type Database from 'better-sqlite3';
 import { ShopError } from '../errors.js';
+import { decodeCursor, pageLimit, toPage } from '../paging.js';
+import type { Page, PageRequest } from '../types.js';
 
 /** A value better-sqlite3 can bind. */
 export type SqlValue = string | number | bigint | Buffer | null;
@@ -101,6 +103,33 @@ export class Db {
 
   run(sql: string, params: SqlValue[] = []): Database.RunResult {
     return this.stmt(sql).run(...params);
+  }
+
+  /**
+   * One page of a list ordered by (`timeColumn`, id), ascending or descending, after the
+   * page's cursor: every time-ordered list pages the same way. `table` and `timeColumn` are
+   * trusted literals.
+   */
+  timePage<R, T>(q: {
+    table: string;
+    timeColumn: string;
+    where: Where;
+    descending: boolean;
+    page: PageRequest | undefined;
+    map: (row: R) => T;
+    key: (item: T) => [number, string];
+  }): Page<T> {
+    const limit = pageLimit(q.page);
+    const after = decodeCursor(q.page?.cursor, 2);
+    if (after !== null) q.where.add(`(${q.timeColumn}, id) ${q.descending ? '<' : '>'} (?, ?)`, after[0], after[1]);
+    const dir = q.descending ? ' DESC' : '';
+    return this.read(() => {
+      const rows = this.all<R>(`SELECT * FROM ${q.table} ${q.where} ORDER BY ${q.timeColumn}${dir}, id${dir} LIMIT ?`, [
+        ...q.where.params,
+        limit + 1,
+      ]);
+      return toPage(rows.map(q.map), limit, q.key);
+    });
   }
 
   /** True when a row with this id exists in `table` (a trusted, literal table name). */

@@ -1,5 +1,4 @@
 import { newId } from '../ids.js';
-import { decodeCursor, pageLimit, toPage } from '../paging.js';
 import type {
   Interaction,
   InteractionFilter,
@@ -89,16 +88,14 @@ export class SqliteInteractions implements InteractionRepository {
   }
 
   async list(filter: InteractionFilter = {}, page?: PageRequest): Promise<Page<Interaction>> {
-    const limit = pageLimit(page);
-    const after = decodeCursor(page?.cursor, 2);
-    const where = filterWhere(filter);
-    if (after !== null) where.add('(created_at, id) > (?, ?)', after[0], after[1]);
-    return this.db.read(() => {
-      const rows = this.db.all<InteractionRow>(`SELECT * FROM interactions ${where} ORDER BY created_at, id LIMIT ?`, [
-        ...where.params,
-        limit + 1,
-      ]);
-      return toPage(rows.map(toInteraction), limit, (i) => [i.createdAt.getTime(), i.id]);
+    return this.db.timePage({
+      table: 'interactions',
+      timeColumn: 'created_at',
+      where: filterWhere(filter),
+      descending: false,
+      page,
+      map: toInteraction,
+      key: (i) => [i.createdAt.getTime(), i.id],
     });
   }
 

@@ -1,6 +1,6 @@
 import { ShopError } from '../errors.js';
 import { newId } from '../ids.js';
-import { decodeCursor, pageLimit, toPage } from '../paging.js';
+import { pageLimit } from '../paging.js';
 import type {
   ChannelId,
   Message,
@@ -170,35 +170,17 @@ export class SqliteMessages implements MessageRepository {
 
   /** Newest first by createdAt, then id (createdAt may be back-dated by imports). */
   async listByCustomer(customerId: string, page?: PageRequest): Promise<Page<Message>> {
-    const limit = pageLimit(page);
-    const after = decodeCursor(page?.cursor, 2);
-    return this.db.read(() => {
-      const where = new Where().add('customer_id = ?', customerId);
-      if (after !== null) where.add('(created_at, id) < (?, ?)', after[0], after[1]);
-      const rows = this.db.all<MessageRow>(`SELECT * FROM messages ${where} ORDER BY created_at DESC, id DESC LIMIT ?`, [
-        ...where.params,
-        limit + 1,
-      ]);
-      return toPage(rows.map(toMessage), limit, (m) => [m.createdAt.getTime(), m.id]);
-    });
+    const where = new Where().add('customer_id = ?', customerId);
+    return this.db.timePage({ table: 'messages', timeColumn: 'created_at', where, descending: true, page, map: toMessage, key: messageKey });
   }
 
   async listByTime(range: TimeRange, page?: PageRequest): Promise<Page<Message>> {
-    const limit = pageLimit(page);
-    const after = decodeCursor(page?.cursor, 2);
     const from = check.optDate('from', range.from);
     const to = check.optDate('to', range.to);
-    return this.db.read(() => {
-      const where = new Where()
-        .addIf(from, 'created_at >= ?', (d) => d.getTime())
-        .addIf(to, 'created_at < ?', (d) => d.getTime());
-      if (after !== null) where.add('(created_at, id) > (?, ?)', after[0], after[1]);
-      const rows = this.db.all<MessageRow>(`SELECT * FROM messages ${where} ORDER BY created_at, id LIMIT ?`, [
-        ...where.params,
-        limit + 1,
-      ]);
-      return toPage(rows.map(toMessage), limit, (m) => [m.createdAt.getTime(), m.id]);
-    });
+    const where = new Where()
+      .addIf(from, 'created_at >= ?', (d) => d.getTime())
+      .addIf(to, 'created_at < ?', (d) => d.getTime());
+    return this.db.timePage({ table: 'messages', timeColumn: 'created_at', where, descending: false, page, map: toMessage, key: messageKey });
   }
 
   private load(id: string): Message {
@@ -207,3 +189,5 @@ export class SqliteMessages implements MessageRepository {
     return toMessage(row);
   }
 }
+
+const messageKey = (m: Message): [number, string] => [m.createdAt.getTime(), m.id];

@@ -1,6 +1,5 @@
 import { ShopError } from '../errors.js';
 import { newId } from '../ids.js';
-import { decodeCursor, pageLimit, toPage } from '../paging.js';
 import type {
   Address,
   NewOrder,
@@ -134,32 +133,17 @@ export class SqliteOrders implements OrderRepository {
   }
 
   async listByCustomer(customerId: string, page?: PageRequest): Promise<Page<Order>> {
-    const limit = pageLimit(page);
-    const after = decodeCursor(page?.cursor, 2);
-    return this.db.read(() => {
-      const where = new Where().add('customer_id = ?', customerId);
-      if (after !== null) where.add('(placed_at, id) < (?, ?)', after[0], after[1]);
-      const rows = this.db.all<OrderRow>(`SELECT * FROM orders ${where} ORDER BY placed_at DESC, id DESC LIMIT ?`, [
-        ...where.params,
-        limit + 1,
-      ]);
-      return toPage(rows.map(toOrder), limit, (o) => [o.placedAt.getTime(), o.id]);
-    });
+    const where = new Where().add('customer_id = ?', customerId);
+    return this.db.timePage({ table: 'orders', timeColumn: 'placed_at', where, descending: true, page, map: toOrder, key: orderKey });
   }
 
   async listByTime(range: TimeRange, page?: PageRequest): Promise<Page<Order>> {
-    const limit = pageLimit(page);
-    const after = decodeCursor(page?.cursor, 2);
     const from = check.optDate('from', range.from);
     const to = check.optDate('to', range.to);
-    return this.db.read(() => {
-      const where = new Where()
-        .addIf(from, 'placed_at >= ?', (d) => d.getTime())
-        .addIf(to, 'placed_at < ?', (d) => d.getTime());
-      if (after !== null) where.add('(placed_at, id) > (?, ?)', after[0], after[1]);
-      const rows = this.db.all<OrderRow>(`SELECT * FROM orders ${where} ORDER BY placed_at, id LIMIT ?`, [...where.params, limit + 1]);
-      return toPage(rows.map(toOrder), limit, (o) => [o.placedAt.getTime(), o.id]);
-    });
+    const where = new Where()
+      .addIf(from, 'placed_at >= ?', (d) => d.getTime())
+      .addIf(to, 'placed_at < ?', (d) => d.getTime());
+    return this.db.timePage({ table: 'orders', timeColumn: 'placed_at', where, descending: false, page, map: toOrder, key: orderKey });
   }
 
   /** Patch fields that are `undefined` are left as they are. */
@@ -210,3 +194,5 @@ export class SqliteOrders implements OrderRepository {
 function notFound(id: string): ShopError {
   return new ShopError('not_found', `order ${id} not found`, { details: { id } });
 }
+
+const orderKey = (o: Order): [number, string] => [o.placedAt.getTime(), o.id];
