@@ -66,6 +66,18 @@ const schema = z.object({
   BOTFRAMEWORK_APP_PASSWORD: z.string().min(1).optional(),
   BOTFRAMEWORK_TENANT_ID: z.string().trim().min(1).optional(),
   BOTFRAMEWORK_APP_TYPE: z.enum(['MultiTenant', 'SingleTenant', 'UserAssignedMSI']).default('MultiTenant'),
+  EMBEDDINGS_MODEL: z.string().trim().min(1).default('Xenova/paraphrase-multilingual-MiniLM-L12-v2'),
+  MODELS_DIR: z.string().trim().min(1).default('./models'),
+  MODELS_ALLOW_REMOTE: bool('MODELS_ALLOW_REMOTE').default(false),
+  INDEX_DIR: z.string().trim().min(1).optional(),
+  ADMIN_TOKEN: z.string().min(32, { message: 'must be at least 32 characters' }).optional(),
+  FAQ_MIN_SCORE: z
+    .string()
+    .trim()
+    .regex(/^(0(\.\d+)?|1(\.0+)?)$/, { message: 'expected a number from 0 to 1' })
+    .transform(Number)
+    .optional(),
+  NLU_MODEL_FILE: z.string().trim().min(1).optional(),
   BODY_LIMIT: z
     .string()
     .trim()
@@ -94,6 +106,18 @@ export interface Config {
   wechat?: { token: string; appId: string; appSecret: string; encodingAESKey?: string; apiBase: string; replyDeadlineMs: number };
   /** Always on: anonymous without an app id (Emulator, local Direct Line), JWT-checked with one. */
   botframework: { appId?: string; appPassword?: string; tenantId?: string; appType: RawConfig['BOTFRAMEWORK_APP_TYPE'] };
+  /** Sentence embeddings, HNSW indexes and the trained NLU model. */
+  models: {
+    embeddingsModel: string;
+    modelsDir: string;
+    allowRemote: boolean;
+    indexDir: string;
+    nluModelFile: string;
+    /** Below this retrieval confidence the FAQ skill asks to rephrase; undefined = the skill's default. */
+    faqMinScore?: number;
+  };
+  /** Bearer token for the admin API (/api/admin/*); the admin API is off without it. */
+  adminToken?: string;
   /** Present when APP_HMAC_SECRET is set (the mobile app channel is on). */
   app?: { hmacSecret: string; signatureToleranceSeconds: number; pushUrl?: string; pushMaxAttempts: number; pushRetryBaseMs: number };
 }
@@ -184,6 +208,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = p
       tenantId: c.BOTFRAMEWORK_TENANT_ID,
       appType: c.BOTFRAMEWORK_APP_TYPE,
     },
+    models: {
+      embeddingsModel: c.EMBEDDINGS_MODEL,
+      modelsDir: path.resolve(cwd, c.MODELS_DIR),
+      allowRemote: c.MODELS_ALLOW_REMOTE,
+      indexDir: path.resolve(dataDir, c.INDEX_DIR ?? 'indexes'),
+      nluModelFile: path.resolve(dataDir, c.NLU_MODEL_FILE ?? 'nlu-model.json'),
+      faqMinScore: c.FAQ_MIN_SCORE,
+    },
+    adminToken: c.ADMIN_TOKEN,
     app: c.APP_HMAC_SECRET
       ? {
           hmacSecret: c.APP_HMAC_SECRET,

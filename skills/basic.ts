@@ -20,7 +20,8 @@ export function understandBasics(text: string): Understanding {
     const m = re.exec(text);
     if (m) {
       const code = intent === 'link_account' ? m[5] : undefined;
-      return { intent, confidence: 0.99, entities: code ? [{ type: 'link_code', value: code }] : [] };
+      const start = code ? text.lastIndexOf(code) : 0;
+      return { intent, confidence: 0.99, entities: code ? [{ type: 'link_code', value: code, text: code, start, end: start + code.length }] : [] };
     }
   }
   return { intent: 'out_of_scope', confidence: 0.2, entities: [] };

@@ -3,7 +3,7 @@ import { goodbyeSkill, greetingSkill, helpSkill, thanksSkill } from './basic.js'
 import { linkSkill, type AccountLinker } from './link.js';
 import { SkillRouter } from './router.js';
 
-export type { Router, Skill, Turn, Understanding, CustomerMemory } from './types.js';
+export type { Router, Skill, Turn, Understanding, CustomerMemory, Entity, EntityType } from './types.js';
 export type { AccountLinker, RedeemResult } from './link.js';
 export { detectLanguage } from './language.js';
 export { SkillRouter } from './router.js';
