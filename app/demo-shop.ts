@@ -8,7 +8,8 @@ import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
-import { ShopError } from '../store/index.js';
+import { ShopError, isShopError } from '../store/index.js';
+import { knowledgeInputSchema, parseFrontMatter as parseArticleFrontMatter, parseMarkdownArticle } from '../knowledge/ingest/index.js';
 import type {
   KnowledgeInput,
   Locale,
@@ -217,28 +218,12 @@ const interactionSchema = z
     }
   });
 
-const frontMatterSchema = z.strictObject({
-  title: text,
-  category: slug,
-  tags: z.array(text).default([]),
-});
-
-const knowledgeSchema = z.strictObject({
-  slug,
-  locale: z.enum(LOCALES),
-  title: text,
-  body: text,
-  category: slug,
-  tags: z.array(text).default([]),
-  source: text.optional(),
-});
-
 /** The record schemas, shared with `cli import` so an imported file meets the demo shop's rules. */
 export const recordSchemas = {
   product: productSchema,
   customer: customerSchema,
   order: orderSchema,
-  knowledge: knowledgeSchema,
+  knowledge: knowledgeInputSchema,
 };
 
 // ------------------------------------------------------------------- errors
@@ -289,38 +274,22 @@ async function readJson(dir: string, file: string): Promise<unknown> {
 // -------------------------------------------------------------- front matter
 
 /**
- * Reads the small front matter block the knowledge articles use: `key: value` lines and
- * `[a, b]` lists between `---` fences. Deliberately tiny (no YAML dependency); anything
- * else is an error naming the line.
+ * The knowledge articles' front matter reader (knowledge/ingest), with its errors as the
+ * demo shop reports them: `config_invalid` naming the file.
  */
 export function parseFrontMatter(source: string, file: string): { data: Record<string, string | string[]>; body: string } {
-  const lines = source.replace(/^\uFEFF/, '').split(/\r?\n/);
-  if (lines[0]?.trim() !== '---') throw invalid(file, [{ path: 'front matter', message: 'the file must start with a --- line' }]);
-  const end = lines.findIndex((l, i) => i > 0 && l.trim() === '---');
-  if (end < 0) throw invalid(file, [{ path: 'front matter', message: 'no closing --- line' }]);
-  const data: Record<string, string | string[]> = {};
-  for (let i = 1; i < end; i++) {
-    const line = lines[i] ?? '';
-    if (line.trim() === '' || line.trim().startsWith('#')) continue;
-    const m = /^([A-Za-z][\w-]*)\s*:\s*(.*)$/.exec(line);
-    if (!m) throw invalid(file, [{ path: `front matter line ${i + 1}`, message: `expected "key: value", got "${line}"` }]);
-    const key = m[1] ?? '';
-    const value = (m[2] ?? '').trim();
-    if (key in data) throw invalid(file, [{ path: key, message: 'appears twice in the front matter' }]);
-    data[key] =
-      value.startsWith('[') && value.endsWith(']')
-        ? value
-            .slice(1, -1)
-            .split(',')
-            .map((v) => unquote(v.trim()))
-            .filter((v) => v !== '')
-        : unquote(value);
+  try {
+    return parseArticleFrontMatter(source, file);
+  } catch (err) {
+    throw asInvalid(err, file);
   }
-  return { data, body: lines.slice(end + 1).join('\n').trim() };
 }
 
-function unquote(v: string): string {
-  return v.length >= 2 && (v[0] === '"' || v[0] === "'") && v[v.length - 1] === v[0] ? v.slice(1, -1) : v;
+/** An ingest `bad_request` (details: file, issues) as a demo shop `config_invalid`. */
+function asInvalid(err: unknown, file: string): unknown {
+  if (!isShopError(err, 'bad_request')) return err;
+  const issues = Array.isArray(err.details?.['issues']) ? (err.details['issues'] as Array<{ path: string; message: string }>) : [];
+  return invalid(file, issues.length > 0 ? issues : [{ path: '(file)', message: err.message }]);
 }
 
 async function loadKnowledge(dir: string): Promise<KnowledgeInput[]> {
@@ -335,26 +304,16 @@ async function loadKnowledge(dir: string): Promise<KnowledgeInput[]> {
   const locales = new Map<string, Set<Locale>>();
   for (const name of names) {
     const file = `knowledge/${name}`;
-    const m = /^(.+)\.(en|zh)\.md$/.exec(name);
-    const docSlug = m?.[1];
-    const locale = m?.[2] as Locale | undefined;
-    if (!docSlug || !locale || !SLUG.test(docSlug)) {
-      throw invalid(file, [{ path: '(file name)', message: 'expected <kebab-case-slug>.<en|zh>.md' }]);
-    }
     const full = path.join(kdir, name);
-    const { data, body } = parseFrontMatter(await readFile(full, 'utf8'), file);
-    const meta = parse(file, frontMatterSchema, data);
-    if (body === '') throw invalid(file, [{ path: 'body', message: 'the article is empty' }]);
+    let article: KnowledgeInput;
+    try {
+      article = parseMarkdownArticle(await readFile(full, 'utf8'), file);
+    } catch (err) {
+      throw asInvalid(err, file);
+    }
+    const { slug: docSlug, locale } = article;
     const rel = path.relative(REPO_ROOT, full);
-    docs.push({
-      slug: docSlug,
-      locale,
-      title: meta.title,
-      body,
-      category: meta.category,
-      tags: meta.tags,
-      source: (rel.startsWith('..') || path.isAbsolute(rel) ? full : rel).split(path.sep).join('/'),
-    });
+    docs.push({ ...article, source: (rel.startsWith('..') || path.isAbsolute(rel) ? full : rel).split(path.sep).join('/') });
     locales.set(docSlug, (locales.get(docSlug) ?? new Set<Locale>()).add(locale));
   }
   for (const [docSlug, have] of locales) {

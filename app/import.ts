@@ -1,9 +1,10 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { z } from 'zod';
-import { ShopError, type KnowledgeInput, type Locale, type Store } from '../store/index.js';
+import { ShopError, type Store } from '../store/index.js';
+import { loadKnowledgeFile } from '../knowledge/ingest/index.js';
 import { parseCsvObjects } from './csv.js';
-import { parseFrontMatter, recordSchemas } from './demo-shop.js';
+import { recordSchemas } from './demo-shop.js';
 
 export const IMPORT_KINDS = ['products', 'customers', 'orders', 'knowledge'] as const;
 export type ImportKind = (typeof IMPORT_KINDS)[number];
@@ -79,10 +80,6 @@ function customerFromCsv(r: Record<string, string>): unknown {
   };
 }
 
-function knowledgeFromCsv(r: Record<string, string>): unknown {
-  return { slug: r['slug'], locale: r['locale'], title: r['title'], body: r['body'], category: r['category'], tags: list(r['tags']) };
-}
-
 /** Validates every record first: one bad record rejects the file, naming its row and field. */
 function validateAll<T>(schema: z.ZodType<T>, records: unknown[], file: string, rowOffset: number): T[] {
   const out: T[] = [];
@@ -104,8 +101,8 @@ function validateAll<T>(schema: z.ZodType<T>, records: unknown[], file: string, 
   return out;
 }
 
-/** Reads a JSON array, a CSV file, or (knowledge) one Markdown article named `<slug>.<en|zh>.md`. */
-async function readRecords(kind: ImportKind, file: string): Promise<{ records: unknown[]; rowOffset: number }> {
+/** Reads a JSON array or a CSV file (knowledge files are read by knowledge/ingest). */
+async function readRecords(kind: Exclude<ImportKind, 'knowledge'>, file: string): Promise<{ records: unknown[]; rowOffset: number }> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');
@@ -125,28 +122,30 @@ async function readRecords(kind: ImportKind, file: string): Promise<{ records: u
   }
   if (ext === '.csv' || ext === '.tsv') {
     const rows = parseCsvObjects(text, { delimiter: ext === '.tsv' ? '\t' : ',' });
-    const map = { products: productFromCsv, customers: customerFromCsv, knowledge: knowledgeFromCsv, orders: null }[kind];
+    const map = { products: productFromCsv, customers: customerFromCsv, orders: null }[kind];
     if (!map) throw new ShopError('bad_request', `${kind} import takes JSON only (orders have nested items)`);
     // Row numbers as a spreadsheet shows them: the header is row 1.
     return { records: rows.map(map), rowOffset: 2 };
   }
-  if (ext === '.md' && kind === 'knowledge') {
-    const m = /^(.+)\.(en|zh)\.md$/i.exec(path.basename(file));
-    if (!m) throw new ShopError('bad_request', `a Markdown article must be named <slug>.<en|zh>.md, got ${path.basename(file)}`);
-    let parsed: ReturnType<typeof parseFrontMatter>;
-    try {
-      parsed = parseFrontMatter(text, file);
-    } catch (err) {
-      throw new ShopError('bad_request', err instanceof Error ? err.message : String(err));
-    }
-    const { data, body } = parsed;
-    return { records: [{ ...data, slug: m[1], locale: m[2]!.toLowerCase() as Locale, body }], rowOffset: 1 };
-  }
-  throw new ShopError('bad_request', `unsupported file type "${ext}" for ${kind}: use .json, .csv${kind === 'knowledge' ? ' or .md' : ''}`);
+  throw new ShopError('bad_request', `unsupported file type "${ext}" for ${kind}: use .json or .csv`);
 }
 
 /** Imports one file into the store; see the README's CLI table for each kind's rules. */
 export async function importFile(store: Store, kind: ImportKind, file: string, onProgress: OnProgress = () => {}): Promise<ImportReport> {
+  if (kind === 'knowledge') {
+    // Markdown (<slug>.<en|zh>.md), JSON array, JSON Lines or CSV: knowledge/ingest validates every row first.
+    const items = await loadKnowledgeFile(file);
+    const report: ImportReport = { kind, file, read: items.length, created: 0, updated: 0, unchanged: 0 };
+    for (const [i, k] of items.entries()) {
+      const before = await store.knowledge.getBySlug(k.slug, k.locale);
+      const after = await store.knowledge.upsert(k);
+      if (!before) report.created++;
+      else if (after.version !== before.version) report.updated++;
+      else report.unchanged++;
+      onProgress(kind, i + 1, items.length);
+    }
+    return report;
+  }
   const { records, rowOffset } = await readRecords(kind, file);
   const report: ImportReport = { kind, file, read: records.length, created: 0, updated: 0, unchanged: 0 };
   const tick = (i: number) => onProgress(kind, i + 1, records.length);
@@ -178,16 +177,6 @@ export async function importFile(store: Store, kind: ImportKind, file: string, o
         await store.orders.create(o);
         report.created++;
       }
-      tick(i);
-    }
-  } else {
-    const items: KnowledgeInput[] = validateAll(recordSchemas.knowledge, records, file, rowOffset);
-    for (const [i, k] of items.entries()) {
-      const before = await store.knowledge.getBySlug(k.slug, k.locale);
-      const after = await store.knowledge.upsert({ ...k, source: k.source ?? path.basename(file) });
-      if (!before) report.created++;
-      else if (after.version !== before.version) report.updated++;
-      else report.unchanged++;
       tick(i);
     }
   }
