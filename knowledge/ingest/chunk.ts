@@ -174,6 +174,11 @@ function greedy(units: string[], max: number, sep: string): string[] {
 /** The end of `text`, at most `n` characters, starting at a sentence or word boundary when one is near. */
 function tail(text: string, n: number): string {
   if (n <= 0) return '';
+  // Lists and tables overlap by whole lines only: a table chunk repeats its header
+  // instead, a list chunk repeats the previous item when it is short enough.
+  const lastLine = text.slice(text.lastIndexOf('\n') + 1);
+  if (TABLE_ROW.test(lastLine)) return '';
+  if (LIST_ITEM.test(lastLine)) return lastLine.length <= n ? lastLine : '';
   if (text.length <= n) return text;
   const cut = text.slice(text.length - n);
   const sentence = /[.!?。！？；;]\s*/u.exec(cut);
@@ -189,7 +194,7 @@ function sectionPieces(section: Section, opts: Required<ChunkOptions>): Piece[] 
   const packed = greedy(units, max, '\n\n');
   return packed.map((text, i) => {
     if (i === 0) return { path: section.path, level: section.level, text, continued: false };
-    const overlap = tail(packed[i - 1]!, Math.min(opts.overlapChars, Math.floor(max / 4)));
+    const overlap = TABLE_ROW.test(text) ? '' : tail(packed[i - 1]!, Math.min(opts.overlapChars, Math.floor(max / 4)));
     return { path: section.path, level: section.level, text: overlap === '' ? text : `${overlap}\n\n${text}`, continued: true };
   });
 }
