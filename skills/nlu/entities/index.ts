@@ -1,0 +1,26 @@
+/**
+ * Entity extraction for NLU (EN + ZH): order numbers, phones, e-mails, money, price
+ * ranges, quantities, dates, colours, sizes, and product/category mentions through the
+ * catalogue matcher (whose products index the recommender reuses).
+ */
+export { EntityExtractor, resolveOverlaps, ENTITY_PRIORITY, type EntityExtractorOptions, type ExtractOptions } from './extractor.js';
+export {
+  CatalogMatcher,
+  CATEGORY_SYNONYMS,
+  SHARED_SYNONYMS,
+  productText,
+  productTexts,
+  dataVersion,
+  type CatalogMatch,
+  type CatalogMatcherLogger,
+  type CatalogMatcherOptions,
+  type ProductHit,
+  type ProductMetadata,
+} from './catalog.js';
+export { parseChineseNumber, parseEnglishNumber, readNumber } from './numbers.js';
+export { extractOrderNumbers, extractPhones, extractEmails, DEFAULT_ORDER_NUMBER_PATTERN } from './contact.js';
+export { extractMoney, extractPriceRanges, parseAmount, currencyOf, APPROX_TOLERANCE } from './money.js';
+export { extractQuantities, MAX_QUANTITY } from './quantity.js';
+export { extractDates, localDay, isoDay, isValidTimeZone, DEFAULT_TIME_ZONE } from './dates.js';
+export { AttributeExtractor, COLOR_SYNONYMS, type AttributeVocabulary } from './attributes.js';
+export { foldWidth, MAX_ENTITY_CHARS } from './text.js';
