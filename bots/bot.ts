@@ -1,6 +1,6 @@
 import { ActivityHandler, ActivityTypes, type TurnContext } from 'botbuilder-core';
 import type { Logger } from 'pino';
-import { detectLanguage, greetingSkill, type CustomerMemory, type Router, type Turn } from '../skills/index.js';
+import { detectLanguage, greetingSkill, type ConversationSession, type CustomerMemory, type Router, type Turn } from '../skills/index.js';
 import type { MessageRepository } from '../store/index.js';
 import { localeOf } from './middleware/identity.js';
 import type { CustomerState, ShopConversationState } from './state.js';
@@ -12,6 +12,8 @@ export interface BotDeps {
   customerState: CustomerState;
   conversationState: ShopConversationState;
   logger: Logger;
+  /** The turn's clock; injectable for tests of time-dependent policies. */
+  clock?: () => Date;
 }
 
 /**
@@ -21,10 +23,12 @@ export interface BotDeps {
  */
 export class ShopAssistantBot extends ActivityHandler {
   private readonly memory;
+  private readonly session;
 
   constructor(private readonly deps: BotDeps) {
     super();
     this.memory = deps.customerState.createProperty<CustomerMemory>('memory');
+    this.session = deps.conversationState.createProperty<ConversationSession>('session');
 
     this.onMessage(async (context, next) => {
       await this.answer(context);
@@ -56,7 +60,9 @@ export class ShopAssistantBot extends ActivityHandler {
     const fallback = localeOf(context.activity.locale) ?? conversation.language ?? customer.locale;
     const locale = detectLanguage(text, fallback);
     const memory = await this.memory.get(context, {});
-    return { context, customer, conversation, text, value: context.activity.value as unknown, locale, nlu: { intent: 'none', confidence: 0, entities: [] }, memory };
+    const session = await this.session.get(context, { fallbacks: 0 });
+    const now = this.deps.clock?.() ?? new Date();
+    return { context, customer, conversation, text, value: context.activity.value as unknown, locale, nlu: { intent: 'none', confidence: 0, entities: [] }, memory, session, now };
   }
 
   private async answer(context: TurnContext): Promise<void> {
@@ -64,15 +70,17 @@ export class ShopAssistantBot extends ActivityHandler {
     const value = context.activity.value as unknown;
     const text = (typeof value === 'string' && value.trim() !== '' ? value : (context.activity.text ?? '')).trim();
     const turn = await this.turnOf(context, text);
-    turn.nlu = await this.deps.router.understand(text, turn.locale);
+    turn.nlu = await this.deps.router.understand(text, turn.locale, turn.now);
+    // Reply in the shopper's language: what NLU detected in this message, when it is sure.
+    if (turn.nlu.language && text.length > 0) turn.locale = turn.nlu.language;
     const inbound = inboundMessage(context);
     if (inbound) {
       await this.deps.messages.annotate(inbound.id, { intent: turn.nlu.intent, confidence: turn.nlu.confidence, entities: turn.nlu.entities });
     }
-    const skill = await this.deps.router.route(turn);
-    this.deps.logger.debug({ intent: turn.nlu.intent, confidence: turn.nlu.confidence, skill: skill.name }, 'routed');
-    await skill.handle(turn);
-    if (skill.name !== 'link_account') {
+    const skill = await this.deps.router.handle(turn);
+    this.deps.logger.debug({ intent: turn.nlu.intent, confidence: turn.nlu.confidence, skill }, 'routed');
+    await this.session.set(context, turn.session);
+    if (skill !== 'link_account') {
       // (After a link the customer may have been merged away: its memory now lives on the survivor.)
       turn.memory.lastIntent = turn.nlu.intent;
       turn.memory.lastTopicAt = new Date().toISOString();

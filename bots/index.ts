@@ -4,7 +4,10 @@
  */
 import type { BotAdapter, Middleware, TurnContext } from 'botbuilder-core';
 import type { Logger } from 'pino';
-import { createRouter } from '../skills/index.js';
+import type { BaseLanguageModelInterface } from '@langchain/core/language_models/base';
+import type { DialogState } from 'botbuilder-dialogs';
+import { createRouter, type KnowledgeSearch, type NluPort } from '../skills/index.js';
+import type { Locale } from '../store/index.js';
 import type { Store } from '../store/index.js';
 import { ShopAssistantBot } from './bot.js';
 import type { EventBus } from './events.js';
@@ -34,6 +37,14 @@ export interface BotCoreOptions {
   logger: Logger;
   rateLimits?: { perCustomer: RateLimitRule; perIp: RateLimitRule };
   linkCodeTtlMs?: number;
+  /** The understanding module; without it the bot knows only the keyword basics. */
+  nlu?: NluPort;
+  /** The knowledge base the FAQ skill answers from. */
+  kb?: KnowledgeSearch;
+  articleLink?: (slug: string, locale: Locale) => string;
+  faqMinConfidence?: number;
+  chatModel?: BaseLanguageModelInterface;
+  clock?: () => Date;
 }
 
 export interface BotCore {
@@ -51,13 +62,26 @@ export function createBotCore(opts: BotCoreOptions): BotCore {
   const ttl = opts.linkCodeTtlMs ?? 10 * 60_000;
   const merges = new MergeLog();
   const linker = new LinkCodes(store, store.botState, events, merges, { codeTtlMs: ttl, maxFailures: 5 });
-  const router = createRouter({ linker, linkCodeMinutes: Math.round(ttl / 60_000) });
+  const conversationState = new ShopConversationState(store.botState);
+  const router = createRouter({
+    linker,
+    linkCodeMinutes: Math.round(ttl / 60_000),
+    store,
+    dialogState: conversationState.createProperty<DialogState>('dialogs'),
+    nlu: opts.nlu,
+    kb: opts.kb,
+    articleLink: opts.articleLink,
+    faqMinConfidence: opts.faqMinConfidence,
+    chatModel: opts.chatModel,
+    onError: (err) => logger.warn({ err }, 'generative answer failed; answering from the passage'),
+  });
   const bot = new ShopAssistantBot({
     router,
     messages: store.messages,
     customerState: new CustomerState(store.botState),
-    conversationState: new ShopConversationState(store.botState),
+    conversationState,
     logger,
+    clock: opts.clock,
   });
   const limits = opts.rateLimits ?? { perCustomer: { burst: 10, perSecond: 0.5 }, perIp: { burst: 60, perSecond: 2 } };
   const middleware: Middleware[] = [

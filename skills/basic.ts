@@ -1,5 +1,5 @@
-import { MessageFactory } from 'botbuilder-core';
 import type { Locale } from '../store/index.js';
+import { reply } from './respond.js';
 import type { Skill, Turn, Understanding } from './types.js';
 
 /**
@@ -60,12 +60,8 @@ export function menu(locale: Locale): Array<{ title: string; value: string }> {
       ];
 }
 
-function reply(turn: Turn, text: string, withMenu: boolean) {
-  const actions = withMenu ? menu(turn.locale).map((m) => ({ type: 'imBack', title: m.title, value: m.value })) : [];
-  const activity = MessageFactory.text(text);
-  if (actions.length > 0) activity.suggestedActions = { actions, to: [] };
-  activity.locale = turn.locale === 'zh' ? 'zh-CN' : 'en-US';
-  return turn.context.sendActivity(activity);
+function say(turn: Turn, text: string, withMenu: boolean) {
+  return reply(turn, text, withMenu ? { quickReplies: menu(turn.locale) } : {});
 }
 
 function simple(name: 'greeting' | 'help' | 'thanks' | 'goodbye', withMenu: boolean): Skill {
@@ -74,7 +70,7 @@ function simple(name: 'greeting' | 'help' | 'thanks' | 'goodbye', withMenu: bool
     intents: [name],
     canHandle: (turn) => turn.nlu.intent === name,
     handle: async (turn) => {
-      await reply(turn, T[name][turn.locale], withMenu);
+      await say(turn, T[name][turn.locale], withMenu);
     },
   };
 }
@@ -90,6 +86,6 @@ export const fallbackSkill: Skill = {
   intents: ['out_of_scope'],
   canHandle: () => true,
   handle: async (turn) => {
-    await reply(turn, T.fallback[turn.locale], true);
+    await say(turn, T.fallback[turn.locale], true);
   },
 };

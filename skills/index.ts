@@ -1,20 +1,64 @@
 /** Skills: what the bot can do. Each takes only the ports it needs. */
+import type { BaseLanguageModelInterface } from '@langchain/core/language_models/base';
+import type { StatePropertyAccessor } from 'botbuilder-core';
+import { DialogSet, type DialogState } from 'botbuilder-dialogs';
+import type { Locale } from '../store/index.js';
 import { goodbyeSkill, greetingSkill, helpSkill, thanksSkill } from './basic.js';
+import { FaqSkill, type KnowledgeSearch } from './faq.js';
 import { linkSkill, type AccountLinker } from './link.js';
+import { OrderActionDialog, ordersSkill, type OrderStore } from './orders/index.js';
+import { ReturnDialog, returnsSkill } from './returns/index.js';
 import { SkillRouter } from './router.js';
+import { humanAgentSkill, smalltalkSkill } from './smalltalk.js';
+import type { NluPort, Skill } from './types.js';
 
-export type { Router, Skill, Turn, Understanding, CustomerMemory, Entity, EntityType } from './types.js';
+export type { Router, Skill, Turn, Understanding, CustomerMemory, ConversationSession, Entity, EntityType, NluPort } from './types.js';
 export type { AccountLinker, RedeemResult } from './link.js';
+export type { KnowledgeSearch, KnowledgeHit } from './faq.js';
+export { FaqSkill, FAQ_INTENTS, plainExcerpt } from './faq.js';
 export { detectLanguage } from './language.js';
-export { SkillRouter } from './router.js';
-export { greetingSkill } from './basic.js';
+export { SkillRouter, type SkillRouterOptions } from './router.js';
+export { greetingSkill, understandBasics } from './basic.js';
+export { checkReturn, calendarDay, NO_REASON_DAYS, QUALITY_DAYS, RETURN_DIALOG } from './returns/index.js';
+export { describeOrder, estimatedDelivery, ORDER_ACTION } from './orders/index.js';
+export { recognizeAnswer, type AnswerSpec } from './dialogs/answer-prompt.js';
+
+/** The FAQ confidence floor when none is configured (chosen on data/kb-eval; see the README). */
+export const DEFAULT_FAQ_MIN_CONFIDENCE = 0.35;
 
 export interface SkillDeps {
   linker: AccountLinker;
   linkCodeMinutes: number;
+  store: OrderStore;
+  /** The conversation's dialog stack (botbuilder conversation state). */
+  dialogState: StatePropertyAccessor<DialogState>;
+  nlu?: NluPort;
+  kb?: KnowledgeSearch;
+  articleLink?: (slug: string, locale: Locale) => string;
+  faqMinConfidence?: number;
+  chatModel?: BaseLanguageModelInterface;
+  onError?: (err: unknown) => void;
 }
 
 /** The router with every skill of this release, in priority order. */
 export function createRouter(deps: SkillDeps): SkillRouter {
-  return new SkillRouter([linkSkill(deps.linker, deps.linkCodeMinutes), greetingSkill, helpSkill, thanksSkill, goodbyeSkill]);
+  const link = deps.articleLink ?? ((slug: string, locale: Locale) => `/help/${slug}?lang=${locale}`);
+  const dialogs = new DialogSet(deps.dialogState);
+  dialogs.add(new ReturnDialog(deps.store, link));
+  dialogs.add(new OrderActionDialog(deps.store));
+  const faq = deps.kb
+    ? new FaqSkill({ kb: deps.kb, link, minConfidence: deps.faqMinConfidence ?? DEFAULT_FAQ_MIN_CONFIDENCE, chatModel: deps.chatModel, onError: deps.onError })
+    : undefined;
+  const skills: Skill[] = [
+    linkSkill(deps.linker, deps.linkCodeMinutes),
+    greetingSkill,
+    helpSkill,
+    thanksSkill,
+    goodbyeSkill,
+    returnsSkill(),
+    ordersSkill(deps.store),
+    humanAgentSkill,
+    smalltalkSkill,
+  ];
+  return new SkillRouter({ skills, nlu: deps.nlu, dialogs, faq });
 }

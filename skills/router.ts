@@ -1,22 +1,211 @@
+import type { DialogContext, DialogSet } from 'botbuilder-dialogs';
 import type { Locale } from '../store/index.js';
-import { fallbackSkill, understandBasics } from './basic.js';
-import type { Router, Skill, Turn, Understanding } from './types.js';
+import { fallbackSkill, menu, understandBasics } from './basic.js';
+import { pendingSpec, recognizeAnswer } from './dialogs/answer-prompt.js';
+import { setCurrentTurn } from './dialogs/current-turn.js';
+import type { FaqSkill } from './faq.js';
+import { humanOption, reply, type Bilingual } from './respond.js';
+import type { NluPort, Router, Skill, Turn, Understanding } from './types.js';
+
+export interface SkillRouterOptions {
+  skills: Skill[];
+  nlu?: NluPort;
+  /** Multi-turn skills' dialogs; an active one gets the turn first. */
+  dialogs?: DialogSet;
+  /** Tried for low-confidence and out-of-scope turns before falling back. */
+  faq?: FaqSkill;
+  fallback?: Skill;
+  /** Below this an intent is not trusted (the knowledge base, then the fallback answer). */
+  minConfidence?: number;
+  /** Two intents closer than this (and the top below `sureConfidence`): ask which one. */
+  clarifyMargin?: number;
+  sureConfidence?: number;
+  /** A different intent this confident interrupts an active dialog (which then resumes). */
+  interruptConfidence?: number;
+  /** After this many consecutive misses, the conversation is marked for a human. */
+  escalateAfterFallbacks?: number;
+}
+
+/** Words that end the active dialog rather than answer it. */
+const CANCEL_DIALOG = /^(cancel|stop|quit|exit|never ?mind|forget it|no thanks|abort|算了|取消|不退了|不用了|不要了|退出|结束)[\s!！.。]*$/i;
+
+/** Intents that belong to a dialog's own questions, never an interruption. */
+const DIALOG_ANSWERS = new Set(['affirm', 'deny', 'out_of_scope', 'greeting', 'thanks']);
+
+/** How to name an intent in "did you mean A or B?". */
+const INTENT_LABELS: Record<string, Bilingual> = {
+  track_order: { en: 'Track an order', zh: '查询订单物流' },
+  cancel_order: { en: 'Cancel an order', zh: '取消订单' },
+  change_order: { en: 'Change an order', zh: '修改订单' },
+  change_address: { en: 'Change the delivery address', zh: '修改收货地址' },
+  return_item: { en: 'Return an item', zh: '退货' },
+  exchange_item: { en: 'Exchange an item', zh: '换货' },
+  refund_status: { en: 'Where is my refund', zh: '查询退款进度' },
+  refund_policy: { en: 'Return and refund policy', zh: '退换货和退款政策' },
+  shipping_options: { en: 'Shipping options and fees', zh: '配送方式和运费' },
+  delivery_time: { en: 'Delivery times', zh: '配送时效' },
+  payment_methods: { en: 'Ways to pay', zh: '支付方式' },
+  payment_issue: { en: 'A problem with a payment', zh: '支付问题' },
+  invoice: { en: 'Invoices (fapiao)', zh: '发票' },
+  product_question: { en: 'A question about a product', zh: '商品咨询' },
+  stock_check: { en: 'Is it in stock', zh: '查询库存' },
+  price_check: { en: 'Prices', zh: '价格' },
+  recommend: { en: 'Product suggestions', zh: '商品推荐' },
+  complaint: { en: 'Make a complaint', zh: '投诉' },
+  human_agent: { en: 'Talk to a person', zh: '转人工' },
+  create_account: { en: 'Create an account', zh: '注册账号' },
+  delete_account: { en: 'Delete my account', zh: '注销账号' },
+  reset_password: { en: 'Reset my password', zh: '重置密码' },
+  warranty: { en: 'Warranty', zh: '保修' },
+  coupon: { en: 'Coupons and discounts', zh: '优惠券' },
+};
+
+const T = {
+  clarify: { en: 'Just to be sure, do you mean:', zh: '想确认一下，您是想：' },
+  cancelled: { en: 'OK, I stopped that. What else can I do for you?', zh: '好的，已为您取消。还有什么可以帮您？' },
+  resume: { en: 'Now, back to where we were:', zh: '我们继续刚才的事情：' },
+  fallbackAgain: {
+    en: 'Sorry, I still did not get that. A person from our team can help you with this.',
+    zh: '抱歉，我还是没有理解。我们的客服可以帮您处理这个问题。',
+  },
+};
 
 /**
- * Picks the first skill that can handle the turn, in registration order; the fallback
- * skill takes the rest.
+ * NLU -> router -> skill, with dialog precedence: an active dialog (a return in progress) gets
+ * the turn, unless the shopper clearly asks something else (answered, then the dialog
+ * resumes) or cancels it. Close intents get a clarifying question; misses try the knowledge
+ * base, then fall back, counting consecutive misses for the handoff skill.
  */
 export class SkillRouter implements Router {
-  constructor(private readonly skills: Skill[]) {}
+  private readonly o: Required<Omit<SkillRouterOptions, 'nlu' | 'dialogs' | 'faq'>> & SkillRouterOptions;
 
-  async understand(text: string, _locale: Locale): Promise<Understanding> {
-    return understandBasics(text);
+  constructor(skillsOrOptions: Skill[] | SkillRouterOptions) {
+    const opts = Array.isArray(skillsOrOptions) ? { skills: skillsOrOptions } : skillsOrOptions;
+    this.o = {
+      fallback: fallbackSkill,
+      minConfidence: 0.45,
+      clarifyMargin: 0.12,
+      sureConfidence: 0.75,
+      interruptConfidence: 0.7,
+      escalateAfterFallbacks: 3,
+      ...opts,
+    };
   }
 
-  async route(turn: Turn): Promise<Skill> {
-    for (const skill of this.skills) {
+  async understand(text: string, locale: Locale, now?: Date): Promise<Understanding> {
+    if (!this.o.nlu) return understandBasics(text);
+    return this.o.nlu.parse(text, { locale, now });
+  }
+
+  async handle(turn: Turn): Promise<string> {
+    setCurrentTurn(turn);
+    const dc = this.o.dialogs ? await this.o.dialogs.createContext(turn.context) : undefined;
+    turn.dc = dc;
+    this.applyClarification(turn);
+
+    if (dc?.activeDialog) {
+      const handled = await this.continueDialog(turn, dc);
+      if (handled) return handled;
+    }
+    return this.dispatch(turn);
+  }
+
+  /** Returns the skill that answered, or undefined when the turn should go to normal routing. */
+  private async continueDialog(turn: Turn, dc: DialogContext): Promise<string | undefined> {
+    if (CANCEL_DIALOG.test(turn.text.trim())) {
+      await dc.cancelAllDialogs();
+      await reply(turn, T.cancelled);
+      return 'dialog_cancelled';
+    }
+    let leaf = dc;
+    while (leaf.child) leaf = leaf.child;
+    const spec = pendingSpec(leaf.activeDialog?.state as Parameters<typeof pendingSpec>[0]);
+    const answers = spec ? recognizeAnswer(spec, turn) !== undefined : false;
+    const candidate = answers || DIALOG_ANSWERS.has(turn.nlu.intent) || spec?.kind === 'text' ? undefined : await this.skillFor(turn);
+    const skill = candidate && turn.nlu.confidence >= this.o.interruptConfidence ? candidate : undefined;
+    if (!skill) {
+      await dc.continueDialog();
+      return 'dialog';
+    }
+    // Asking to start the same flow again ("return SA100124 instead") restarts it.
+    if (skill.dialogId && dc.activeDialog?.id === skill.dialogId) await dc.cancelAllDialogs();
+    const depth = dc.stack.length;
+    await skill.handle(turn);
+    turn.session.fallbacks = 0;
+    // A skill that answers in one turn leaves the stack as it was: ask the pending question again.
+    // (A skill that began its own dialog is now on top; the interrupted one resumes when it ends.)
+    if (dc.stack.length === depth && dc.activeDialog) {
+      await reply(turn, T.resume);
+      await dc.repromptDialog();
+    }
+    return skill.name;
+  }
+
+  private async skillFor(turn: Turn): Promise<Skill | undefined> {
+    if (turn.nlu.intent === 'out_of_scope' || turn.nlu.confidence < this.o.minConfidence) return undefined;
+    for (const skill of this.o.skills) {
       if (await skill.canHandle(turn)) return skill;
     }
-    return fallbackSkill;
+    if (this.o.faq?.canHandle(turn)) return this.o.faq;
+    return undefined;
+  }
+
+  private async dispatch(turn: Turn): Promise<string> {
+    const nlu = turn.nlu;
+    const second = nlu.alternatives?.[0];
+    if (
+      second &&
+      nlu.confidence < this.o.sureConfidence &&
+      nlu.confidence - second.confidence < this.o.clarifyMargin &&
+      second.confidence >= this.o.minConfidence / 2 &&
+      INTENT_LABELS[nlu.intent] &&
+      INTENT_LABELS[second.intent]
+    ) {
+      await this.askWhich(turn, [nlu.intent, second.intent]);
+      return 'clarify';
+    }
+    const skill = await this.skillFor(turn);
+    if (skill) {
+      await skill.handle(turn);
+      turn.session.fallbacks = 0;
+      return skill.name;
+    }
+    // Not understood: the knowledge base may still answer it.
+    if (this.o.faq) {
+      const hits = await this.o.faq.lookup(turn);
+      if (await this.o.faq.answer(turn, hits)) {
+        turn.session.fallbacks = 0;
+        return 'faq';
+      }
+    }
+    turn.session.fallbacks = (turn.session.fallbacks ?? 0) + 1;
+    if (turn.session.fallbacks >= 2) {
+      if (turn.session.fallbacks >= this.o.escalateAfterFallbacks) turn.session.escalation = { reason: 'fallbacks', at: turn.now.toISOString() };
+      await reply(turn, T.fallbackAgain, { quickReplies: [humanOption(turn.locale), ...menu(turn.locale).slice(0, 3)] });
+      return 'fallback';
+    }
+    await this.o.fallback.handle(turn);
+    return this.o.fallback.name;
+  }
+
+  private async askWhich(turn: Turn, intents: string[]): Promise<void> {
+    const l = turn.locale;
+    const options = intents.map((intent) => ({ intent, value: INTENT_LABELS[intent]![l] }));
+    turn.session.clarifying = { text: turn.text, entities: turn.nlu.entities, options };
+    const lines = options.map((o, i) => `${i + 1}. ${o.value}`).join('\n');
+    await reply(turn, `${T.clarify[l]}\n${lines}`, { quickReplies: options.map((o) => ({ title: o.value, value: o.value })) });
+  }
+
+  /** The answer to "did you mean A or B?" routes the ORIGINAL question with the chosen intent. */
+  private applyClarification(turn: Turn): void {
+    const pending = turn.session.clarifying;
+    if (!pending) return;
+    delete turn.session.clarifying;
+    const answer = (typeof turn.value === 'string' ? turn.value : turn.text).trim();
+    const n = /^\d$/.test(answer) ? Number(answer) : 0;
+    const chosen = pending.options.find((o, i) => o.value === answer || o.value.toLowerCase() === answer.toLowerCase() || n === i + 1);
+    if (!chosen) return;
+    turn.text = pending.text;
+    turn.nlu = { ...turn.nlu, intent: chosen.intent, confidence: 1, entities: pending.entities, alternatives: [] };
   }
 }

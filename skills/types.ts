@@ -1,4 +1,5 @@
 import type { TurnContext } from 'botbuilder-core';
+import type { DialogContext } from 'botbuilder-dialogs';
 import type { Conversation, Customer, Locale } from '../store/index.js';
 
 /** Where an entity was found in the message (UTF-16 offsets into the text NLU saw). */
@@ -57,11 +58,29 @@ export interface Turn {
   nlu: Understanding;
   /** Cross-channel memory of this customer (botbuilder state, saved after the turn). */
   memory: CustomerMemory;
+  /** What the bot keeps about this conversation (botbuilder conversation state, saved after the turn). */
+  session: ConversationSession;
+  /** The dialog stack of this conversation; skills with several steps begin their dialog on it. */
+  dc?: DialogContext;
+  /** The clock of this turn (injected, so policies such as the return window are testable). */
+  now: Date;
+}
+
+/** Conversation-scoped bot memory. */
+export interface ConversationSession {
+  /** Consecutive turns the bot could not answer; reset by any understood turn. */
+  fallbacks: number;
+  /** Set when the bot asked "did you mean A or B?": the question it is about. */
+  clarifying?: { text: string; entities: Entity[]; options: Array<{ intent: string; value: string }> };
+  /** Why the bot proposed a human, for the handoff skill (issue 6). */
+  escalation?: { reason: string; at: string };
 }
 
 /** What the bot remembers about a customer across channels and conversations. */
 export interface CustomerMemory {
   lastOrderNumber?: string;
+  /** Orders an unverified shopper proved they own (phone digits on the order). */
+  verifiedOrders?: string[];
   lastIntent?: string;
   lastTopicAt?: string;
   [key: string]: unknown;
@@ -70,11 +89,19 @@ export interface CustomerMemory {
 export interface Skill {
   name: string;
   intents: string[];
+  /** The dialog a multi-turn skill begins (so asking for the same flow again restarts it). */
+  dialogId?: string;
   canHandle(turn: Turn): boolean | Promise<boolean>;
   handle(turn: Turn): Promise<void>;
 }
 
 export interface Router {
-  understand(text: string, locale: Locale): Promise<Understanding>;
-  route(turn: Turn): Promise<Skill>;
+  understand(text: string, locale: Locale, now?: Date): Promise<Understanding>;
+  /** Answers the turn (active dialog first, then the skill for the intent); returns the skill's name. */
+  handle(turn: Turn): Promise<string>;
+}
+
+/** What the NLU module offers the router. */
+export interface NluPort {
+  parse(text: string, opts?: { locale?: Locale; now?: Date }): Promise<Understanding>;
 }

@@ -1,0 +1,226 @@
+import { ComponentDialog, WaterfallDialog, type DialogTurnResult, type WaterfallStepContext } from 'botbuilder-dialogs';
+import { isShopError, type Address, type Order } from '../../store/index.js';
+import { AnswerPrompt, type Answer } from '../dialogs/answer-prompt.js';
+import { currentTurn } from '../dialogs/current-turn.js';
+import { formatMoney, humanOption, message, reply, type Bilingual } from '../respond.js';
+import type { Skill, Turn } from '../types.js';
+import { isVerified, type OrderPurpose, type OrderStore } from './access.js';
+import { FIND_ORDER, FindOrderDialog, mentionedOrder, type FindOrderOptions } from './find-order.js';
+import { describeOrder, describeReturn } from './status.js';
+
+export { FindOrderDialog, FIND_ORDER, mentionedOrder } from './find-order.js';
+export { accessOrder, isVerified, phoneMatches, candidates, type OrderStore, type OrderPurpose } from './access.js';
+export { describeOrder, describeReturn, estimatedDelivery, transitDays } from './status.js';
+
+export const ORDER_ACTION = 'order_action';
+const PROMPT = 'order_action.prompt';
+
+const INTENT_PURPOSE: Record<string, OrderPurpose> = {
+  track_order: 'track',
+  cancel_order: 'cancel',
+  change_address: 'change_address',
+  change_order: 'change_order',
+  refund_status: 'refund_status',
+};
+
+const T = {
+  confirmCancel: {
+    en: (o: Order, total: string) => `Cancel order ${o.number} (${total})? Any payment goes back to the original payment method.`,
+    zh: (o: Order, total: string) => `确认取消订单 ${o.number}（${total}）吗？已付款项会原路退回。`,
+  },
+  yesCancel: { en: 'Yes, cancel it', zh: '确认取消' } as Bilingual,
+  noKeep: { en: 'No, keep it', zh: '不取消' } as Bilingual,
+  cancelled: {
+    en: (n: string) => `Done: order ${n} is cancelled. If you paid, the refund goes back to your original payment method (Alipay and WeChat Pay usually within 24 hours).`,
+    zh: (n: string) => `已为您取消订单 ${n}。如已付款，退款将原路退回（支付宝、微信支付通常 24 小时内到账）。`,
+  },
+  kept: { en: 'OK, the order stays as it is.', zh: '好的，订单保持不变。' } as Bilingual,
+  tooLate: {
+    en: (n: string) => `Order ${n} has just left the warehouse, so it can no longer be cancelled. You can refuse the parcel when it arrives, or return it after delivery.`,
+    zh: (n: string) => `订单 ${n} 刚刚已发货，无法取消了。您可以在快递送达时拒收，或签收后申请退货。`,
+  },
+  cannotCancel: {
+    shipped: { en: 'It has shipped, so it can no longer be cancelled: you can refuse the parcel, or return it after delivery.', zh: '该订单已发货，无法取消：您可以拒收，或签收后申请退货。' },
+    delivered: { en: 'It has been delivered, so it cannot be cancelled, but most items can be returned within 7 days.', zh: '该订单已签收，无法取消，但大部分商品支持签收后 7 天内退货。' },
+    closed: { en: 'It is already closed, so there is nothing to cancel.', zh: '该订单已关闭，无需取消。' },
+  },
+  askAddress: {
+    en: (o: Order) => `Order ${o.number} has not shipped yet, so I can change the address. Please send the new address in one message (street and number, city, and the recipient's name and phone if they change). Now: ${addressLine(o.shippingAddress)}.`,
+    zh: (o: Order) => `订单 ${o.number} 尚未发货，可以修改地址。请在一条消息里发送新地址（省市、街道门牌；如收件人或电话有变也请一并写上）。当前地址：${addressLine(o.shippingAddress)}。`,
+  },
+  confirmAddress: {
+    en: (a: string) => `Change the delivery address to: ${a}?`,
+    zh: (a: string) => `确认将收货地址改为：${a}？`,
+  },
+  addressChanged: {
+    en: (n: string) => `Done: order ${n} will go to the new address.`,
+    zh: (n: string) => `已修改，订单 ${n} 将寄往新地址。`,
+  },
+  cannotChangeAddress: {
+    en: 'It has already shipped, so the address can no longer be changed here. A person can ask the carrier to redirect it; that is not always possible.',
+    zh: '该订单已发货，这里无法再修改地址。人工客服可以尝试联系快递改派，但不一定能成功。',
+  },
+  changeOrder: {
+    en: (n: string) => `Items, sizes and colours of a placed order cannot be edited. Since order ${n} has not shipped, I can cancel it so you can order again, or a person can help.`,
+    zh: (n: string) => `已下单的商品、尺码和颜色无法直接修改。订单 ${n} 尚未发货，我可以帮您取消后重新下单，或转人工处理。`,
+  },
+  cancelThis: { en: (n: string) => `Cancel ${n}`, zh: (n: string) => `取消订单 ${n}` },
+  noReturns: {
+    en: (n: string) => `There is no return or refund on order ${n}.`,
+    zh: (n: string) => `订单 ${n} 没有退货或退款记录。`,
+  },
+};
+
+function addressLine(a: Address): string {
+  return [a.line1, a.city, a.region, a.country].filter(Boolean).join(', ');
+}
+
+/** Status, cancellation, address change and refund status of one order, after FindOrder found it. */
+export class OrderActionDialog extends ComponentDialog {
+  constructor(private readonly store: OrderStore) {
+    super(ORDER_ACTION);
+    this.addDialog(new FindOrderDialog(store));
+    this.addDialog(new AnswerPrompt(PROMPT));
+    this.addDialog(
+      new WaterfallDialog(`${ORDER_ACTION}.steps`, [
+        (step) => step.beginDialog(FIND_ORDER, step.options as FindOrderOptions),
+        (step) => this.act(step),
+        (step) => this.afterAnswer(step),
+        (step) => this.afterConfirm(step),
+      ]),
+    );
+    this.initialDialogId = `${ORDER_ACTION}.steps`;
+  }
+
+  private async act(step: WaterfallStepContext): Promise<DialogTurnResult> {
+    const turn = currentTurn(step.context);
+    const order = step.result as Order | undefined;
+    if (!order) return step.endDialog();
+    const purpose = (step.options as FindOrderOptions).purpose;
+    const l = turn.locale;
+    (step.values as Record<string, unknown>)['number'] = order.number;
+    const say = (text: string, quick: Array<{ title: string; value: string }> = []) => step.context.sendActivity(message(l, text, { quickReplies: quick }));
+    switch (purpose) {
+      case 'track':
+      case 'return':
+        await say(describeOrder(order, l, turn.now));
+        return step.endDialog(order);
+      case 'refund_status': {
+        const returns = await this.store.returns.listByOrder(order.id);
+        if (returns.length === 0) await say(`${T.noReturns[l](order.number)} ${describeOrder(order, l, turn.now)}`);
+        else await say(returns.map((r) => describeReturn(r, order, l)).join('\n'));
+        return step.endDialog(order);
+      }
+      case 'cancel': {
+        if (order.status === 'pending' || order.status === 'paid') {
+          const quick = [
+            { title: T.yesCancel[l], value: l === 'zh' ? '确认' : 'yes' },
+            { title: T.noKeep[l], value: l === 'zh' ? '不' : 'no' },
+          ];
+          const text = T.confirmCancel[l](order, formatMoney(order.total, order.currency, l));
+          return step.prompt(PROMPT, { prompt: message(l, text, { quickReplies: quick }), retryPrompt: message(l, text, { quickReplies: quick }), validations: { kind: 'yesno' } });
+        }
+        const why = order.status === 'shipped' ? T.cannotCancel.shipped : order.status === 'delivered' ? T.cannotCancel.delivered : T.cannotCancel.closed;
+        await say(`${order.number}: ${why[l]}`);
+        return step.endDialog(order);
+      }
+      case 'change_address': {
+        if (order.status === 'pending' || order.status === 'paid') {
+          const text = T.askAddress[l](order);
+          return step.prompt(PROMPT, { prompt: message(l, text), retryPrompt: message(l, text), validations: { kind: 'text', minLength: 6 } });
+        }
+        await say(`${order.number}: ${T.cannotChangeAddress[l]}`, [humanOption(l)]);
+        return step.endDialog(order);
+      }
+      case 'change_order': {
+        if (order.status === 'pending' || order.status === 'paid') {
+          await say(T.changeOrder[l](order.number), [{ title: T.cancelThis[l](order.number), value: `${l === 'zh' ? '取消订单' : 'cancel order'} ${order.number}` }, humanOption(l)]);
+        } else {
+          await say(describeOrder(order, l, turn.now), [humanOption(l)]);
+        }
+        return step.endDialog(order);
+      }
+    }
+  }
+
+  private async afterAnswer(step: WaterfallStepContext): Promise<DialogTurnResult> {
+    const turn = currentTurn(step.context);
+    const l = turn.locale;
+    const answer = step.result as Answer;
+    const number = String((step.values as Record<string, unknown>)['number']);
+    const purpose = (step.options as FindOrderOptions).purpose;
+    if (purpose === 'cancel') {
+      if (answer !== 'yes') {
+        await step.context.sendActivity(message(l, T.kept[l]));
+        return step.endDialog();
+      }
+      const order = await this.store.orders.getByNumber(number);
+      if (!order) return step.endDialog();
+      try {
+        await this.store.orders.updateStatus(order.id, 'cancelled', { expected: ['pending', 'paid'], patch: { cancelledAt: turn.now } });
+        await step.context.sendActivity(message(l, T.cancelled[l](number)));
+      } catch (err) {
+        if (!isShopError(err, 'conflict')) throw err;
+        await step.context.sendActivity(message(l, T.tooLate[l](number)));
+      }
+      return step.endDialog();
+    }
+    // change_address: confirm the new address first.
+    if (answer === null) return step.endDialog();
+    (step.values as Record<string, unknown>)['address'] = answer;
+    const quick = [
+      { title: l === 'zh' ? '确认' : 'Yes', value: l === 'zh' ? '确认' : 'yes' },
+      { title: l === 'zh' ? '取消' : 'No', value: l === 'zh' ? '不' : 'no' },
+    ];
+    const text = T.confirmAddress[l](answer);
+    return step.prompt(PROMPT, { prompt: message(l, text, { quickReplies: quick }), retryPrompt: message(l, text, { quickReplies: quick }), validations: { kind: 'yesno' } });
+  }
+
+  private async afterConfirm(step: WaterfallStepContext): Promise<DialogTurnResult> {
+    const turn = currentTurn(step.context);
+    const l = turn.locale;
+    const values = step.values as Record<string, unknown>;
+    const number = String(values['number']);
+    if (step.result !== 'yes') {
+      await step.context.sendActivity(message(l, T.kept[l]));
+      return step.endDialog();
+    }
+    const order = await this.store.orders.getByNumber(number);
+    if (!order) return step.endDialog();
+    const shippingAddress: Address = { ...order.shippingAddress, line1: String(values['address']), city: '', region: undefined, postalCode: undefined };
+    try {
+      // Same status, but only while it still is pending or paid: never re-address a parcel on its way.
+      if (order.status !== 'pending' && order.status !== 'paid') throw new Error('shipped');
+      await this.store.orders.updateStatus(order.id, order.status, { expected: [order.status], patch: { shippingAddress } });
+      await step.context.sendActivity(message(l, T.addressChanged[l](number)));
+    } catch (err) {
+      if (!(isShopError(err, 'conflict') || (err instanceof Error && err.message === 'shipped'))) throw err;
+      await step.context.sendActivity(message(l, `${number}: ${T.cannotChangeAddress[l]}`, { quickReplies: [humanOption(l)] }));
+    }
+    return step.endDialog();
+  }
+}
+
+/** track_order, cancel_order, change_order, change_address, refund_status. */
+export function ordersSkill(store: OrderStore): Skill {
+  return {
+    name: 'orders',
+    intents: Object.keys(INTENT_PURPOSE),
+    dialogId: ORDER_ACTION,
+    canHandle: (turn) => turn.nlu.intent in INTENT_PURPOSE,
+    handle: async (turn: Turn) => {
+      const purpose = INTENT_PURPOSE[turn.nlu.intent]!;
+      const number = mentionedOrder(turn);
+      if (purpose === 'refund_status' && !number && isVerified(turn.customer)) {
+        const returns = await store.returns.listByCustomer(turn.customer.id, { limit: 3 });
+        if (returns.items.length > 0) {
+          const lines = await Promise.all(returns.items.map(async (r) => describeReturn(r, (await store.orders.get(r.orderId)) ?? undefined, turn.locale)));
+          await reply(turn, lines.join('\n'));
+          return;
+        }
+      }
+      if (!turn.dc) throw new Error('orders skill needs the dialog context');
+      await turn.dc.beginDialog(ORDER_ACTION, { number, purpose } satisfies FindOrderOptions);
+    },
+  };
+}
