@@ -4,3 +4,4 @@ export { createEmbeddings, type CreateEmbeddingsOptions, type CreatedEmbeddings,
 export { makeTinyModel } from './embeddings/index.js';
 export { HnswVectorStore, MAX_K, type HnswFilter, type HnswSpace, type HnswVectorStoreOptions, type HnswLoadOptions } from './vector-store/index.js';
 export { type Fingerprint, type ExpectedFingerprint, type RebuildSource, type OpenOrRebuildOptions, type OpenOrRebuildResult } from './vector-store/index.js';
+export { pullModel, listKnownModels, verifyInstalledModel, KNOWN_MODELS, RECOMMENDED_MODEL_ID, type KnownModel, type PullModelOptions, type PullModelResult, type ModelManifest, type KnownModelStatus } from './models/index.js';
