@@ -3,7 +3,7 @@
 // the project's machines, but CI must not depend on the internet (nor on a 21 MB download
 // per run), so the only test that talks to pypi.org runs when PYPI_ONLINE_TEST=1.
 import { createHash } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
+import { createServer, type Server, type ServerResponse } from 'node:http';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -78,7 +78,7 @@ class FakeIndex {
     this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
   }
 
-  private json(res: import('node:http').ServerResponse, body: unknown): void {
+  private json(res: ServerResponse, body: unknown): void {
     res.writeHead(200, { 'content-type': 'application/json' });
     res.end(JSON.stringify(body));
   }
