@@ -1,0 +1,20 @@
+export { analyze, stem } from './analyzer.js';
+export { Bm25Index, type Bm25Hit, type Bm25Options } from './bm25.js';
+export {
+  HybridIndex,
+  chunksOf,
+  confidenceOf,
+  sanitizeQuery,
+  DEFAULT_MIN_CONFIDENCE,
+  RRF_K,
+  MAX_QUERY_CHARS,
+  type IndexableArticle,
+  type IndexedChunk,
+  type KbHit,
+  type KbSearchOptions,
+  type HybridIndexOptions,
+  type RetrieverMode,
+} from './hybrid-index.js';
+export { KnowledgeBase, type KnowledgeBaseOptions, type KnowledgeBaseLogger, type KnowledgeBaseStats } from './knowledge-base.js';
+export { evaluateRetrieval, buildEvalIndex, detectLocale, type EvalArticle, type EvalQuery, type EvalReport, type RetrieverScores } from './evaluate.js';
+export { loadEvalArticles, loadEvalQueries } from './eval-data.js';
