@@ -33,6 +33,12 @@ export interface SeedOptions {
   /** Folder with the demo shop files; defaults to data/demo-shop. */
   dir?: string;
   onProgress?: (step: SeedKind, done: number, total: number) => void;
+  /**
+   * The demo's dates are moved by whole days so its newest order event is the day before
+   * `now` (default: the current time): a fresh demo always has orders in transit and
+   * deliveries still inside the return window. `false` keeps the dates of the files.
+   */
+  now?: Date | false;
 }
 
 const INTERACTION_BATCH = 500;
@@ -63,7 +69,38 @@ function productContent(p: ProductInput | Product): unknown {
 /** Loads the demo shop from `opts.dir` and adds whatever the store is missing. */
 export async function seedDemoShop(store: Store, opts: SeedOptions = {}): Promise<SeedReport> {
   const shop = await loadDemoShop(opts.dir);
-  return seedLoadedShop(store, shop, opts.onProgress);
+  const now = opts.now === undefined ? new Date() : opts.now;
+  return seedLoadedShop(store, now === false ? shop : rebaseDemoDates(shop, now), opts.onProgress);
+}
+
+const DAY_MS = 86_400_000;
+
+/**
+ * The demo shop with every order, interaction and campaign date moved forward by the same
+ * whole number of days, so that its latest order event falls on the day before `now`.
+ * Data that is already recent enough is returned unchanged. Only records the store does not
+ * have yet are written with these dates (seeding adds, it never rewrites history).
+ */
+export function rebaseDemoDates(shop: DemoShop, now: Date): DemoShop {
+  const times = shop.orders.flatMap((o) => [o.placedAt, o.paidAt, o.shippedAt, o.deliveredAt, o.cancelledAt].filter((d): d is Date => d instanceof Date).map((d) => d.getTime()));
+  if (times.length === 0) return shop;
+  const days = Math.floor((now.getTime() - Math.max(...times)) / DAY_MS) - 1;
+  if (days <= 0) return shop;
+  const shift = (d: Date): Date => new Date(d.getTime() + days * DAY_MS);
+  const opt = (d: Date | undefined): Date | undefined => (d ? shift(d) : undefined);
+  return {
+    ...shop,
+    orders: shop.orders.map((o) => ({
+      ...o,
+      placedAt: shift(o.placedAt),
+      paidAt: opt(o.paidAt),
+      shippedAt: opt(o.shippedAt),
+      deliveredAt: opt(o.deliveredAt),
+      cancelledAt: opt(o.cancelledAt),
+    })),
+    interactions: shop.interactions.map((i) => (i.createdAt ? { ...i, createdAt: shift(i.createdAt) } : i)),
+    campaigns: shop.campaigns.map((c) => ({ ...c, startsAt: shift(c.startsAt), endsAt: opt(c.endsAt) })),
+  };
 }
 
 /** The same, for a shop already loaded (tests, or a caller that validated it earlier). */

@@ -33,6 +33,9 @@ function expectedCounts(shop: DemoShop): Record<SeedKind, number> {
   };
 }
 
+// The demo's dates move so that its newest order event is the day before the seed runs.
+const seededAt = new Date('2027-03-15T10:00:00.000Z');
+
 describe('seedDemoShop on SQLite', () => {
   let dir: string;
   let store: Store;
@@ -46,9 +49,9 @@ describe('seedDemoShop on SQLite', () => {
     dir = await mkdtemp(path.join(os.tmpdir(), 'seed-int-'));
     store = await openSqliteStore({ file: path.join(dir, 'shop.db') });
     shop = await loadDemoShop();
-    first = await seedDemoShop(store, { onProgress: (step, done, total) => progress.push([step, done, total]) });
+    first = await seedDemoShop(store, { now: seededAt, onProgress: (step, done, total) => progress.push([step, done, total]) });
     dataVersionAfterFirst = await store.knowledge.dataVersion();
-    second = await seedDemoShop(store);
+    second = await seedDemoShop(store, { now: new Date(seededAt.getTime() + 3 * 86_400_000) });
   }, 120_000);
 
   afterAll(async () => {
@@ -118,7 +121,12 @@ describe('seedDemoShop on SQLite', () => {
 
   it('keeps order dates consistent with the status', async () => {
     const orders = await all<Order>((p) => store.orders.listByTime({}, p));
-    const fixedNow = new Date('2026-11-01T04:00:00.000Z');
+    const fixedNow = seededAt;
+    const latest = Math.max(...orders.flatMap((o) => [o.placedAt, o.paidAt, o.shippedAt, o.deliveredAt, o.cancelledAt].filter((d) => d !== undefined).map((d) => d.getTime())));
+    // Rebased by whole days: the newest event falls within the two days before the seed.
+    expect(seededAt.getTime() - latest).toBeGreaterThan(86_400_000);
+    expect(seededAt.getTime() - latest).toBeLessThanOrEqual(2 * 86_400_000);
+    expect(orders.some((o) => o.status === 'delivered' && seededAt.getTime() - (o.deliveredAt?.getTime() ?? 0) < 7 * 86_400_000)).toBe(true);
     for (const o of orders) {
       const shipped = ['shipped', 'delivered', 'returned', 'refunded'].includes(o.status);
       const delivered = ['delivered', 'returned', 'refunded'].includes(o.status);
@@ -166,7 +174,7 @@ describe('seedDemoShop on SQLite', () => {
   });
 
   it('stores active campaigns for real products', async () => {
-    const active = await store.campaigns.list({ status: 'active', activeAt: new Date('2026-11-01T04:00:00.000Z') });
+    const active = await store.campaigns.list({ status: 'active', activeAt: seededAt });
     expect(active.items).toHaveLength(5);
     for (const c of active.items) expect(await store.products.get(c.productId), c.id).not.toBeNull();
   });
