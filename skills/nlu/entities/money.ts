@@ -1,5 +1,5 @@
 import type { Entity } from '../../types.js';
-import { EN_NUMBER, NUMBER, parseChineseNumber, readNumber } from './numbers.js';
+import { EN_NUMBER, NUMBER, ZH_NUM_CHARS, parseChineseNumber, readNumber } from './numbers.js';
 import { matchAll } from './text.js';
 
 type MoneyEntity = Extract<Entity, { type: 'money' }>;
@@ -10,9 +10,9 @@ export const APPROX_TOLERANCE = 0.2;
 
 const CUR_PRE = '(?:US\\$|\\$|USD\\s?|RMB\\s?|CNY\\s?|[¥￥]\\s?)';
 const CUR_POST = '(?:\\s?(?:dollars?|bucks?|usd|rmb|cny|yuan|元|块钱|块|圆)(?![A-Za-z]))';
-const NUM = `(?<![A-Za-z0-9.,])${NUMBER}`;
+const NUM = `(?<![A-Za-z0-9]|\\d[.,])${NUMBER}`;
 /** An amount with a currency marker (or a "k" suffix). */
-const MONEY = `(?:${CUR_PRE}\\s?${NUMBER}${CUR_POST}?|${NUM}${CUR_POST}|(?<![A-Za-z])${EN_NUMBER}\\s(?:dollars?|bucks|yuan)(?![A-Za-z])|(?<![A-Za-z0-9.,])\\d+(?:\\.\\d+)?\\s?[kK](?![A-Za-z]))`;
+const MONEY = `(?:${CUR_PRE}\\s?${NUMBER}${CUR_POST}?|${NUM}${CUR_POST}|(?<![A-Za-z])${EN_NUMBER}\\s(?:dollars?|bucks|yuan)(?![A-Za-z])|(?<![A-Za-z0-9]|\\d[.,])\\d+(?:\\.\\d+)?\\s?[kK](?![A-Za-z]))`;
 // A bare number that is followed by a unit is a count or a duration, not a price.
 const NOT_A_UNIT =
   '(?!\\s?(?:(?:days?|weeks?|months?|years?|hours?|hrs?|minutes?|mins?|seconds?|pairs?|pieces?|pcs|items?|units?|times|people|persons?|orders?|reviews?|stars?|kg|g|cm|mm|ml|km|gb|tb|inch(?:es)?|size)(?![A-Za-z])|%|[天周月年日号点件个双条只台瓶盒套包副支份对次岁斤克米码寸位人分秒]))';
@@ -38,8 +38,10 @@ const RANGE_PATTERNS: Array<{ re: RegExp; kind: 'between' | 'dash' | 'max' | 'mi
   { re: new RegExp(`(?:(?<![A-Za-z])${APPROX_PRE}\\s*)(${AMT})(?:\\s*${APPROX_POST})?|(${AMT})\\s*${APPROX_POST}`, 'gi'), kind: 'approx' },
 ];
 // "两三百" = 200..300, "三四千" = 3000..4000: two neighbouring digits before a unit.
-const NEIGHBOURS = new RegExp(`(?<![${'零〇一二两三四五六七八九十百千万亿'}\\d])([一二两三四五六七八九])([一二两三四五六七八九])([十百千万]+)${CUR_POST}?`, 'g');
+const NEIGHBOURS = new RegExp(`(?<![${ZH_NUM_CHARS}\\d])([一二两三四五六七八九])([一二两三四五六七八九])([十百千万]{1,2})${CUR_POST}?`, 'g');
 const PRICE_CONTEXT = new RegExp(PRICE_WORD, 'i');
+// No digit, numeral or number word: no amount (skips the range patterns on long chatter).
+const HAS_NUMBER = new RegExp(`[\\d${ZH_NUM_CHARS}]|(?<![A-Za-z])(?:${EN_NUMBER})(?![A-Za-z])`, 'i');
 
 /** The currency an amount's text names, if any. */
 export function currencyOf(text: string): string | undefined {
@@ -62,6 +64,7 @@ export function parseAmount(text: string): { value: number; currency?: string } 
 /** Amounts of money: "$50", "50 dollars", "USD 20", "¥299", "299元", "三百块", "RMB 200", "1.5k". */
 export function extractMoney(text: string): MoneyEntity[] {
   const out: MoneyEntity[] = [];
+  if (!HAS_NUMBER.test(text)) return out;
   for (const m of matchAll(MONEY_RE, text)) {
     const raw = m[0].trimEnd();
     const amount = parseAmount(raw);
@@ -86,6 +89,7 @@ function range(min: number | undefined, max: number | undefined, currency: strin
  */
 export function extractPriceRanges(text: string): PriceRangeEntity[] {
   const out: PriceRangeEntity[] = [];
+  if (!HAS_NUMBER.test(text)) return out;
   const taken = (s: number, e: number) => out.some((r) => r.start < e && s < r.end);
   for (const { re, kind } of RANGE_PATTERNS) {
     for (const m of matchAll(re, text)) {

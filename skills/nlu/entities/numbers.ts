@@ -9,12 +9,12 @@ const ZH_BIG_UNIT: Record<string, number> = { 万: 1e4, 亿: 1e8 };
 /** Chinese numeral characters (digits and units). */
 export const ZH_NUM_CHARS = '零〇一二两三四五六七八九十百千万亿';
 /** An Arabic number with optional thousands separators and decimals. */
-export const ARABIC_NUM = '\\d+(?:,\\d{3})*(?:\\.\\d+)?';
+export const ARABIC_NUM = '\\d{1,12}(?:,\\d{3}){0,4}(?:\\.\\d{1,6})?';
 /**
  * Any number NUM-reading code accepts: Arabic with a k suffix ("1.5k"), Arabic with a
  * Chinese unit ("1.5万", "3百"), a run of Chinese numerals ("两千五"), or plain Arabic.
  */
-export const NUMBER = `(?:\\d+(?:\\.\\d+)?\\s?[kK](?![A-Za-z])|\\d+(?:\\.\\d+)?[十百千万亿]+[${ZH_NUM_CHARS}]*|[${ZH_NUM_CHARS}]+|${ARABIC_NUM})`;
+export const NUMBER = `(?:\\d{1,12}(?:\\.\\d{1,6})?\\s?[kK](?![A-Za-z])|\\d{1,12}(?:\\.\\d{1,6})?[十百千万亿]{1,3}[${ZH_NUM_CHARS}]{0,8}|[${ZH_NUM_CHARS}]{1,12}|${ARABIC_NUM})`;
 
 const EN_SMALL: Record<string, number> = {
   zero: 0, one: 1, two: 2, three: 3, four: 4, five: 5, six: 6, seven: 7, eight: 8, nine: 9, ten: 10,
@@ -25,7 +25,7 @@ const EN_SMALL: Record<string, number> = {
 const EN_WORDS = [...Object.keys(EN_SMALL), 'hundred', 'thousand', 'dozen'].sort((a, b) => b.length - a.length);
 const EN_WORD = `(?:${EN_WORDS.join('|')})`;
 /** English number words: "three", "twenty-five", "two hundred", "a dozen", "a couple". */
-export const EN_NUMBER = `(?:(?:a|an)\\s+(?:couple|dozen|hundred|thousand)|couple|${EN_WORD})(?:[\\s-]+(?:and\\s+)?${EN_WORD})*`;
+export const EN_NUMBER = `(?:(?:a|an)\\s+(?:couple|dozen|hundred|thousand)|couple|${EN_WORD})(?:[\\s-]{1,3}(?:and\\s+)?${EN_WORD}){0,5}`;
 
 /**
  * Reads a Chinese numeral, possibly mixed with Arabic digits: "十二", "一百零五", "两千五"

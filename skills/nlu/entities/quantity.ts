@@ -19,11 +19,11 @@ const ZH_NUM = '[零〇一二两三四五六七八九十百千]{1,4}';
 
 const PATTERNS: Array<{ re: RegExp; unit: (m: RegExpExecArray) => string | undefined }> = [
   // "2 pairs", "three pieces of", "a dozen items"
-  { re: new RegExp(`(?<![A-Za-z0-9.,$¥￥#/-])(\\d{1,4}|${EN_NUMBER})\\s*(${EN_UNIT})(?![A-Za-z])`, 'gi'), unit: (m) => EN_UNITS[(m[2] as string).toLowerCase()] },
+  { re: new RegExp(`(?<![A-Za-z0-9$¥￥#/-]|\\d[.,])(\\d{1,4}|${EN_NUMBER})\\s*(${EN_UNIT})(?![A-Za-z])`, 'gi'), unit: (m) => EN_UNITS[(m[2] as string).toLowerCase()] },
   // "a pair", "a box"
   { re: new RegExp(`(?<![A-Za-z])(a|an)\\s+(pair|box|pack|set|bottle|tube|jar)(?![A-Za-z])`, 'gi'), unit: (m) => EN_UNITS[(m[2] as string).toLowerCase()] },
   // "three of them", "2 of these", "a couple of"
-  { re: new RegExp(`(?<![A-Za-z0-9.,$¥￥#/-])(\\d{1,4}|${EN_NUMBER})\\s+of\\s+(?:them|these|those|it|this|that)(?![A-Za-z])`, 'gi'), unit: () => undefined },
+  { re: new RegExp(`(?<![A-Za-z0-9$¥￥#/-]|\\d[.,])(\\d{1,4}|${EN_NUMBER})\\s+of\\s+(?:them|these|those|it|this|that)(?![A-Za-z])`, 'gi'), unit: () => undefined },
   { re: /(?<![A-Za-z])(a\s+couple|a\s+dozen)(?=\s+of\s)/gi, unit: () => undefined },
   // "x3", "× 2", "qty 3", "quantity: 2"
   { re: /(?<![A-Za-z0-9])(?:[x×]\s?|qty\.?\s*:?\s*|quantity\s*:?\s*)(\d{1,4})(?![\d.,])/gi, unit: () => undefined },

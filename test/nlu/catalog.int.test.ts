@@ -1,0 +1,154 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { seedDemoShop } from '../../app/seed.js';
+import { LexicalEmbeddings } from '../../knowledge/index.js';
+import { CatalogMatcher, EntityExtractor, productText } from '../../skills/nlu/entities/index.js';
+import { openStore, type Product, type Store } from '../../store/index.js';
+
+interface LogLine {
+  level: 'info' | 'warn';
+  msg: string;
+  obj: Record<string, unknown>;
+}
+
+function recordingLogger(lines: LogLine[]) {
+  return {
+    info: (obj: Record<string, unknown>, msg: string) => void lines.push({ level: 'info', msg, obj }),
+    warn: (obj: Record<string, unknown>, msg: string) => void lines.push({ level: 'warn', msg, obj }),
+  };
+}
+
+describe('CatalogMatcher on the seeded demo shop (SQLite, lexical embeddings)', () => {
+  let dir: string;
+  let store: Store;
+  let products: Product[];
+  let embeddings: LexicalEmbeddings;
+  let matcher: CatalogMatcher;
+  const lines: LogLine[] = [];
+  const byTitle = (prefix: string) => {
+    const p = products.find((x) => x.title.en.startsWith(prefix));
+    if (!p) throw new Error(`no product titled ${prefix}`);
+    return p;
+  };
+  const categoryOf = (id: string) => products.find((p) => p.id === id)?.category;
+
+  beforeAll(async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), 'catalog-matcher-'));
+    store = await openStore({ kind: 'sqlite', file: path.join(dir, 'shop.sqlite') });
+    await seedDemoShop(store);
+    products = (await store.products.list({}, { limit: 500 })).items;
+    embeddings = new LexicalEmbeddings().fit(products.map(productText));
+    matcher = await CatalogMatcher.create({ store, embeddings, modelId: 'lexical-test', indexDir: path.join(dir, 'index'), logger: recordingLogger(lines) });
+  });
+
+  afterAll(async () => {
+    await store?.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('builds the products index once and logs its thresholds', () => {
+    expect(lines.filter((l) => l.msg === 'products index rebuilt').map((l) => l.obj['reason'])).toEqual(['missing']);
+    const { category, product } = matcher.thresholds;
+    expect(category).toBeGreaterThan(0);
+    expect(product).toBeGreaterThan(category);
+  });
+
+  it('"running shoes" finds running shoes in the index', async () => {
+    const hits = await matcher.searchProducts('running shoes', { k: 10 });
+    expect(hits).toHaveLength(10);
+    expect(hits.every((h) => categoryOf(h.productId) === 'running-shoes')).toBe(true);
+    expect(hits[0]!.score).toBeGreaterThan(matcher.thresholds.category);
+    for (let i = 1; i < hits.length; i++) expect(hits[i]!.score).toBeLessThanOrEqual(hits[i - 1]!.score);
+  });
+
+  it('searchProducts applies a metadata filter and bounds k', async () => {
+    const hits = await matcher.searchProducts('wireless', { k: 5, filter: (m) => m.category === 'headphones' && m.price < 1000 });
+    expect(hits.length).toBeGreaterThan(0);
+    for (const h of hits) {
+      const p = products.find((x) => x.id === h.productId)!;
+      expect([p.category, p.price < 1000]).toEqual(['headphones', true]);
+    }
+    expect((await matcher.searchProducts('shoes', { k: 10_000 })).length).toBeLessThanOrEqual(100);
+    expect(await matcher.searchProducts('   ')).toEqual([]);
+  });
+
+  it.each([
+    ['running shoes', 'running-shoes'],
+    ['I want sneakers', 'sneakers'],
+    ['有跑鞋吗', 'running-shoes'],
+    ['想买降噪耳机', 'headphones'],
+    ['wireless earbuds', 'headphones'],
+    ['有没有羽绒服', 'jackets'],
+    ['a T-shirt', 't-shirts'],
+    ['连衣裙', 'dresses'],
+    ['洗面奶', 'skincare'],
+  ])('%j names the category %s', async (text, category) => {
+    const found = await matcher.match(text);
+    expect(found.filter((m) => m.type === 'category').map((m) => m.value)).toEqual([category]);
+    for (const m of found) expect(text.slice(m.start, m.end)).toBe(m.text);
+  });
+
+  it.each(['where is my order', '我的订单到哪了', 'I want a refund', 'hello', '转人工', 'can I change the delivery address'])('%j names nothing in the catalogue', async (text) => {
+    expect(await matcher.match(text)).toEqual([]);
+  });
+
+  it('finds the category through the index when no category word is used', async () => {
+    const found = await matcher.match('noise-cancelling over-ear');
+    const category = found.find((m) => m.type === 'category');
+    expect(category?.value).toBe('headphones');
+    expect(category!.score).toBeGreaterThanOrEqual(matcher.thresholds.category);
+    expect(category!.score).toBeLessThan(1);
+  });
+
+  it('a generic "shoes" goes to the shoe category the index ranks first', async () => {
+    const found = await matcher.match('shoes for road running');
+    const category = found.find((m) => m.type === 'category');
+    expect(category).toMatchObject({ value: 'running-shoes', text: 'shoes' });
+  });
+
+  it('finds products by title, brand + model and model, in English and Chinese', async () => {
+    const aero = byTitle('Northpace Aero 3');
+    const hush = byTitle('Quietwave Hush 700');
+    const cases: Array<[string, string, string]> = [
+      [aero.title.en, aero.id, aero.title.en],
+      ['is the Northpace Aero 3 any good', aero.id, 'Northpace Aero 3'],
+      ['北境Aero 3有42码吗', aero.id, '北境Aero 3'],
+      [`${aero.title.zh}多少钱`, aero.id, aero.title.zh],
+      ['hush 700 in stock?', hush.id, 'hush 700'],
+    ];
+    for (const [text, id, span] of cases) {
+      const found = (await matcher.match(text)).filter((m) => m.type === 'product');
+      expect(found.map((m) => [m.value, m.text])).toEqual([[id, span]]);
+    }
+    // "Hush" alone names two headphones: no product.
+    expect((await matcher.match('the Hush one')).filter((m) => m.type === 'product')).toEqual([]);
+  });
+
+  it('the extractor combines catalogue matches with the other entities and uses catalogue spellings', async () => {
+    const extractor = new EntityExtractor({ catalog: matcher });
+    const text = 'Northpace Aero 3 in gray, size 42, under ¥800';
+    const found = await extractor.extract(text, { locale: 'en' });
+    expect(found.map((e) => [e.type, 'value' in e ? e.value : undefined, e.text])).toEqual([
+      ['product', byTitle('Northpace Aero 3').id, 'Northpace Aero 3'],
+      ['color', 'grey', 'gray'],
+      ['size', '42', 'size 42'],
+      ['price_range', undefined, 'under ¥800'],
+    ]);
+  });
+
+  it('reuses a fresh index, and rebuilds it after a product changes', async () => {
+    const again: LogLine[] = [];
+    const second = await CatalogMatcher.create({ store, embeddings, modelId: 'lexical-test', indexDir: path.join(dir, 'index'), logger: recordingLogger(again) });
+    expect(again.some((l) => l.msg === 'products index rebuilt')).toBe(false);
+
+    const before = byTitle('Northpace Aero 3');
+    expect((await second.match('Zephyrine Glide')).filter((m) => m.type === 'product')).toEqual([]);
+    await store.products.upsert({ ...before, title: { en: "Zephyrine Glide Men's Road Running Shoes", zh: '北境 Zephyrine Glide 男款公路跑鞋' } });
+    await second.reload();
+    expect(again.filter((l) => l.msg === 'products index rebuilt').map((l) => l.obj['reason'])).toEqual(['stale']);
+    expect((await second.match('the Zephyrine Glide')).filter((m) => m.type === 'product').map((m) => m.value)).toEqual([before.id]);
+    await store.products.upsert(before);
+  });
+});
