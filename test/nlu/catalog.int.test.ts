@@ -102,6 +102,14 @@ describe('CatalogMatcher on the seeded demo shop (SQLite, lexical embeddings)', 
     expect(category!.score).toBeLessThan(1);
   });
 
+  it('finds a product through the index when its name is not written as in the title', async () => {
+    const mossback = byTitle('Northpace Mossback');
+    const [found] = (await matcher.match('mossback trail')).filter((m) => m.type === 'product');
+    expect(found).toMatchObject({ value: mossback.id, text: 'mossback trail' });
+    expect(found!.score).toBeGreaterThanOrEqual(matcher.thresholds.product);
+    expect(found!.score).toBeLessThan(0.9);
+  });
+
   it('a generic "shoes" goes to the shoe category the index ranks first', async () => {
     const found = await matcher.match('shoes for road running');
     const category = found.find((m) => m.type === 'category');
@@ -122,6 +130,10 @@ describe('CatalogMatcher on the seeded demo shop (SQLite, lexical embeddings)', 
       const found = (await matcher.match(text)).filter((m) => m.type === 'product');
       expect(found.map((m) => [m.value, m.text])).toEqual([[id, span]]);
     }
+    // A lone model word counts only capitalised as in the title.
+    const everyday = byTitle('Tidewear Everyday');
+    expect((await matcher.match('is the Everyday soft?')).filter((m) => m.type === 'product').map((m) => m.value)).toEqual([everyday.id]);
+    expect((await matcher.match('I wear it everyday')).filter((m) => m.type === 'product')).toEqual([]);
     // "Hush" alone names two headphones: no product.
     expect((await matcher.match('the Hush one')).filter((m) => m.type === 'product')).toEqual([]);
   });

@@ -108,8 +108,8 @@ const STOPWORDS = new Set(
 
 interface Phrase {
   key: string;
-  /** The regex source that finds this phrase however it is spaced or cased. */
-  pattern: string;
+  /** The phrase as written, separators removed: a case-sensitive phrase must match it exactly. */
+  spelling: string;
   caseSensitive?: boolean;
   type: 'product' | 'category' | 'shared';
   value: string;
@@ -117,10 +117,14 @@ interface Phrase {
   categories?: string[];
 }
 
+interface TrieNode {
+  next: Map<string, TrieNode>;
+  key?: string;
+}
+
+/** Phrase keys in a trie: one pass over the message finds the leftmost-longest phrases. */
 interface Lexicon {
-  regex: RegExp | undefined;
-  /** Lone model words, matched only as capitalised in the title. */
-  caseSensitive: RegExp | undefined;
+  trie: TrieNode;
   byKey: Map<string, Phrase>;
 }
 
@@ -131,7 +135,7 @@ interface Lexicon {
  */
 export class CatalogMatcher {
   private index!: HnswVectorStore;
-  private lexicon: Lexicon = { regex: undefined, caseSensitive: undefined, byKey: new Map() };
+  private lexicon: Lexicon = { trie: { next: new Map() }, byKey: new Map() };
   private products = new Map<string, Product>();
   private docText = new Map<string, string>();
   private categoryIds: string[] = [];
@@ -225,22 +229,9 @@ export class CatalogMatcher {
     const folded = foldWidth(input);
     const out: CatalogMatch[] = [];
     const shared: Array<{ phrase: Phrase; start: number; end: number }> = [];
-    const found: Array<{ phrase: Phrase; start: number; end: number }> = [];
-    for (const re of [this.lexicon.regex, this.lexicon.caseSensitive]) {
-      if (!re) continue;
-      for (const m of matchAll(re, folded)) {
-        const phrase = this.lexicon.byKey.get(phraseKey(m[0]));
-        const start = m.index;
-        const end = start + m[0].length;
-        if (!phrase || found.some((f) => f.start < end && start < f.end)) continue;
-        found.push({ phrase, start, end });
-      }
-    }
-    {
-      for (const { phrase, start, end } of found) {
-        if (phrase.type === 'shared') shared.push({ phrase, start, end });
-        else out.push({ type: phrase.type, value: phrase.value, score: phrase.score, start, end, text: input.slice(start, end) });
-      }
+    for (const { phrase, start, end } of scan(this.lexicon, folded)) {
+      if (phrase.type === 'shared') shared.push({ phrase, start, end });
+      else out.push({ type: phrase.type, value: phrase.value, score: phrase.score, start, end, text: input.slice(start, end) });
     }
     const hasCategory = out.some((e) => e.type === 'category');
     const hasProduct = out.some((e) => e.type === 'product');
@@ -259,23 +250,26 @@ export class CatalogMatcher {
       // Consensus: the best hit's category must hold at least two of the confident hits.
       const agreeing = hits.filter((h) => h.score >= this.categoryThreshold && this.products.get(h.productId)?.category === topCategory);
       if (agreeing.length >= 2) {
-        const span = this.evidenceSpan(folded, top.productId);
-        out.push({ type: 'category', value: topCategory, score: round3(top.score), ...span, text: input.slice(span.start, span.end) });
+        const { start, end } = this.evidenceSpan(folded, top.productId);
+        out.push({ type: 'category', value: topCategory, score: round3(top.score), start, end, text: input.slice(start, end) });
       }
     }
     const second = hits[1];
+    // A product by similarity alone needs a clear winner and two words in common with it
+    // (one rare word, "everyday", is not a product mention).
     if (!hasProduct && top.score >= this.productThreshold && (!second || top.score - second.score >= 0.05)) {
-      const span = this.evidenceSpan(folded, top.productId);
-      out.push({ type: 'product', value: top.productId, score: round3(top.score), ...span, text: input.slice(span.start, span.end) });
+      const { start, end, words } = this.evidenceSpan(folded, top.productId);
+      if (words >= 2) out.push({ type: 'product', value: top.productId, score: round3(top.score), start, end, text: input.slice(start, end) });
     }
     return sortMatches(out);
   }
 
   /** The stretch of the text from the first to the last word the product's text also has. */
-  private evidenceSpan(text: string, productId: string): { start: number; end: number } {
+  private evidenceSpan(text: string, productId: string): { start: number; end: number; words: number } {
     const doc = this.docText.get(productId) ?? '';
     let start = -1;
     let end = -1;
+    let words = 0;
     for (const m of matchAll(/[A-Za-z0-9]+|[\u3400-\u9fff]+/g, text)) {
       const word = m[0].toLowerCase();
       let s = -1;
@@ -295,12 +289,13 @@ export class CatalogMatcher {
       }
       if (start < 0) start = s;
       end = e;
+      words++;
     }
     if (start < 0) {
       const trimmedStart = text.length - text.trimStart().length;
-      return { start: trimmedStart, end: text.trimEnd().length };
+      return { start: trimmedStart, end: text.trimEnd().length, words };
     }
-    return { start, end };
+    return { start, end, words };
   }
 
   private async calibrate(): Promise<void> {
@@ -393,14 +388,49 @@ function phraseKey(s: string): string {
   return foldWidth(s).toLowerCase().replace(/[\s\-_'’]+/g, '');
 }
 
-function phrasePattern(phrase: string): string {
-  const body = [...phrase.trim()]
-    .map((ch) => (/[\s\-_'’]/.test(ch) ? '' : escapeRegExp(ch)))
-    .filter((s) => s !== '')
-    .join("[\\s\\-_'’]*");
-  const before = /^[A-Za-z0-9]/.test(phrase.trim()) ? '(?<![A-Za-z0-9])' : '';
-  const after = /[A-Za-z0-9]$/.test(phrase.trim()) ? '(?![A-Za-z0-9])' : '';
-  return `${before}${body}${after}`;
+const SEPARATOR = /[\s\-_'’]/;
+const ALNUM = /[A-Za-z0-9]/;
+
+/**
+ * The phrases in `text` (already width-folded), leftmost-longest, not overlapping.
+ * Separators are skipped on both sides, so "北境Aero3" finds "北境 Aero 3"; a phrase that
+ * starts or ends with a Latin letter or digit must start or end at a word edge.
+ */
+function scan(lexicon: Lexicon, text: string): Array<{ phrase: Phrase; start: number; end: number }> {
+  const chars: string[] = [];
+  const pos: number[] = [];
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i] as string;
+    if (SEPARATOR.test(ch)) continue;
+    const lower = ch.toLowerCase();
+    chars.push(lower.length === 1 ? lower : ch);
+    pos.push(i);
+  }
+  const out: Array<{ phrase: Phrase; start: number; end: number }> = [];
+  for (let k = 0; k < chars.length; ) {
+    let node: TrieNode | undefined = lexicon.trie;
+    let best: { phrase: Phrase; last: number } | undefined;
+    for (let j = k; j < chars.length; j++) {
+      node = node.next.get(chars[j] as string);
+      if (!node) break;
+      if (node.key === undefined) continue;
+      const phrase = lexicon.byKey.get(node.key);
+      if (phrase && accepts(phrase, text, pos[k] as number, (pos[j] as number) + 1)) best = { phrase, last: j };
+    }
+    if (best) {
+      out.push({ phrase: best.phrase, start: pos[k] as number, end: (pos[best.last] as number) + 1 });
+      k = best.last + 1;
+    } else {
+      k++;
+    }
+  }
+  return out;
+}
+
+function accepts(phrase: Phrase, text: string, start: number, end: number): boolean {
+  if (ALNUM.test(phrase.key[0] ?? '') && ALNUM.test(text[start - 1] ?? '')) return false;
+  if (ALNUM.test(phrase.key[phrase.key.length - 1] ?? '') && ALNUM.test(text[end] ?? '')) return false;
+  return !phrase.caseSensitive || [...text.slice(start, end)].filter((c) => !SEPARATOR.test(c)).join('') === phrase.spelling;
 }
 
 const GENDER_OR_TYPE = /^(men's|women's|unisex|kids'?|men|women)$/i;
@@ -408,9 +438,9 @@ const GENDER_OR_TYPE = /^(men's|women's|unisex|kids'?|men|women)$/i;
 function buildLexicon(products: Product[], categories: string[], extra: Record<string, string[]> | undefined): Lexicon {
   const byKey = new Map<string, Phrase>();
   const ambiguous = new Set<string>();
-  const add = (text: string, meaning: Omit<Phrase, 'key' | 'pattern'>) => {
+  const add = (text: string, meaning: Omit<Phrase, 'key' | 'spelling'>) => {
     const key = phraseKey(text);
-    const phrase = { ...meaning, pattern: phrasePattern(text) };
+    const phrase = { ...meaning, spelling: [...foldWidth(text)].filter((c) => !SEPARATOR.test(c)).join('') };
     if (key.length < 2 || ambiguous.has(key)) return;
     const existing = byKey.get(key);
     if (existing) {
@@ -477,12 +507,18 @@ function buildLexicon(products: Product[], categories: string[], extra: Record<s
       if (at > 0 && j > 1) add(p.title.zh.slice(0, at + prefix.length), { type: 'product', value: p.id, score: SCORE_MODEL_WITH_BRAND });
     }
   }
-  const phrases = [...byKey.values()];
-  if (phrases.length === 0) return { regex: undefined, caseSensitive: undefined, byKey };
-  // Longest first, so "running shoes" wins over "shoes" at the same position.
-  const ordered = phrases.sort((a, b) => b.key.length - a.key.length);
-  const source = (ps: Phrase[]) => (ps.length === 0 ? undefined : ps.map((p) => p.pattern).join('|'));
-  const ci = source(ordered.filter((p) => !p.caseSensitive));
-  const cs = source(ordered.filter((p) => p.caseSensitive));
-  return { regex: ci ? new RegExp(ci, 'gi') : undefined, caseSensitive: cs ? new RegExp(cs, 'g') : undefined, byKey };
+  const trie: TrieNode = { next: new Map() };
+  for (const key of byKey.keys()) {
+    let node = trie;
+    for (const ch of key.split('')) {
+      let child = node.next.get(ch);
+      if (!child) {
+        child = { next: new Map() };
+        node.next.set(ch, child);
+      }
+      node = child;
+    }
+    node.key = key;
+  }
+  return { trie, byKey };
 }
