@@ -127,6 +127,8 @@ describe('price ranges', () => {
     ['300以内', { max: 300 }],
     ['不超过200', { max: 200 }],
     ['200以上', { min: 200 }],
+    ['99元起', { min: 99, currency: 'CNY' }],
+    ['from $20 to $40', { min: 20, max: 40, currency: 'USD' }],
     ['两三百', { min: 200, max: 300 }],
     ['三四千的', { min: 3000, max: 4000 }],
     ['一千左右', { min: 800, max: 1200 }],
@@ -145,7 +147,7 @@ describe('price ranges', () => {
     expect(extractMoney('¥1,299').map((e) => e.value)).toEqual([1299]);
   });
 
-  it.each(['more than 3 days', 'within 7 days', 'about 2 pairs', '3-5 days', '2026-03-03', 'size 40-42', 'over 18 years old'])('%j has none', (text) => {
+  it.each(['more than 3 days', 'within 7 days', 'about 2 pairs', '3-5 days', '2026-03-03', 'size 40-42', 'over 18 years old', 'change the size from 40 to 41', '两张券能一起用吗'])('%j has none', (text) => {
     expect(extractPriceRanges(text)).toEqual([]);
   });
 

@@ -178,6 +178,14 @@ const PATTERNS: Array<{ re: RegExp; resolve: Resolver }> = [
     re: /(上上个?|上个?|这个?|本|下个?)?(?:周|星期|礼拜)([一二三四五六日天1-7])/g,
     resolve: (m, today) => single(weekStart(today) + (relWeek(m[1] ?? '') * 7 + (ZH_WEEKDAYS[m[2] as string] as number)) * DAY),
   },
+  // this weekend, 这周末, 下周末: Saturday..Sunday
+  {
+    re: /(?<![A-Za-z])(last|this|next|previous)\s+weekend(?![A-Za-z])|(?<![A-Za-z])(?:the\s+)?weekend(?![A-Za-z])|(上个?|这个?|本|下个?)?周末/gi,
+    resolve: (m, today) => {
+      const from = weekStart(today) + (relWeek(m[1] ?? m[2] ?? '') * 7 + 5) * DAY;
+      return [from, from + DAY];
+    },
+  },
   // last week / this week / next week (Monday..Sunday), last month, this year
   {
     re: /(?<![A-Za-z])(last|this|next|previous)\s+(week|month|year)(?![A-Za-z])/gi,

@@ -103,10 +103,11 @@ export function extractPriceRanges(text: string): PriceRangeEntity[] {
       const currency = amounts.find((a) => a!.currency)?.currency ?? currencyOf(raw);
       if (kind === 'between' || kind === 'dash') {
         const [a, b] = values as [number, number];
+        const before = text.slice(Math.max(0, start - 24), start);
+        if (kind === 'between' && /^from/i.test(raw) && !currency && !PRICE_CONTEXT.test(before)) continue; // "size from 40 to 41"
         if (kind === 'dash') {
           // "3-5" alone is not a price: it needs a currency, a price word before it, or 到/至.
-          const before = text.slice(Math.max(0, start - 12), start);
-          if (!currency && !PRICE_CONTEXT.test(before) && !/[到至]/.test(raw)) continue;
+          if (!currency && !PRICE_CONTEXT.test(before.slice(-12)) && !/[到至]/.test(raw)) continue;
           if (/^\d{4}-\d{1,2}$/.test(raw.replace(/\s/g, ''))) continue; // 2026-03 is a month
         }
         if (a >= b) continue;
@@ -114,6 +115,8 @@ export function extractPriceRanges(text: string): PriceRangeEntity[] {
       } else if (kind === 'max') {
         out.push(range(undefined, values[0], currency, raw, start));
       } else if (kind === 'min') {
+        // "99元起" is a lower bound; "一起" (together) is not.
+        if (raw.endsWith('起') && !currency && !/\d/.test(raw)) continue;
         out.push(range(values[0], undefined, currency, raw, start));
       } else {
         const v = values[0] as number;
