@@ -70,6 +70,7 @@ export function createBotCore(opts: BotCoreOptions): BotCore {
     dialogState: conversationState.createProperty<DialogState>('dialogs'),
     nlu: opts.nlu,
     kb: opts.kb,
+    getArticle: (id) => store.knowledge.get(id),
     articleLink: opts.articleLink,
     faqMinConfidence: opts.faqMinConfidence,
     chatModel: opts.chatModel,

@@ -26,6 +26,8 @@ export interface FaqOptions {
   link: (slug: string, locale: Locale) => string;
   /** Below this confidence the skill asks to rephrase instead of answering. */
   minConfidence: number;
+  /** The full article (to answer "what is your X policy?" with the article's opening section). */
+  getArticle?: (documentId: string) => Promise<{ title: string; body: string } | null>;
   /** Optional: a LangChain chat model for a generative answer grounded on the passages. Off by default. */
   chatModel?: BaseLanguageModelInterface;
   onError?: (err: unknown) => void;
@@ -51,6 +53,34 @@ export const FAQ_INTENTS = [
 ];
 
 const MAX_ANSWER_CHARS = 700;
+/** Chinese carries about twice the meaning per character: keep chat answers as short to read. */
+const MAX_ANSWER_CHARS_ZH = 360;
+
+const norm = (s: string) => s.normalize('NFKC').toLowerCase().replace(/[^\p{L}\p{N}]+/gu, ' ').trim();
+
+/** "What's your return policy?" asks about the article as a whole: its title is in the question. */
+export function asksForWholeArticle(query: string, title: string): boolean {
+  const t = norm(title);
+  return t.length >= 2 && ` ${norm(query)} `.includes(t.includes(' ') || /\p{Script=Han}/u.test(t) ? t : ` ${t} `);
+}
+
+/** The article's opening section: everything up to the second heading. */
+export function leadSection(body: string): string {
+  const lines = body.replace(/^---[\s\S]*?---\s*/, '').split('\n');
+  const out: string[] = [];
+  let headings = 0;
+  for (const line of lines) {
+    if (/^#{1,6}\s/.test(line)) {
+      if (/^#\s/.test(line)) continue;
+      headings++;
+      if (headings > 1 && out.some((l) => l.trim() !== '')) break;
+      out.push(line);
+      continue;
+    }
+    out.push(line);
+  }
+  return out.join('\n').trim();
+}
 
 const T = {
   source: { en: 'Source', zh: '来源' },
@@ -138,8 +168,13 @@ export class FaqSkill implements Skill {
         return true;
       }
     }
-    const heading = best.heading && best.heading !== best.title ? `${best.heading}\n` : '';
-    const body = `${heading}${plainExcerpt(best.text)}\n\n${T.source[l]}: ${best.title} ${this.opts.link(best.slug, best.locale)}`;
+    const max = l === 'zh' ? MAX_ANSWER_CHARS_ZH : MAX_ANSWER_CHARS;
+    let passage = `${best.heading && best.heading !== best.title ? `${best.heading}\n` : ''}${best.text}`;
+    if (this.opts.getArticle && asksForWholeArticle(turn.text, best.title)) {
+      const article = await this.opts.getArticle(best.documentId);
+      if (article) passage = leadSection(article.body);
+    }
+    const body = `${plainExcerpt(passage, max)}\n\n${T.source[l]}${l === 'zh' ? '：' : ': '}${best.title} ${this.opts.link(best.slug, best.locale)}`;
     await reply(turn, body, { quickReplies: quick });
     return true;
   }
@@ -155,6 +190,6 @@ export class FaqSkill implements Skill {
     const cited = [...new Set([...text.matchAll(/\[(\d)\]/g)].map((m) => Number(m[1])).filter((n) => n >= 1 && n <= used.length))];
     if (cited.length === 0) return undefined;
     const sources = cited.map((n) => `[${n}] ${used[n - 1]!.title} ${this.opts.link(used[n - 1]!.slug, used[n - 1]!.locale)}`).join('\n');
-    return `${text.replace(/\[(\d)\]/g, (m: string, d: string) => (cited.includes(Number(d)) ? m : ''))}\n\n${T.source[turn.locale]}:\n${sources}`;
+    return `${text.replace(/\[(\d)\]/g, (m: string, d: string) => (cited.includes(Number(d)) ? m : ''))}\n\n${T.source[turn.locale]}${turn.locale === 'zh' ? '：' : ':'}\n${sources}`;
   }
 }

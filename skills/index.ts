@@ -34,6 +34,8 @@ export interface SkillDeps {
   dialogState: StatePropertyAccessor<DialogState>;
   nlu?: NluPort;
   kb?: KnowledgeSearch;
+  /** The full article by id (store.knowledge.get), for whole-article questions. */
+  getArticle?: (documentId: string) => Promise<{ title: string; body: string } | null>;
   articleLink?: (slug: string, locale: Locale) => string;
   faqMinConfidence?: number;
   chatModel?: BaseLanguageModelInterface;
@@ -47,7 +49,7 @@ export function createRouter(deps: SkillDeps): SkillRouter {
   dialogs.add(new ReturnDialog(deps.store, link));
   dialogs.add(new OrderActionDialog(deps.store));
   const faq = deps.kb
-    ? new FaqSkill({ kb: deps.kb, link, minConfidence: deps.faqMinConfidence ?? DEFAULT_FAQ_MIN_CONFIDENCE, chatModel: deps.chatModel, onError: deps.onError })
+    ? new FaqSkill({ kb: deps.kb, link, getArticle: deps.getArticle, minConfidence: deps.faqMinConfidence ?? DEFAULT_FAQ_MIN_CONFIDENCE, chatModel: deps.chatModel, onError: deps.onError })
     : undefined;
   const skills: Skill[] = [
     linkSkill(deps.linker, deps.linkCodeMinutes),

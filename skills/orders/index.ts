@@ -6,7 +6,7 @@ import { formatMoney, humanOption, message, reply, type Bilingual } from '../res
 import type { Skill, Turn } from '../types.js';
 import { isVerified, type OrderPurpose, type OrderStore } from './access.js';
 import { FIND_ORDER, FindOrderDialog, mentionedOrder, type FindOrderOptions } from './find-order.js';
-import { describeOrder, describeReturn } from './status.js';
+import { describeOrder, describeReturn, REFUND_TIMING } from './status.js';
 
 export { FindOrderDialog, FIND_ORDER, mentionedOrder } from './find-order.js';
 export { accessOrder, isVerified, phoneMatches, candidates, type OrderStore, type OrderPurpose } from './access.js';
@@ -108,7 +108,7 @@ export class OrderActionDialog extends ComponentDialog {
       case 'refund_status': {
         const returns = await this.store.returns.listByOrder(order.id);
         if (returns.length === 0) await say(`${T.noReturns[l](order.number)} ${describeOrder(order, l, turn.now)}`);
-        else await say(returns.map((r) => describeReturn(r, order, l)).join('\n'));
+        else await say(`${returns.map((r) => describeReturn(r, order, l)).join('\n')}\n${REFUND_TIMING[l]}`);
         return step.endDialog(order);
       }
       case 'cancel': {
@@ -215,7 +215,7 @@ export function ordersSkill(store: OrderStore): Skill {
         const returns = await store.returns.listByCustomer(turn.customer.id, { limit: 3 });
         if (returns.items.length > 0) {
           const lines = await Promise.all(returns.items.map(async (r) => describeReturn(r, (await store.orders.get(r.orderId)) ?? undefined, turn.locale)));
-          await reply(turn, lines.join('\n'));
+          await reply(turn, `${lines.join('\n')}\n${REFUND_TIMING[turn.locale]}`);
           return;
         }
       }

@@ -106,13 +106,13 @@ const RETURN_STATUS: Record<ReturnRequest['status'], { en: string; zh: string }>
 export function describeReturn(r: ReturnRequest, order: Order | undefined, locale: Locale): string {
   const amount = r.refundAmount !== undefined ? formatMoney(r.refundAmount, order?.currency ?? 'CNY', locale) : undefined;
   const status = RETURN_STATUS[r.status][locale];
-  const timing =
-    r.status === 'refunded'
-      ? locale === 'zh'
-        ? '支付宝、微信支付通常 24 小时内到账，银行卡 1–3 个工作日，银联 3–7 个工作日。'
-        : 'Alipay and WeChat Pay usually show it within 24 hours, cards in 1–3 business days, UnionPay in 3–7.'
-      : '';
   return locale === 'zh'
-    ? `退货 ${r.rmaCode}（订单 ${order?.number ?? ''}${amount ? `，退款 ${amount}` : ''}）：${status}。${timing}`
-    : `Return ${r.rmaCode} (order ${order?.number ?? ''}${amount ? `, refund ${amount}` : ''}): ${status}. ${timing}`.trim();
+    ? `退货 ${r.rmaCode}（订单 ${order?.number ?? ''}${amount ? `，退款 ${amount}` : ''}）：${status}。`
+    : `Return ${r.rmaCode} (order ${order?.number ?? ''}${amount ? `, refund ${amount}` : ''}): ${status}.`;
 }
+
+/** When an issued refund shows up, by payment method ("Refund timing"). */
+export const REFUND_TIMING = {
+  en: 'Once a refund is issued, Alipay and WeChat Pay usually show it within 24 hours, cards in 1–3 business days, UnionPay in 3–7.',
+  zh: '退款发出后，支付宝、微信支付通常 24 小时内到账，银行卡 1–3 个工作日，银联 3–7 个工作日。',
+} as const;

@@ -1,0 +1,72 @@
+import { mkdirSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
+import type { BaseLanguageModelInterface } from '@langchain/core/language_models/base';
+import { createEmbeddings, type CreatedEmbeddings } from '../knowledge/index.js';
+import { DEFAULT_MIN_CONFIDENCE, KnowledgeBase } from '../knowledge/retrieval/index.js';
+import { Nlu } from '../skills/nlu/index.js';
+import { CatalogMatcher, EntityExtractor } from '../skills/nlu/entities/index.js';
+import type { Store } from '../store/index.js';
+import type { Config } from './config.js';
+import type { Logger } from './logger.js';
+
+/** The bot's brain for one node: embeddings, the knowledge base, the catalogue matcher and NLU. */
+export interface UnderstandingModules {
+  embeddings: CreatedEmbeddings;
+  kb: KnowledgeBase;
+  catalog: CatalogMatcher;
+  entities: EntityExtractor;
+  nlu: Nlu;
+  /** The FAQ skill's confidence floor (FAQ_MIN_SCORE, else the knowledge module's default). */
+  faqMinConfidence: number;
+  /** Set when CHAT_MODEL_MODULE names a module: grounded generative FAQ answers. */
+  chatModel?: BaseLanguageModelInterface;
+  /** Milliseconds each part took to open, for the start-up log. */
+  timings: Record<string, number>;
+}
+
+/**
+ * Loads the configured embedding model (falling back to the lexical embedder with one
+ * warning), then opens the three HNSW indexes it feeds: knowledge chunks, products and
+ * (inside the NLU model) intent examples. Saved indexes and the saved intent model are
+ * reused when their fingerprints match; otherwise they are rebuilt from the store and saved.
+ */
+export async function loadUnderstanding(config: Config, store: Store, logger: Logger): Promise<UnderstandingModules> {
+  const timings: Record<string, number> = {};
+  const timed = async <T>(name: string, fn: () => Promise<T>): Promise<T> => {
+    const t0 = performance.now();
+    try {
+      return await fn();
+    } finally {
+      timings[name] = Math.round(performance.now() - t0);
+    }
+  };
+  mkdirSync(config.models.indexDir, { recursive: true });
+  const embeddings = await timed('embeddings', () =>
+    createEmbeddings({ modelId: config.models.embeddingsModel, modelsDir: config.models.modelsDir, allowRemote: config.models.allowRemote, logger }),
+  );
+  const common = { store, embeddings: embeddings.embeddings, modelId: embeddings.modelId, indexDir: config.models.indexDir, logger };
+  const kb = await timed('knowledge', () => KnowledgeBase.open({ ...common, dimension: embeddings.dimension }));
+  const catalog = await timed('catalog', () => CatalogMatcher.create(common));
+  const entities = new EntityExtractor({ catalog, logger });
+  const nlu = await timed('nlu', () =>
+    Nlu.create({ embeddings: embeddings.embeddings, modelId: embeddings.modelId, modelFile: config.models.nluModelFile, entities, logger }),
+  );
+  const chatModel = config.models.chatModelModule ? await loadChatModel(config.models.chatModelModule) : undefined;
+  logger.info(
+    { embeddings: embeddings.modelId, kind: embeddings.kind, dimension: embeddings.dimension, kb: kb.stats(), generative: chatModel !== undefined, timings },
+    'understanding ready',
+  );
+  return { embeddings, kb, catalog, entities, nlu, faqMinConfidence: config.models.faqMinScore ?? DEFAULT_MIN_CONFIDENCE, chatModel, timings };
+}
+
+/**
+ * CHAT_MODEL_MODULE: any ES module exporting `createChatModel()` that returns a LangChain chat
+ * model (ChatOpenAI, ChatOllama, ...), so the product depends on no provider package itself.
+ */
+export async function loadChatModel(file: string): Promise<BaseLanguageModelInterface> {
+  const mod = (await import(pathToFileURL(file).href)) as { createChatModel?: () => unknown };
+  if (typeof mod.createChatModel !== 'function') throw new Error(`CHAT_MODEL_MODULE ${file} does not export a createChatModel() function`);
+  const model = (await mod.createChatModel()) as BaseLanguageModelInterface | undefined;
+  if (!model || typeof model.invoke !== 'function') throw new Error(`createChatModel() in ${file} did not return a LangChain chat model`);
+  return model;
+}
