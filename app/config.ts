@@ -78,6 +78,7 @@ const schema = z.object({
     .transform(Number)
     .optional(),
   NLU_MODEL_FILE: z.string().trim().min(1).optional(),
+  CHAT_MODEL_MODULE: z.string().trim().min(1).optional(),
   BODY_LIMIT: z
     .string()
     .trim()
@@ -113,8 +114,10 @@ export interface Config {
     allowRemote: boolean;
     indexDir: string;
     nluModelFile: string;
-    /** Below this retrieval confidence the FAQ skill asks to rephrase; undefined = the skill's default. */
+    /** Below this retrieval confidence the FAQ skill asks to rephrase; undefined = the knowledge module's default. */
     faqMinScore?: number;
+    /** An ES module whose `createChatModel()` returns a LangChain chat model: turns on grounded generative FAQ answers. */
+    chatModelModule?: string;
   };
   /** Bearer token for the admin API (/api/admin/*); the admin API is off without it. */
   adminToken?: string;
@@ -215,6 +218,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = p
       indexDir: path.resolve(dataDir, c.INDEX_DIR ?? 'indexes'),
       nluModelFile: path.resolve(dataDir, c.NLU_MODEL_FILE ?? 'nlu-model.json'),
       faqMinScore: c.FAQ_MIN_SCORE,
+      chatModelModule: c.CHAT_MODEL_MODULE ? path.resolve(cwd, c.CHAT_MODEL_MODULE) : undefined,
     },
     adminToken: c.ADMIN_TOKEN,
     app: c.APP_HMAC_SECRET
