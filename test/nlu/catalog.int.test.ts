@@ -150,6 +150,17 @@ describe('CatalogMatcher on the seeded demo shop (SQLite, lexical embeddings)', 
     ]);
   });
 
+  it('an empty catalogue matches nothing and does not fail', async () => {
+    const empty = await openStore({ kind: 'sqlite', file: path.join(dir, 'empty.sqlite') });
+    try {
+      const none = await CatalogMatcher.create({ store: empty, embeddings, modelId: 'lexical-test', indexDir: path.join(dir, 'empty-index'), logger: recordingLogger([]) });
+      expect(await none.match('running shoes under 500')).toEqual([]);
+      expect(await none.searchProducts('running shoes')).toEqual([]);
+    } finally {
+      await empty.close();
+    }
+  });
+
   it('reuses a fresh index, and rebuilds it after a product changes', async () => {
     const again: LogLine[] = [];
     const second = await CatalogMatcher.create({ store, embeddings, modelId: 'lexical-test', indexDir: path.join(dir, 'index'), logger: recordingLogger(again) });

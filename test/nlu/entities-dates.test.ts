@@ -28,6 +28,8 @@ describe('dates relative to now in Asia/Shanghai (today = Wed 2026-03-11)', () =
     ['on 3/3', '3/3', '2026-03-03', '2026-03-03'],
     ['2026-03-03', '2026-03-03', '2026-03-03', '2026-03-03'],
     ['Dec 25', 'Dec 25', '2025-12-25', '2025-12-25'],
+    ['paid on the 3rd', 'on the 3rd', '2026-03-03', '2026-03-03'],
+    ['it came on the 28th', 'on the 28th', '2026-02-28', '2026-02-28'],
     ['今天', '今天', '2026-03-11', '2026-03-11'],
     ['昨天到的', '昨天', '2026-03-10', '2026-03-10'],
     ['前天', '前天', '2026-03-09', '2026-03-09'],
@@ -65,7 +67,7 @@ describe('dates relative to now in Asia/Shanghai (today = Wed 2026-03-11)', () =
     expect(at('2026-01-05T12:00:00Z', 'Dec 30')).toEqual([['2025-12-30', '2025-12-30']]);
   });
 
-  it.each(['2026-02-30', '13/45', '2月30日', 'sat down', 'I may come', 'mon ami', '3个月'])('%j is no date', (text) => {
+  it.each(['2026-02-30', '13/45', '2月30日', 'sat down', 'I may come', 'mon ami', '3个月', 'the 3rd one', 'the 2nd order'])('%j is no date', (text) => {
     expect(day(text)).toEqual([]);
   });
 

@@ -153,6 +153,20 @@ const PATTERNS: Array<{ re: RegExp; resolve: Resolver }> = [
       return single(m[3] ? ymd(Number(m[3]), mo, d) : nearestYear(today, mo, d));
     },
   },
+  // "on the 3rd": that day of this month, last month or next, whichever is nearest
+  {
+    re: /(?<![A-Za-z])(?:on\s+)?the\s+(\d{1,2})(?:st|nd|rd|th)(?![A-Za-z])(?!\s+(?:of\s+)?(?:[A-Za-z]+\s+)?(?:order|item|one|time|floor|day|week|month|year))/gi,
+    resolve: (m, today) => {
+      const d = new Date(today);
+      let best: number | undefined;
+      for (const offset of [-1, 0, 1]) {
+        const month = new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + offset, 1));
+        const t = ymd(month.getUTCFullYear(), month.getUTCMonth() + 1, Number(m[1]));
+        if (t !== undefined && (best === undefined || Math.abs(t - today) < Math.abs(best - today))) best = t;
+      }
+      return single(best);
+    },
+  },
   // 3/3 (month/day; "3/4" is March 4th, the US reading) and 3/4/2026
   {
     re: /(?<![\d./-])(\d{1,2})\/(\d{1,2})(?:\/(\d{4}))?(?![\d/.])/g,
