@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedDemoShop } from '../../app/seed.js';
-import { LexicalEmbeddings } from '../../knowledge/index.js';
+import { LexicalEmbeddings, makeTinyModel, TransformersEmbeddings } from '../../knowledge/index.js';
 import { CatalogMatcher, EntityExtractor, productText } from '../../skills/nlu/entities/index.js';
 import { openStore, type Product, type Store } from '../../store/index.js';
 
@@ -159,6 +159,26 @@ describe('CatalogMatcher on the seeded demo shop (SQLite, lexical embeddings)', 
     } finally {
       await empty.close();
     }
+  });
+
+  it('works on the transformers.js path too (generated tiny model): dimension from the model, a model change rebuilds', async () => {
+    const modelsDir = path.join(dir, 'models');
+    await makeTinyModel(modelsDir, 'tiny-bert');
+    const tiny = new TransformersEmbeddings({ modelId: 'tiny-bert', modelsDir, allowRemote: false });
+    const log: LogLine[] = [];
+    const indexDir = path.join(dir, 'index-tiny');
+    const viaModel = await CatalogMatcher.create({ store, embeddings: tiny, modelId: 'tiny-bert', indexDir, logger: recordingLogger(log) });
+    expect(log.filter((l) => l.msg === 'products index rebuilt').map((l) => l.obj['reason'])).toEqual(['missing']);
+    const noise = log.find((l) => l.msg === 'catalog matcher thresholds')!.obj['noise'] as number;
+    expect(viaModel.thresholds.category).toBeGreaterThan(noise);
+    expect(await viaModel.match('where is my order')).toEqual([]);
+    const aero = byTitle('Northpace Aero 3');
+    expect((await viaModel.match('Northpace Aero 3 please')).filter((m) => m.type === 'product').map((m) => m.value)).toEqual([aero.id]);
+    expect(await viaModel.searchProducts('running shoes', { k: 3 })).toHaveLength(3);
+    // Back to the lexical embedder: rebuilt again rather than read with the wrong model.
+    const back: LogLine[] = [];
+    await CatalogMatcher.create({ store, embeddings, modelId: 'lexical-test', indexDir, logger: recordingLogger(back) });
+    expect(back.filter((l) => l.msg === 'products index rebuilt').map((l) => l.obj['reason'])).toEqual(['stale']);
   });
 
   it('reuses a fresh index, and rebuilds it after a product changes', async () => {
