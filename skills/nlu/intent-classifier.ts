@@ -33,7 +33,7 @@ const DEFAULTS: Required<IntentClassifierOptions> = {
   batchSize: 64,
   learningRate: 0.1,
   l2: 1e-4,
-  patience: 5,
+  patience: 3,
   validationFraction: 0.15,
   k: 10,
   refit: true,
@@ -369,12 +369,13 @@ export class IntentClassifier {
     };
 
     let final = tuned;
-    let knn = knnTrain;
+    const knn = knnTrain;
     let knnIdx = trainIdx;
     if (o.refit && val.length > 0) {
       final = Softmax.train(all, [], classes.length, denseDim, o, epochs).model;
-      knnIdx = all.map((_, i) => i);
-      knn = await buildKnn(embedder, knnIdx.map((i) => all[i]!.x.dense), denseDim, opts.modelId);
+      // The validation examples join the tuning index (labels continue after the training rows).
+      await addToKnn(knn, valIdx.map((i) => all[i]!.x.dense), trainIdx.length);
+      knnIdx = [...trainIdx, ...valIdx];
     }
     const knnVectors = new Float32Array(knnIdx.length * denseDim);
     knnIdx.forEach((i, row) => knnVectors.set(all[i]!.x.dense, row * denseDim));
@@ -548,15 +549,20 @@ async function buildKnn(embedder: EmbeddingsInterface, vectors: Float32Array[], 
     dimension,
     modelId,
     initialCapacity: Math.max(16, vectors.length),
-    efConstruction: 40,
-    M: 12,
+    efConstruction: 32,
+    M: 8,
     efSearch: 64,
   });
-  const docs = vectors.map((_, i) => new Document({ pageContent: '', metadata: { row: i } }));
-  // A zero vector (text with no features) has no cosine; give it a tiny constant instead.
-  const arrays = vectors.map((v) => (v.some((x) => x !== 0) ? Array.from(v) : Array.from({ length: dimension }, () => 1e-6)));
-  await store.addVectors(arrays, docs, { ids: docs.map((_, i) => String(i)) });
+  await addToKnn(store, vectors, 0);
   return store;
+}
+
+/** Adds example vectors as rows `offset..`; the row number is the example's index into the label list. */
+async function addToKnn(store: HnswVectorStore, vectors: Float32Array[], offset: number): Promise<void> {
+  const docs = vectors.map((_, i) => new Document({ pageContent: '', metadata: { row: offset + i } }));
+  // A zero vector (text with no features) has no cosine; give it a tiny constant instead.
+  const arrays = vectors.map((v) => (v.some((x) => x !== 0) ? Array.from(v) : Array.from({ length: v.length }, () => 1e-6)));
+  await store.addVectors(arrays, docs, { ids: docs.map((_, i) => String(offset + i)) });
 }
 
 /** Similarity-weighted votes of the k nearest examples, smoothed so no class gets 0. */
