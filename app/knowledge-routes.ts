@@ -1,7 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import express, { type RequestHandler, type Router } from 'express';
 import { z } from 'zod';
-import type { KbHit, KnowledgeBase } from '../knowledge/retrieval/index.js';
+import type { KbHit, KnowledgeBase } from '../knowledge/index.js';
 import { ShopError, type KnowledgeDocument, type Locale } from '../store/index.js';
 import { parseOrThrow } from './http.js';
 

@@ -1,15 +1,18 @@
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
-import { createEmbeddings, type CreatedEmbeddings } from '../../knowledge/index.js';
-import { loadKnowledgeDir, loadKnowledgeFile } from '../../knowledge/ingest/index.js';
 import {
   buildEvalIndex,
+  createEmbeddings,
   DEFAULT_MIN_CONFIDENCE,
+  embeddingLocales,
   evaluateRetrieval,
   KnowledgeBase,
   loadEvalArticles,
   loadEvalQueries,
-} from '../../knowledge/retrieval/index.js';
+  loadKnowledgeDir,
+  loadKnowledgeFile,
+  type CreatedEmbeddings,
+} from '../../knowledge/index.js';
 import { ShopError, type KnowledgeInput, type Locale } from '../../store/index.js';
 import { flag, positionals, requiredFlag, type Command, type CommandContext } from './command.js';
 
@@ -20,11 +23,13 @@ async function embeddingsFor(ctx: CommandContext): Promise<CreatedEmbeddings> {
 
 async function openKb(ctx: CommandContext): Promise<KnowledgeBase> {
   const e = await embeddingsFor(ctx);
+  const vectorLocales = await embeddingLocales(e, ctx.config.models.modelsDir);
   return KnowledgeBase.open({
     store: await ctx.store(),
     embeddings: e.embeddings,
     modelId: e.modelId,
     dimension: e.dimension,
+    ...(vectorLocales ? { vectorLocales } : {}),
     indexDir: ctx.config.models.indexDir,
     logger: ctx.logger,
   });
@@ -123,9 +128,10 @@ export const kbCommands: Record<string, Command> = {
       const minConfidence = minRaw === undefined ? DEFAULT_MIN_CONFIDENCE : Number(minRaw);
       if (!(minConfidence >= 0 && minConfidence <= 1)) throw new ShopError('bad_request', `--min-confidence must be a number from 0 to 1, got "${minRaw}"`);
       const e = await embeddingsFor(ctx);
-      const index = await buildEvalIndex(articles, e.embeddings, { dimension: e.dimension });
+      const vectorLocales = await embeddingLocales(e, ctx.config.models.modelsDir);
+      const index = await buildEvalIndex(articles, e.embeddings, { dimension: e.dimension, ...(vectorLocales ? { vectorLocales } : {}) });
       const report = await evaluateRetrieval(index, queries, { k, minConfidence, details: args.includes('--details') });
-      return { embeddings: { kind: e.kind, modelId: e.modelId }, articles: articles.length, chunks: index.chunkCount, ...report };
+      return { embeddings: { kind: e.kind, modelId: e.modelId, vectorLocales: vectorLocales ?? ['en', 'zh'] }, articles: articles.length, chunks: index.chunkCount, ...report };
     },
   },
 };

@@ -3,7 +3,8 @@ import path from 'node:path';
 import { z } from 'zod';
 import { ShopError } from '../../store/index.js';
 import { loadKnowledgeDir, parseCsvRecords, parseJsonLines } from '../ingest/index.js';
-import { detectLocale, type EvalArticle, type EvalQuery } from './evaluate.js';
+import type { EvalArticle, EvalQuery } from './evaluate.js';
+import { detectLocale } from './hybrid-index.js';
 
 const evalArticleSchema = z.object({
   id: z.string().trim().min(1),

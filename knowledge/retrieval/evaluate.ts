@@ -1,7 +1,7 @@
 import type { EmbeddingsInterface } from '@langchain/core/embeddings';
 import type { Locale } from '../../store/index.js';
 import { HnswVectorStore } from '../vector-store/index.js';
-import { DEFAULT_MIN_CONFIDENCE, HybridIndex, type HybridIndexOptions, type KbHit, type RetrieverMode } from './hybrid-index.js';
+import { DEFAULT_MIN_CONFIDENCE, detectLocale, HybridIndex, type HybridIndexOptions, type KbHit, type RetrieverMode } from './hybrid-index.js';
 
 /** An article of an evaluation set (articles JSONL: `{id, title, body, locale?, category?}`). */
 export interface EvalArticle {
@@ -19,12 +19,17 @@ export interface EvalQuery {
   expected: string[];
 }
 
-export interface RetrieverScores {
+export interface Scores {
   queries: number;
   'hit@1': number;
   /** Hit within the top k (the key says which k). */
   [hitAtK: `hit@${number}`]: number;
   mrr: number;
+}
+
+export interface RetrieverScores extends Scores {
+  /** The same scores per query language. */
+  byLocale: Partial<Record<Locale, Scores>>;
 }
 
 export interface EvalReport {
@@ -40,13 +45,6 @@ export interface EvalReport {
   /** Per answerable query (hybrid): where the expected article ranked (0 = not in the top k) and the top confidence. */
   details?: Array<{ query: string; expected: string[]; rank: number; top?: string; confidence: number }>;
   offTopicDetails?: Array<{ query: string; top?: string; confidence: number }>;
-}
-
-const CJK = /[\u3400-\u9fff]/u;
-
-/** The locale a shopper wrote in: Chinese if the text has any Han character. */
-export function detectLocale(text: string): Locale {
-  return CJK.test(text) ? 'zh' : 'en';
 }
 
 /** Builds an in-memory hybrid index over the articles (no store, no files). */
@@ -72,6 +70,16 @@ function rankOf(hits: KbHit[], expected: string[]): number {
 
 const round = (x: number): number => Math.round(x * 1e4) / 1e4;
 
+function scores(ranks: number[], k: number): Scores {
+  const n = ranks.length || 1;
+  return {
+    queries: ranks.length,
+    'hit@1': round(ranks.filter((r) => r === 1).length / n),
+    [`hit@${k}`]: round(ranks.filter((r) => r > 0).length / n),
+    mrr: round(ranks.reduce((sum, r) => sum + (r > 0 ? 1 / r : 0), 0) / n),
+  };
+}
+
 /**
  * Retrieval quality on a labelled query set: hit@1, hit@k and MRR for BM25 alone, vectors
  * alone and the hybrid, and how often off-topic queries pass the confidence threshold.
@@ -90,25 +98,24 @@ export async function evaluateRetrieval(
   const details: NonNullable<EvalReport['details']> = [];
   let answered = 0;
   for (const mode of ['bm25', 'vector', 'hybrid'] as const) {
-    let h1 = 0;
-    let hk = 0;
-    let rr = 0;
+    const ranks: Array<{ locale: Locale; rank: number }> = [];
     for (const q of answerable) {
-      const hits = await index.search(q.query, { locale: detectLocale(q.query), k, mode, minConfidence: min });
+      const locale = detectLocale(q.query);
+      const hits = await index.search(q.query, { locale, k, mode, minConfidence: min });
       const rank = rankOf(hits, q.expected);
-      if (rank === 1) h1++;
-      if (rank > 0) {
-        hk++;
-        rr += 1 / rank;
-      }
+      ranks.push({ locale, rank });
       if (mode === 'hybrid') {
         const top = hits[0];
         if (rank === 1 && (top?.confidence ?? 0) >= min) answered++;
         details.push({ query: q.query, expected: q.expected, rank, ...(top ? { top: top.documentId } : {}), confidence: top?.confidence ?? 0 });
       }
     }
-    const n = answerable.length || 1;
-    byRetriever[mode] = { queries: answerable.length, 'hit@1': round(h1 / n), [`hit@${k}`]: round(hk / n), mrr: round(rr / n) };
+    const byLocale: RetrieverScores['byLocale'] = {};
+    for (const locale of ['en', 'zh'] as const) {
+      const mine = ranks.filter((r) => r.locale === locale);
+      if (mine.length > 0) byLocale[locale] = scores(mine.map((r) => r.rank), k);
+    }
+    byRetriever[mode] = { ...scores(ranks.map((r) => r.rank), k), byLocale };
   }
   const offTopicDetails: NonNullable<EvalReport['offTopicDetails']> = [];
   let falsePositives = 0;

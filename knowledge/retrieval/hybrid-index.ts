@@ -55,6 +55,12 @@ export interface HybridIndexOptions {
    * Lower it for a weak embedder: the lexical fallback adds little that BM25 lacks.
    */
   vectorWeight?: number;
+  /**
+   * Query languages the embedding model understands (its manifest's `languages`); a query
+   * in another language is answered by BM25 alone, since an English-only model's vectors
+   * for Chinese text rank at random. Default: every language.
+   */
+  vectorLocales?: Locale[];
 }
 
 export type RetrieverMode = 'hybrid' | 'bm25' | 'vector';
@@ -103,10 +109,18 @@ export function sanitizeQuery(query: unknown): string {
  * the cosine similarity of query and chunk. Each is clipped to 0..1 and the two averaged,
  * so a chunk needs support from both, or very strong support from one, to pass the threshold.
  */
-export function confidenceOf(bm25Share: number | undefined, similarity: number | undefined): number {
+export function confidenceOf(bm25Share: number | undefined, similarity: number | undefined, semantic = true): number {
   const lexical = Math.min(1, Math.max(0, bm25Share ?? 0));
-  const semantic = Math.min(1, Math.max(0, similarity ?? 0));
-  return Math.round(((lexical + semantic) / 2) * 1e4) / 1e4;
+  // Without vectors for this query's language, the lexical evidence stands alone.
+  const vector = semantic ? Math.min(1, Math.max(0, similarity ?? 0)) : lexical;
+  return Math.round(((lexical + vector) / 2) * 1e4) / 1e4;
+}
+
+const CJK = /[\u3400-\u9fff]/u;
+
+/** The language a query is written in: Chinese if it has any Han character. */
+export function detectLocale(text: string): Locale {
+  return CJK.test(text) ? 'zh' : 'en';
 }
 
 interface ChunkMeta {
@@ -158,6 +172,7 @@ export class HybridIndex {
   private readonly chunkOptions: ChunkOptions | undefined;
   /** The vector list's weight in the fusion (BM25's is 1). */
   readonly vectorWeight: number;
+  readonly vectorLocales: Locale[] | undefined;
 
   constructor(
     private readonly embeddings: EmbeddingsInterface,
@@ -166,6 +181,7 @@ export class HybridIndex {
   ) {
     this.chunkOptions = options.chunk;
     this.vectorWeight = options.vectorWeight ?? 1;
+    this.vectorLocales = options.vectorLocales;
     if (!(this.vectorWeight >= 0)) throw new RangeError(`HybridIndex: vectorWeight must be >= 0, got ${options.vectorWeight}`);
   }
 
@@ -243,7 +259,8 @@ export class HybridIndex {
     const k = Math.min(MAX_RESULTS, Math.max(1, Math.floor(Number.isFinite(opts.k) ? (opts.k as number) : 5)));
     const mode = opts.mode ?? 'hybrid';
     let queryVector: number[] | undefined;
-    if (mode !== 'bm25') {
+    const vectorsUnderstand = this.vectorLocales === undefined || this.vectorLocales.includes(detectLocale(q));
+    if (mode !== 'bm25' && vectorsUnderstand) {
       const v = await this.embeddings.embedQuery(q);
       if (v.length === this.vectors.dimension && !isZero(v)) queryVector = v;
     }
@@ -294,7 +311,7 @@ export class HybridIndex {
       return {
         ...fields,
         score,
-        confidence: confidenceOf(share, c.vector?.similarity),
+        confidence: confidenceOf(share, c.vector?.similarity, queryVector !== undefined),
         ...(c.bm25 ? { bm25: c.bm25 } : {}),
         ...(c.vector ? { vector: c.vector } : {}),
       };

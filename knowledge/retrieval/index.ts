@@ -5,6 +5,7 @@ export {
   chunksOf,
   confidenceOf,
   sanitizeQuery,
+  detectLocale,
   DEFAULT_MIN_CONFIDENCE,
   RRF_K,
   MAX_QUERY_CHARS,
@@ -16,5 +17,6 @@ export {
   type RetrieverMode,
 } from './hybrid-index.js';
 export { KnowledgeBase, type KnowledgeBaseOptions, type KnowledgeBaseLogger, type KnowledgeBaseStats } from './knowledge-base.js';
-export { evaluateRetrieval, buildEvalIndex, detectLocale, type EvalArticle, type EvalQuery, type EvalReport, type RetrieverScores } from './evaluate.js';
+export { evaluateRetrieval, buildEvalIndex, type EvalArticle, type EvalQuery, type EvalReport, type RetrieverScores, type Scores } from './evaluate.js';
 export { loadEvalArticles, loadEvalQueries } from './eval-data.js';
+export { embeddingLocales } from './model-locales.js';

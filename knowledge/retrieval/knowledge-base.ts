@@ -25,6 +25,8 @@ export interface KnowledgeBaseOptions {
   chunk?: ChunkOptions;
   /** See `HybridIndexOptions.vectorWeight`. */
   vectorWeight?: number;
+  /** See `HybridIndexOptions.vectorLocales` (the model manifest's `languages`). */
+  vectorLocales?: Locale[];
 }
 
 export interface KnowledgeBaseStats {
@@ -59,6 +61,7 @@ export class KnowledgeBase {
     this.index = new HybridIndex(opts.embeddings, vectors, {
       ...(opts.chunk ? { chunk: opts.chunk } : {}),
       ...(opts.vectorWeight !== undefined ? { vectorWeight: opts.vectorWeight } : {}),
+      ...(opts.vectorLocales !== undefined ? { vectorLocales: opts.vectorLocales } : {}),
     });
   }
 
