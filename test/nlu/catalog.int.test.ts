@@ -181,6 +181,24 @@ describe('CatalogMatcher on the seeded demo shop (SQLite, lexical embeddings)', 
     expect(back.filter((l) => l.msg === 'products index rebuilt').map((l) => l.obj['reason'])).toEqual(['stale']);
   });
 
+  it('fuzz: with the catalogue, random text never throws and spans stay exact and disjoint', async () => {
+    const extractor = new EntityExtractor({ catalog: matcher });
+    let seed = 7;
+    const random = () => {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+      return seed / 2 ** 32;
+    };
+    const pieces = ['Aero', ' 3', 'Northpace', '北境', 'shoes', '鞋', '耳机', 'running', ' ', '-', "'", 'Hush', '700', '😀', '\ud800', 'T恤', 'ＡＥＲＯ', 'İ', 'ß'];
+    for (let i = 0; i < 150; i++) {
+      let text = '';
+      const n = Math.floor(random() * 12);
+      for (let j = 0; j < n; j++) text += random() < 0.7 ? pieces[Math.floor(random() * pieces.length)] : String.fromCharCode(Math.floor(random() * 0xffff));
+      const found = await extractor.extract(text);
+      for (const e of found) expect(text.slice(e.start, e.end)).toBe(e.text);
+      for (let a = 1; a < found.length; a++) expect(found[a]!.start).toBeGreaterThanOrEqual(found[a - 1]!.end);
+    }
+  });
+
   it('reuses a fresh index, and rebuilds it after a product changes', async () => {
     const again: LogLine[] = [];
     const second = await CatalogMatcher.create({ store, embeddings, modelId: 'lexical-test', indexDir: path.join(dir, 'index'), logger: recordingLogger(again) });
