@@ -16,6 +16,8 @@ import { createWeChatChannel } from '../channels/wechat/index.js';
 import { createBotFrameworkChannel } from '../channels/botframework/index.js';
 import { appChannelOff, createAppChannel } from '../channels/app/index.js';
 import { mountWebPages } from './pages.js';
+import { articleUrl, knowledgeRoutes } from './knowledge-routes.js';
+import { loadUnderstanding, type UnderstandingModules } from './understanding.js';
 
 export interface RunningServer {
   readonly url: string;
@@ -23,6 +25,8 @@ export interface RunningServer {
   readonly store: Store;
   readonly readiness: Readiness;
   readonly events: EventBus;
+  /** Embeddings, knowledge base, catalogue matcher and NLU of this node. */
+  readonly understanding: UnderstandingModules;
   /** The channel adapters that are on, for proactive messages (agents, notifications). */
   readonly adapters: Partial<Record<'web' | 'wechat' | 'app' | 'botframework', BotAdapter>>;
   /** Graceful: stop accepting, let requests in flight finish (bounded), close the store. */
@@ -68,21 +72,46 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     return ok ? { ok } : { ok, detail: 'no products or knowledge articles: run `npm run cli -- seed` or import a catalog' };
   });
 
+  let understanding: UnderstandingModules;
+  try {
+    understanding = await loadUnderstanding(config, store, logger);
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
+  readiness.add('understanding', async () => {
+    const kb = understanding.kb.stats();
+    const ok = kb.chunks > 0 && understanding.nlu.classifier.classes.length > 0;
+    return { ok, detail: `${understanding.embeddings.modelId}; ${kb.articles} articles, ${kb.chunks} chunks; ${understanding.nlu.classifier.classes.length} intents` };
+  });
+
   const inFlight = new InFlight();
-  return composeAndListen(config, logger, store, readiness, inFlight).catch(async (err: unknown) => {
+  return composeAndListen(config, logger, store, readiness, inFlight, understanding).catch(async (err: unknown) => {
     await store.close().catch(() => {});
     throw err;
   });
 }
 
 /** Everything after the store: bot, channels, HTTP. A failure here closes the store (see the caller). */
-async function composeAndListen(config: Config, logger: Logger, store: Store, readiness: Readiness, inFlight: InFlight): Promise<RunningServer> {
+async function composeAndListen(
+  config: Config,
+  logger: Logger,
+  store: Store,
+  readiness: Readiness,
+  inFlight: InFlight,
+  understanding: UnderstandingModules,
+): Promise<RunningServer> {
   const events = new LocalEventBus((err) => logger.error({ err }, 'event subscriber failed'));
   const core = createBotCore({
     store,
     events,
     logger,
     linkCodeTtlMs: config.linkCodeTtlMs,
+    nlu: understanding.nlu,
+    kb: understanding.kb,
+    articleLink: (slug, locale) => articleUrl(slug, locale, config.publicBaseUrl),
+    faqMinConfidence: understanding.faqMinConfidence,
+    chatModel: understanding.chatModel,
     rateLimits: {
       perCustomer: { burst: Math.min(10, config.rateLimits.customerPerMinute), perSecond: config.rateLimits.customerPerMinute / 60 },
       perIp: { burst: Math.min(60, config.rateLimits.ipPerMinute), perSecond: config.rateLimits.ipPerMinute / 60 },
@@ -122,6 +151,7 @@ async function composeAndListen(config: Config, logger: Logger, store: Store, re
     a.use(web.router);
     if (wechat) a.use(wechat.router);
     a.use(botframework.router);
+    a.use(knowledgeRoutes(understanding.kb, { adminToken: config.adminToken, publicBaseUrl: config.publicBaseUrl }));
     a.use(pages);
   });
   const server = http.createServer(app);
@@ -163,5 +193,5 @@ async function composeAndListen(config: Config, logger: Logger, store: Store, re
   };
 
   const adapters = { web: web.adapter, botframework: botframework.adapter, ...(wechat ? { wechat: wechat.adapter } : {}), ...(appChannel ? { app: appChannel.adapter } : {}) };
-  return { url, port, store, readiness, events, adapters, close };
+  return { url, port, store, readiness, events, adapters, understanding, close };
 }

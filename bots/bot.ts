@@ -71,8 +71,11 @@ export class ShopAssistantBot extends ActivityHandler {
     const text = (typeof value === 'string' && value.trim() !== '' ? value : (context.activity.text ?? '')).trim();
     const turn = await this.turnOf(context, text);
     turn.nlu = await this.deps.router.understand(text, turn.locale, turn.now);
-    // Reply in the shopper's language: what NLU detected in this message, when it is sure.
-    if (turn.nlu.language && text.length > 0) turn.locale = turn.nlu.language;
+    // Reply in the shopper's language: the one this message is written in; a message with no
+    // words ("1", "👍", an order number) keeps the conversation's language.
+    const worded = /[\p{L}]{2,}|\p{Script=Han}/u.test(text.replace(/\bSA\d{6}\b/gi, ''));
+    turn.locale = (worded ? turn.nlu.language : undefined) ?? turn.session.language ?? turn.locale;
+    turn.session.language = turn.locale;
     const inbound = inboundMessage(context);
     if (inbound) {
       await this.deps.messages.annotate(inbound.id, { intent: turn.nlu.intent, confidence: turn.nlu.confidence, entities: turn.nlu.entities });

@@ -68,6 +68,8 @@ export interface Turn {
 
 /** Conversation-scoped bot memory. */
 export interface ConversationSession {
+  /** The language of the conversation: the last message that had words decides it. */
+  language?: Locale;
   /** Consecutive turns the bot could not answer; reset by any understood turn. */
   fallbacks: number;
   /** Set when the bot asked "did you mean A or B?": the question it is about. */

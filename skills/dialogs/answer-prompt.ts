@@ -85,7 +85,14 @@ export function pendingSpec(state: { options?: PromptOptions } | undefined): Ans
  */
 export class AnswerPrompt extends Prompt<Answer> {
   constructor(dialogId: string) {
-    super(dialogId);
+    // The retry is sent here, not by Prompt: Prompt only re-asks when nothing was sent in
+    // the turn yet, and channels send a typing indicator first.
+    super(dialogId, async (pc) => {
+      if (pc.recognized.succeeded) return true;
+      const activity = pc.options.retryPrompt ?? pc.options.prompt;
+      if (activity) await pc.context.sendActivity(activity as Partial<Activity>);
+      return false;
+    });
   }
 
   protected override async onPrompt(context: TurnContext, _state: object, options: PromptOptions, isRetry: boolean): Promise<void> {
