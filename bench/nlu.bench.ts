@@ -145,7 +145,8 @@ async function sentenceModel(): Promise<{ embeddings: EmbeddingsInterface; model
     }
   }
   for (const modelId of candidates) {
-    const created = await createEmbeddings({ modelId, modelsDir: m.modelsDir, allowRemote: m.allowRemote, logger: quiet });
+    // A cache as large as Bitext: the generalisation test re-embeds utterances the in-domain run already embedded.
+    const created = await createEmbeddings({ modelId, modelsDir: m.modelsDir, allowRemote: m.allowRemote, logger: quiet, cacheSize: 20_000 });
     if (created.kind === 'transformers') return { embeddings: created.embeddings, modelId };
     console.log(`(sentence model ${modelId} not loadable from ${m.modelsDir})`);
   }
