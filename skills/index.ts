@@ -4,6 +4,7 @@ import type { StatePropertyAccessor } from 'botbuilder-core';
 import { DialogSet, type DialogState } from 'botbuilder-dialogs';
 import type { Locale } from '../store/index.js';
 import { goodbyeSkill, greetingSkill, helpSkill, thanksSkill } from './basic.js';
+import { catalogSkill } from './catalog.js';
 import { FaqSkill, type KnowledgeSearch } from './faq.js';
 import { linkSkill, type AccountLinker } from './link.js';
 import { OrderActionDialog, ordersSkill, type OrderStore } from './orders/index.js';
@@ -22,6 +23,8 @@ export { greetingSkill, understandBasics } from './basic.js';
 export { checkReturn, calendarDay, NO_REASON_DAYS, QUALITY_DAYS, RETURN_DIALOG } from './returns/index.js';
 export { describeOrder, estimatedDelivery, ORDER_ACTION } from './orders/index.js';
 export { recognizeAnswer, type AnswerSpec } from './dialogs/answer-prompt.js';
+export { PRODUCT_CARD, productCardAttachment, readCards, readQuickReplies, activityPayload, type ProductCard, type QuickReply, type CardButton } from './cards.js';
+export { catalogSkill, productCard } from './catalog.js';
 
 /** The FAQ confidence floor when none is configured (chosen on data/kb-eval; see the README). */
 export const DEFAULT_FAQ_MIN_CONFIDENCE = 0.35;
@@ -59,6 +62,7 @@ export function createRouter(deps: SkillDeps): SkillRouter {
     goodbyeSkill,
     returnsSkill(),
     ordersSkill(deps.store),
+    catalogSkill(deps.store.products),
     humanAgentSkill,
     smalltalkSkill,
   ];

@@ -138,6 +138,10 @@ describe('a shopper in the web widget (English)', () => {
     expect(policy).toMatch(/7 days/);
     expect(policy).toMatch(/Source: .*\/help\/[a-z-]+\?lang=en/);
 
+    const stock = await say(c, 'Do you have the Harbor & Pine Polar 700 down jacket in stock?');
+    expect(all(stock)).toMatch(/Polar 700 .*(in stock|sold out)/);
+    expect(JSON.stringify(stock)).toContain('P-JKT-001');
+
     // Start a return; the delivered order has two items, so the bot asks which one.
     const start = await say(c, `I want to return something from order ${delivered.number}`);
     expect(all(start)).toMatch(/Which item/);
