@@ -6,13 +6,14 @@
 import { loadConfig, type Config } from './app/config.js';
 import { createLogger } from './app/logger.js';
 import { Progress } from './app/progress.js';
-import { openConfiguredStore } from './app/runtime.js';
+import { openConfiguredStore } from './app/open-store.js';
 import type { Command } from './app/cli/command.js';
 import { storeCommands } from './app/cli/store-commands.js';
+import { kbCommands } from './app/cli/kb-commands.js';
 import { isShopError, type Store } from './store/index.js';
 
 /** Every command, in the order `help` lists them. Each group lives in app/cli/. */
-const commands: Record<string, Command> = { ...storeCommands };
+const commands: Record<string, Command> = { ...storeCommands, ...kbCommands };
 
 function help(): string {
   const lines = Object.entries(commands).map(([, c]) => `  ${c.usage.padEnd(60)} ${c.summary}`);

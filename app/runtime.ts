@@ -1,9 +1,9 @@
-import { mkdirSync } from 'node:fs';
 import http from 'node:http';
 import type { BotAdapter } from 'botbuilder-core';
 import type { AddressInfo } from 'node:net';
-import { openStore, ShopError, type Store } from '../store/index.js';
-import { redactUri, type Config } from './config.js';
+import { ShopError, type Store } from '../store/index.js';
+import { openConfiguredStore } from './open-store.js';
+import type { Config } from './config.js';
 import { createHttpApp } from './http.js';
 import { InFlight } from './in-flight.js';
 import type { Logger } from './logger.js';
@@ -33,16 +33,7 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-/** Opens the configured store; a failure names the store and says why. */
-export async function openConfiguredStore(config: Config, logger: Logger): Promise<Store> {
-  if (config.store.kind === 'sqlite') {
-    mkdirSync(config.dataDir, { recursive: true });
-    logger.info({ store: 'sqlite', file: config.store.file }, 'opening store');
-    return openStore({ kind: 'sqlite', file: config.store.file });
-  }
-  logger.info({ store: 'mongo', uri: redactUri(config.store.uri) }, 'opening store');
-  return openStore(config.store);
-}
+export { openConfiguredStore } from './open-store.js';
 
 /**
  * The composition root of one node: config -> store -> (demo data) -> HTTP.

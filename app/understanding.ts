@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import type { BaseLanguageModelInterface } from '@langchain/core/language_models/base';
 import { createEmbeddings, type CreatedEmbeddings } from '../knowledge/index.js';
-import { DEFAULT_MIN_CONFIDENCE, KnowledgeBase } from '../knowledge/retrieval/index.js';
+import { DEFAULT_MIN_CONFIDENCE, embeddingLocales, KnowledgeBase } from '../knowledge/retrieval/index.js';
 import { Nlu } from '../skills/nlu/index.js';
 import { CatalogMatcher, EntityExtractor } from '../skills/nlu/entities/index.js';
 import type { Store } from '../store/index.js';
@@ -45,7 +45,17 @@ export async function loadUnderstanding(config: Config, store: Store, logger: Lo
     createEmbeddings({ modelId: config.models.embeddingsModel, modelsDir: config.models.modelsDir, allowRemote: config.models.allowRemote, logger }),
   );
   const common = { store, embeddings: embeddings.embeddings, modelId: embeddings.modelId, indexDir: config.models.indexDir, logger };
-  const kb = await timed('knowledge', () => KnowledgeBase.open({ ...common, dimension: embeddings.dimension }));
+  // A model that does not speak a language would only add noise to its queries: those use BM25
+  // alone. The lexical fallback is weaker than BM25, so it gets half a vote (see bench/kb).
+  const vectorLocales = await embeddingLocales(embeddings, config.models.modelsDir);
+  const kb = await timed('knowledge', () =>
+    KnowledgeBase.open({
+      ...common,
+      dimension: embeddings.dimension,
+      ...(vectorLocales ? { vectorLocales } : {}),
+      ...(embeddings.kind === 'lexical' ? { vectorWeight: 0.5 } : {}),
+    }),
+  );
   const catalog = await timed('catalog', () => CatalogMatcher.create(common));
   const entities = new EntityExtractor({ catalog, logger });
   const nlu = await timed('nlu', () =>

@@ -81,5 +81,6 @@ describe('import', () => {
     const unknown = await runCli(['frobnicate'], env);
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toMatch(/Unknown command "frobnicate"/);
-  });
+    // Four CLI processes, each compiling TypeScript with tsx at start: seconds each on a busy 2-core machine.
+  }, 120_000);
 });
