@@ -32,7 +32,7 @@ const QUERIES = Number(process.env['BENCH_HNSW_QUERIES'] ?? 1_000);
 const DIM = 384;
 const CLUSTERS = 1_000;
 const K = 10;
-const EF_VALUES = [10, 20, 40, 80, 160, 320];
+const EF_VALUES = [10, 20, 30, 40, 60, 80, 160];
 const CONFIGS = (process.env['BENCH_HNSW_CONFIGS'] ?? '16:100').split(',').map((c) => {
   const [m, efc] = c.split(':').map(Number);
   return { M: m!, efConstruction: efc! };
