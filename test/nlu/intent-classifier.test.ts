@@ -16,8 +16,9 @@ import {
 import { seededRandom, shuffleInPlace } from '../../skills/nlu/features.js';
 import { isShopError } from '../../store/index.js';
 
-// Measured with the lexical embedder on this 80/20 split: accuracy 0.70, OOS recall 0.6 (see the
-// report in the NLU readme); the floors leave a margin for data edits.
+// Measured with the lexical embedder on this seeded 80/20 split (2,435 examples, 35 intents):
+// accuracy 0.72, macro-F1 0.73, out-of-scope recall 0.75, ECE 0.22 -> 0.05. The floors leave
+// a margin for edits of the example files.
 const ACCURACY_FLOOR = 0.6;
 
 function split(examples: IntentExample[], seed: number): { train: IntentExample[]; test: IntentExample[] } {
