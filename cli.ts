@@ -10,10 +10,25 @@ import { openConfiguredStore } from './app/open-store.js';
 import type { Command } from './app/cli/command.js';
 import { storeCommands } from './app/cli/store-commands.js';
 import { kbCommands } from './app/cli/kb-commands.js';
+import { modelCommands } from './app/cli/model-commands.js';
+import { createNluCommands } from './app/cli/nlu-commands.js';
+import { createEmbeddings } from './knowledge/index.js';
+import { CatalogMatcher, EntityExtractor } from './skills/nlu/entities/index.js';
 import { isShopError, type Store } from './store/index.js';
 
 /** Every command, in the order `help` lists them. Each group lives in app/cli/. */
-const commands: Record<string, Command> = { ...storeCommands, ...kbCommands };
+const commands: Record<string, Command> = {
+  ...storeCommands,
+  ...kbCommands,
+  ...createNluCommands(async ({ store, config, logger }) => {
+    // nlu:parse shows entities as the server finds them, product and category mentions included.
+    const m = config.models;
+    const created = await createEmbeddings({ modelId: m.embeddingsModel, modelsDir: m.modelsDir, allowRemote: m.allowRemote, logger });
+    const catalog = await CatalogMatcher.create({ store: await store(), embeddings: created.embeddings, modelId: created.modelId, indexDir: m.indexDir, logger });
+    return new EntityExtractor({ catalog, logger });
+  }),
+  ...modelCommands,
+};
 
 function help(): string {
   const lines = Object.entries(commands).map(([, c]) => `  ${c.usage.padEnd(60)} ${c.summary}`);

@@ -66,7 +66,7 @@ const schema = z.object({
   BOTFRAMEWORK_APP_PASSWORD: z.string().min(1).optional(),
   BOTFRAMEWORK_TENANT_ID: z.string().trim().min(1).optional(),
   BOTFRAMEWORK_APP_TYPE: z.enum(['MultiTenant', 'SingleTenant', 'UserAssignedMSI']).default('MultiTenant'),
-  EMBEDDINGS_MODEL: z.string().trim().min(1).default('Xenova/paraphrase-multilingual-MiniLM-L12-v2'),
+  EMBEDDINGS_MODEL: z.string().trim().min(1).default('sentence-transformers/all-MiniLM-L6-v2'),
   MODELS_DIR: z.string().trim().min(1).default('./models'),
   MODELS_ALLOW_REMOTE: bool('MODELS_ALLOW_REMOTE').default(false),
   INDEX_DIR: z.string().trim().min(1).optional(),
