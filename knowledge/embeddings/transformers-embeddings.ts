@@ -147,9 +147,7 @@ export class TransformersEmbeddings extends Embeddings {
     });
     if (pending.size > 0) {
       const extractor = await this.extractor();
-      const texts = [...pending.keys()];
-      for (let start = 0; start < texts.length; start += this.batchSize) {
-        const batch = texts.slice(start, start + this.batchSize);
+      for (const batch of lengthBatches([...pending.keys()], this.batchSize)) {
         this.counters.pipelineCalls++;
         this.counters.textsEmbedded += batch.length;
         const tensor = await extractor(batch, { pooling: 'mean', normalize: true });
@@ -175,4 +173,25 @@ export class TransformersEmbeddings extends Embeddings {
     // The model id is part of the key so a cache shared by mistake can never mix models.
     return `${this.modelId}\u0000${text}`;
   }
+}
+
+/**
+ * A batch is padded to its longest text, so texts of very different lengths in one batch
+ * waste most of the work (bench/embeddings: unsorted batches of 16 ran at 0.6x of one text
+ * per call). Sorted by length, a batch takes texts until the longest is 1.25x the shortest.
+ */
+export function lengthBatches(texts: string[], maxSize: number): string[][] {
+  const sorted = [...texts].sort((a, b) => a.length - b.length);
+  const batches: string[][] = [];
+  let current: string[] = [];
+  for (const text of sorted) {
+    const first = current[0];
+    if (current.length >= maxSize || (first !== undefined && text.length > Math.max(8, first.length) * 1.25)) {
+      batches.push(current);
+      current = [];
+    }
+    current.push(text);
+  }
+  if (current.length > 0) batches.push(current);
+  return batches;
 }

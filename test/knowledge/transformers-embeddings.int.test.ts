@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEmbeddings, LexicalEmbeddings, makeTinyModel, TransformersEmbeddings } from '../../knowledge/index.js';
 import { TINY_MODEL_HIDDEN_SIZE } from '../../knowledge/embeddings/index.js';
 import { isShopError } from '../../store/index.js';
+import { lengthBatches } from '../../knowledge/embeddings/transformers-embeddings.js';
 
 const MODEL = 'tiny-bert';
 let modelsDir: string;
@@ -51,8 +52,8 @@ describe('TransformersEmbeddings on the generated tiny model', () => {
     expect(e.stats().cacheHits).toBe(1);
   });
 
-  it('batches: 10 texts with batchSize 4 take 3 calls and equal one-by-one vectors', async () => {
-    const texts = Array.from({ length: 10 }, (_, i) => `order ${i} is late ${'very '.repeat(i)}`);
+  it('batches: 10 texts of similar length with batchSize 4 take 3 calls and equal one-by-one vectors, in input order', async () => {
+    const texts = Array.from({ length: 10 }, (_, i) => `order ${9 - i} is late ${'x'.repeat(i % 3)}`);
     const batched = new TransformersEmbeddings({ modelId: MODEL, modelsDir, allowRemote: false, batchSize: 4, cacheSize: 0 });
     const vectors = await batched.embedDocuments(texts);
     expect(vectors).toHaveLength(10);
@@ -63,6 +64,17 @@ describe('TransformersEmbeddings on the generated tiny model', () => {
       one.forEach((x, j) => expect(vectors[i]![j]).toBeCloseTo(x, 5));
     }
     expect(single.stats().pipelineCalls).toBe(10);
+  });
+
+  it('batches by length so padding stays small: a long text never shares a batch with short ones', () => {
+    const texts = ['hi', 'a much longer sentence about a parcel', 'ok', 'yes', 'another long sentence about refunds', 'hello'];
+    const batches = lengthBatches(texts, 16);
+    expect(batches.flat().sort()).toEqual([...texts].sort());
+    for (const b of batches) {
+      const lengths = b.map((t) => t.length);
+      expect(Math.max(...lengths)).toBeLessThanOrEqual(Math.max(8, Math.min(...lengths)) * 1.25);
+    }
+    expect(lengthBatches(Array.from({ length: 40 }, () => 'same length'), 16).map((b) => b.length)).toEqual([16, 16, 8]);
   });
 
   it('evicts the least recently used vector when the cache is full', async () => {
