@@ -5,6 +5,7 @@ export { makeTinyModel } from './embeddings/index.js';
 export { HnswVectorStore, MAX_K, type HnswFilter, type HnswSpace, type HnswVectorStoreOptions, type HnswLoadOptions } from './vector-store/index.js';
 export { type Fingerprint, type ExpectedFingerprint, type RebuildSource, type OpenOrRebuildOptions, type OpenOrRebuildResult } from './vector-store/index.js';
 export { pullModel, listKnownModels, verifyInstalledModel, KNOWN_MODELS, RECOMMENDED_MODEL_ID, type KnownModel, type PullModelOptions, type PullModelResult, type ModelManifest, type KnownModelStatus } from './models/index.js';
+export { parseCsv, parseCsvRows, type CsvRow } from './ingest/index.js';
 export { parseFrontMatter, parseMarkdownArticle, parseKnowledgeJson, parseKnowledgeCsv, loadKnowledgeFile, loadKnowledgeDir, knowledgeInputSchema, chunkArticle, CHUNKER_VERSION, type ArticleChunk, type ChunkOptions, type IngestIssue } from './ingest/index.js';
 export { KnowledgeBase, HybridIndex, Bm25Index, DEFAULT_MIN_CONFIDENCE, detectLocale, sanitizeQuery, embeddingLocales, type KnowledgeBaseOptions, type KnowledgeBaseLogger, type KnowledgeBaseStats, type KbHit, type KbSearchOptions, type HybridIndexOptions, type RetrieverMode } from './retrieval/index.js';
 export { evaluateRetrieval, buildEvalIndex, loadEvalArticles, loadEvalQueries, type EvalArticle, type EvalQuery, type EvalReport, type Scores } from './retrieval/index.js';

@@ -1,5 +1,5 @@
 export { parseFrontMatter, type IngestIssue } from './front-matter.js';
-export { parseCsvRecords } from './csv.js';
+export { parseCsv, parseCsvRecords, parseCsvRows, type CsvRow, type CsvOptions } from './csv.js';
 export {
   articleFrontMatterSchema,
   knowledgeInputSchema,

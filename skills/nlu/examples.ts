@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
+import { parseCsvRows } from '../../knowledge/index.js';
 import { ShopError } from '../../store/index.js';
 
 /** The label of everything the shop cannot answer; eval sets that say `oos` mean the same. */
@@ -27,7 +28,7 @@ export function canonicalIntent(label: string): string {
  * and the line, so a typo in a hand-written data file is found at once.
  */
 export function parseIntentCsv(content: string, file: string): IntentExample[] {
-  const rows = csvRowsWithLines(content, file);
+  const rows = parseCsvRows(content, { file });
   const header = rows.shift();
   if (!header) throw new ShopError('bad_request', `${file}: empty file, expected a header line "text,intent"`);
   const cols = header.cells.map((c) => c.trim().toLowerCase());
@@ -79,55 +80,3 @@ export function hashExamples(examples: IntentExample[]): string {
   return createHash('sha256').update(lines.join('\n')).digest('hex').slice(0, 32);
 }
 
-interface CsvRow {
-  line: number;
-  cells: string[];
-}
-
-function csvRowsWithLines(text: string, file: string): CsvRow[] {
-  const rows: CsvRow[] = [];
-  let cells: string[] = [];
-  let field = '';
-  let quoted = false;
-  let line = 1;
-  let rowLine = 1;
-  let i = text.charCodeAt(0) === 0xfeff ? 1 : 0;
-  const endRow = () => {
-    cells.push(field);
-    field = '';
-    if (!(cells.length === 1 && cells[0]!.trim() === '')) rows.push({ line: rowLine, cells });
-    cells = [];
-  };
-  while (i < text.length) {
-    const ch = text[i]!;
-    if (quoted) {
-      if (ch === '"') {
-        if (text[i + 1] === '"') {
-          field += '"';
-          i += 2;
-          continue;
-        }
-        quoted = false;
-      } else {
-        if (ch === '\n') line++;
-        field += ch;
-      }
-      i++;
-      continue;
-    }
-    if (ch === '"' && field === '') quoted = true;
-    else if (ch === ',') {
-      cells.push(field);
-      field = '';
-    } else if (ch === '\n' || ch === '\r') {
-      endRow();
-      if (ch === '\r' && text[i + 1] === '\n') i++;
-      line++;
-      rowLine = line;
-    } else field += ch;
-    i++;
-  }
-  if (quoted) throw new ShopError('bad_request', `${file}:${rowLine}: a quote opened on this line is never closed`);
-  if (field !== '' || cells.length > 0) endRow();
-  return rows;
-}
