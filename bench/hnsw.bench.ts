@@ -20,7 +20,7 @@ import { fileURLToPath } from 'node:url';
 import hnswlib from 'hnswlib-node';
 import { Document } from '@langchain/core/documents';
 import type { EmbeddingsInterface } from '@langchain/core/embeddings';
-import { HnswVectorStore, LexicalEmbeddings, TransformersEmbeddings } from '../knowledge/index.js';
+import { HnswVectorStore, LexicalEmbeddings, seededRandom, TransformersEmbeddings } from '../knowledge/index.js';
 import { listKnownModels, RECOMMENDED_MODEL_ID } from '../knowledge/models/index.js';
 
 const { HierarchicalNSW, BruteforceSearch } = hnswlib;
@@ -42,16 +42,10 @@ const TARGET_QPS = 2_000;
 /** Queries per demo-shop corpus (spread evenly over the candidates); bounds the real model's embedding time. */
 const MAX_QUERIES = Number(process.env['BENCH_HNSW_DEMO_QUERIES'] ?? 300);
 
-/** mulberry32, then Box-Muller: the same seed gives the same data set on every run. */
+/** Box-Muller over the project's seeded PRNG: the same seed gives the same data set on every run. */
 function gaussian(seed: number): () => number {
-  let a = seed >>> 0;
-  const uniform = (): number => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (((t ^ (t >>> 14)) >>> 0) + 1) / 4294967297;
-  };
+  const next = seededRandom(seed);
+  const uniform = (): number => 1 - next(); // (0, 1]: log(0) never happens
   return () => Math.sqrt(-2 * Math.log(uniform())) * Math.cos(2 * Math.PI * uniform());
 }
 

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 // onnx-proto is CommonJS and arrives with @xenova/transformers; its protobufjs classes
 // write real ONNX bytes, so the tiny model goes through onnxruntime like a hub model.
 import onnxProto from 'onnx-proto';
+import { seededRandom } from '../random.js';
 
 const { onnx } = onnxProto;
 
@@ -58,17 +59,6 @@ export function tinyVocab(): string[] {
   return vocab;
 }
 
-/** mulberry32: a tiny seeded PRNG, so the same seed always writes the same weights. */
-function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function randomTable(rows: number, cols: number, next: () => number): number[] {
   const out = new Array<number>(rows * cols);

@@ -1,4 +1,8 @@
 import { fnv1a, lexicalFeatures } from '../../knowledge/embeddings/index.js';
+import { seededRandom } from '../../knowledge/index.js';
+
+/** The project's seeded PRNG (knowledge/random.ts): same seed, same split, same shuffles, same model. */
+export { seededRandom };
 
 /** Longest text the classifier looks at; intent lives in the first sentences, not in a pasted essay. */
 export const MAX_CLASSIFIER_CHARS = 512;
@@ -59,17 +63,6 @@ export function hashedFeatures(text: string, buckets: number): SparseVector {
   return { idx, val };
 }
 
-/** A seeded PRNG (mulberry32): same seed, same split, same shuffles, same model. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export function shuffleInPlace<T>(xs: T[], random: () => number): T[] {
   for (let i = xs.length - 1; i > 0; i--) {

@@ -8,6 +8,7 @@ import type { EmbeddingsInterface } from '@langchain/core/embeddings';
 import { HnswVectorStore } from '../../knowledge/vector-store/hnsw-store.js';
 import type { ExpectedFingerprint } from '../../knowledge/vector-store/hnsw-store.js';
 import { isShopError } from '../../store/index.js';
+import { seededRandom } from '../../knowledge/index.js';
 
 const DIM = 64;
 
@@ -35,15 +36,6 @@ function embed(text: string): number[] {
   return v.map((x) => x / norm);
 }
 
-function mulberry32(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const TEXTS: Record<string, string> = {
   ship: 'shipping options and delivery time for parcels',
@@ -284,7 +276,7 @@ describe('HnswVectorStore', () => {
 
   it('recall@10 against brute force is at least 0.95 on 2,000 random documents', async () => {
     const dim = 32;
-    const rand = mulberry32(42);
+    const rand = seededRandom(42);
     const vec = (): number[] => {
       const v = Array.from({ length: dim }, () => rand() * 2 - 1);
       const n = Math.hypot(...v);
@@ -309,7 +301,7 @@ describe('HnswVectorStore', () => {
   });
   it('a selective filter (1% of 2,000 documents) still returns k matches, nearest first', async () => {
     const dim = 16;
-    const rand = mulberry32(7);
+    const rand = seededRandom(7);
     const vectors = Array.from({ length: 2000 }, () => Array.from({ length: dim }, () => rand() * 2 - 1));
     const store = new HnswVectorStore(new HashEmbeddings(), { space: 'ip', dimension: dim, initialCapacity: 64 });
     await store.addVectors(vectors, vectors.map((_, i) => new Document({ id: String(i), pageContent: '', metadata: { shard: i % 100 } })));
