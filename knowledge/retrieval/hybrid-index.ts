@@ -1,20 +1,12 @@
 import { Document } from '@langchain/core/documents';
 import type { EmbeddingsInterface } from '@langchain/core/embeddings';
-import type { Locale } from '../../store/index.js';
+import type { KnowledgeDocument, Locale } from '../../store/index.js';
 import { chunkArticle, type ChunkOptions } from '../ingest/index.js';
 import { MAX_K, type HnswVectorStore } from '../vector-store/index.js';
 import { Bm25Index } from './bm25.js';
 
 /** What the index needs of an article (a store `KnowledgeDocument` is one). */
-export interface IndexableArticle {
-  id: string;
-  slug: string;
-  locale: Locale;
-  title: string;
-  body: string;
-  category: string;
-  tags?: string[];
-}
+export type IndexableArticle = Pick<KnowledgeDocument, 'id' | 'slug' | 'locale' | 'title' | 'body' | 'category'> & { tags?: string[] };
 
 /** One chunk as the index keeps it. */
 export interface IndexedChunk {
@@ -31,15 +23,7 @@ export interface IndexedChunk {
 }
 
 /** One search result: the best chunk of one article. */
-export interface KbHit {
-  chunkId: string;
-  documentId: string;
-  slug: string;
-  locale: Locale;
-  title: string;
-  category: string;
-  heading: string;
-  text: string;
+export interface KbHit extends Omit<IndexedChunk, 'indexText'> {
   /** Reciprocal-rank fusion score (sum of 1/(60 + rank) over the retrievers that found it). */
   score: number;
   /** 0..1: how sure we are this answers the query; compare with `DEFAULT_MIN_CONFIDENCE`. */
