@@ -375,7 +375,8 @@ export interface ReturnRepository {
 
 // ------------------------------------------------------------- interactions
 
-export type InteractionType = 'view' | 'click' | 'cart' | 'purchase' | 'rating';
+/** `impression`: a product was shown to the shopper in a recommendation or ad slot. */
+export type InteractionType = 'view' | 'click' | 'cart' | 'purchase' | 'rating' | 'impression';
 
 export interface Interaction {
   id: string;
@@ -395,6 +396,8 @@ export interface InteractionFilter extends TimeRange {
   customerId?: string;
   productId?: string;
   type?: InteractionType;
+  /** Exact match ("ad:<campaignId>", "recommendation", ...). */
+  source?: string;
 }
 
 export interface InteractionRepository {
@@ -432,6 +435,16 @@ export interface Campaign {
 }
 
 export type NewCampaign = Omit<Campaign, 'id' | 'createdAt' | 'updatedAt'> & { id?: string };
+
+/** What one campaign spent on one day (the shop's calendar day, 'YYYY-MM-DD'). */
+export interface CampaignDaySpend {
+  campaignId: string;
+  day: string;
+  /** Charged that day, in the shop's currency (whole cents). */
+  spent: number;
+  /** Clicks that were charged something that day. */
+  clicks: number;
+}
 export type CampaignPatch = Partial<Omit<Campaign, 'id' | 'createdAt' | 'updatedAt'>>;
 
 export interface CampaignRepository {
@@ -440,7 +453,21 @@ export interface CampaignRepository {
   /** Ordered by id ascending; `activeAt` keeps active campaigns whose dates include it. */
   list(filter?: { status?: CampaignStatus; activeAt?: Date }, page?: PageRequest): Promise<Page<Campaign>>;
   update(id: string, patch: CampaignPatch): Promise<Campaign>;
+  /** Deletes the campaign and its spend rows. */
   delete(id: string): Promise<boolean>;
+  /**
+   * Atomically charges the campaign for `day` ('YYYY-MM-DD' in the shop's time zone, computed
+   * by the caller): adds `min(amount, dailyBudget - spent that day)` (never negative) to the
+   * day's spend and returns what was charged and the day's total. A budget is never overspent,
+   * also under concurrent calls from several processes. Amounts are rounded to whole cents; a
+   * charge above 0 counts as a charged click. `not_found` for an unknown campaign,
+   * `bad_request` for a negative or non-finite amount or a malformed day.
+   */
+  charge(id: string, day: string, amount: number): Promise<{ charged: number; spent: number }>;
+  /** What the campaign spent on `day` (0 when nothing, also for an unknown campaign). */
+  spend(id: string, day: string): Promise<number>;
+  /** Spend rows with `from <= day <= to` (both inclusive, 'YYYY-MM-DD'), by day then campaign id. */
+  spendByDay(range: { from: string; to: string }): Promise<CampaignDaySpend[]>;
 }
 
 // ------------------------------------------------------------------- agents

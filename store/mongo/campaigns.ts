@@ -4,7 +4,7 @@ import { newId } from '../ids.js';
 import { pageLimit, toPage } from '../paging.js';
 import type { Campaign, CampaignRepository } from '../types.js';
 import { guarded, isDuplicateKey } from './mongo-errors.js';
-import type { CampaignDoc } from './models.js';
+import type { CampaignDoc, CampaignSpendDoc } from './models.js';
 import { afterId, and, clean, given, opt, type Ctx, type Filter } from './query.js';
 
 export function toCampaign(d: CampaignDoc): Campaign {
@@ -26,6 +26,21 @@ export function toCampaign(d: CampaignDoc): Campaign {
     updatedAt: d.updatedAt,
   });
 }
+
+const DAY = /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/;
+
+/** A calendar day 'YYYY-MM-DD' (the caller computes it in the shop's time zone). */
+function day(field: string, v: unknown): string {
+  if (typeof v !== 'string' || !DAY.test(v)) {
+    throw new ShopError('bad_request', `${field} must be a day as YYYY-MM-DD, got ${JSON.stringify(v) ?? String(v)}`, { details: { field } });
+  }
+  return v;
+}
+
+/** Money in whole cents; spend is kept in cents so a day's total adds up exactly. */
+const cents = (amount: number): number => Math.round(amount * 100);
+
+const spendId = (campaignId: string, dayKey: string): string => `${campaignId}:${dayKey}`;
 
 function targetingOf(t: Campaign['targeting']): CampaignDoc['targeting'] {
   return { categories: t.categories ?? [], intents: t.intents ?? [], keywords: t.keywords ?? [] };
@@ -102,7 +117,60 @@ export function campaignRepository({ m, revs }: Ctx): CampaignRepository {
     },
 
     async delete(id) {
-      return (await m.campaigns.deleteOne({ _id: id }).exec()).deletedCount > 0;
+      const deleted = (await m.campaigns.deleteOne({ _id: id }).exec()).deletedCount > 0;
+      // After the campaign, so a charge racing the delete cannot leave a row behind for long:
+      // charge checks that the campaign exists before it writes.
+      await m.campaignSpend.deleteMany({ campaignId: id }).exec();
+      return deleted;
+    },
+
+    /**
+     * The day's spend document is created empty (a unique _id makes concurrent creates
+     * safe), then changed through a revisioned write: FerretDB v1 runs `$inc` and
+     * conditional updates as read-then-write, so neither is atomic there.
+     */
+    async charge(id, dayKey, amount) {
+      if (typeof id !== 'string' || id === '') throw new ShopError('bad_request', 'campaign id is required');
+      day('day', dayKey);
+      if (typeof amount !== 'number' || !Number.isFinite(amount) || amount < 0) {
+        throw new ShopError('bad_request', `amount must be a number >= 0, got ${String(amount)}`, { details: { field: 'amount' } });
+      }
+      const wanted = cents(amount);
+      const campaign = await m.campaigns.findById(id).lean<CampaignDoc>().exec();
+      if (!campaign) throw new ShopError('not_found', `campaign ${id} not found`, { details: { id } });
+      const budget = cents(campaign.dailyBudget);
+      const _id = spendId(id, dayKey);
+      if (!(await m.campaignSpend.exists({ _id }).exec())) {
+        try {
+          await m.campaignSpend.create({ _id, campaignId: id, day: dayKey, spentCents: 0, clicks: 0, rev: 0 });
+        } catch (err) {
+          if (!isDuplicateKey(err)) throw err; // created meanwhile by a concurrent charge
+        }
+      }
+      return revs.mutate(m.campaignSpend, 'campaign spend', _id, (cur) => {
+        const charged = Math.max(0, Math.min(wanted, budget - cur.spentCents));
+        const spent = { charged: charged / 100, spent: (cur.spentCents + charged) / 100 };
+        if (charged === 0) return { result: spent };
+        const next: Omit<CampaignSpendDoc, 'rev'> = { ...cur, spentCents: cur.spentCents + charged, clicks: cur.clicks + 1 };
+        return { next, result: spent };
+      });
+    },
+
+    async spend(id, dayKey) {
+      day('day', dayKey);
+      const d = await m.campaignSpend.findById(spendId(id, dayKey)).lean<CampaignSpendDoc>().exec();
+      return (d?.spentCents ?? 0) / 100;
+    },
+
+    async spendByDay(range) {
+      const from = day('from', range?.from);
+      const to = day('to', range?.to);
+      const docs = await m.campaignSpend
+        .find({ day: { $gte: from, $lte: to } })
+        .sort({ day: 1, campaignId: 1 })
+        .lean<CampaignSpendDoc[]>()
+        .exec();
+      return docs.map((d) => ({ campaignId: d.campaignId, day: d.day, spent: d.spentCents / 100, clicks: d.clicks }));
     },
   });
 }

@@ -2,7 +2,7 @@ import type { QueryFilter } from 'mongoose';
 import { ShopError } from '../errors.js';
 import { newId } from '../ids.js';
 import { pageLimit, toPage } from '../paging.js';
-import type { Interaction, InteractionFilter, InteractionRepository, NewInteraction } from '../types.js';
+import type { Interaction, InteractionFilter, InteractionRepository, InteractionType, NewInteraction } from '../types.js';
 import { guarded } from './mongo-errors.js';
 import type { InteractionDoc } from './models.js';
 import { afterTime, and, clean, inRange, opt, type Ctx, type Filter } from './query.js';
@@ -19,7 +19,10 @@ export function toInteraction(d: InteractionDoc): Interaction {
   });
 }
 
+const TYPES: ReadonlySet<string> = new Set<InteractionType>(['view', 'click', 'cart', 'purchase', 'rating', 'impression']);
+
 function toDoc(input: NewInteraction, now: Date): InteractionDoc {
+  if (!TYPES.has(input.type)) throw new ShopError('bad_request', `interaction type must be one of ${[...TYPES].join(', ')}, got ${String(input.type)}`);
   if (input.type === 'rating' && (typeof input.value !== 'number' || !(input.value >= 0.5 && input.value <= 5))) {
     throw new ShopError('bad_request', `a rating needs a value from 0.5 to 5, got ${String(input.value)}`);
   }
@@ -41,6 +44,7 @@ function where(filter: InteractionFilter | undefined): Filter {
   if (filter?.customerId !== undefined) eq.customerId = filter.customerId;
   if (filter?.productId !== undefined) eq.productId = filter.productId;
   if (filter?.type !== undefined) eq.type = filter.type;
+  if (filter?.source !== undefined) eq.source = filter.source;
   return and(eq, inRange('createdAt', filter));
 }
 

@@ -176,6 +176,20 @@ export interface CampaignDoc {
   rev: number;
 }
 
+/**
+ * What one campaign spent on one day: `_id` is `<campaignId>:<day>`. Changed only through
+ * revisions.ts, so concurrent charges never overspend (FerretDB's `$inc` loses updates).
+ */
+export interface CampaignSpendDoc {
+  _id: string;
+  campaignId: string;
+  day: string;
+  /** Whole cents. */
+  spentCents: number;
+  clicks: number;
+  rev: number;
+}
+
 export interface AgentDoc {
   _id: string;
   email: string;
@@ -236,6 +250,7 @@ export interface Models {
   returns: Model<ReturnDoc>;
   interactions: Model<InteractionDoc>;
   campaigns: Model<CampaignDoc>;
+  campaignSpend: Model<CampaignSpendDoc>;
   agents: Model<AgentDoc>;
   knowledge: Model<KnowledgeDoc>;
   botState: Model<BotStateDoc>;
@@ -463,6 +478,7 @@ function interactionSchema(): Schema<InteractionDoc> {
   s.index({ customerId: 1, createdAt: 1, _id: 1 });
   s.index({ productId: 1, createdAt: 1, _id: 1 });
   s.index({ type: 1, createdAt: 1 });
+  s.index({ source: 1, customerId: 1, createdAt: 1 });
   return s;
 }
 
@@ -490,6 +506,23 @@ function campaignSchema(): Schema<CampaignDoc> {
   );
   s.index({ status: 1, _id: 1 });
   s.index({ productId: 1 });
+  return s;
+}
+
+function campaignSpendSchema(): Schema<CampaignSpendDoc> {
+  const s = new Schema<CampaignSpendDoc>(
+    {
+      _id: { type: String, required: true },
+      campaignId: { type: String, required: true },
+      day: { type: String, required: true },
+      spentCents: { type: Number, required: true },
+      clicks: { type: Number, required: true },
+      rev: { type: Number, default: 0 },
+    },
+    OPTIONS,
+  );
+  s.index({ day: 1, campaignId: 1 });
+  s.index({ campaignId: 1 });
   return s;
 }
 
@@ -574,6 +607,7 @@ export function createModels(conn: Connection): Models {
     returns: conn.model<ReturnDoc>('Return', returnSchema(), 'returns'),
     interactions: conn.model<InteractionDoc>('Interaction', interactionSchema(), 'interactions'),
     campaigns: conn.model<CampaignDoc>('Campaign', campaignSchema(), 'campaigns'),
+    campaignSpend: conn.model<CampaignSpendDoc>('CampaignSpend', campaignSpendSchema(), 'campaign_spend'),
     agents: conn.model<AgentDoc>('Agent', agentSchema(), 'agents'),
     knowledge: conn.model<KnowledgeDoc>('KnowledgeDocument', knowledgeSchema(), 'knowledge'),
     botState: conn.model<BotStateDoc>('BotState', botStateSchema(), 'bot_state'),

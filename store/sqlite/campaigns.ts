@@ -3,6 +3,7 @@ import { newId } from '../ids.js';
 import { decodeCursor, pageLimit, toPage } from '../paging.js';
 import type {
   Campaign,
+  CampaignDaySpend,
   CampaignPatch,
   CampaignRepository,
   CampaignStatus,
@@ -16,6 +17,19 @@ import { optDate, parseJson, toDate, toJson } from './rows.js';
 import * as check from './validate.js';
 
 const STATUSES: readonly CampaignStatus[] = ['active', 'paused', 'ended'];
+
+const DAY = /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/;
+
+/** A calendar day 'YYYY-MM-DD' (the caller computes it in the shop's time zone). */
+function day(field: string, v: unknown): string {
+  if (typeof v !== 'string' || !DAY.test(v)) {
+    throw new ShopError('bad_request', `${field} must be a day as YYYY-MM-DD, got ${JSON.stringify(v) ?? String(v)}`, { details: { field } });
+  }
+  return v;
+}
+
+/** Money in whole cents; spend is kept in cents so a day's total adds up exactly. */
+const cents = (amount: number): number => Math.round(amount * 100);
 
 interface CampaignRow {
   id: string;
@@ -132,7 +146,56 @@ export class SqliteCampaigns implements CampaignRepository {
   }
 
   async delete(id: string): Promise<boolean> {
-    return this.db.write(() => this.db.run('DELETE FROM campaigns WHERE id = ?', [id]).changes > 0);
+    return this.db.write(() => {
+      this.db.run('DELETE FROM campaign_spend WHERE campaign_id = ?', [id]);
+      return this.db.run('DELETE FROM campaigns WHERE id = ?', [id]).changes > 0;
+    });
+  }
+
+  /**
+   * One IMMEDIATE transaction: the write lock is taken before the day's spend is read, so
+   * concurrent charges (from this or another process) run one after the other.
+   */
+  async charge(id: string, dayKey: string, amount: number): Promise<{ charged: number; spent: number }> {
+    check.text('id', id);
+    day('day', dayKey);
+    const wanted = cents(check.finite('amount', amount, 0));
+    return this.db.write(() => {
+      const c = this.db.get<{ daily_budget: number }>('SELECT daily_budget FROM campaigns WHERE id = ?', [id]);
+      if (c === undefined) throw notFound(id);
+      const row = this.db.get<{ spent_cents: number }>('SELECT spent_cents FROM campaign_spend WHERE campaign_id = ? AND day = ?', [id, dayKey]);
+      const before = row?.spent_cents ?? 0;
+      const charged = Math.max(0, Math.min(wanted, cents(c.daily_budget) - before));
+      if (charged > 0) {
+        this.db.run(
+          `INSERT INTO campaign_spend (campaign_id, day, spent_cents, clicks) VALUES (?, ?, ?, 1)
+           ON CONFLICT (campaign_id, day) DO UPDATE SET spent_cents = spent_cents + excluded.spent_cents, clicks = clicks + 1`,
+          [id, dayKey, charged],
+        );
+      }
+      return { charged: charged / 100, spent: (before + charged) / 100 };
+    });
+  }
+
+  async spend(id: string, dayKey: string): Promise<number> {
+    day('day', dayKey);
+    return this.db.read(() => {
+      const row = this.db.get<{ spent_cents: number }>('SELECT spent_cents FROM campaign_spend WHERE campaign_id = ? AND day = ?', [id, dayKey]);
+      return (row?.spent_cents ?? 0) / 100;
+    });
+  }
+
+  async spendByDay(range: { from: string; to: string }): Promise<CampaignDaySpend[]> {
+    const from = day('from', range?.from);
+    const to = day('to', range?.to);
+    return this.db.read(() =>
+      this.db
+        .all<{ campaign_id: string; day: string; spent_cents: number; clicks: number }>(
+          'SELECT * FROM campaign_spend WHERE day >= ? AND day <= ? ORDER BY day, campaign_id',
+          [from, to],
+        )
+        .map((r) => ({ campaignId: r.campaign_id, day: r.day, spent: r.spent_cents / 100, clicks: r.clicks })),
+    );
   }
 
   private find(id: string): Campaign | null {

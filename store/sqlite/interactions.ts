@@ -12,7 +12,7 @@ import { Where, type Db, type SqlValue } from './db.js';
 import { opt, orNull, toDate } from './rows.js';
 import * as check from './validate.js';
 
-const TYPES: readonly InteractionType[] = ['view', 'click', 'cart', 'purchase', 'rating'];
+const TYPES: readonly InteractionType[] = ['view', 'click', 'cart', 'purchase', 'rating', 'impression'];
 
 export interface InteractionRow {
   id: string;
@@ -61,6 +61,7 @@ function filterWhere(filter: InteractionFilter): Where {
     .addIf(filter.customerId, 'customer_id = ?', (v) => v)
     .addIf(filter.productId, 'product_id = ?', (v) => v)
     .addIf(check.optOneOf('type', filter.type, TYPES), 'type = ?', (v) => v)
+    .addIf(check.optText('source', filter.source), 'source = ?', (v) => v)
     .addIf(from, 'created_at >= ?', (d) => d.getTime())
     .addIf(to, 'created_at < ?', (d) => d.getTime());
 }

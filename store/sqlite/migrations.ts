@@ -230,6 +230,24 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     },
   },
+  {
+    version: 2,
+    name: 'campaign spend per day; interactions by source',
+    up(db) {
+      // Money in whole cents (INTEGER), so a day's spend adds up exactly to the budget.
+      db.exec(`
+CREATE TABLE campaign_spend (
+  campaign_id TEXT NOT NULL,
+  day TEXT NOT NULL,
+  spent_cents INTEGER NOT NULL DEFAULT 0 CHECK (spent_cents >= 0),
+  clicks INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY (campaign_id, day)
+);
+CREATE INDEX campaign_spend_day ON campaign_spend (day, campaign_id);
+CREATE INDEX interactions_source ON interactions (source, customer_id, created_at);
+`);
+    },
+  },
 ];
 
 /**

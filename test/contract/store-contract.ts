@@ -1081,6 +1081,26 @@ export function describeStoreContract(name: string, makeLocation: () => Promise<
         await expectWalk((p) => s.interactions.list({ from: at(2 * HOUR), to: at(4 * HOUR) }, p), 3, ['int-a', 'int-d', 'int-c']);
         expect(ids((await s.interactions.list({ productId: 'p-2' })).items)).toEqual([]);
       });
+
+      it('impressions are stored; source filters by exact match', async () => {
+        const s = store();
+        await s.interactions.recordMany([
+          { customerId: 'cus-1', productId: 'p-1', type: 'impression', source: 'ad:camp-1', createdAt: at(0) },
+          { customerId: 'cus-1', productId: 'p-1', type: 'impression', source: 'ad:camp-1', createdAt: at(HOUR) },
+          { customerId: 'cus-2', productId: 'p-1', type: 'impression', source: 'ad:camp-1', createdAt: at(HOUR) },
+          { customerId: 'cus-1', productId: 'p-1', type: 'impression', source: 'ad:camp-10', createdAt: at(HOUR) },
+          { customerId: 'cus-1', productId: 'p-1', type: 'click', source: 'ad:camp-1', createdAt: at(2 * HOUR) },
+          { customerId: 'cus-1', productId: 'p-2', type: 'impression', source: 'recommendation', createdAt: at(2 * HOUR) },
+        ]);
+        expect(await s.interactions.count({ type: 'impression' })).toBe(5);
+        expect(await s.interactions.count({ source: 'ad:camp-1' })).toBe(4);
+        expect(await s.interactions.count({ source: 'ad:camp-1', customerId: 'cus-1', type: 'impression' })).toBe(2);
+        expect(await s.interactions.count({ source: 'ad:camp-1', customerId: 'cus-1', type: 'impression', from: at(HOUR) })).toBe(1);
+        expect(await s.interactions.count({ source: 'ad:camp' })).toBe(0);
+        const page = await s.interactions.list({ source: 'recommendation' });
+        expect(page.items).toHaveLength(1);
+        expect(page.items[0]).toMatchObject({ productId: 'p-2', type: 'impression', source: 'recommendation' });
+      });
     });
 
     // ----------------------------------------------------------- campaigns
@@ -1119,6 +1139,61 @@ export function describeStoreContract(name: string, makeLocation: () => Promise<
         expect(ids((await s.campaigns.list({ activeAt: at(2 * DAY) })).items)).toEqual(['camp-1', 'camp-3', 'camp-6']);
         expect(ids((await s.campaigns.list({ status: 'paused' })).items)).toEqual([paused.id]);
         expect(ids((await s.campaigns.list({ status: 'active', activeAt: at(0) }, { limit: 2 })).items)).toEqual(['camp-1', 'camp-2']);
+      });
+
+      it('charge adds up to the daily budget exactly and never past it; spend and spendByDay report it', async () => {
+        const s = store();
+        const c = await s.campaigns.create(newCampaign('p-1', { dailyBudget: 10 }));
+        const other = await s.campaigns.create(newCampaign('p-2', { dailyBudget: 5 }));
+        expect(await s.campaigns.spend(c.id, '2025-01-15')).toBe(0);
+        expect(await s.campaigns.charge(c.id, '2025-01-15', 4)).toEqual({ charged: 4, spent: 4 });
+        expect(await s.campaigns.charge(c.id, '2025-01-15', 0.3)).toEqual({ charged: 0.3, spent: 4.3 });
+        expect(await s.campaigns.charge(c.id, '2025-01-15', 6)).toEqual({ charged: 5.7, spent: 10 });
+        expect(await s.campaigns.charge(c.id, '2025-01-15', 1)).toEqual({ charged: 0, spent: 10 });
+        expect(await s.campaigns.charge(c.id, '2025-01-15', 0)).toEqual({ charged: 0, spent: 10 });
+        // another day has its own budget
+        expect(await s.campaigns.charge(c.id, '2025-01-16', 12)).toEqual({ charged: 10, spent: 10 });
+        expect(await s.campaigns.charge(other.id, '2025-01-15', 1.25)).toEqual({ charged: 1.25, spent: 1.25 });
+        expect(await s.campaigns.spend(c.id, '2025-01-15')).toBe(10);
+        expect(await s.campaigns.spend(c.id, '2025-01-17')).toBe(0);
+        const rows = await s.campaigns.spendByDay({ from: '2025-01-01', to: '2025-01-31' });
+        const first = [c.id, other.id].sort(byString);
+        expect(rows).toEqual([
+          ...first.map((id) => (id === c.id ? { campaignId: c.id, day: '2025-01-15', spent: 10, clicks: 3 } : { campaignId: other.id, day: '2025-01-15', spent: 1.25, clicks: 1 })),
+          { campaignId: c.id, day: '2025-01-16', spent: 10, clicks: 1 },
+        ]);
+        expect(await s.campaigns.spendByDay({ from: '2025-01-16', to: '2025-01-16' })).toEqual([{ campaignId: c.id, day: '2025-01-16', spent: 10, clicks: 1 }]);
+        // deleting a campaign deletes its spend
+        expect(await s.campaigns.delete(c.id)).toBe(true);
+        expect(await s.campaigns.spend(c.id, '2025-01-15')).toBe(0);
+        expect(await s.campaigns.spendByDay({ from: '2025-01-01', to: '2025-01-31' })).toEqual([{ campaignId: other.id, day: '2025-01-15', spent: 1.25, clicks: 1 }]);
+      });
+
+      it('40 concurrent charges of 7 against a budget of 100 spend exactly 100', async () => {
+        const s = store();
+        const c = await s.campaigns.create(newCampaign('p-1', { dailyBudget: 100 }));
+        const results = await Promise.all(Array.from({ length: 40 }, () => s.campaigns.charge(c.id, '2025-01-15', 7)));
+        const charged = results.map((r) => r.charged);
+        expect(Math.round(charged.reduce((a, b) => a + b, 0) * 100)).toBe(10_000);
+        for (const x of charged) expect(x).toBeGreaterThanOrEqual(0);
+        for (const x of charged) expect(x).toBeLessThanOrEqual(7);
+        expect(charged.filter((x) => x === 7)).toHaveLength(14);
+        expect(charged.filter((x) => x === 2)).toHaveLength(1);
+        expect(Math.max(...results.map((r) => r.spent))).toBe(100);
+        expect(await s.campaigns.spend(c.id, '2025-01-15')).toBe(100);
+        expect(await s.campaigns.spendByDay({ from: '2025-01-15', to: '2025-01-15' })).toEqual([{ campaignId: c.id, day: '2025-01-15', spent: 100, clicks: 15 }]);
+      }, 60_000);
+
+      it('charge: not_found for an unknown campaign; bad_request for a bad amount or day', async () => {
+        const s = store();
+        const c = await s.campaigns.create(newCampaign('p-1'));
+        await expectCode(s.campaigns.charge('camp-missing', '2025-01-15', 1), 'not_found');
+        await expectCode(s.campaigns.charge(c.id, '2025-01-15', -1), 'bad_request');
+        await expectCode(s.campaigns.charge(c.id, '2025-01-15', Number.NaN), 'bad_request');
+        await expectCode(s.campaigns.charge(c.id, '2025-01-15', Number.POSITIVE_INFINITY), 'bad_request');
+        await expectCode(s.campaigns.charge(c.id, '15/01/2025', 1), 'bad_request');
+        await expectCode(s.campaigns.spendByDay({ from: '2025-1-1', to: '2025-01-31' }), 'bad_request');
+        expect(await s.campaigns.spend(c.id, '2025-01-15')).toBe(0);
       });
     });
 
