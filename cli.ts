@@ -11,6 +11,7 @@ import type { Command } from './app/cli/command.js';
 import { storeCommands } from './app/cli/store-commands.js';
 import { kbCommands } from './app/cli/kb-commands.js';
 import { modelCommands } from './app/cli/model-commands.js';
+import { recCommands } from './app/cli/rec-commands.js';
 import { createNluCommands } from './app/cli/nlu-commands.js';
 import { createEmbeddings } from './knowledge/index.js';
 import { CatalogMatcher, EntityExtractor } from './skills/nlu/entities/index.js';
@@ -28,6 +29,7 @@ const commands: Record<string, Command> = {
     return new EntityExtractor({ catalog, logger });
   }),
   ...modelCommands,
+  ...recCommands,
 };
 
 function help(): string {

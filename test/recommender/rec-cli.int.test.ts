@@ -1,0 +1,71 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { seededRandom } from '../../knowledge/index.js';
+import { RatingSet } from '../../recommender/data.js';
+import { kFoldSplits } from '../../recommender/eval/index.js';
+import { runCli } from '../helpers/processes.js';
+
+const dir = mkdtempSync(path.join(tmpdir(), 'sa-rec-cli-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('cli rec:eval', () => {
+  it('prints the JSON report on stdout, progress on stderr, and stops on a bad row when asked', async () => {
+    // 80 good rows from 10 users on 12 items, seconds timestamps, and two bad rows at known lines.
+    const next = seededRandom(9);
+    const lines = ['userId,itemId,rating,timestamp'];
+    const good: Array<{ user: string; item: string; rating: number }> = [];
+    for (let k = 0; k < 80; k++) {
+      const row = { user: `u${Math.floor(next() * 10)}`, item: `i${Math.floor(next() * 12)}`, rating: 1 + Math.floor(next() * 5) };
+      good.push(row);
+      lines.push(`${row.user},${row.item},${row.rating},${1_600_000_000 + k}`);
+      if (k === 10) lines.push('u1,i2,NaN,1600000000'); // line 13
+      if (k === 40) lines.push('u1,,3,1600000000'); // line 44
+    }
+    const file = path.join(dir, 'ratings.csv');
+    writeFileSync(file, `${lines.join('\n')}\n`);
+    const env = { DATA_DIR: path.join(dir, 'data'), LOG_LEVEL: 'warn' };
+
+    // Three processes at once: each compiles TypeScript with tsx at start, seconds on a busy 2-core machine.
+    const [ok, stop, unknown] = await Promise.all([
+      runCli(['rec:eval', '--ratings', file, '--folds', '3', '--seed', '7'], env),
+      runCli(['rec:eval', '--ratings', file, '--on-bad-row', 'stop'], env),
+      runCli(['rec:eval', '--ratings', file, '--models', 'global-mean,no-such-model'], env),
+    ]);
+
+    expect(ok.code, ok.stderr).toBe(0);
+    const report = JSON.parse(ok.stdout) as {
+      rows: number;
+      skipped: { count: number; first: Array<{ line: number }> };
+      folds: number;
+      seed: number;
+      ranking: { protocol: string; users: number };
+      models: Record<string, { rmse: { mean: number; folds: number[] }; mae: { folds: number[] }; hr10: number; ndcg10: number; coverage: number }>;
+    };
+    expect(report).toMatchObject({ file, rows: 80, header: true, delimiter: 'comma', folds: 3, seed: 7, skipped: { count: 2, first: [{ line: 13 }, { line: 44 }] } });
+    expect(report.ranking.protocol).toMatch(/full ranking/);
+    expect(report.ranking.users).toBe(new Set(good.map((g) => g.user)).size);
+
+    // The global mean's RMSE per fold, computed here from the same seeded folds.
+    const data = RatingSet.from(good);
+    const expected = kFoldSplits(data.size, 3, 7).map(({ train, test }) => {
+      const mean = [...train].reduce((s, r) => s + data.r[r]!, 0) / train.length;
+      return Math.sqrt([...test].reduce((s, r) => s + (data.r[r]! - mean) ** 2, 0) / test.length);
+    });
+    const gm = report.models['global-mean']!;
+    gm.rmse.folds.forEach((x, f) => expect(x).toBeCloseTo(expected[f]!, 3));
+    expect(gm.hr10).toBeGreaterThanOrEqual(0);
+    expect(gm.coverage).toBeGreaterThan(0);
+    // Progress went to stderr, not into the JSON.
+    expect(ok.stderr).toMatch(/cv 3-fold .* 3\/3 100%/);
+    expect(ok.stderr).toMatch(/leave-last-out/);
+
+    expect(stop.code).toBe(2);
+    expect(stop.stdout).toBe('');
+    expect(stop.stderr).toMatch(/cli rec:eval: line 13: rating "NaN" is not a number/);
+
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(/unknown model "no-such-model"; known: global-mean/);
+  }, 120_000);
+});
