@@ -4,6 +4,7 @@
  * throws) and ranks items. Factor models also expose their vectors so that top-N can be
  * served from an inner-product index instead of scoring every item.
  */
+import type { RatingSet } from './data.js';
 
 /** One observation: an explicit rating, or implicit feedback mapped to a score. */
 export interface Rating {
@@ -54,7 +55,7 @@ export interface SavedModel {
 
 export interface RatingModel {
   readonly name: string;
-  fit(data: import('./data.js').RatingSet, opts?: FitOptions): Promise<FitReport>;
+  fit(data: RatingSet, opts?: FitOptions): Promise<FitReport>;
   /** The predicted rating, clipped to the training scale; finite for unknown users and items. */
   predict(user: string, item: string): number;
   /**
