@@ -93,11 +93,15 @@ export function topK(items: string[], score: (index: number) => number, k: numbe
   return heap;
 }
 
-/** The early-stopping loop every iterative model shares: runs epochs, keeps the best. */
+/**
+ * The early-stopping loop every iterative model shares: runs epochs, stops after `patience`
+ * epochs without a better validation RMSE (never before `minEpochs`: small random factors
+ * sit on a plateau for the first few epochs), and keeps the best epoch's weights.
+ */
 export async function trainEpochs(
   name: string,
   opts: FitOptions | undefined,
-  cfg: { epochs: number; patience: number; hasValidation: boolean },
+  cfg: { epochs: number; patience: number; hasValidation: boolean; minEpochs?: number },
   epoch: (n: number) => { trainLoss: number; validRmse?: number },
   snapshot: () => void,
   restore: () => void,
@@ -116,7 +120,7 @@ export async function trainEpochs(
       bestEpoch = n;
       bad = 0;
       snapshot();
-    } else if (++bad >= cfg.patience) break;
+    } else if (++bad >= cfg.patience && n >= (cfg.minEpochs ?? 10)) break;
     // Let timers and I/O run between epochs (progress output, signals).
     await new Promise<void>((resolve) => setImmediate(resolve));
   }
