@@ -97,15 +97,15 @@ export class SimilarItems {
     return this.row.has(itemId) || (this.fallback?.has(itemId) ?? false);
   }
 
-  /** Cosine of two items in this space (0 when either is unknown or a zero vector). */
-  similarity(a: string, b: string): number {
+  /**
+   * Cosine of two items in this space (0 when either is unknown or a zero vector); a bound
+   * function, so it can be handed to `diversify` and `explain` as it is.
+   */
+  readonly similarity = (a: string, b: string): number => {
     const ra = this.row.get(a);
     const rb = this.row.get(b);
-    if (ra === undefined || rb === undefined) return 0;
-    let s = 0;
-    for (let d = 0, pa = ra * this.dim, pb = rb * this.dim; d < this.dim; d++) s += this.unit[pa + d]! * this.unit[pb + d]!;
-    return s;
-  }
+    return ra === undefined || rb === undefined ? 0 : this.dot(ra, rb);
+  };
 
   /**
    * The `k` items most like `itemId` (score = cosine, best first), never the item itself; from

@@ -195,10 +195,17 @@ export class TopNIndex {
    * The top `k` items for `user` by exact model score (offset + dot), best first, from the
    * index's candidates. First the k×4 nearest items, with no callback into JS during the
    * walk; the filter and `exclude` then drop candidates. When fewer than k survive, the pool
-   * widens over matching items only: hnswlib's filtered search asked for k×4 items that pass
-   * (the predicate is called during the walk), so a filter that keeps 1 item in 100 costs
-   * no more than one that keeps 1 in 3. Both pools are bounded by MAX_POOL; the search beam
-   * is max(ef, pool). A user the model never saw gets [] (the caller handles cold start).
+   * widens over matching items only:
+   * - if at least 1 in 8 of the first pool passed, hnswlib's filtered search asked for k×4
+   *   items that pass (the predicate is called during the walk);
+   * - if fewer passed (a narrow category, or a heavy buyer whose best items are all
+   *   excluded), an exact scan of every item. A narrow filter is where an inner-product graph
+   *   fails: low-norm items have almost no in-links (nobody's best neighbour), so a walk
+   *   restricted to a few of them misses some (measured: recall 0.91 with a 1-in-100 filter
+   *   through hnswlib's filtered search, 1.0 by scanning). The scan asks the filter only
+   *   about items that would enter the top k, and costs one brute-force query.
+   * Pools are bounded by MAX_POOL; the search beam is max(ef, pool). A user the model never
+   * saw gets [] (the caller handles cold start).
    */
   recommend(user: string, k: number, opts: RecommendOptions = {}): Scored[] {
     const want = Math.min(Math.max(0, Math.floor(k)), MAX_K, this.size);
@@ -209,11 +216,13 @@ export class TopNIndex {
     const keep = acceptor(this.ids, opts);
     const pool = Math.min(this.size, MAX_POOL, want * 4);
     const first = this.index.searchKnn(query, pool).neighbors;
-    const labels = keep ? first.filter(keep) : first;
-    const enough = labels.length >= want || (!keep && pool >= this.size);
-    const candidates = enough || !keep ? labels : this.index.searchKnn(query, pool, keep).neighbors;
+    let labels = keep ? first.filter(keep) : first;
+    if (keep && labels.length < want) {
+      if (labels.length * 8 < pool) return exactTopK(u, offset, this.vectors, this.dim, this.size, want, keep, this.ids);
+      labels = this.index.searchKnn(query, pool, keep).neighbors;
+    }
     return top(
-      candidates.map((label) => ({ item: this.ids[label]!, score: offset + dot(u, this.vectors, label * this.dim, this.dim) })),
+      labels.map((label) => ({ item: this.ids[label]!, score: offset + dot(u, this.vectors, label * this.dim, this.dim) })),
       want,
     );
   }
