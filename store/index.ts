@@ -9,6 +9,7 @@ import type { Store } from './types.js';
 export * from './types.js';
 export { ShopError, isShopError, HTTP_STATUS, type ShopErrorCode } from './errors.js';
 export { newId } from './ids.js';
+export { listAll } from './paging.js';
 export { openMongoStore, openSqliteStore };
 
 export type StoreOptions =

@@ -43,3 +43,15 @@ export function toPage<T>(rows: T[], limit: number, keyOf: (item: T) => Array<st
   const items = rows.slice(0, limit);
   return { items, nextCursor: encodeCursor(keyOf(items[items.length - 1]!)) };
 }
+
+/** Every item of a paged listing, fetching `limit` at a time (imports, training, index builds). */
+export async function listAll<T>(list: (page: PageRequest) => Promise<{ items: T[]; nextCursor: string | null }>, limit = MAX_PAGE_SIZE): Promise<T[]> {
+  const out: T[] = [];
+  let cursor: string | null = null;
+  do {
+    const page = await list({ limit, cursor });
+    out.push(...page.items);
+    cursor = page.nextCursor;
+  } while (cursor);
+  return out;
+}

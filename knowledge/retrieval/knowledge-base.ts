@@ -3,6 +3,7 @@ import { mkdir, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { EmbeddingsInterface } from '@langchain/core/embeddings';
 import type { KnowledgeDocument, KnowledgeInput, Locale, Page, PageRequest, Store } from '../../store/index.js';
+import { listAll } from '../../store/index.js';
 import { CHUNKER_VERSION, DEFAULT_CHUNK_OPTIONS, type ChunkOptions } from '../ingest/index.js';
 import { HnswVectorStore, type ExpectedFingerprint } from '../vector-store/index.js';
 import { chunkDocument, HybridIndex, type IndexedChunk, type KbHit, type KbSearchOptions } from './hybrid-index.js';
@@ -83,16 +84,10 @@ export class KnowledgeBase {
     return `${storeVersion}|${CHUNKER_VERSION}:${c.maxChars}:${c.overlapChars}:${c.minChars}`;
   }
 
-  private async allArticles(): Promise<KnowledgeDocument[]> {
-    const out: KnowledgeDocument[] = [];
-    let cursor: string | null = null;
-    do {
-      const page = await this.opts.store.knowledge.list({}, { limit: PAGE, cursor });
-      out.push(...page.items);
-      cursor = page.nextCursor;
-    } while (cursor);
-    return out;
+  private allArticles(): Promise<KnowledgeDocument[]> {
+    return listAll((page) => this.opts.store.knowledge.list({}, { ...page, limit: PAGE }));
   }
+
 
   private async load(): Promise<void> {
     const storeVersion = await this.opts.store.knowledge.dataVersion();

@@ -4,6 +4,7 @@ import { Document } from '@langchain/core/documents';
 import type { EmbeddingsInterface } from '@langchain/core/embeddings';
 import { HnswVectorStore, MAX_K } from '../../../knowledge/index.js';
 import type { Locale, Product, Store } from '../../../store/index.js';
+import { listAll } from '../../../store/index.js';
 import type { AttributeVocabulary } from './attributes.js';
 import { escapeRegExp, foldWidth, matchAll } from './text.js';
 
@@ -323,15 +324,8 @@ function containsWord(doc: string, word: string): boolean {
   return new RegExp(`(?<![a-z0-9])${escapeRegExp(word)}`).test(doc);
 }
 
-async function listAllProducts(store: Pick<Store, 'products'>): Promise<Product[]> {
-  const out: Product[] = [];
-  let cursor: string | null = null;
-  do {
-    const page = await store.products.list({}, { limit: 500, cursor });
-    out.push(...page.items);
-    cursor = page.nextCursor;
-  } while (cursor !== null);
-  return out;
+function listAllProducts(store: Pick<Store, 'products'>): Promise<Product[]> {
+  return listAll((page) => store.products.list({}, page));
 }
 
 const HAN = /[\u3400-\u9fff]/;
