@@ -7,9 +7,10 @@ import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import mongoose from 'mongoose';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AdServer } from '../../recommender/ads/index.js';
-import { openSqliteStore, type Store } from '../../store/index.js';
+import { openMongoStore, openSqliteStore, type Store } from '../../store/index.js';
 import { ROOT } from '../helpers/processes.js';
 
 const NOW = new Date('2026-11-29T04:00:00.000Z');
@@ -112,4 +113,43 @@ describe('ad budget under concurrency (SQLite)', () => {
     expect(await store.campaigns.spend('c-small', DAY_KEY)).toBe(10);
     expect((await store.campaigns.spendByDay({ from: DAY_KEY, to: DAY_KEY }))[0]?.clicks).toBe(1000);
   }, 20_000);
+});
+
+const mongoUri = process.env.MONGODB_URI;
+
+/** Puts a fresh database name into a MongoDB URI, keeping hosts, credentials and options. */
+function withDatabase(uri: string, dbName: string): string {
+  const match = /^(mongodb(?:\+srv)?:\/\/[^/?]+)(\/[^?]*)?(\?.*)?$/.exec(uri);
+  if (!match) throw new Error(`MONGODB_URI is not a mongodb:// URI: ${uri}`);
+  return `${match[1]}/${dbName}${match[3] ?? ''}`;
+}
+
+describe.skipIf(!mongoUri)('ad budget under concurrency (MongoDB / FerretDB)', () => {
+  it('40 concurrent clicks against a budget of 10 spend exactly 10', async () => {
+    const uri = withDatabase(mongoUri!, `sa_ads_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 8)}`);
+    const mongo = await openMongoStore({ uri, serverSelectionTimeoutMS: 5000 });
+    try {
+      await mongo.campaigns.create({
+        id: 'c-small',
+        name: 'Small budget',
+        productId: 'P-1',
+        bid: 0.5,
+        dailyBudget: 10,
+        status: 'active',
+        startsAt: new Date('2026-01-01T00:00:00.000Z'),
+        targeting: { categories: [], intents: [], keywords: [] },
+      });
+      const ads = new AdServer({ store: mongo, clock: () => NOW });
+      const prices = Array.from({ length: 40 }, (_, i) => [0.37, 0.5, 0.13][i % 3]!);
+      const results = await Promise.all(prices.map((price, i) => ads.click('c-small', `cus-${i % 7}`, 'P-1', price)));
+      expect(cents(results.map((r) => r.charged))).toBe(1000);
+      expect(await mongo.campaigns.spend('c-small', DAY_KEY)).toBe(10);
+      expect(await mongo.interactions.count({ type: 'click', source: 'ad:c-small' })).toBe(40);
+    } finally {
+      const conn = await mongoose.createConnection(uri, { serverSelectionTimeoutMS: 5000 }).asPromise();
+      await conn.dropDatabase();
+      await conn.close();
+      await mongo.close();
+    }
+  }, 60_000);
 });
