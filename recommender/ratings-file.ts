@@ -136,3 +136,33 @@ export function parseRatings(text: string, opts: ReadRatingsOptions & { file?: s
   }
   return { ratings, skipped, header, delimiter };
 }
+
+/**
+ * Item texts for the content-based models: a CSV or TSV whose first column is the item id and
+ * whose other columns (title, genres, description...) are joined into the text, such as
+ * MovieLens's movies.csv. The first row is a header when its id is not one of `knownItems`
+ * (the items of the ratings). Rows without an id or text are skipped.
+ */
+export async function readItemTexts(file: string, knownItems: ReadonlySet<string>): Promise<Map<string, string>> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new ShopError(code === 'ENOENT' ? 'not_found' : 'bad_request', `${file}: cannot read the item texts (${code ?? String(err)})`, { cause: err });
+  }
+  const rows = parseCsvRows(text, { delimiter: detectDelimiter(text), file });
+  const header = !knownItems.has(rows[0]?.cells[0]?.trim() ?? '');
+  const out = new Map<string, string>();
+  for (const { cells } of rows.slice(header ? 1 : 0)) {
+    const id = cells[0]!.trim();
+    const body = cells
+      .slice(1)
+      .map((c) => c.trim())
+      .filter(Boolean)
+      .join(' ');
+    if (id && body) out.set(id, body);
+  }
+  if (out.size === 0) throw new ShopError('bad_request', `${file}: no item texts: expected rows of item id, text...`);
+  return out;
+}

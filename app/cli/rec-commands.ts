@@ -1,18 +1,12 @@
 import { RatingSet } from '../../recommender/data.js';
 import { crossValidate, rankingEval, type EvalProgress, type ModelCvResult, type ModelFactory, type ModelRankingResult } from '../../recommender/eval/index.js';
-import { GlobalMeanModel } from '../../recommender/models/baseline.js';
-import { readRatingsFile } from '../../recommender/ratings-file.js';
-import type { RatingModel } from '../../recommender/types.js';
+import { MODELS, type ModelContext } from '../../recommender/models/index.js';
+import { readItemTexts, readRatingsFile } from '../../recommender/ratings-file.js';
 import { ShopError } from '../../store/index.js';
 import { flag, requiredFlag, type Command, type CommandContext } from './command.js';
 
-/** Every model `rec:eval` can run, by name; the global mean is the baseline. */
-const REGISTRY: Record<string, (opts?: { seed?: number }) => RatingModel> = {
-  'global-mean': () => new GlobalMeanModel(),
-};
-
-const EVAL_USAGE = 'rec:eval --ratings <file> [--folds 5] [--seed 42] [--models a,b] [--on-bad-row skip|stop] [--no-ranking]';
-const EVAL_FLAGS = ['--ratings', '--folds', '--seed', '--models', '--on-bad-row'];
+const EVAL_USAGE = 'rec:eval --ratings <file> [--items <file>] [--folds 5] [--seed 42] [--models a,b] [--on-bad-row skip|stop] [--no-ranking]';
+const EVAL_FLAGS = ['--ratings', '--items', '--folds', '--seed', '--models', '--on-bad-row'];
 const MAX_SKIPPED_SHOWN = 20;
 
 function intFlag(args: string[], name: string, fallback: number, min: number, max: number): number {
@@ -32,19 +26,17 @@ function checkFlags(args: string[], withValues: string[], booleans: string[], us
   }
 }
 
-function chooseModels(args: string[], seed: number): Record<string, ModelFactory> {
+/** The registered models to run (all by default), checked before any file is read. */
+function chooseModels(args: string[]): string[] {
   const wanted = flag(args, '--models')
     ?.split(',')
     .map((s) => s.trim())
-    .filter(Boolean) ?? Object.keys(REGISTRY);
+    .filter(Boolean) ?? Object.keys(MODELS);
   if (wanted.length === 0) throw new ShopError('bad_request', '--models needs at least one model name');
-  const out: Record<string, ModelFactory> = {};
   for (const name of wanted) {
-    const make = REGISTRY[name];
-    if (!make) throw new ShopError('bad_request', `unknown model "${name}"; known: ${Object.keys(REGISTRY).join(', ')}`);
-    out[name] = () => make({ seed });
+    if (!MODELS[name]) throw new ShopError('bad_request', `unknown model "${name}"; known: ${Object.keys(MODELS).join(', ')}`);
   }
-  return out;
+  return wanted;
 }
 
 /** Progress on stderr: the overall run, and each model's epochs while it trains. */
@@ -79,9 +71,15 @@ export const recCommands: Record<string, Command> = {
       const seed = intFlag(args, '--seed', 42, 0, 2 ** 32 - 1);
       const onBadRow = flag(args, '--on-bad-row') ?? 'skip';
       if (onBadRow !== 'skip' && onBadRow !== 'stop') throw new ShopError('bad_request', `--on-bad-row must be skip or stop, got "${onBadRow}"`);
-      const models = chooseModels(args, seed);
+      const names = chooseModels(args);
       const read = await readRatingsFile(file, { onBadRow });
       const data = RatingSet.from(read.ratings);
+      // Item texts feed the content-based models; without them those fall back to their baseline.
+      const itemsFile = flag(args, '--items');
+      const texts = itemsFile ? await readItemTexts(itemsFile, new Set(data.items)) : undefined;
+      const context: ModelContext = texts ? { itemText: (item) => texts.get(item) } : {};
+      // Each run gets a fresh model; seeds reach it through fit (the seed, plus the fold in CV).
+      const models: Record<string, ModelFactory> = Object.fromEntries(names.map((n) => [n, () => MODELS[n]!(context)]));
       const onProgress = reporter(ctx);
       const cv = await crossValidate(data, models, { folds, seed, onProgress });
       const ranking = args.includes('--no-ranking') ? undefined : await rankingEval(data, models, { k: 10, seed, onProgress });
@@ -92,6 +90,7 @@ export const recCommands: Record<string, Command> = {
         items: data.items.length,
         header: read.header,
         delimiter: read.delimiter === '\t' ? 'tab' : 'comma',
+        itemTexts: texts ? { file: itemsFile, items: texts.size } : null,
         skipped: { count: read.skipped.length, first: read.skipped.slice(0, MAX_SKIPPED_SHOWN) },
         folds,
         seed,

@@ -18,6 +18,8 @@ export interface EvalProgress {
   done: number;
   total: number;
   fit?: FitProgress;
+  /** Set on the event that ends a model run: its training time, and its RMSE on the fold (cv). */
+  finished?: { trainMs: number; rmse?: number };
 }
 
 export interface CrossValidateOptions {
@@ -72,10 +74,11 @@ export async function crossValidate(data: RatingSet, models: Record<string, Mode
         }
         predicted[k] = p;
       }
-      per[name]!.rmse.push(rmse(predicted, actual));
+      const foldRmse = rmse(predicted, actual);
+      per[name]!.rmse.push(foldRmse);
       per[name]!.mae.push(mae(predicted, actual));
       done++;
-      opts.onProgress?.({ ...at, done });
+      opts.onProgress?.({ ...at, done, finished: { trainMs: per[name]!.trainMs.at(-1)!, rmse: foldRmse } });
     }
   }
   return Object.fromEntries(names.map((n) => [n, { rmse: spread(per[n]!.rmse), mae: spread(per[n]!.mae), trainMs: spread(per[n]!.trainMs) }]));
@@ -155,7 +158,7 @@ export async function rankingEval(data: RatingSet, models: Record<string, ModelF
     }
     const users = split.test.length;
     results[name] = { hr: users ? hits / users : Number.NaN, ndcg: users ? ndcg / users : Number.NaN, coverage: catalogueCoverage(lists, catalogue), trainMs };
-    opts.onProgress?.({ ...at, done: m + 1 });
+    opts.onProgress?.({ ...at, done: m + 1, finished: { trainMs } });
   }
   return { protocol: RANKING_PROTOCOL, k, users: split.test.length, coldHeldOut, catalogue, models: results };
 }

@@ -67,6 +67,9 @@ describe('crossValidate', () => {
 
     // Progress: every fold and model, ending at total, and the model's own epochs.
     expect(events.filter((e) => !e.fit).at(-1)).toMatchObject({ phase: 'cv', done: 8, total: 8 });
+    const ends = events.filter((e) => e.finished);
+    expect(ends.map((e) => e.done)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    expect(ends.filter((e) => e.model === 'global-mean').map((e) => e.finished!.rmse)).toEqual(gm.rmse.folds);
     expect(events.filter((e) => e.fit).map((e) => `${e.model}:${e.fold}`)).toEqual(['alphabetical:1', 'alphabetical:2', 'alphabetical:3', 'alphabetical:4']);
   });
 

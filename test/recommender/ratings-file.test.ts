@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { parseRatings, parseTimestamp, readRatingsFile } from '../../recommender/ratings-file.js';
+import { parseRatings, parseTimestamp, readItemTexts, readRatingsFile } from '../../recommender/ratings-file.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'sa-ratings-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -101,5 +101,19 @@ describe('readRatingsFile', () => {
       message: expect.stringMatching(/no valid ratings: all 2 rows are bad \(line 2: rating "x"/) as unknown,
     });
     await expect(readRatingsFile(path.join(dir, 'missing.csv'))).rejects.toMatchObject({ code: 'not_found' });
+  });
+});
+
+describe('readItemTexts', () => {
+  it('reads id and text columns, with the MovieLens movies.csv header', async () => {
+    const f = file('movieId,title,genres\n1,Toy Story (1995),Adventure|Animation\n2,"Jumanji, the game",Fantasy\n3,,\n');
+    const texts = await readItemTexts(f, new Set(['1', '2', '3']));
+    expect([...texts]).toEqual([
+      ['1', 'Toy Story (1995) Adventure|Animation'],
+      ['2', 'Jumanji, the game Fantasy'],
+    ]);
+    // Without a header: the first id is a known item.
+    expect((await readItemTexts(file('sku-1\tRed shoes\n'), new Set(['sku-1']))).get('sku-1')).toBe('Red shoes');
+    await expect(readItemTexts(file('id,title\n'), new Set(['1']))).rejects.toMatchObject({ code: 'bad_request' });
   });
 });

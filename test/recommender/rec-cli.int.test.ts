@@ -5,6 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { seededRandom } from '../../knowledge/index.js';
 import { RatingSet } from '../../recommender/data.js';
 import { kFoldSplits } from '../../recommender/eval/index.js';
+import { MODELS } from '../../recommender/models/index.js';
 import { runCli } from '../helpers/processes.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'sa-rec-cli-'));
@@ -25,11 +26,13 @@ describe('cli rec:eval', () => {
     }
     const file = path.join(dir, 'ratings.csv');
     writeFileSync(file, `${lines.join('\n')}\n`);
+    const items = path.join(dir, 'items.csv');
+    writeFileSync(items, `itemId,title,genres\n${Array.from({ length: 12 }, (_, k) => `i${k},Item ${k},${k % 2 ? 'Comedy' : 'Drama|War'}`).join('\n')}\n`);
     const env = { DATA_DIR: path.join(dir, 'data'), LOG_LEVEL: 'warn' };
 
     // Three processes at once: each compiles TypeScript with tsx at start, seconds on a busy 2-core machine.
     const [ok, stop, unknown] = await Promise.all([
-      runCli(['rec:eval', '--ratings', file, '--folds', '3', '--seed', '7'], env),
+      runCli(['rec:eval', '--ratings', file, '--items', items, '--folds', '3', '--seed', '7'], env),
       runCli(['rec:eval', '--ratings', file, '--on-bad-row', 'stop'], env),
       runCli(['rec:eval', '--ratings', file, '--models', 'global-mean,no-such-model'], env),
     ]);
@@ -43,7 +46,13 @@ describe('cli rec:eval', () => {
       ranking: { protocol: string; users: number };
       models: Record<string, { rmse: { mean: number; folds: number[] }; mae: { folds: number[] }; hr10: number; ndcg10: number; coverage: number }>;
     };
-    expect(report).toMatchObject({ file, rows: 80, header: true, delimiter: 'comma', folds: 3, seed: 7, skipped: { count: 2, first: [{ line: 13 }, { line: 44 }] } });
+    expect(report).toMatchObject({ file, rows: 80, header: true, delimiter: 'comma', folds: 3, seed: 7, skipped: { count: 2, first: [{ line: 13 }, { line: 44 }] }, itemTexts: { items: 12 } });
+    // Every registered model, each with its three folds and the ranking metrics.
+    expect(Object.keys(report.models)).toEqual(Object.keys(MODELS));
+    for (const m of Object.values(report.models)) {
+      expect(m.rmse.folds).toHaveLength(3);
+      for (const x of [...m.rmse.folds, ...m.mae.folds, m.hr10, m.ndcg10, m.coverage]) expect(Number.isFinite(x)).toBe(true);
+    }
     expect(report.ranking.protocol).toMatch(/full ranking/);
     expect(report.ranking.users).toBe(new Set(good.map((g) => g.user)).size);
 
@@ -58,7 +67,8 @@ describe('cli rec:eval', () => {
     expect(gm.hr10).toBeGreaterThanOrEqual(0);
     expect(gm.coverage).toBeGreaterThan(0);
     // Progress went to stderr, not into the JSON.
-    expect(ok.stderr).toMatch(/cv 3-fold .* 3\/3 100%/);
+    const runs = 3 * Object.keys(MODELS).length;
+    expect(ok.stderr).toMatch(new RegExp(`cv 3-fold .* ${runs}/${runs} 100%`));
     expect(ok.stderr).toMatch(/leave-last-out/);
 
     expect(stop.code).toBe(2);
