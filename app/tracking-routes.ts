@@ -88,6 +88,14 @@ export function signTrackingToken(payload: TrackingPayload, secret: string): str
 }
 
 /**
+ * The link to put on a product card: `<base>/r/<token>`, where `base` is the public URL this
+ * router is mounted under ('' for a link relative to the bot's own server).
+ */
+export function trackingLink(payload: TrackingPayload, secret: string, base = ''): string {
+  return `${base.replace(/\/+$/, '')}/r/${signTrackingToken(payload, secret)}`;
+}
+
+/**
  * The payload of a valid token; `bad_request` for a malformed, tampered, expired or
  * future-dated one. The signature is compared in constant time.
  */

@@ -8,7 +8,7 @@ import { createHttpApp } from '../app/http.js';
 import { InFlight } from '../app/in-flight.js';
 import { createLogger } from '../app/logger.js';
 import { Readiness } from '../app/readiness.js';
-import { createTrackingRouter, safeRedirect, signTrackingToken, verifyTrackingToken, type TrackingPayload } from '../app/tracking-routes.js';
+import { createTrackingRouter, safeRedirect, signTrackingToken, trackingLink, verifyTrackingToken, type TrackingPayload } from '../app/tracking-routes.js';
 import { AdServer } from '../recommender/ads/index.js';
 import { openSqliteStore, type Store } from '../store/index.js';
 
@@ -73,12 +73,17 @@ const clicks = (customerId: string) => store.interactions.count({ customerId, ty
 
 describe('GET /r/:token', () => {
   it('a valid recommendation link: 302 to the product, click recorded with its source', async () => {
+    const link = trackingLink(payload(), SECRET, `${base}/`);
+    expect(link.startsWith(`${base}/r/`)).toBe(true);
+    const direct = await fetch(link, { redirect: 'manual' });
+    expect(direct.status).toBe(302);
+    expect(await clicks(`cus-${serial}`)).toBe(1);
     const res = await follow(signTrackingToken(payload(), SECRET));
     expect(res.status).toBe(302);
     expect(res.location).toBe('/demo/p/P-RUN-001');
     const recorded = await store.interactions.list({ customerId: `cus-${serial}` });
-    expect(recorded.items).toHaveLength(1);
-    expect(recorded.items[0]).toMatchObject({ productId: 'P-RUN-001', type: 'click', source: 'recommendation' });
+    expect(recorded.items).toHaveLength(2);
+    expect(recorded.items[1]).toMatchObject({ productId: 'P-RUN-001', type: 'click', source: 'recommendation' });
   });
 
   it('an ad link charges the campaign (second price, never past the budget) and redirects', async () => {
