@@ -8,7 +8,7 @@
  *     seeded random vectors of the same shape (64 factors + folded bias). The output says
  *     which. All 610 users, top 10, nothing excluded; then once more excluding each user's
  *     rated items (the realistic "not seen yet" request).
- * (b) Synthetic: BENCH_REC_N (100,000) items × 65 dims (clustered factors, varied norms,
+ * (b) Synthetic (BENCH_REC_N=0 skips it): BENCH_REC_N (100,000) items × 65 dims (clustered factors, varied norms,
  *     a bias), BENCH_REC_USERS (1,000) users: where the index's advantage shows.
  *
  * Baselines: `TopNIndex.bruteForce` (a tight loop over the Float32Array, top-k in typed
@@ -259,6 +259,7 @@ export async function run(): Promise<void> {
     verdict(ax);
   }
 
+  if (SYN_N <= 0) return;
   const itemIds = Array.from({ length: SYN_N }, (_, i) => `s${i}`);
   const userIds = Array.from({ length: SYN_USERS }, (_, i) => `u${i}`);
   const synthetic = new RandomFactorModel(itemIds, userIds, SYN_DIM, 5, 1_000);

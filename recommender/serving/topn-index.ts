@@ -16,6 +16,8 @@ const { HierarchicalNSW } = hnswlib;
 export const MAX_K = 100;
 /** The widest candidate pool asked of the index. */
 export const MAX_POOL = 2_000;
+/** The widest search beam `setEf` accepts (a beam of 1,000 already costs about a brute-force scan of 10k items). */
+export const MAX_EF = 1_000;
 
 /**
  * How item vectors go into the index.
@@ -104,8 +106,8 @@ export class TopNIndex {
     this.fingerprint = state.fingerprint;
     this.transform = state.fingerprint.transform;
     this.maxNorm = state.maxNorm;
-    this.efSearch = state.ef;
-    this.index.setEf(this.efSearch);
+    this.efSearch = 0;
+    this.setEf(state.ef);
   }
 
   static build(model: FactorModel, opts: TopNIndexOptions = {}): TopNIndex {
@@ -133,7 +135,7 @@ export class TopNIndex {
 
   /** Changes the search beam width (recall against speed); bench/rec-serving sweeps it. */
   setEf(ef: number): void {
-    this.efSearch = Math.max(1, Math.floor(ef));
+    this.efSearch = Math.min(MAX_EF, Math.max(1, Math.floor(ef)));
     this.index.setEf(this.efSearch);
   }
 
