@@ -47,15 +47,23 @@ function table(header: string[], rows: (string | number)[][]): void {
   console.log('');
 }
 
-/** Queries per second over whole passes of `users` (at least MIN_SECONDS, at least one pass). */
+/**
+ * Queries per second: the best of three trials, each whole passes over `users` for at least
+ * MIN_SECONDS / 2 (the machine is shared: the best trial is the least disturbed one, for
+ * the baseline and the index alike).
+ */
 function rate(users: string[], query: (u: string) => unknown): number {
-  let n = 0;
-  const start = performance.now();
-  do {
-    for (const u of users) query(u);
-    n += users.length;
-  } while (performance.now() - start < MIN_SECONDS * 1000);
-  return n / ((performance.now() - start) / 1000);
+  let best = 0;
+  for (let trial = 0; trial < 3; trial++) {
+    let n = 0;
+    const start = performance.now();
+    do {
+      for (const u of users) query(u);
+      n += users.length;
+    } while (performance.now() - start < (MIN_SECONDS * 1000) / 2);
+    best = Math.max(best, n / ((performance.now() - start) / 1000));
+  }
+  return best;
 }
 
 function recallAt(found: Scored[][], truth: Scored[][]): number {
@@ -224,7 +232,7 @@ function verdict(m: Measured): void {
 }
 
 export async function run(): Promise<void> {
-  console.log(`load average ${loadavg()[0]!.toFixed(1)}; throughput = whole passes over the users for ≥ ${MIN_SECONDS} s, one query at a time, k = ${K}\n`);
+  console.log(`load average ${loadavg()[0]!.toFixed(1)}; throughput = best of 3 trials of whole passes over the users (≥ ${MIN_SECONDS / 2} s each), one query at a time, k = ${K}\n`);
 
   if (!existsSync(RATINGS)) {
     console.log(`(a) skipped: ${RATINGS} not found\n`);
