@@ -18,7 +18,7 @@ import { cpus, loadavg } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { RatingSet } from '../recommender/data.js';
-import { crossValidate, rankingEval, type EvalProgress, type ModelFactory } from '../recommender/eval/index.js';
+import { crossValidate, leaveLastOut, rankingEval, type EvalProgress, type ModelFactory } from '../recommender/eval/index.js';
 import { MODELS, type ModelContext } from '../recommender/models/index.js';
 import { readItemTexts, readRatingsFile } from '../recommender/ratings-file.js';
 
@@ -98,14 +98,17 @@ export async function run(): Promise<void> {
   // (b) top-N
   console.log(`\n(b) top-${K}: leave-last-out; full ranking (the held-out item against every item the user has not rated in train, no sampled negatives)\n`);
   const rank = await rankingEval(data, models, { k: K, seed: SEED, onProgress: progress() });
+  const counts = data.subset(leaveLastOut(data).train).counts();
   console.log(`${rank.users} users with a held-out item; ${rank.coldHeldOut} of those items have no training row (no model can hit them); catalogue ${rank.catalogue} items.\n`);
   table(
-    ['model', `HR@${K}`, `NDCG@${K}`, 'coverage', 'train s'],
+    ['model', `HR@${K}`, `NDCG@${K}`, 'coverage', 'median train ratings of listed items', 'train s'],
     names.map((n) => {
       const r = rank.models[n]!;
-      return [n, r.hr.toFixed(4), r.ndcg.toFixed(4), r.coverage.toFixed(4), secs(r.trainMs)];
+      return [n, r.hr.toFixed(4), r.ndcg.toFixed(4), r.coverage.toFixed(4), r.medianItemRatings, secs(r.trainMs)];
     }),
   );
+  const heldOut = [...leaveLastOut(data).test].map((row) => counts.perItem[data.i[row]!]!).sort((a, b) => a - b);
+  console.log(`\n(median training ratings of the held-out items: ${heldOut[Math.floor(heldOut.length / 2)]}; models ranking by predicted rating list rare, highly rated items)`);
 
   // Targets
   const best = names.reduce((a, b) => (cv[b]!.rmse.mean < cv[a]!.rmse.mean ? b : a));

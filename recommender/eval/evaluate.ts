@@ -96,6 +96,12 @@ export interface ModelRankingResult {
   ndcg: number;
   /** Share of the training catalogue that appears in at least one top-k list. */
   coverage: number;
+  /**
+   * Median number of training ratings of the listed items: how mainstream the lists are. A
+   * rating model tuned for RMSE often lists rare items with a few high ratings, which the
+   * held-out (mostly popular) items rarely are.
+   */
+  medianItemRatings: number;
   trainMs: number;
 }
 
@@ -157,7 +163,9 @@ export async function rankingEval(data: RatingSet, models: Record<string, ModelF
       lists.push(list.slice(0, k));
     }
     const users = split.test.length;
-    results[name] = { hr: users ? hits / users : Number.NaN, ndcg: users ? ndcg / users : Number.NaN, coverage: catalogueCoverage(lists, catalogue), trainMs };
+    const listed = lists.flatMap((l) => l.map((item) => perItem[train.itemIndex.get(item) ?? -1] ?? 0)).sort((a, b) => a - b);
+    const medianItemRatings = listed.length ? listed[Math.floor(listed.length / 2)]! : Number.NaN;
+    results[name] = { hr: users ? hits / users : Number.NaN, ndcg: users ? ndcg / users : Number.NaN, coverage: catalogueCoverage(lists, catalogue), medianItemRatings, trainMs };
     opts.onProgress?.({ ...at, done: m + 1, finished: { trainMs } });
   }
   return { protocol: RANKING_PROTOCOL, k, users: split.test.length, coldHeldOut, catalogue, models: results };

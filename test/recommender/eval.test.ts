@@ -112,6 +112,8 @@ describe('rankingEval', () => {
     expect(r.models['alphabetical']!.hr).toBe(3 / 4);
     expect(r.models['alphabetical']!.ndcg).toBeCloseTo((1 + 0 + 0.5 + 1) / 4, 12);
     expect(r.models['alphabetical']!.coverage).toBe(1);
+    // Listed: u1 c,d,e; u2 b,c,d; u3 a,c,d; u5 a. Train ratings: a 3, b 3, c 1, d 1, e 1 -> sorted 1x7, 3x3: median 1.
+    expect(r.models['alphabetical']!.medianItemRatings).toBe(1);
     expect(r.models['global-mean']!.hr).toBeGreaterThanOrEqual(0);
   });
 
