@@ -79,6 +79,31 @@ const schema = z.object({
     .optional(),
   NLU_MODEL_FILE: z.string().trim().min(1).optional(),
   CHAT_MODEL_MODULE: z.string().trim().min(1).optional(),
+  REC_MODEL_FILE: z.string().trim().min(1).optional(),
+  TRACKING_SECRET: z.string().min(32, { message: 'must be at least 32 characters' }).optional(),
+  SHOP_URL: z.url({ protocol: /^https?$/, message: 'must be an absolute http(s) URL' }).optional(),
+  PRODUCT_URL_TEMPLATE: z.string().trim().regex(/\{id\}/, { message: 'must contain {id}' }).default('/demo/p/{id}'),
+  CART_URL_TEMPLATE: z.string().trim().regex(/\{id\}/, { message: 'must contain {id}' }).default('/demo/cart/add/{id}'),
+  ADS_ENABLED: bool('ADS_ENABLED').default(true),
+  AD_FREQUENCY_CAP: int(1, 1000).default(3),
+  AD_RELEVANCE_FLOOR: z
+    .string()
+    .trim()
+    .regex(/^(0(\.\d+)?|1(\.0+)?)$/, { message: 'expected a number from 0 to 1' })
+    .transform(Number)
+    .default(0.2),
+  SHOP_TIME_ZONE: z
+    .string()
+    .trim()
+    .refine((tz) => {
+      try {
+        new Intl.DateTimeFormat('en', { timeZone: tz });
+        return true;
+      } catch {
+        return false;
+      }
+    }, { message: 'must be an IANA time zone such as Asia/Shanghai' })
+    .default('Asia/Shanghai'),
   BODY_LIMIT: z
     .string()
     .trim()
@@ -121,6 +146,18 @@ export interface Config {
   };
   /** Bearer token for the admin API (/api/admin/*); the admin API is off without it. */
   adminToken?: string;
+  /** Recommendations, sponsored products and the click-tracking links on product cards. */
+  recommender: {
+    modelFile: string;
+    trackingSecret?: string;
+    shopUrl?: string;
+    productUrlTemplate: string;
+    cartUrlTemplate: string;
+    ads: boolean;
+    frequencyCap: number;
+    relevanceFloor: number;
+    timeZone: string;
+  };
   /** Present when APP_HMAC_SECRET is set (the mobile app channel is on). */
   app?: { hmacSecret: string; signatureToleranceSeconds: number; pushUrl?: string; pushMaxAttempts: number; pushRetryBaseMs: number };
 }
@@ -221,6 +258,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = p
       chatModelModule: c.CHAT_MODEL_MODULE ? path.resolve(cwd, c.CHAT_MODEL_MODULE) : undefined,
     },
     adminToken: c.ADMIN_TOKEN,
+    recommender: {
+      modelFile: path.resolve(dataDir, c.REC_MODEL_FILE ?? 'recommender/model.bin'),
+      trackingSecret: c.TRACKING_SECRET,
+      shopUrl: c.SHOP_URL?.replace(/\/$/, ''),
+      productUrlTemplate: c.PRODUCT_URL_TEMPLATE,
+      cartUrlTemplate: c.CART_URL_TEMPLATE,
+      ads: c.ADS_ENABLED,
+      frequencyCap: c.AD_FREQUENCY_CAP,
+      relevanceFloor: c.AD_RELEVANCE_FLOOR,
+      timeZone: c.SHOP_TIME_ZONE,
+    },
     app: c.APP_HMAC_SECRET
       ? {
           hmacSecret: c.APP_HMAC_SECRET,

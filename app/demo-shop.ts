@@ -207,7 +207,7 @@ const interactionSchema = z
   .strictObject({
     customerId: text,
     productId: text,
-    type: z.enum(['view', 'click', 'cart', 'purchase', 'rating']),
+    type: z.enum(['view', 'click', 'cart', 'purchase', 'rating', 'impression']),
     value: z.number().finite().optional(),
     source: text.optional(),
     createdAt: date.optional(),

@@ -16,6 +16,7 @@ import { createWeChatChannel } from '../channels/wechat/index.js';
 import { createBotFrameworkChannel } from '../channels/botframework/index.js';
 import { appChannelOff, createAppChannel } from '../channels/app/index.js';
 import { mountWebPages } from './pages.js';
+import { openRecommendations, type Recommendations } from './recommendations.js';
 import { articleUrl, knowledgeRoutes } from './knowledge-routes.js';
 import { loadUnderstanding, type UnderstandingModules } from './understanding.js';
 
@@ -29,6 +30,8 @@ export interface RunningServer {
   readonly understanding: UnderstandingModules;
   /** The channel adapters that are on, for proactive messages (agents, notifications). */
   readonly adapters: Partial<Record<'web' | 'wechat' | 'app' | 'botframework', BotAdapter>>;
+  /** The recommender, the ad server and the card links of this node. */
+  readonly recommendations: Recommendations;
   /** Graceful: stop accepting, let requests in flight finish (bounded), close the store. */
   close(): Promise<void>;
 }
@@ -93,6 +96,7 @@ async function composeAndListen(
   understanding: UnderstandingModules,
 ): Promise<RunningServer> {
   const events = new LocalEventBus((err) => logger.error({ err }, 'event subscriber failed'));
+  const recommendations = await openRecommendations(config, store, logger);
   const core = createBotCore({
     store,
     events,
@@ -103,6 +107,7 @@ async function composeAndListen(
     articleLink: (slug, locale) => articleUrl(slug, locale, config.publicBaseUrl),
     faqMinConfidence: understanding.faqMinConfidence,
     chatModel: understanding.chatModel,
+    recommender: { port: recommendations.service, links: recommendations.links },
     rateLimits: {
       perCustomer: { burst: Math.min(10, config.rateLimits.customerPerMinute), perSecond: config.rateLimits.customerPerMinute / 60 },
       perIp: { burst: Math.min(60, config.rateLimits.ipPerMinute), perSecond: config.rateLimits.ipPerMinute / 60 },
@@ -143,6 +148,7 @@ async function composeAndListen(
     if (wechat) a.use(wechat.router);
     a.use(botframework.router);
     a.use(knowledgeRoutes(understanding.kb, { adminToken: config.adminToken, publicBaseUrl: config.publicBaseUrl }));
+    a.use(recommendations.router);
     a.use(pages);
   });
   const server = http.createServer(app);
@@ -184,5 +190,5 @@ async function composeAndListen(
   };
 
   const adapters = { web: web.adapter, botframework: botframework.adapter, ...(wechat ? { wechat: wechat.adapter } : {}), ...(appChannel ? { app: appChannel.adapter } : {}) };
-  return { url, port, store, readiness, events, adapters, understanding, close };
+  return { url, port, store, readiness, events, adapters, understanding, recommendations, close };
 }

@@ -6,7 +6,7 @@ import type { BotAdapter, Middleware, TurnContext } from 'botbuilder-core';
 import type { Logger } from 'pino';
 import type { BaseLanguageModelInterface } from '@langchain/core/language_models/base';
 import type { DialogState } from 'botbuilder-dialogs';
-import { createRouter, type KnowledgeSearch, type NluPort } from '../skills/index.js';
+import { createRouter, type KnowledgeSearch, type NluPort, type RecommenderPort, type RecommendLinks } from '../skills/index.js';
 import type { Locale } from '../store/index.js';
 import type { Store } from '../store/index.js';
 import { ShopAssistantBot } from './bot.js';
@@ -44,6 +44,8 @@ export interface BotCoreOptions {
   articleLink?: (slug: string, locale: Locale) => string;
   faqMinConfidence?: number;
   chatModel?: BaseLanguageModelInterface;
+  /** Product recommendations and the links on their cards; the recommend skill is off without it. */
+  recommender?: { port: RecommenderPort; links?: RecommendLinks };
   clock?: () => Date;
 }
 
@@ -75,6 +77,7 @@ export function createBotCore(opts: BotCoreOptions): BotCore {
     faqMinConfidence: opts.faqMinConfidence,
     chatModel: opts.chatModel,
     onError: (err) => logger.warn({ err }, 'generative answer failed; answering from the passage'),
+    ...(opts.recommender ? { recommender: { ...opts.recommender, store } } : {}),
   });
   const bot = new ShopAssistantBot({
     router,

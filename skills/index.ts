@@ -2,12 +2,13 @@
 import type { BaseLanguageModelInterface } from '@langchain/core/language_models/base';
 import type { StatePropertyAccessor } from 'botbuilder-core';
 import { DialogSet, type DialogState } from 'botbuilder-dialogs';
-import type { Locale } from '../store/index.js';
+import type { Locale, Store } from '../store/index.js';
 import { goodbyeSkill, greetingSkill, helpSkill, thanksSkill } from './basic.js';
 import { catalogSkill } from './catalog.js';
 import { FaqSkill, type KnowledgeSearch } from './faq.js';
 import { linkSkill, type AccountLinker } from './link.js';
 import { OrderActionDialog, ordersSkill, type OrderStore } from './orders/index.js';
+import { recommendSkill, type RecommenderPort, type RecommendLinks } from './recommend.js';
 import { ReturnDialog, returnsSkill } from './returns/index.js';
 import { SkillRouter } from './router.js';
 import { humanAgentSkill, smalltalkSkill } from './smalltalk.js';
@@ -25,6 +26,7 @@ export { describeOrder, estimatedDelivery, ORDER_ACTION } from './orders/index.j
 export { recognizeAnswer, type AnswerSpec } from './dialogs/answer-prompt.js';
 export { PRODUCT_CARD, productCardAttachment, readCards, readQuickReplies, activityPayload, type ProductCard, type QuickReply, type CardButton } from './cards.js';
 export { catalogSkill, productCard } from './catalog.js';
+export { recommendSkill, type RecommenderPort, type RecommendLinks, type RecommendSession } from './recommend.js';
 
 /** The FAQ confidence floor when none is configured (chosen on data/kb-eval; see the README). */
 export const DEFAULT_FAQ_MIN_CONFIDENCE = 0.35;
@@ -43,6 +45,8 @@ export interface SkillDeps {
   faqMinConfidence?: number;
   chatModel?: BaseLanguageModelInterface;
   onError?: (err: unknown) => void;
+  /** Product recommendations (recommender/service.ts); the recommend skill is off without it. */
+  recommender?: { port: RecommenderPort; store: Pick<Store, 'products' | 'interactions'>; links?: RecommendLinks };
 }
 
 /** The router with every skill of this release, in priority order. */
@@ -62,6 +66,7 @@ export function createRouter(deps: SkillDeps): SkillRouter {
     goodbyeSkill,
     returnsSkill(),
     ordersSkill(deps.store),
+    ...(deps.recommender ? [recommendSkill({ recommender: deps.recommender.port, store: deps.recommender.store, ...(deps.recommender.links ? { links: deps.recommender.links } : {}) })] : []),
     catalogSkill(deps.store.products),
     humanAgentSkill,
     smalltalkSkill,

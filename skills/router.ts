@@ -151,6 +151,13 @@ export class SkillRouter implements Router {
   }
 
   private async dispatch(turn: Turn): Promise<string> {
+    for (const skill of this.o.skills) {
+      if (skill.followUp && (await skill.followUp(turn))) {
+        await skill.handle(turn);
+        turn.session.fallbacks = 0;
+        return skill.name;
+      }
+    }
     const nlu = turn.nlu;
     const second = nlu.alternatives?.[0];
     if (

@@ -1,6 +1,7 @@
 import type { TurnContext } from 'botbuilder-core';
 import type { DialogContext } from 'botbuilder-dialogs';
 import type { Conversation, Customer, Locale } from '../store/index.js';
+import type { RecommendSession } from './recommend.js';
 
 /** Where an entity was found in the message (UTF-16 offsets into the text NLU saw). */
 type Span = {
@@ -76,6 +77,8 @@ export interface ConversationSession {
   clarifying?: { text: string; entities: Entity[]; options: Array<{ intent: string; value: string }> };
   /** Why the bot proposed a human, for the handoff skill (issue 6). */
   escalation?: { reason: string; at: string };
+  /** The recommendations of this conversation (filters, what was shown and picked). */
+  recommend?: RecommendSession;
 }
 
 /** What the bot remembers about a customer across channels and conversations. */
@@ -94,6 +97,12 @@ export interface Skill {
   /** The dialog a multi-turn skill begins (so asking for the same flow again restarts it). */
   dialogId?: string;
   canHandle(turn: Turn): boolean | Promise<boolean>;
+  /**
+   * Claims a turn that continues this skill's last answer whatever NLU made of it (a quick
+   * reply such as "cheaper ones" after a list of products). Asked before intent routing
+   * when no dialog is active.
+   */
+  followUp?(turn: Turn): boolean | Promise<boolean>;
   handle(turn: Turn): Promise<void>;
 }
 
