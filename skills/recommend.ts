@@ -20,6 +20,8 @@ export interface RecommendSession {
   category?: string;
   minPrice?: number;
   maxPrice?: number;
+  /** The budget the shopper stated; "cheaper ones" narrows maxPrice below it, "more like X" returns to it. */
+  budget?: { min?: number; max?: number };
   like?: string;
   with?: string[];
   /** Everything shown so far (never shown twice), and the last list, in order. */
@@ -140,6 +142,7 @@ export function recommendSkill(deps: { recommender: RecommenderPort; store: Pick
         ...(keep && prior.category ? { category: prior.category } : {}),
         ...(keep && prior.minPrice !== undefined ? { minPrice: prior.minPrice } : {}),
         ...(keep && prior.maxPrice !== undefined ? { maxPrice: prior.maxPrice } : {}),
+        ...(keep && prior.budget ? { budget: prior.budget } : {}),
         shown: prior?.shown ?? [],
         last: prior?.last ?? [],
         clicked: prior?.clicked ?? [],
@@ -152,10 +155,13 @@ export function recommendSkill(deps: { recommender: RecommenderPort; store: Pick
           delete s.maxPrice;
         }
       }
-      if (range) {
-        if (range.min !== undefined) s.minPrice = range.min;
+      if (category && !range) delete s.budget;
+      if (range) s.budget = { ...(range.min !== undefined ? { min: range.min } : {}), ...(range.max !== undefined ? { max: range.max } : {}) };
+      if (range || follow.ask === 'like' || follow.ask === 'with') {
+        // Back to the stated budget (a "cheaper ones" narrowing applies to its own list only).
+        if (s.budget?.min !== undefined) s.minPrice = s.budget.min;
         else delete s.minPrice;
-        if (range.max !== undefined) s.maxPrice = range.max;
+        if (s.budget?.max !== undefined) s.maxPrice = s.budget.max;
         else delete s.maxPrice;
       }
       const lastOne = s.clicked.at(-1) ?? s.last[0];

@@ -1,0 +1,218 @@
+/**
+ * The recommendation issue's "done when", end to end through the real server: the recommend
+ * skill answers in the web widget (a real WebSocket) and on WeChat (signed XML; the local
+ * fake WeChat API receives the news articles) with product cards and a labelled sponsored
+ * slot where a campaign fits; follow-ups keep the filters; card links are tracked and the
+ * sponsored click is charged to the campaign's budget.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../app/config.js';
+import { createLogger } from '../app/logger.js';
+import { startServer, type RunningServer } from '../app/runtime.js';
+import { signIdentityToken } from '../channels/web/index.js';
+import { wechatSignature } from '../channels/wechat/index.js';
+import { shopDay } from '../recommender/ads/index.js';
+import type { ProductCard } from '../skills/index.js';
+import { startFakeWeChat, type FakeWeChat } from './fakes/wechat-server.js';
+import { WsClient, type Frame } from './helpers/ws-client.js';
+
+const IDENTITY_SECRET = 'test-identity-secret-0123456789abcdef';
+const TOKEN = 'recToken2026';
+const OA = 'gh_rec00000001';
+const dir = mkdtempSync(path.join(tmpdir(), 'sa-rec-'));
+let server: RunningServer;
+let fake: FakeWeChat;
+const clients: WsClient[] = [];
+
+beforeAll(async () => {
+  fake = await startFakeWeChat();
+  const config = loadConfig(
+    {
+      PORT: '0',
+      DATA_DIR: dir,
+      LOG_LEVEL: 'silent',
+      WEB_IDENTITY_SECRET: IDENTITY_SECRET,
+      RATE_LIMIT_CUSTOMER_PER_MINUTE: '600',
+      WECHAT_TOKEN: TOKEN,
+      WECHAT_APP_ID: fake.appId,
+      WECHAT_APP_SECRET: fake.appSecret,
+      WECHAT_API_BASE: fake.apiBase,
+      // The lexical embedder keeps this file fast; the real model's path is tested elsewhere.
+      EMBEDDINGS_MODEL: 'lexical',
+    },
+    dir,
+  );
+  server = await startServer(config, createLogger({ level: (process.env['TEST_LOG_LEVEL'] ?? 'silent') as 'silent' }, process.stderr));
+}, 240_000);
+
+afterAll(async () => {
+  for (const c of clients) await c.close();
+  await server?.close();
+  await fake?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+type BotMessage = { text: string; cards?: ProductCard[]; suggestedActions?: Array<{ title: string; value: string }> };
+const botMessage = (f: Frame) => f.type === 'message' && (f['message'] as { sender: string }).sender === 'bot';
+
+async function say(c: WsClient, text: string, value?: string): Promise<BotMessage[]> {
+  const from = c.frames.length;
+  c.send(value ? { type: 'postback', id: randomUUID(), value, text } : { type: 'message', id: randomUUID(), text });
+  await c.waitFor(botMessage, { from });
+  let count = -1;
+  while (count !== c.frames.length) {
+    count = c.frames.length;
+    await new Promise((r) => setTimeout(r, 150));
+  }
+  return c.frames.slice(from).filter(botMessage).map((f) => f['message'] as BotMessage);
+}
+
+function moreLike(card: ProductCard): string {
+  const button = card.actions?.find((a) => a.title === 'More like this');
+  if (!button || !('value' in button)) throw new Error(`card ${card.id} has no "More like this" button`);
+  return button.value;
+}
+
+async function productOf(card: ProductCard) {
+  const p = await server.store.products.get(card.id);
+  expect(p, card.id).not.toBeNull();
+  return p!;
+}
+
+describe('recommendations in the web widget (English)', () => {
+  it('recommends running shoes under a budget with cards and a sponsored slot, then follows up', async () => {
+    const customerId = 'cus_demo_001';
+    const res = await fetch(`${server.url}/api/web/session`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ locale: 'en', identityToken: signIdentityToken(IDENTITY_SECRET, customerId, Math.floor(Date.now() / 1000) + 600) }),
+    });
+    const { visitorToken } = (await res.json()) as { visitorToken: string };
+    const c = await WsClient.connect(`${server.url.replace('http', 'ws')}/ws/web?token=${encodeURIComponent(visitorToken)}`);
+    clients.push(c);
+    await c.waitFor((f) => f.type === 'history');
+
+    const [first] = await say(c, 'Can you recommend some running shoes under 800?');
+    expect(first!.text).toMatch(/under 800 CNY/);
+    const cards = first!.cards ?? [];
+    const organic = cards.filter((k) => k.label !== 'sponsored');
+    const sponsored = cards.filter((k) => k.label === 'sponsored');
+    expect(organic.length).toBeGreaterThan(0);
+    for (const card of organic) {
+      const p = await productOf(card);
+      expect(p.category).toBe('running-shoes');
+      expect(p.price).toBeLessThanOrEqual(800);
+      expect(p.stock).toBeGreaterThan(0);
+      expect(card.subtitle, 'every pick says why').toBeTruthy();
+      expect(card.url).toMatch(/^\/r\//);
+      expect(card.actions?.map((a) => a.title)).toEqual(['More like this', 'Add to cart']);
+    }
+    // The running-shoe campaign fits (its shoe is ¥769) and is labelled as paid, in text too.
+    expect(sponsored).toHaveLength(1);
+    expect(sponsored[0]!.id).toBe('P-RUN-001');
+    expect(organic.map((k) => k.id)).not.toContain('P-RUN-001');
+    expect(first!.text).toMatch(/Sponsored: /);
+    expect(first!.suggestedActions?.map((a) => a.title)).toEqual(expect.arrayContaining(['Cheaper ones', 'Show more']));
+
+    // "Cheaper ones" keeps the category and goes below the cheapest shown.
+    const cheapest = Math.min(...(await Promise.all(organic.map(productOf))).map((p) => p.price));
+    const [cheaper] = await say(c, 'Cheaper ones', 'Cheaper ones');
+    const cheaperCards = (cheaper!.cards ?? []).filter((k) => k.label !== 'sponsored');
+    if (cheaperCards.length === 0) expect(cheaper!.text).toMatch(/already the lowest-priced/);
+    for (const card of cheaperCards) {
+      const p = await productOf(card);
+      expect(p.category).toBe('running-shoes');
+      expect(p.price).toBeLessThan(cheapest);
+    }
+
+    // "More like this" on a card: similar products, and the pick is stored as a click.
+    const picked = organic[0]!;
+    const [like] = await say(c, `More like this · ${picked.title}`, moreLike(picked));
+    expect(like!.text).toContain('Similar to');
+    expect((like!.cards ?? []).length).toBeGreaterThan(0);
+    expect((like!.cards ?? []).map((k) => k.id)).not.toContain(picked.id);
+    const clicks = await server.store.interactions.list({ customerId, type: 'click', source: 'chat' });
+    expect(clicks.items.map((i) => i.productId)).toContain(picked.id);
+
+    // Impressions of the organic picks and of the ad were recorded.
+    expect(await server.store.interactions.count({ customerId, type: 'impression', source: 'recommendation' })).toBeGreaterThanOrEqual(organic.length);
+    expect(await server.store.interactions.count({ customerId, type: 'impression', source: 'ad:cmp_demo_001' })).toBeGreaterThanOrEqual(1);
+
+    // A card link is a tracked redirect to the shop's page; the sponsored one charges the campaign.
+    const day = shopDay(new Date(), 'Asia/Shanghai');
+    const before = await server.store.campaigns.spend('cmp_demo_001', day.day);
+    const organicHop = await fetch(`${server.url}${organic[0]!.url!}`, { redirect: 'manual' });
+    expect(organicHop.status).toBe(302);
+    expect(organicHop.headers.get('location')).toBe(`/demo/p/${organic[0]!.id}`);
+    const adHop = await fetch(`${server.url}${sponsored[0]!.url!}`, { redirect: 'manual' });
+    expect(adHop.status).toBe(302);
+    expect(await server.store.campaigns.spend('cmp_demo_001', day.day)).toBeGreaterThan(before);
+    expect(await server.store.interactions.count({ customerId, type: 'click', source: 'ad:cmp_demo_001' })).toBeGreaterThanOrEqual(1);
+    const pageHtml = await (await fetch(`${server.url}/demo/p/${organic[0]!.id}`)).text();
+    expect(pageHtml).toContain((await productOf(organic[0]!)).title.en);
+  }, 120_000);
+
+  it('gives a shopper nobody knows the popular picks, never an error', async () => {
+    const res = await fetch(`${server.url}/api/web/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ locale: 'en' }) });
+    const { visitorToken } = (await res.json()) as { visitorToken: string };
+    const c = await WsClient.connect(`${server.url.replace('http', 'ws')}/ws/web?token=${encodeURIComponent(visitorToken)}`);
+    clients.push(c);
+    await c.waitFor((f) => f.type === 'history');
+    const [msg] = await say(c, 'any headphones you would recommend?');
+    const cards = (msg!.cards ?? []).filter((k) => k.label !== 'sponsored');
+    expect(cards.length).toBeGreaterThan(0);
+    for (const card of cards) expect((await productOf(card)).category).toBe('headphones');
+  }, 60_000);
+});
+
+// ---------------------------------------------------------------- WeChat
+
+let msgId = 8_200_000_000_000_000;
+function textXml(openId: string, content: string): string {
+  return `<xml><ToUserName><![CDATA[${OA}]]></ToUserName><FromUserName><![CDATA[${openId}]]></FromUserName><CreateTime>${Math.floor(Date.now() / 1000)}</CreateTime><MsgType><![CDATA[text]]></MsgType><Content><![CDATA[${content}]]></Content><MsgId>${++msgId}</MsgId></xml>`;
+}
+
+async function wechatPost(openId: string, content: string): Promise<string> {
+  const timestamp = String(Math.floor(Date.now() / 1000));
+  const nonce = String(Math.floor(Math.random() * 1e9));
+  const q = new URLSearchParams({ timestamp, nonce, signature: wechatSignature(TOKEN, timestamp, nonce) });
+  const res = await fetch(`${server.url}/wechat?${q}`, { method: 'POST', headers: { 'content-type': 'text/xml' }, body: textXml(openId, content) });
+  expect(res.status).toBe(200);
+  return res.text();
+}
+
+async function newsFor(openId: string, from: number): Promise<Array<{ title: string; url?: string }>> {
+  for (let i = 0; i < 100; i++) {
+    const news = fake.sent.slice(from).filter((s) => s.touser === openId && s.msgtype === 'news');
+    if (news.length > 0) return news.flatMap((s) => s.news!.articles);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error('no news message reached the shopper');
+}
+
+describe('recommendations on WeChat (Chinese)', () => {
+  it('推荐跑鞋：商品卡片与标明「广告」的推广位', async () => {
+    const openId = `oWx_rec_${randomUUID().slice(0, 8)}`;
+    const from = fake.sent.length;
+    const passive = await wechatPost(openId, '推荐一下800元以内的跑鞋');
+    const articles = await newsFor(openId, from);
+    const text = [passive, ...fake.sent.slice(from).filter((s) => s.touser === openId && s.msgtype === 'text').map((s) => s.text?.content ?? '')].join('\n');
+    expect(text).toMatch(/跑鞋|为您挑选|当前热门/);
+    expect(text).toMatch(/广告：/);
+    const ads = articles.filter((a) => a.title.startsWith('【广告】'));
+    expect(ads).toHaveLength(1);
+    expect(articles.length).toBeGreaterThan(1);
+    for (const a of articles) expect(a.url).toMatch(/\/r\//);
+    // The follow-up quick reply arrives as text (WeChat's menu link) and keeps the category.
+    const from2 = fake.sent.length;
+    await wechatPost(openId, '便宜一点的');
+    const me = (await server.store.customers.findByIdentity('wechat', openId))!;
+    const out = (await server.store.messages.listByCustomer(me.id, { limit: 10 })).items.find((m) => m.direction === 'out');
+    expect(out?.text).toMatch(/以内|最低/);
+    if (!out!.text.includes('最低')) expect((await newsFor(openId, from2)).length).toBeGreaterThan(0);
+  }, 120_000);
+});
