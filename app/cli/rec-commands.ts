@@ -1,7 +1,9 @@
 import { RatingSet } from '../../recommender/data.js';
 import { crossValidate, rankingEval, type EvalProgress, type ModelCvResult, type ModelFactory, type ModelRankingResult } from '../../recommender/eval/index.js';
 import { MODELS, type ModelContext } from '../../recommender/models/index.js';
+import { saveModel } from '../../recommender/persist.js';
 import { readItemTexts, readRatingsFile } from '../../recommender/ratings-file.js';
+import { trainShopModel } from '../../recommender/shop.js';
 import { ShopError } from '../../store/index.js';
 import { flag, requiredFlag, type Command, type CommandContext } from './command.js';
 
@@ -60,7 +62,33 @@ function formatModel(cv: ModelCvResult, rank: ModelRankingResult | undefined) {
 }
 
 /** rec:eval (rec:train joins it later). */
+const TRAIN_USAGE = 'rec:train [--seed 42]';
+
 export const recCommands: Record<string, Command> = {
+  'rec:train': {
+    usage: TRAIN_USAGE,
+    summary: "Train the shop's recommender (hybrid: biased MF + content + popularity) on the store's interactions and save it to REC_MODEL_FILE.",
+    run: async (args, ctx) => {
+      checkFlags(args, ['--seed'], [], TRAIN_USAGE);
+      const seed = intFlag(args, '--seed', 42, 0, 2 ** 32 - 1);
+      const store = await ctx.store();
+      const file = ctx.config.recommender.modelFile;
+      const t = await trainShopModel(store, { seed, onProgress: (p) => ctx.progress.update(p.model, p.epoch, p.epochs) });
+      await saveModel(t.model, file, { interactions: t.interactions, pairs: t.data.size, trainMs: Math.round(t.report.trainMs), seed });
+      return {
+        file,
+        interactions: t.interactions,
+        pairs: t.data.size,
+        customers: t.data.users.length,
+        products: t.products.length,
+        trainMs: Math.round(t.report.trainMs),
+        epochs: t.report.epochs,
+        bestEpoch: t.report.bestEpoch,
+        validRmse: t.report.validRmse ?? null,
+        note: 'running servers load the new model at their next start',
+      };
+    },
+  },
   'rec:eval': {
     usage: EVAL_USAGE,
     summary: 'Cross-validate the rating models (RMSE, MAE, train time) and rank on leave-last-out (HR@10, NDCG@10, coverage).',

@@ -6,6 +6,7 @@ import { seededRandom } from '../../knowledge/index.js';
 import { RatingSet } from '../../recommender/data.js';
 import { kFoldSplits } from '../../recommender/eval/index.js';
 import { MODELS } from '../../recommender/models/index.js';
+import { loadModel } from '../../recommender/persist.js';
 import { runCli } from '../helpers/processes.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'sa-rec-cli-'));
@@ -77,5 +78,26 @@ describe('cli rec:eval', () => {
 
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toMatch(/unknown model "no-such-model"; known: global-mean/);
+  }, 120_000);
+});
+
+describe('cli rec:train', () => {
+  it("trains the shop's recommender on the store's interactions and saves a model the server can load", async () => {
+    const env = { DATA_DIR: path.join(dir, 'shop'), LOG_LEVEL: 'warn' };
+    const seeded = await runCli(['seed'], env);
+    expect(seeded.code, seeded.stderr).toBe(0);
+    const run = await runCli(['rec:train', '--seed', '3'], env);
+    expect(run.code, run.stderr).toBe(0);
+    const out = JSON.parse(run.stdout) as { file: string; interactions: number; pairs: number; products: number };
+    expect(out.interactions).toBeGreaterThan(0);
+    expect(out.pairs).toBeGreaterThan(0);
+    expect(out.products).toBeGreaterThan(0);
+    const { model, extra } = await loadModel(out.file);
+    expect(model.name).toBe('hybrid');
+    expect(extra).toMatchObject({ interactions: out.interactions, seed: 3 });
+    expect(model.recommend('cus_demo_001', 5)).toHaveLength(5);
+    expect(Number.isFinite(model.predict('someone-new', 'P-RUN-001'))).toBe(true);
+    const bad = await runCli(['rec:train', '--seed', 'x'], env);
+    expect(bad.code).toBe(2);
   }, 120_000);
 });
