@@ -46,6 +46,8 @@ export interface TrackingRouterOptions {
 }
 
 export const TOKEN_MAX_AGE_MS = 30 * 86_400_000;
+/** Clicks of the same link by the same shopper within this window count (and are charged) once. */
+export const REPEAT_CLICK_MS = 60_000;
 /** Tolerated clock difference between the process that signed and the one that verifies. */
 const FUTURE_SKEW_MS = 5 * 60_000;
 const MAX_TOKEN_LENGTH = 4096;
@@ -187,9 +189,20 @@ export function createTrackingRouter(opts: TrackingRouterOptions): Router {
       return;
     }
     try {
+      // A double click, a retry or a prefetch of the same link within a minute counts once (and is charged once).
+      const now = clock();
+      const repeat = await opts.store.interactions.count({
+        customerId: payload.c,
+        productId: payload.p,
+        type: 'click',
+        source: payload.s,
+        from: new Date(now.getTime() - REPEAT_CLICK_MS),
+      });
       const campaignId = campaignOfSource(payload.s);
-      if (campaignId !== null) await opts.ads.click(campaignId, payload.c, payload.p, payload.pr ?? 0);
-      else await opts.store.interactions.record({ customerId: payload.c, productId: payload.p, type: 'click', source: payload.s, createdAt: clock() });
+      if (repeat === 0) {
+        if (campaignId !== null) await opts.ads.click(campaignId, payload.c, payload.p, payload.pr ?? 0);
+        else await opts.store.interactions.record({ customerId: payload.c, productId: payload.p, type: 'click', source: payload.s, createdAt: now });
+      }
     } catch (err) {
       opts.logger?.warn({ err, source: payload.s, productId: payload.p }, 'click not recorded');
     }

@@ -8,7 +8,7 @@ import { catalogSkill } from './catalog.js';
 import { FaqSkill, type KnowledgeSearch } from './faq.js';
 import { linkSkill, type AccountLinker } from './link.js';
 import { OrderActionDialog, ordersSkill, type OrderStore } from './orders/index.js';
-import { recommendSkill, type RecommenderPort, type RecommendLinks } from './recommend.js';
+import { crossSell, recommendSkill, type RecommenderPort, type RecommendLinks } from './recommend.js';
 import { ReturnDialog, returnsSkill } from './returns/index.js';
 import { SkillRouter } from './router.js';
 import { humanAgentSkill, smalltalkSkill } from './smalltalk.js';
@@ -54,7 +54,8 @@ export function createRouter(deps: SkillDeps): SkillRouter {
   const link = deps.articleLink ?? ((slug: string, locale: Locale) => `/help/${slug}?lang=${locale}`);
   const dialogs = new DialogSet(deps.dialogState);
   dialogs.add(new ReturnDialog(deps.store, link));
-  dialogs.add(new OrderActionDialog(deps.store));
+  const upsell = deps.recommender ? crossSell({ recommender: deps.recommender.port, store: deps.recommender.store, ...(deps.recommender.links ? { links: deps.recommender.links } : {}) }) : undefined;
+  dialogs.add(new OrderActionDialog(deps.store, upsell));
   const faq = deps.kb
     ? new FaqSkill({ kb: deps.kb, link, getArticle: deps.getArticle, minConfidence: deps.faqMinConfidence ?? DEFAULT_FAQ_MIN_CONFIDENCE, chatModel: deps.chatModel, onError: deps.onError })
     : undefined;

@@ -1,7 +1,8 @@
+import type { Activity } from 'botbuilder-core';
 import type { Locale, Product, Store } from '../store/index.js';
 import type { RecommendQuery, RecommendResult, RecommendedProduct } from '../recommender/service.js';
 import { productCardAttachment, type CardButton, type ProductCard } from './cards.js';
-import { formatMoney, reply, type Bilingual, type QuickReplyOption } from './respond.js';
+import { formatMoney, message, reply, type Bilingual, type QuickReplyOption } from './respond.js';
 import type { Skill, Turn } from './types.js';
 
 /** What the skill needs of the recommender (recommender/service.ts). */
@@ -82,6 +83,7 @@ const T = {
     with: { en: 'What goes with it?', zh: '搭配推荐' },
   },
   sponsoredNote: { en: 'Sponsored:', zh: '广告：' } as Bilingual,
+  crossSell: { en: 'Often bought with your order:', zh: '买了这单的顾客常搭配：' } as Bilingual,
 };
 
 function money(amount: number, locale: Locale): string {
@@ -96,6 +98,45 @@ function activeSession(turn: Turn): RecommendSession | undefined {
   const s = turn.session.recommend;
   if (!s) return undefined;
   return turn.now.getTime() - new Date(s.at).getTime() <= SESSION_MINUTES * 60_000 ? s : undefined;
+}
+
+/** A product card: the reason as subtitle, the tracked product link, "More like this" and "Add to cart". */
+function cardFor(links: RecommendLinks | undefined, turn: Turn, p: Product, source: string, subtitle: string, price?: number): ProductCard {
+  const l = turn.locale;
+  const actions: CardButton[] = [{ title: T.buttons.more[l], value: `${l === 'zh' ? '类似' : 'More like'} ${p.id}` }];
+  if (links) actions.push({ title: T.buttons.cart[l], url: links.cart(turn.customer.id, p, source, price) });
+  return {
+    id: p.id,
+    title: p.title[l],
+    subtitle,
+    price: p.price,
+    currency: p.currency,
+    ...(p.imageUrl ? { imageUrl: p.imageUrl } : {}),
+    ...(links ? { url: links.product(turn.customer.id, p, source, price) } : {}),
+    actions,
+  };
+}
+
+/**
+ * Cross-sell after an order-status answer: up to two products often bought with the order's
+ * items (labelled "upsell"), and a sponsored one where a campaign fits. Null when nothing is
+ * really bought together with them (no filler of merely popular products here).
+ */
+export function crossSell(deps: { recommender: RecommenderPort; store: Pick<Store, 'products'>; links?: RecommendLinks }): (turn: Turn, productIds: string[]) => Promise<Partial<Activity> | null> {
+  return async (turn, productIds) => {
+    const l = turn.locale;
+    const result = await deps.recommender.recommend({ customerId: turn.customer.id, locale: l, k: 2, with: productIds, intent: turn.nlu.intent, text: turn.text });
+    const items = result.items.filter((i) => i.reason.kind === 'together');
+    if (items.length === 0) return null;
+    const anchors = new Map((await deps.store.products.getMany(items.map((i) => (i.reason.kind === 'together' ? i.reason.productId : '')))).map((p) => [p.id, p.title[l]]));
+    const cards: ProductCard[] = items.map((it) => {
+      const anchor = it.reason.kind === 'together' ? anchors.get(it.reason.productId) : undefined;
+      return { ...cardFor(deps.links, turn, it.product, 'upsell', anchor ? T.reason.together[l](anchor) : T.reason.popular[l]), label: 'upsell' as const };
+    });
+    if (result.sponsored) cards.push({ ...cardFor(deps.links, turn, result.sponsored.product, `ad:${result.sponsored.campaign.id}`, T.reason.sponsored[l], result.sponsored.price), label: 'sponsored' });
+    const names = items.map((i) => i.product.title[l]).join(l === 'zh' ? '、' : ', ');
+    return message(l, `${T.crossSell[l]} ${names}`, { attachments: cards.map(productCardAttachment) });
+  };
 }
 
 /**
@@ -236,10 +277,10 @@ export function recommendSkill(deps: { recommender: RecommenderPort; store: Pick
       if (result.sponsored) body += `\n${T.sponsoredNote[l]} ${result.sponsored.product.title[l]} · ${formatMoney(result.sponsored.product.price, result.sponsored.product.currency, l)}`;
 
       const reasons = await Promise.all(result.items.map((it) => reasonText(it, l, clickedHere)));
-      const cards: ProductCard[] = result.items.map((it, n) => card(turn, it.product, 'recommendation', reasons[n]!));
+      const cards: ProductCard[] = result.items.map((it, n) => cardFor(deps.links, turn, it.product, 'recommendation', reasons[n]!));
       if (result.sponsored) {
         const ad = result.sponsored;
-        cards.push({ ...card(turn, ad.product, `ad:${ad.campaign.id}`, T.reason.sponsored[l], ad.price), label: 'sponsored' });
+        cards.push({ ...cardFor(deps.links, turn, ad.product, `ad:${ad.campaign.id}`, T.reason.sponsored[l], ad.price), label: 'sponsored' });
       }
       const quick: QuickReplyOption[] = [
         { title: T.quick.cheaper[l], value: T.quick.cheaper[l] },
@@ -270,22 +311,6 @@ export function recommendSkill(deps: { recommender: RecommenderPort; store: Pick
       }
     },
   };
-
-  function card(turn: Turn, p: Product, source: string, subtitle: string, price?: number): ProductCard {
-    const l = turn.locale;
-    const actions: CardButton[] = [{ title: T.buttons.more[l], value: `${l === 'zh' ? '类似' : 'More like'} ${p.id}` }];
-    if (deps.links) actions.push({ title: T.buttons.cart[l], url: deps.links.cart(turn.customer.id, p, source, price) });
-    return {
-      id: p.id,
-      title: p.title[l],
-      subtitle,
-      price: p.price,
-      currency: p.currency,
-      ...(p.imageUrl ? { imageUrl: p.imageUrl } : {}),
-      ...(deps.links ? { url: deps.links.product(turn.customer.id, p, source, price) } : {}),
-      actions,
-    };
-  }
 
   /** A pick in the conversation is a click: stored (the model learns from it) and remembered. */
   async function recordClick(turn: Turn, productId: string, s: RecommendSession): Promise<void> {

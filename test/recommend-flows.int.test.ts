@@ -156,6 +156,42 @@ describe('recommendations in the web widget (English)', () => {
     expect(pageHtml).toContain((await productOf(organic[0]!)).title.en);
   }, 120_000);
 
+  it('suggests what goes with an order after its status, labelled as upsell', async () => {
+    const customerId = 'cus_demo_020';
+    const now = Date.now();
+    const order = await server.store.orders.create({
+      customerId,
+      number: 'SA970011',
+      status: 'delivered',
+      currency: 'CNY',
+      items: [{ productId: 'P-TEE-001', title: 'Tidewear Everyday Unisex Crew Neck T-Shirt', quantity: 1, unitPrice: 99 }],
+      total: 99,
+      shippingAddress: { name: 'Li Lei', phone: '+86 139 1234 5678', line1: '88 Wensan Road', city: 'Hangzhou', country: 'CN' },
+      placedAt: new Date(now - 5 * 86_400_000),
+      paidAt: new Date(now - 5 * 86_400_000),
+      shippedAt: new Date(now - 4 * 86_400_000),
+      deliveredAt: new Date(now - 2 * 86_400_000),
+      carrier: 'SF Express',
+      trackingNumber: 'SF5550001',
+    });
+    const res = await fetch(`${server.url}/api/web/session`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ locale: 'en', identityToken: signIdentityToken(IDENTITY_SECRET, customerId, Math.floor(Date.now() / 1000) + 600) }),
+    });
+    const { visitorToken } = (await res.json()) as { visitorToken: string };
+    const c = await WsClient.connect(`${server.url.replace('http', 'ws')}/ws/web?token=${encodeURIComponent(visitorToken)}`);
+    clients.push(c);
+    await c.waitFor((f) => f.type === 'history');
+    const msgs = await say(c, `where is my order ${order.number}?`);
+    expect(msgs[0]!.text).toContain(order.number);
+    const upsell = msgs.flatMap((m) => m.cards ?? []).filter((k) => k.label === 'upsell');
+    expect(upsell.length).toBeGreaterThan(0);
+    expect(upsell.map((k) => k.id)).not.toContain('P-TEE-001');
+    for (const k of upsell) expect(k.subtitle).toMatch(/^Often bought with /);
+    expect(msgs.some((m) => m.text.startsWith('Often bought with your order:'))).toBe(true);
+  }, 60_000);
+
   it('gives a shopper nobody knows the popular picks, never an error', async () => {
     const res = await fetch(`${server.url}/api/web/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ locale: 'en' }) });
     const { visitorToken } = (await res.json()) as { visitorToken: string };

@@ -19,7 +19,9 @@ afterAll(async () => {
 });
 
 function start(env: Record<string, string | undefined>): Spawned {
-  const p = runEntry('server.ts', [], { PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env });
+  // The lexical embedder: this file tests the process (start, restart, exit codes), and an
+  // installed sentence model would make its first start embed everything (a minute on 2 cores).
+  const p = runEntry('server.ts', [], { PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', EMBEDDINGS_MODEL: 'lexical', ...env });
   running.push(p);
   return p;
 }

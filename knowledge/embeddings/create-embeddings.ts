@@ -31,6 +31,11 @@ export interface CreatedEmbeddings {
  * (worse) instead of failing to start.
  */
 export async function createEmbeddings(opts: CreateEmbeddingsOptions): Promise<CreatedEmbeddings> {
+  if (opts.modelId === LEXICAL_MODEL_ID) {
+    // Asked for by name (fast starts, tests, machines without a model): no warning.
+    const lexical = new LexicalEmbeddings();
+    return { embeddings: lexical, kind: 'lexical', modelId: LEXICAL_MODEL_ID, dimension: lexical.dimension };
+  }
   const transformers = new TransformersEmbeddings({
     modelId: opts.modelId,
     modelsDir: opts.modelsDir,
@@ -51,6 +56,9 @@ export async function createEmbeddings(opts: CreateEmbeddingsOptions): Promise<C
       { modelId: opts.modelId, modelsDir: opts.modelsDir, err: reason },
       `embedding model ${opts.modelId} unavailable, falling back to lexical embeddings: ${reason}`,
     );
-    return { embeddings: lexical, kind: 'lexical', modelId: 'lexical', dimension: lexical.dimension };
+    return { embeddings: lexical, kind: 'lexical', modelId: LEXICAL_MODEL_ID, dimension: lexical.dimension };
   }
 }
+
+/** `EMBEDDINGS_MODEL=lexical` chooses the built-in lexical embedder outright. */
+export const LEXICAL_MODEL_ID = 'lexical';

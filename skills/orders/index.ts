@@ -1,3 +1,4 @@
+import type { Activity } from 'botbuilder-core';
 import { ComponentDialog, WaterfallDialog, type DialogTurnResult, type WaterfallStepContext } from 'botbuilder-dialogs';
 import { isShopError, type Address, type Order } from '../../store/index.js';
 import { AnswerPrompt, type Answer } from '../dialogs/answer-prompt.js';
@@ -71,13 +72,20 @@ const T = {
   },
 };
 
+/** Orders whose status answer may carry "often bought with" suggestions (not cancelled or refunded ones). */
+const CROSS_SELL_STATUSES = new Set<Order['status']>(['paid', 'shipped', 'delivered']);
+
 function addressLine(a: Address): string {
   return [a.line1, a.city, a.region, a.country].filter(Boolean).join(', ');
 }
 
 /** Status, cancellation, address change and refund status of one order, after FindOrder found it. */
 export class OrderActionDialog extends ComponentDialog {
-  constructor(private readonly store: OrderStore) {
+  constructor(
+    private readonly store: OrderStore,
+    /** After a status answer: products often bought with the order's (recommend skill's crossSell). */
+    private readonly crossSell?: (turn: Turn, productIds: string[]) => Promise<Partial<Activity> | null>,
+  ) {
     super(ORDER_ACTION);
     this.addDialog(new FindOrderDialog(store));
     this.addDialog(new AnswerPrompt(PROMPT));
@@ -104,6 +112,11 @@ export class OrderActionDialog extends ComponentDialog {
       case 'track':
       case 'return':
         await say(describeOrder(order, l, turn.now));
+        if (purpose === 'track' && this.crossSell && CROSS_SELL_STATUSES.has(order.status)) {
+          // An extra, never a failure: the status answer stands whatever happens here.
+          const extra = await this.crossSell(turn, order.items.map((i) => i.productId)).catch(() => null);
+          if (extra) await step.context.sendActivity(extra);
+        }
         return step.endDialog(order);
       case 'refund_status': {
         const returns = await this.store.returns.listByOrder(order.id);
