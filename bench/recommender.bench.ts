@@ -89,11 +89,15 @@ export async function run(): Promise<void> {
   const base = cv['global-mean']!;
   table(
     ['model', 'RMSE', 'MAE', 'RMSE vs global mean', 'train s / fold'],
-    names.map((n) => {
-      const r = cv[n]!;
-      return [n, pm(r.rmse), pm(r.mae), `${(r.rmse.mean / base.rmse.mean).toFixed(3)}x`, `${secs(r.trainMs.mean)} ± ${secs(r.trainMs.std)}`];
-    }),
+    names
+      .filter((n) => cv[n])
+      .map((n) => {
+        const r = cv[n]!;
+        return [n, pm(r.rmse), pm(r.mae), `${(r.rmse.mean / base.rmse.mean).toFixed(3)}x`, `${secs(r.trainMs.mean)} ± ${secs(r.trainMs.std)}`];
+      }),
   );
+  const rankingOnly = names.filter((n) => !cv[n]);
+  if (rankingOnly.length > 0) console.log(`\n(${rankingOnly.join(', ')}: ranking-only, implicit feedback; no rating to score, measured in (b).)`);
 
   // (b) top-N
   console.log(`\n(b) top-${K}: leave-last-out; full ranking (the held-out item against every item the user has not rated in train, no sampled negatives)\n`);
@@ -111,7 +115,7 @@ export async function run(): Promise<void> {
   console.log(`\n(median training ratings of the held-out items: ${heldOut[Math.floor(heldOut.length / 2)]}; models ranking by predicted rating list rare, highly rated items)`);
 
   // Targets
-  const best = names.reduce((a, b) => (cv[b]!.rmse.mean < cv[a]!.rmse.mean ? b : a));
+  const best = names.filter((n) => cv[n]).reduce((a, b) => (cv[b]!.rmse.mean < cv[a]!.rmse.mean ? b : a));
   const bestTrainS = cv[best]!.trainMs.mean / 1000;
   console.log('\nTargets (issue 5)\n');
   table(

@@ -55,6 +55,12 @@ export interface SavedModel {
 
 export interface RatingModel {
   readonly name: string;
+  /**
+   * 'rating' (the default): `predict` is a rating on the training scale. 'ranking': the model
+   * learns what a user picks next (implicit feedback) and `predict` is a preference score;
+   * rating benchmarks (RMSE, MAE) leave it out.
+   */
+  readonly task?: 'rating' | 'ranking';
   fit(data: RatingSet, opts?: FitOptions): Promise<FitReport>;
   /** The predicted rating, clipped to the training scale; finite for unknown users and items. */
   predict(user: string, item: string): number;

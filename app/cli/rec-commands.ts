@@ -51,12 +51,13 @@ function reporter(ctx: CommandContext): (p: EvalProgress) => void {
 
 const round = (x: number, digits: number): number => (Number.isFinite(x) ? Number(x.toFixed(digits)) : x);
 
-function formatModel(cv: ModelCvResult, rank: ModelRankingResult | undefined) {
+function formatModel(cv: ModelCvResult | undefined, rank: ModelRankingResult | undefined) {
   const metric = (s: { mean: number; std: number; folds: number[] }) => ({ mean: round(s.mean, 4), std: round(s.std, 4), folds: s.folds.map((x) => round(x, 4)) });
   return {
-    rmse: metric(cv.rmse),
-    mae: metric(cv.mae),
-    trainMs: { mean: round(cv.trainMs.mean, 1), std: round(cv.trainMs.std, 1) },
+    // null for a ranking-only model (implicit feedback: no rating to score)
+    rmse: cv ? metric(cv.rmse) : null,
+    mae: cv ? metric(cv.mae) : null,
+    trainMs: cv ? { mean: round(cv.trainMs.mean, 1), std: round(cv.trainMs.std, 1) } : rank ? { mean: round(rank.trainMs, 1), std: 0 } : null,
     ...(rank ? { hr10: round(rank.hr, 4), ndcg10: round(rank.ndcg, 4), coverage: round(rank.coverage, 4) } : {}),
   };
 }
@@ -124,7 +125,7 @@ export const recCommands: Record<string, Command> = {
         seed,
         spread: 'mean and sample standard deviation (n-1) over the folds',
         ranking: ranking ? { protocol: ranking.protocol, k: ranking.k, users: ranking.users, coldHeldOut: ranking.coldHeldOut, catalogue: ranking.catalogue } : null,
-        models: Object.fromEntries(Object.entries(cv).map(([name, r]) => [name, formatModel(r, ranking?.models[name])])),
+        models: Object.fromEntries(names.map((name) => [name, formatModel(cv[name], ranking?.models[name])])),
       };
     },
   },

@@ -40,7 +40,8 @@ function spread(values: number[]): Spread & { folds: number[] } {
 }
 
 /**
- * K-fold cross-validation of rating prediction: the same seeded folds for every model; per
+ * K-fold cross-validation of rating prediction (models whose `task` is 'ranking' are left
+ * out): the same seeded folds for every model; per
  * model, RMSE and MAE on each fold's held-out rows, their mean and sample standard deviation,
  * and the training time. A model that predicts a non-finite rating is an error, not a number
  * quietly left out.
@@ -48,8 +49,9 @@ function spread(values: number[]): Spread & { folds: number[] } {
 export async function crossValidate(data: RatingSet, models: Record<string, ModelFactory>, opts: CrossValidateOptions = {}): Promise<Record<string, ModelCvResult>> {
   const folds = opts.folds ?? 5;
   const seed = opts.seed ?? 42;
-  const names = Object.keys(models);
-  if (names.length === 0) throw new ShopError('bad_request', 'no models to evaluate');
+  // Ranking-only models (implicit feedback) have no rating to score: they are left out here.
+  const names = Object.keys(models).filter((n) => (models[n]!().task ?? 'rating') === 'rating');
+  if (names.length === 0) throw new ShopError('bad_request', 'no rating models to evaluate');
   const splits = kFoldSplits(data.size, folds, seed);
   const per = Object.fromEntries(names.map((n) => [n, { rmse: [] as number[], mae: [] as number[], trainMs: [] as number[] }]));
   const total = folds * names.length;

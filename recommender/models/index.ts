@@ -5,10 +5,12 @@ import { GlobalMeanModel } from './baseline.js';
 import { ConcatEmbeddingModel } from './concat.js';
 import { ContentModel } from './content.js';
 import { HybridModel } from './hybrid.js';
+import { ImplicitAlsModel } from './implicit-als.js';
 import { BiasedMfModel } from './mf.js';
 import { PopularityModel } from './popularity.js';
 
-export { GlobalMeanModel, ConcatEmbeddingModel, ContentModel, HybridModel, BiasedMfModel, PopularityModel };
+export { GlobalMeanModel, ConcatEmbeddingModel, ContentModel, HybridModel, BiasedMfModel, PopularityModel, ImplicitAlsModel };
+export { IMPLICIT_ALS_DEFAULTS, type ImplicitAlsConfig } from './implicit-als.js';
 export { MF_DEFAULTS, type MfConfig } from './mf.js';
 export { CONCAT_DEFAULTS, type ConcatConfig } from './concat.js';
 
@@ -27,6 +29,7 @@ export const MODELS: Record<string, (ctx?: ModelContext) => RatingModel> = {
   'biased-mf': () => new BiasedMfModel(),
   content: (ctx = {}) => new ContentModel(ctx),
   hybrid: (ctx = {}) => new HybridModel({ content: ctx }),
+  'implicit-als': () => new ImplicitAlsModel(),
 };
 
 const LOADERS: Record<string, (saved: SavedModel) => RatingModel> = {
@@ -36,7 +39,13 @@ const LOADERS: Record<string, (saved: SavedModel) => RatingModel> = {
   'biased-mf': (s) => BiasedMfModel.load(s),
   content: (s) => ContentModel.load(s),
   hybrid: (s) => HybridModel.load(s),
+  'implicit-als': (s) => ImplicitAlsModel.load(s),
 };
+
+/** Whether a model predicts ratings (RMSE and MAE apply) or only ranks. */
+export function predictsRatings(model: RatingModel): boolean {
+  return (model.task ?? 'rating') === 'rating';
+}
 
 export function createModel(name: string, ctx?: ModelContext): RatingModel {
   const make = MODELS[name];

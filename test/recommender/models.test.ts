@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { seededRandom } from '../../knowledge/random.js';
 import { RatingSet } from '../../recommender/data.js';
-import { BiasedMfModel, ConcatEmbeddingModel, ContentModel, createModel, HybridModel, MODELS, PopularityModel } from '../../recommender/models/index.js';
+import { BiasedMfModel, ConcatEmbeddingModel, ContentModel, createModel, HybridModel, ImplicitAlsModel, MODELS, PopularityModel, predictsRatings } from '../../recommender/models/index.js';
 import { loadModel, saveModel } from '../../recommender/persist.js';
 import { isFactorModel, type Rating, type RatingModel } from '../../recommender/types.js';
 
@@ -140,6 +140,31 @@ describe('rating models', () => {
     }
     writeFileSync(path.join(dir, 'junk.bin'), 'not a model');
     await expect(loadModel(path.join(dir, 'junk.bin'))).rejects.toThrow(/not a saved recommender model/);
+  });
+
+  it('implicit ALS learns who picks what from feedback alone, and is served like any factor model', async () => {
+    // Two groups of shoppers, each touching only its own half of the catalogue.
+    const random = seededRandom(5);
+    const rows: Rating[] = [];
+    for (let u = 0; u < 60; u++) for (let i = 0; i < 40; i++) if (random() < 0.3) rows.push({ user: `s${u}`, item: `p${(u % 2) * 40 + i}`, rating: 1 });
+    const data = RatingSet.from(rows);
+    const als = new ImplicitAlsModel({ factors: 8, iterations: 8 });
+    await als.fit(data, { seed: 1 });
+    expect(predictsRatings(als)).toBe(false);
+    for (const user of ['s0', 's1', 's10', 's33']) {
+      const seen = new Set(rows.filter((r) => r.user === user).map((r) => r.item));
+      const top = als.recommend(user, 10, (i) => seen.has(i));
+      const half = Number(user.slice(1)) % 2;
+      expect(top.every((s) => Math.floor(Number(s.item.slice(1)) / 40) === half), user).toBe(true);
+    }
+    const { ids, vectors } = als.itemVectors();
+    const u = als.userVector('s0')!;
+    const d = als.dimension;
+    const k = ids.indexOf('p3');
+    let dot = 0;
+    for (let x = 0; x < d; x++) dot += u[x]! * vectors[k * d + x]!;
+    expect(als.predict('s0', 'p3')).toBeCloseTo(als.offset() + dot, 5);
+    expect(als.recommend('stranger', 3)).toHaveLength(3);
   });
 
   it('refuses NaN and empty ids before any model sees them', () => {
