@@ -94,7 +94,7 @@ export class RecommendationService {
     if (existsSync(o.modelFile)) {
       try {
         const loaded = await loadModel(o.modelFile);
-        if (loaded.model instanceof HybridModel) {
+        if (loaded.model instanceof HybridModel && loaded.model.hasRanker) {
           model = loaded.model;
           trainedAt = loaded.savedAt;
         } else o.log?.('recommender model file holds another kind of model; training the hybrid', { file: o.modelFile, kind: loaded.model.name });
@@ -111,9 +111,10 @@ export class RecommendationService {
     }
     const indexDir = path.join(path.dirname(o.modelFile), 'topn-index');
     const version = `${trainedAt}`;
-    let index = TopNIndex.load(indexDir, model.mf, { modelVersion: version });
+    // Top-N candidates come from the implicit-feedback ranker: what this shopper is likely to pick.
+    let index = TopNIndex.load(indexDir, model.ranker, { modelVersion: version });
     if (!index) {
-      index = TopNIndex.build(model.mf, { modelVersion: version });
+      index = TopNIndex.build(model.ranker, { modelVersion: version });
       index.save(indexDir);
     }
     const text = model.content.itemEmbeddings();
@@ -234,13 +235,14 @@ export class RecommendationService {
   private personal(q: RecommendQuery, bought: string[], n: number, keep: (id: string) => boolean, catalogue: Map<string, Product>): Array<Scored & { reason: Reason }> {
     const scores = new Map<string, number>();
     const history = [...bought, ...(q.clicked ?? [])];
-    // The factor model's top-N for a shopper it knows (HNSW), then what is like their clicks.
-    for (const s of this.index.recommend(q.customerId, n, { filter: keep })) scores.set(s.item, this.model.predict(q.customerId, s.item));
+    // The ranker's top-N for a shopper it knows (HNSW), nudged by the predicted rating, then
+    // what is like their clicks in this conversation.
+    for (const s of this.index.recommend(q.customerId, n, { filter: keep })) scores.set(s.item, s.score + 0.05 * this.model.predict(q.customerId, s.item));
     const clicked = q.clicked ?? [];
     if (clicked.length > 0) {
       const weights = clicked.map((item, k) => ({ item, weight: Math.pow(0.7, clicked.length - 1 - k) }));
       for (const s of this.model.content.recommendForHistory(weights, n, (id) => !keep(id))) {
-        scores.set(s.item, Math.max(scores.get(s.item) ?? 0, this.model.predict(q.customerId, s.item)) + s.score);
+        scores.set(s.item, Math.max(scores.get(s.item) ?? 0, 0.05 * this.model.predict(q.customerId, s.item)) + s.score);
       }
     }
     if (scores.size === 0) return this.popular(n, keep, catalogue);

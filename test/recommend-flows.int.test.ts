@@ -153,7 +153,7 @@ describe('recommendations in the web widget (English)', () => {
     expect(await server.store.campaigns.spend('cmp_demo_001', day.day)).toBeGreaterThan(before);
     expect(await server.store.interactions.count({ customerId, type: 'click', source: 'ad:cmp_demo_001' })).toBeGreaterThanOrEqual(1);
     const pageHtml = await (await fetch(`${server.url}/demo/p/${organic[0]!.id}`)).text();
-    expect(pageHtml).toContain((await productOf(organic[0]!)).title.en);
+    expect(pageHtml).toContain((await productOf(organic[0]!)).title.zh);
   }, 120_000);
 
   it('suggests what goes with an order after its status, labelled as upsell', async () => {

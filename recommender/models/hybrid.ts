@@ -2,6 +2,7 @@ import type { RatingSet } from '../data.js';
 import type { FitOptions, FitReport, RatingModel, SavedModel, Scored } from '../types.js';
 import { clip, rmseOf, topK, validationSplit } from './common.js';
 import { ContentModel, type ContentOptions } from './content.js';
+import { ImplicitAlsModel, type ImplicitAlsConfig } from './implicit-als.js';
 import { BiasedMfModel, type MfConfig } from './mf.js';
 import { PopularityModel } from './popularity.js';
 
@@ -19,15 +20,19 @@ export class HybridModel implements RatingModel {
   mf: BiasedMfModel;
   content: ContentModel;
   popularity = new PopularityModel();
+  ranker: ImplicitAlsModel;
+  /** False for a model saved before the ranker existed (the service retrains it). */
+  hasRanker = true;
   private shrink = 10;
   private userCount = new Map<string, number>();
   private itemCount = new Map<string, number>();
   private items: string[] = [];
   private scale: [number, number] = [0, 0];
 
-  constructor(options: { mf?: Partial<MfConfig>; content?: ContentOptions } = {}) {
+  constructor(options: { mf?: Partial<MfConfig>; content?: ContentOptions; ranker?: Partial<ImplicitAlsConfig> } = {}) {
     this.mf = new BiasedMfModel(options.mf);
     this.content = new ContentModel(options.content);
+    this.ranker = new ImplicitAlsModel(options.ranker);
   }
 
   async fit(data: RatingSet, opts: FitOptions = {}): Promise<FitReport> {
@@ -50,6 +55,7 @@ export class HybridModel implements RatingModel {
     const report = await this.mf.fit(data, opts);
     await this.content.fit(data, opts);
     await this.popularity.fit(data);
+    await this.ranker.fit(data, opts);
     this.counts(data);
     this.items = data.items;
     this.scale = data.scale();
@@ -79,11 +85,12 @@ export class HybridModel implements RatingModel {
 
   recommend(user: string, k: number, exclude?: (item: string) => boolean): Scored[] {
     if ((this.userCount.get(user) ?? 0) === 0) return this.popularity.recommend(user, k, exclude);
+    if (this.hasRanker) return this.ranker.recommend(user, k, exclude);
     return topK(this.items, (i) => this.predict(user, this.items[i]!), k, exclude, (i) => (this.itemCount.get(this.items[i]!) ?? 0) > 0);
   }
 
   save(): SavedModel {
-    const parts = { mf: this.mf.save(), content: this.content.save(), popularity: this.popularity.save() };
+    const parts = { mf: this.mf.save(), content: this.content.save(), popularity: this.popularity.save(), ...(this.hasRanker ? { ranker: this.ranker.save() } : {}) };
     const arrays: Record<string, Float32Array> = {};
     for (const [name, saved] of Object.entries(parts)) for (const [key, a] of Object.entries(saved.arrays)) arrays[`${name}.${key}`] = a;
     return {
@@ -100,8 +107,9 @@ export class HybridModel implements RatingModel {
   }
 
   static load(saved: SavedModel): HybridModel {
+    const parts = saved.meta['parts'] as Record<string, { kind: string; meta: Record<string, unknown> } | undefined>;
     const part = (name: string): SavedModel => {
-      const p = (saved.meta['parts'] as Record<string, { kind: string; meta: Record<string, unknown> }>)[name]!;
+      const p = parts[name]!;
       const arrays: Record<string, Float32Array> = {};
       for (const [key, a] of Object.entries(saved.arrays)) if (key.startsWith(`${name}.`)) arrays[key.slice(name.length + 1)] = a;
       return { kind: p.kind, meta: p.meta, arrays };
@@ -110,6 +118,8 @@ export class HybridModel implements RatingModel {
     m.mf = BiasedMfModel.load(part('mf'));
     m.content = ContentModel.load(part('content'));
     m.popularity = PopularityModel.load(part('popularity'));
+    m.hasRanker = parts['ranker'] !== undefined;
+    if (m.hasRanker) m.ranker = ImplicitAlsModel.load(part('ranker'));
     m.shrink = Number(saved.meta['shrink']);
     const counts = saved.meta['counts'] as { users: Array<[string, number]>; items: Array<[string, number]> };
     m.userCount = new Map(counts.users);
