@@ -1,8 +1,8 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
-import express, { type RequestHandler, type Router } from 'express';
+import express, { type Router } from 'express';
 import { z } from 'zod';
 import type { KbHit, KnowledgeBase } from '../knowledge/index.js';
 import { ShopError, type KnowledgeDocument, type Locale } from '../store/index.js';
+import { adminAuth } from './admin-auth.js';
 import { parseOrThrow } from './http.js';
 
 export interface KnowledgeRoutesOptions {
@@ -177,24 +177,6 @@ const listQuery = z.object({
   limit: z.coerce.number().int().min(1).max(500).optional(),
   cursor: z.string().max(512).optional(),
 });
-
-function digest(s: string): Buffer {
-  return createHash('sha256').update(s).digest();
-}
-
-/** Bearer-token check in constant time (both sides hashed first, so lengths leak nothing). */
-function adminAuth(token: string | undefined): RequestHandler {
-  const expected = token === undefined ? undefined : digest(token);
-  return (req, res, next) => {
-    if (!expected) throw new ShopError('not_found', 'the admin API is off: ADMIN_TOKEN is not set');
-    const m = /^Bearer\s+(\S+)\s*$/i.exec(req.get('authorization') ?? '');
-    if (!m || !timingSafeEqual(digest(m[1]!), expected)) {
-      res.setHeader('WWW-Authenticate', 'Bearer realm="admin"');
-      throw new ShopError('unauthorized', m ? 'invalid admin token' : 'send Authorization: Bearer <ADMIN_TOKEN>');
-    }
-    next();
-  };
-}
 
 function publicHit(hit: KbHit, base: string | undefined): Record<string, unknown> {
   return {

@@ -7,6 +7,7 @@ import type { Product, Store } from '../store/index.js';
 import type { Config } from './config.js';
 import type { Logger } from './logger.js';
 import { localSecret } from './secrets.js';
+import { shopEventRoutes } from './shop-event-routes.js';
 import { createTrackingRouter, trackingLink } from './tracking-routes.js';
 
 export interface Recommendations {
@@ -46,7 +47,10 @@ export async function openRecommendations(config: Config, store: Store, logger: 
   const links: RecommendLinks = { product: link(rc.productUrlTemplate), cart: link(rc.cartUrlTemplate) };
 
   const router = express.Router();
-  if (ads) router.use(createTrackingRouter({ store, ads, secret, ...(rc.shopUrl ? { shopUrl: rc.shopUrl } : {}), logger }));
+  // Card links are tracked with or without ads (an ad server only charges sponsored clicks).
+  const clicks = ads ?? new AdServer({ store, timeZone: rc.timeZone });
+  router.use(createTrackingRouter({ store, ads: clicks, secret, ...(rc.shopUrl ? { shopUrl: rc.shopUrl } : {}), logger }));
+  router.use(shopEventRoutes({ store, ...(ads ? { ads } : {}), ...(config.adminToken ? { adminToken: config.adminToken } : {}) }));
   // The demo shop's own pages, where the card links land when no SHOP_URL is configured.
   const page = async (id: string, added: boolean): Promise<string | null> => {
     const p = await store.products.get(id);

@@ -23,6 +23,7 @@ import { WsClient, type Frame } from './helpers/ws-client.js';
 const IDENTITY_SECRET = 'test-identity-secret-0123456789abcdef';
 const TOKEN = 'recToken2026';
 const OA = 'gh_rec00000001';
+const ADMIN_TOKEN = 'rec-admin-token-0123456789abcdef0123';
 const dir = mkdtempSync(path.join(tmpdir(), 'sa-rec-'));
 let server: RunningServer;
 let fake: FakeWeChat;
@@ -43,6 +44,7 @@ beforeAll(async () => {
       WECHAT_API_BASE: fake.apiBase,
       // The lexical embedder keeps this file fast; the real model's path is tested elsewhere.
       EMBEDDINGS_MODEL: 'lexical',
+      ADMIN_TOKEN,
     },
     dir,
   );
@@ -152,6 +154,22 @@ describe('recommendations in the web widget (English)', () => {
     expect(adHop.status).toBe(302);
     expect(await server.store.campaigns.spend('cmp_demo_001', day.day)).toBeGreaterThan(before);
     expect(await server.store.interactions.count({ customerId, type: 'click', source: 'ad:cmp_demo_001' })).toBeGreaterThanOrEqual(1);
+
+    // The shop reports the purchase: attributed to the campaign whose ad was clicked.
+    const admin = { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' };
+    const bad = await fetch(`${server.url}/api/admin/interactions`, { method: 'POST', headers: admin, body: JSON.stringify({ events: [{ customerId, productId: 'P-RUN-001', type: 'purchase' }, { customerId, productId: 'P-RUN-001', type: 'rating', value: 9 }] }) });
+    expect(bad.status).toBe(400);
+    expect(await server.store.interactions.count({ customerId, type: 'purchase', source: 'ad:cmp_demo_001' })).toBe(0);
+    const report = await fetch(`${server.url}/api/admin/interactions`, { method: 'POST', headers: admin, body: JSON.stringify({ events: [{ customerId, productId: 'P-RUN-001', type: 'purchase', revenue: 769 }, { customerId, productId: 'P-TEE-001', type: 'cart', source: 'web' }] }) });
+    expect(report.status).toBe(201);
+    expect(await report.json()).toEqual({ recorded: 2, attributed: [{ productId: 'P-RUN-001', campaignId: 'cmp_demo_001' }] });
+    const ads = (await (await fetch(`${server.url}/api/admin/ads/report`, { headers: admin })).json()) as { campaigns: Array<{ campaignId: string; clicks: number; conversions: number; revenue: number; spend: number }> };
+    const run = ads.campaigns.find((x) => x.campaignId === 'cmp_demo_001')!;
+    expect(run).toMatchObject({ conversions: 1, revenue: 769 });
+    expect(run.clicks).toBeGreaterThanOrEqual(1);
+    expect(run.spend).toBeGreaterThan(0);
+    expect((await fetch(`${server.url}/api/admin/ads/report`)).status).toBe(401);
+
     const pageHtml = await (await fetch(`${server.url}/demo/p/${organic[0]!.id}`)).text();
     expect(pageHtml).toContain((await productOf(organic[0]!)).title.zh);
   }, 120_000);

@@ -216,9 +216,23 @@ export class TopNIndex {
     const offset = this.model.offset(user);
     const query = this.queryPoint(u);
     const keep = acceptor(this.ids, opts);
-    const pool = Math.min(this.size, MAX_POOL, want * 4);
+    let pool = Math.min(this.size, MAX_POOL, want * 4);
     const first = this.index.searchKnn(query, pool).neighbors;
     let labels = keep ? first.filter(keep) : first;
+    // Excluded items (what the user already has) are often exactly the best-scoring ones (an
+    // implicit-feedback model reconstructs them): a second, wider pool makes room for them.
+    const wider = Math.min(this.size, MAX_POOL, want * 4 + (opts.exclude?.size ?? 0));
+    if (keep && labels.length < want && wider > pool) {
+      pool = wider;
+      // The items wanted sit at the pool's tail, where a beam as wide as the pool is least
+      // exact: search with twice the beam (bounded), then restore it.
+      this.index.setEf(Math.min(MAX_EF, Math.max(this.efSearch, 2 * pool)));
+      try {
+        labels = this.index.searchKnn(query, pool).neighbors.filter(keep);
+      } finally {
+        this.index.setEf(this.efSearch);
+      }
+    }
     if (keep && labels.length < want) {
       if (labels.length * 8 < pool) return exactTopK(u, offset, this.vectors, this.dim, this.size, want, keep, this.ids);
       labels = this.index.searchKnn(query, pool, keep).neighbors;
