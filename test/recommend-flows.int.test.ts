@@ -5,73 +5,28 @@
  * slot where a campaign fits; follow-ups keep the filters; card links are tracked and the
  * sponsored click is charged to the campaign's budget.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../app/config.js';
-import { createLogger } from '../app/logger.js';
-import { startServer, type RunningServer } from '../app/runtime.js';
-import { signIdentityToken } from '../channels/web/index.js';
-import { wechatSignature } from '../channels/wechat/index.js';
 import { shopDay } from '../recommender/ads/index.js';
 import type { ProductCard } from '../skills/index.js';
-import { startFakeWeChat, type FakeWeChat } from './fakes/wechat-server.js';
-import { WsClient, type Frame } from './helpers/ws-client.js';
+import { say, startShopServer, wechatPost, type ShopServer } from './helpers/shop-server.js';
 
-const IDENTITY_SECRET = 'test-identity-secret-0123456789abcdef';
-const TOKEN = 'recToken2026';
 const OA = 'gh_rec00000001';
 const ADMIN_TOKEN = 'rec-admin-token-0123456789abcdef0123';
-const dir = mkdtempSync(path.join(tmpdir(), 'sa-rec-'));
-let server: RunningServer;
-let fake: FakeWeChat;
-const clients: WsClient[] = [];
+let shop: ShopServer;
+let server: ShopServer['server'];
+let fake: ShopServer['fake'];
 
 beforeAll(async () => {
-  fake = await startFakeWeChat();
-  const config = loadConfig(
-    {
-      PORT: '0',
-      DATA_DIR: dir,
-      LOG_LEVEL: 'silent',
-      WEB_IDENTITY_SECRET: IDENTITY_SECRET,
-      RATE_LIMIT_CUSTOMER_PER_MINUTE: '600',
-      WECHAT_TOKEN: TOKEN,
-      WECHAT_APP_ID: fake.appId,
-      WECHAT_APP_SECRET: fake.appSecret,
-      WECHAT_API_BASE: fake.apiBase,
-      // The lexical embedder keeps this file fast; the real model's path is tested elsewhere.
-      EMBEDDINGS_MODEL: 'lexical',
-      ADMIN_TOKEN,
-    },
-    dir,
-  );
-  server = await startServer(config, createLogger({ level: (process.env['TEST_LOG_LEVEL'] ?? 'silent') as 'silent' }, process.stderr));
+  // The lexical embedder keeps this file fast; the real model's path is tested elsewhere.
+  shop = await startShopServer('sa-rec-', 'recToken2026', { EMBEDDINGS_MODEL: 'lexical', ADMIN_TOKEN });
+  server = shop.server;
+  fake = shop.fake;
 }, 240_000);
 
 afterAll(async () => {
-  for (const c of clients) await c.close();
-  await server?.close();
-  await fake?.close();
-  rmSync(dir, { recursive: true, force: true });
+  await shop?.close();
 });
-
-type BotMessage = { text: string; cards?: ProductCard[]; suggestedActions?: Array<{ title: string; value: string }> };
-const botMessage = (f: Frame) => f.type === 'message' && (f['message'] as { sender: string }).sender === 'bot';
-
-async function say(c: WsClient, text: string, value?: string): Promise<BotMessage[]> {
-  const from = c.frames.length;
-  c.send(value ? { type: 'postback', id: randomUUID(), value, text } : { type: 'message', id: randomUUID(), text });
-  await c.waitFor(botMessage, { from });
-  let count = -1;
-  while (count !== c.frames.length) {
-    count = c.frames.length;
-    await new Promise((r) => setTimeout(r, 150));
-  }
-  return c.frames.slice(from).filter(botMessage).map((f) => f['message'] as BotMessage);
-}
 
 function moreLike(card: ProductCard): string {
   const button = card.actions?.find((a) => a.title === 'More like this');
@@ -88,15 +43,7 @@ async function productOf(card: ProductCard) {
 describe('recommendations in the web widget (English)', () => {
   it('recommends running shoes under a budget with cards and a sponsored slot, then follows up', async () => {
     const customerId = 'cus_demo_001';
-    const res = await fetch(`${server.url}/api/web/session`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ locale: 'en', identityToken: signIdentityToken(IDENTITY_SECRET, customerId, Math.floor(Date.now() / 1000) + 600) }),
-    });
-    const { visitorToken } = (await res.json()) as { visitorToken: string };
-    const c = await WsClient.connect(`${server.url.replace('http', 'ws')}/ws/web?token=${encodeURIComponent(visitorToken)}`);
-    clients.push(c);
-    await c.waitFor((f) => f.type === 'history');
+    const c = await shop.widget({ customerId });
 
     const [first] = await say(c, 'Can you recommend some running shoes under 800?');
     expect(first!.text).toMatch(/under 800 CNY/);
@@ -192,15 +139,7 @@ describe('recommendations in the web widget (English)', () => {
       carrier: 'SF Express',
       trackingNumber: 'SF5550001',
     });
-    const res = await fetch(`${server.url}/api/web/session`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ locale: 'en', identityToken: signIdentityToken(IDENTITY_SECRET, customerId, Math.floor(Date.now() / 1000) + 600) }),
-    });
-    const { visitorToken } = (await res.json()) as { visitorToken: string };
-    const c = await WsClient.connect(`${server.url.replace('http', 'ws')}/ws/web?token=${encodeURIComponent(visitorToken)}`);
-    clients.push(c);
-    await c.waitFor((f) => f.type === 'history');
+    const c = await shop.widget({ customerId });
     const msgs = await say(c, `where is my order ${order.number}?`);
     expect(msgs[0]!.text).toContain(order.number);
     const upsell = msgs.flatMap((m) => m.cards ?? []).filter((k) => k.label === 'upsell');
@@ -211,11 +150,7 @@ describe('recommendations in the web widget (English)', () => {
   }, 60_000);
 
   it('gives a shopper nobody knows the popular picks, never an error', async () => {
-    const res = await fetch(`${server.url}/api/web/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ locale: 'en' }) });
-    const { visitorToken } = (await res.json()) as { visitorToken: string };
-    const c = await WsClient.connect(`${server.url.replace('http', 'ws')}/ws/web?token=${encodeURIComponent(visitorToken)}`);
-    clients.push(c);
-    await c.waitFor((f) => f.type === 'history');
+    const c = await shop.widget();
     const [msg] = await say(c, 'any headphones you would recommend?');
     const cards = (msg!.cards ?? []).filter((k) => k.label !== 'sponsored');
     expect(cards.length).toBeGreaterThan(0);
@@ -225,18 +160,10 @@ describe('recommendations in the web widget (English)', () => {
 
 // ---------------------------------------------------------------- WeChat
 
-let msgId = 8_200_000_000_000_000;
-function textXml(openId: string, content: string): string {
-  return `<xml><ToUserName><![CDATA[${OA}]]></ToUserName><FromUserName><![CDATA[${openId}]]></FromUserName><CreateTime>${Math.floor(Date.now() / 1000)}</CreateTime><MsgType><![CDATA[text]]></MsgType><Content><![CDATA[${content}]]></Content><MsgId>${++msgId}</MsgId></xml>`;
-}
-
-async function wechatPost(openId: string, content: string): Promise<string> {
-  const timestamp = String(Math.floor(Date.now() / 1000));
-  const nonce = String(Math.floor(Math.random() * 1e9));
-  const q = new URLSearchParams({ timestamp, nonce, signature: wechatSignature(TOKEN, timestamp, nonce) });
-  const res = await fetch(`${server.url}/wechat?${q}`, { method: 'POST', headers: { 'content-type': 'text/xml' }, body: textXml(openId, content) });
+async function wechatSay(openId: string, content: string): Promise<string> {
+  const res = await wechatPost(shop, OA, openId, content);
   expect(res.status).toBe(200);
-  return res.text();
+  return res.body;
 }
 
 async function newsFor(openId: string, from: number): Promise<Array<{ title: string; url?: string }>> {
@@ -252,7 +179,7 @@ describe('recommendations on WeChat (Chinese)', () => {
   it('推荐跑鞋：商品卡片与标明「广告」的推广位', async () => {
     const openId = `oWx_rec_${randomUUID().slice(0, 8)}`;
     const from = fake.sent.length;
-    const passive = await wechatPost(openId, '推荐一下800元以内的跑鞋');
+    const passive = await wechatSay(openId, '推荐一下800元以内的跑鞋');
     const articles = await newsFor(openId, from);
     const text = [passive, ...fake.sent.slice(from).filter((s) => s.touser === openId && s.msgtype === 'text').map((s) => s.text?.content ?? '')].join('\n');
     expect(text).toMatch(/跑鞋|为您挑选|当前热门/);
@@ -263,7 +190,7 @@ describe('recommendations on WeChat (Chinese)', () => {
     for (const a of articles) expect(a.url).toMatch(/\/r\//);
     // The follow-up quick reply arrives as text (WeChat's menu link) and keeps the category.
     const from2 = fake.sent.length;
-    await wechatPost(openId, '便宜一点的');
+    await wechatSay(openId, '便宜一点的');
     const me = (await server.store.customers.findByIdentity('wechat', openId))!;
     const out = (await server.store.messages.listByCustomer(me.id, { limit: 10 })).items.find((m) => m.direction === 'out');
     expect(out?.text).toMatch(/以内|最低/);

@@ -4,55 +4,27 @@
  * question in between) - in English in the web widget (a real WebSocket) and in Chinese on
  * WeChat (signed XML posts; the local fake WeChat API receives the extra messages).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { XMLParser } from 'fast-xml-parser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../app/config.js';
-import { createLogger } from '../app/logger.js';
-import { startServer, type RunningServer } from '../app/runtime.js';
-import { signIdentityToken } from '../channels/web/index.js';
-import { wechatSignature } from '../channels/wechat/index.js';
 import type { NewOrder, Order } from '../store/index.js';
-import { startFakeWeChat, type FakeWeChat } from './fakes/wechat-server.js';
-import { WsClient, type Frame } from './helpers/ws-client.js';
+import { say, startShopServer, wechatPost, type ShopServer } from './helpers/shop-server.js';
 
-const IDENTITY_SECRET = 'test-identity-secret-0123456789abcdef';
-const TOKEN = 'flowToken2026';
 const OA = 'gh_flows000001';
 const DAY = 86_400_000;
-const dir = mkdtempSync(path.join(tmpdir(), 'sa-flows-'));
-let server: RunningServer;
-let fake: FakeWeChat;
-const clients: WsClient[] = [];
+let shop: ShopServer;
+let server: ShopServer['server'];
+let fake: ShopServer['fake'];
 const xml = new XMLParser({ parseTagValue: false });
 
 beforeAll(async () => {
-  fake = await startFakeWeChat();
-  const config = loadConfig(
-    {
-      PORT: '0',
-      DATA_DIR: dir,
-      LOG_LEVEL: 'silent',
-      WEB_IDENTITY_SECRET: IDENTITY_SECRET,
-      RATE_LIMIT_CUSTOMER_PER_MINUTE: '600',
-      WECHAT_TOKEN: TOKEN,
-      WECHAT_APP_ID: fake.appId,
-      WECHAT_APP_SECRET: fake.appSecret,
-      WECHAT_API_BASE: fake.apiBase,
-    },
-    dir,
-  );
-  server = await startServer(config, createLogger({ level: (process.env['TEST_LOG_LEVEL'] ?? 'silent') as 'silent' }, process.stderr));
+  shop = await startShopServer('sa-flows-', 'flowToken2026');
+  server = shop.server;
+  fake = shop.fake;
 }, 240_000);
 
 afterAll(async () => {
-  for (const c of clients) await c.close();
-  await server?.close();
-  await fake?.close();
-  rmSync(dir, { recursive: true, force: true });
+  await shop?.close();
 });
 
 /** Orders as the shop's backend would have them: one on its way, one delivered two days ago. */
@@ -93,40 +65,13 @@ async function ordersFor(customerId: string, prefix: string): Promise<{ shipped:
 
 // ---------------------------------------------------------------- widget
 
-const botMessage = (f: Frame) => f.type === 'message' && (f['message'] as { sender: string }).sender === 'bot';
-type BotMessage = { text: string; suggestedActions?: Array<{ title: string; value: string }> };
-
-/** Sends a message (or a quick-reply click) and collects every bot message of the turn. */
-async function say(c: WsClient, text: string, value?: string): Promise<BotMessage[]> {
-  const from = c.frames.length;
-  const id = randomUUID();
-  // A quick-reply click is a postback carrying the button's value; typing is a message.
-  c.send(value ? { type: 'postback', id, value, text } : { type: 'message', id, text });
-  await c.waitFor(botMessage, { from });
-  // The turn's messages arrive back to back; wait until no more come.
-  let count = -1;
-  while (count !== c.frames.length) {
-    count = c.frames.length;
-    await new Promise((r) => setTimeout(r, 150));
-  }
-  return c.frames.slice(from).filter(botMessage).map((f) => f['message'] as BotMessage);
-}
-
 const all = (msgs: Array<{ text: string }>) => msgs.map((m) => m.text).join('\n');
 
 describe('a shopper in the web widget (English)', () => {
   it('tracks an order, asks the return policy, and returns an item with a question in between', async () => {
     const customerId = 'cus_demo_010';
     const { shipped, delivered } = await ordersFor(customerId, 'SA90001');
-    const res = await fetch(`${server.url}/api/web/session`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ locale: 'en', identityToken: signIdentityToken(IDENTITY_SECRET, customerId, Math.floor(Date.now() / 1000) + 600) }),
-    });
-    const body = (await res.json()) as { visitorToken: string };
-    const c = await WsClient.connect(`${server.url.replace('http', 'ws')}/ws/web?token=${encodeURIComponent(body.visitorToken)}`);
-    clients.push(c);
-    await c.waitFor((f) => f.type === 'history');
+    const c = await shop.widget({ customerId });
 
     const track = all(await say(c, `Where is my order ${shipped.number}?`));
     expect(track).toContain(shipped.number);
@@ -175,11 +120,7 @@ describe('a shopper in the web widget (English)', () => {
 
   it('asks an anonymous shopper to verify with the phone on the order before showing it', async () => {
     const { shipped } = await ordersFor('cus_demo_011', 'SA90002');
-    const res = await fetch(`${server.url}/api/web/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ locale: 'en' }) });
-    const body = (await res.json()) as { visitorToken: string };
-    const c = await WsClient.connect(`${server.url.replace('http', 'ws')}/ws/web?token=${encodeURIComponent(body.visitorToken)}`);
-    clients.push(c);
-    await c.waitFor((f) => f.type === 'history');
+    const c = await shop.widget();
     const ask = all(await say(c, `where is order ${shipped.number}`));
     expect(ask).toMatch(/last 4 digits/);
     expect(ask).not.toContain('SF1234567890');
@@ -191,11 +132,7 @@ describe('a shopper in the web widget (English)', () => {
 
 describe('bad input in the widget', () => {
   it('answers emoji, mixed scripts, control characters, HTML and markdown sensibly, and refuses empty and oversized messages with a clear error', async () => {
-    const res = await fetch(`${server.url}/api/web/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ locale: 'en' }) });
-    const body = (await res.json()) as { visitorToken: string };
-    const c = await WsClient.connect(`${server.url.replace('http', 'ws')}/ws/web?token=${encodeURIComponent(body.visitorToken)}`);
-    clients.push(c);
-    await c.waitFor((f) => f.type === 'history');
+    const c = await shop.widget();
     const inputs = ['😀😀😀', '🙏', '我想return这个jacket', 'hello\u0000\u0007\u001b[31m', '<script>alert(1)</script><img src=x onerror=alert(2)>', '**bold** [x](javascript:alert(1)) `code`', 'a'.repeat(1999)];
     for (const text of inputs) {
       const replies = await say(c, text);
@@ -220,22 +157,14 @@ describe('bad input in the widget', () => {
 
 // ---------------------------------------------------------------- WeChat
 
-let msgId = 8_100_000_000_000_000;
-function textXml(openId: string, content: string): string {
-  return `<xml><ToUserName><![CDATA[${OA}]]></ToUserName><FromUserName><![CDATA[${openId}]]></FromUserName><CreateTime>${Math.floor(Date.now() / 1000)}</CreateTime><MsgType><![CDATA[text]]></MsgType><Content><![CDATA[${content}]]></Content><MsgId>${++msgId}</MsgId></xml>`;
-}
-
 /** Posts a message as WeChat does; returns what reached the shopper: the passive reply, then customer-service messages. */
 async function wechatSay(openId: string, content: string): Promise<string> {
   const customer = await server.store.customers.findByIdentity('wechat', openId);
   const before = customer ? (await server.store.messages.listByCustomer(customer.id, { limit: 500 })).items.filter((m) => m.direction === 'out').length : 0;
   const sentBefore = fake.sent.filter((s) => s.touser === openId).length;
-  const timestamp = String(Math.floor(Date.now() / 1000));
-  const nonce = String(Math.floor(Math.random() * 1e9));
-  const q = new URLSearchParams({ timestamp, nonce, signature: wechatSignature(TOKEN, timestamp, nonce) });
-  const res = await fetch(`${server.url}/wechat?${q}`, { method: 'POST', headers: { 'content-type': 'text/xml' }, body: textXml(openId, content) });
+  const res = await wechatPost(shop, OA, openId, content);
   expect(res.status).toBe(200);
-  const text = await res.text();
+  const text = res.body;
   const passive = text === 'success' ? [] : [String((xml.parse(text) as { xml: { Content: string } }).xml.Content)];
   // Wait until every stored bot message of this turn has reached the shopper.
   for (let i = 0; i < 100; i++) {

@@ -6,6 +6,7 @@ import type { Campaign, CampaignRepository } from '../types.js';
 import { guarded, isDuplicateKey } from './mongo-errors.js';
 import type { CampaignDoc, CampaignSpendDoc } from './models.js';
 import { afterId, and, clean, given, opt, type Ctx, type Filter } from './query.js';
+import { cents, day } from '../spend.js';
 
 export function toCampaign(d: CampaignDoc): Campaign {
   return clean({
@@ -27,18 +28,6 @@ export function toCampaign(d: CampaignDoc): Campaign {
   });
 }
 
-const DAY = /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/;
-
-/** A calendar day 'YYYY-MM-DD' (the caller computes it in the shop's time zone). */
-function day(field: string, v: unknown): string {
-  if (typeof v !== 'string' || !DAY.test(v)) {
-    throw new ShopError('bad_request', `${field} must be a day as YYYY-MM-DD, got ${JSON.stringify(v) ?? String(v)}`, { details: { field } });
-  }
-  return v;
-}
-
-/** Money in whole cents; spend is kept in cents so a day's total adds up exactly. */
-const cents = (amount: number): number => Math.round(amount * 100);
 
 const spendId = (campaignId: string, dayKey: string): string => `${campaignId}:${dayKey}`;
 

@@ -15,21 +15,10 @@ import type {
 import { Where, type Db, type SqlValue } from './db.js';
 import { optDate, parseJson, toDate, toJson } from './rows.js';
 import * as check from './validate.js';
+import { cents, day } from '../spend.js';
 
 const STATUSES: readonly CampaignStatus[] = ['active', 'paused', 'ended'];
 
-const DAY = /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/;
-
-/** A calendar day 'YYYY-MM-DD' (the caller computes it in the shop's time zone). */
-function day(field: string, v: unknown): string {
-  if (typeof v !== 'string' || !DAY.test(v)) {
-    throw new ShopError('bad_request', `${field} must be a day as YYYY-MM-DD, got ${JSON.stringify(v) ?? String(v)}`, { details: { field } });
-  }
-  return v;
-}
-
-/** Money in whole cents; spend is kept in cents so a day's total adds up exactly. */
-const cents = (amount: number): number => Math.round(amount * 100);
 
 interface CampaignRow {
   id: string;
