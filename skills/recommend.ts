@@ -34,12 +34,16 @@ export interface RecommendSession {
 }
 
 type Ask = 'more' | 'cheaper' | 'like' | 'with' | 'new';
+/** What the turn asks; `picked` when it came from a button (a click to learn from), not typed. */
+type Asked = { ask: Ask; id?: string; picked?: boolean };
 
 const ID = String.raw`([A-Z][A-Z0-9]*(?:-[A-Z0-9]+)+)`;
 const MORE_LIKE = new RegExp(String.raw`^(?:more like|similar to|类似|相似)\s*${ID}\s*$`, 'i');
 const GOES_WITH = new RegExp(String.raw`^(?:goes with|搭配)\s*${ID}\s*$`, 'i');
 const CHEAPER = /cheaper|less expensive|lower price|more affordable|便宜|实惠|低一点|划算一点/i;
-const LIKE_WORDS = /\b(?:like (?:this|that|it|the)|similar|same kind)\b|类似|相似|差不多|一样的/i;
+const LIKE_WORDS = /\b(?:like (?:this|that|it|the)|similar|same kind|alternatives? to)\b|类似|相似|差不多|一样的|同款/i;
+/** Stricter than LIKE_WORDS, for a product named without a list on screen ("I'd like the Aero 3" is not one). */
+const SIMILAR_TO = /\b(?:similar to|something like|anything like|alternatives? to|same kind as)\b|类似|相似|差不多|同款/i;
 const WITH_WORDS = /\b(?:go(?:es)? (?:well )?with|pair(?:s)? with|match(?:es)? with|to wear with|complete the look)\b|搭配|配什么|配啥|配哪/i;
 const MORE = /^(?:more|show (?:me )?more|others?|something else|anything else|next|换一批|更多|还有吗|还有别的吗|再来几个|别的)[\s!.?！。？]*$/i;
 const THIS = /\b(?:this|that|it|these|them)\b|这个|这款|这件|这双|它/i;
@@ -148,12 +152,19 @@ export function crossSell(deps: { recommender: RecommenderPort; store: Pick<Stor
  * follow-up ("cheaper ones") keeps the filters of the list before it.
  */
 export function recommendSkill(deps: { recommender: RecommenderPort; store: Pick<Store, 'products' | 'interactions'>; links?: RecommendLinks }): Skill {
-  const understand = (turn: Turn): { ask: Ask; id?: string } | undefined => {
+  const understand = (turn: Turn): Asked | undefined => {
     const text = turn.text.trim();
     const like = MORE_LIKE.exec(text);
-    if (like) return { ask: 'like', id: like[1]!.toUpperCase() };
+    if (like) return { ask: 'like', id: like[1]!.toUpperCase(), picked: true };
     const withId = GOES_WITH.exec(text);
-    if (withId) return { ask: 'with', id: withId[1]!.toUpperCase() };
+    if (withId) return { ask: 'with', id: withId[1]!.toUpperCase(), picked: true };
+    // "What goes with the Aero 3?" / "有没有和北境 Aero 3 类似的": a product named with a
+    // like-this or goes-with cue is a recommendation, whatever the intent classifier says.
+    const named = entityOf(turn, 'product');
+    if (named && named.score >= 0.5 && text.length <= 80) {
+      if (WITH_WORDS.test(text)) return { ask: 'with', id: named.value };
+      if (SIMILAR_TO.test(text)) return { ask: 'like', id: named.value };
+    }
     const session = activeSession(turn);
     if (!session) return undefined;
     if (MORE.test(text)) return { ask: 'more' };
@@ -171,7 +182,7 @@ export function recommendSkill(deps: { recommender: RecommenderPort; store: Pick
     handle: async (turn) => {
       const l = turn.locale;
       const prior = activeSession(turn);
-      const follow = understand(turn) ?? { ask: 'new' as Ask };
+      const follow: Asked = understand(turn) ?? { ask: 'new' };
       const product = entityOf(turn, 'product');
       const category = entityOf(turn, 'category');
       const range = entityOf(turn, 'price_range');
@@ -212,7 +223,7 @@ export function recommendSkill(deps: { recommender: RecommenderPort; store: Pick
         if (subject) {
           s.like = subject;
           delete s.with;
-          if (follow.id) await recordClick(turn, subject, s);
+          if (follow.picked) await recordClick(turn, subject, s);
         }
       } else if (follow.ask === 'with' || (follow.ask === 'new' && subject && WITH_WORDS.test(text))) {
         const anchor = subject ?? lastOne;
@@ -220,7 +231,7 @@ export function recommendSkill(deps: { recommender: RecommenderPort; store: Pick
           s.with = [anchor];
           delete s.like;
           delete s.category;
-          if (follow.id) await recordClick(turn, anchor, s);
+          if (follow.picked) await recordClick(turn, anchor, s);
         }
       } else if (follow.ask === 'cheaper') {
         const prices = await lastPrices(s.last);

@@ -155,6 +155,14 @@ describe('recommendations in the web widget (English)', () => {
     const cards = (msg!.cards ?? []).filter((k) => k.label !== 'sponsored');
     expect(cards.length).toBeGreaterThan(0);
     for (const card of cards) expect((await productOf(card)).category).toBe('headphones');
+    // A product named with a goes-with or like-this cue, no list on screen before.
+    const [withIt] = await say(c, 'what goes with the Northpace Aero 3?');
+    expect(withIt!.text).toMatch(/^Goes well with Northpace Aero 3/);
+    expect((withIt!.cards ?? []).map((k) => k.id)).not.toContain('P-RUN-001');
+    const [likeIt] = await say(c, 'anything similar to the Quietwave Hush 700?');
+    expect(likeIt!.text).toMatch(/^Similar to Quietwave Hush 700/);
+    // Typed mentions are not clicks.
+    expect(await server.store.interactions.count({ type: 'click', source: 'chat', productId: 'P-RUN-001' })).toBe(0);
   }, 60_000);
 });
 
