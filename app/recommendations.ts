@@ -2,8 +2,9 @@ import express, { type Router } from 'express';
 import type { EmbeddingsInterface } from '@langchain/core/embeddings';
 import { AdServer } from '../recommender/ads/index.js';
 import { RecommendationService } from '../recommender/service.js';
-import type { RecommendLinks } from '../skills/index.js';
+import type { RecommenderPort, RecommendLinks } from '../skills/index.js';
 import type { Product, Store } from '../store/index.js';
+import { adminAuth } from './admin-auth.js';
 import type { Config } from './config.js';
 import type { Logger } from './logger.js';
 import { localSecret } from './secrets.js';
@@ -11,7 +12,10 @@ import { shopEventRoutes } from './shop-event-routes.js';
 import { createTrackingRouter, trackingLink } from './tracking-routes.js';
 
 export interface Recommendations {
-  service: RecommendationService;
+  /** The service in use (replaced by a reload). */
+  readonly service: RecommendationService;
+  /** What the bot calls: always the current service. */
+  port: RecommenderPort;
   ads: AdServer | undefined;
   links: RecommendLinks;
   /** `/r/:token` (click tracking) and the demo shop's product and cart pages. */
@@ -27,15 +31,19 @@ const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt
 export async function openRecommendations(config: Config, store: Store, logger: Logger, embeddings?: EmbeddingsInterface): Promise<Recommendations> {
   const rc = config.recommender;
   const ads = rc.ads ? new AdServer({ store, timeZone: rc.timeZone, frequencyCap: rc.frequencyCap, relevanceFloor: rc.relevanceFloor }) : undefined;
-  const started = Date.now();
-  const service = await RecommendationService.open({
-    store,
-    modelFile: rc.modelFile,
-    ...(embeddings ? { embeddings } : {}),
-    ...(ads ? { ads } : {}),
-    log: (msg, extra) => logger.info(extra ?? {}, msg),
-  });
-  logger.info({ ms: Date.now() - started, trainedAt: service.trainedAt, ads: !!ads }, 'recommender ready');
+  const open = async () => {
+    const started = Date.now();
+    const opened = await RecommendationService.open({
+      store,
+      modelFile: rc.modelFile,
+      ...(embeddings ? { embeddings } : {}),
+      ...(ads ? { ads } : {}),
+      log: (msg, extra) => logger.info(extra ?? {}, msg),
+    });
+    logger.info({ ms: Date.now() - started, trainedAt: opened.trainedAt, ads: !!ads }, 'recommender ready');
+    return opened;
+  };
+  let service = await open();
 
   const secret = rc.trackingSecret ?? localSecret(config.dataDir, 'TRACKING_SECRET');
   const target = (template: string, p: Product) => {
@@ -60,6 +68,12 @@ export async function openRecommendations(config: Config, store: Store, logger: 
       added ? `<p role="status"><strong>Added to your cart.</strong> (This demo shop has no checkout.)</p>` : ''
     }<h1>${title}</h1><p lang="zh">${escapeHtml(p.title.zh)}</p><p>${escapeHtml(p.currency)} ${p.price.toFixed(2)} · ${p.stock > 0 ? `${p.stock} in stock` : 'sold out'}</p><p>${escapeHtml(p.description.en)}</p></body></html>`;
   };
+  // After `rec:train`: load the new model file (or train one when it is missing) without a
+  // restart. The old service answers until the new one is ready.
+  router.post('/api/admin/recommender/reload', adminAuth(config.adminToken), async (_req, res) => {
+    service = await open();
+    res.json({ trainedAt: service.trainedAt, file: rc.modelFile });
+  });
   router.get(['/demo/p/:id', '/demo/cart/add/:id'], async (req, res) => {
     const html = await page(String(req.params['id']), req.path.startsWith('/demo/cart/'));
     if (!html) {
@@ -68,5 +82,13 @@ export async function openRecommendations(config: Config, store: Store, logger: 
     }
     res.type('html').send(html);
   });
-  return { service, ads, links, router };
+  return {
+    get service() {
+      return service;
+    },
+    port: { recommend: (q) => service.recommend(q) },
+    ads,
+    links,
+    router,
+  };
 }

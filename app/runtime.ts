@@ -107,7 +107,7 @@ async function composeAndListen(
     articleLink: (slug, locale) => articleUrl(slug, locale, config.publicBaseUrl),
     faqMinConfidence: understanding.faqMinConfidence,
     chatModel: understanding.chatModel,
-    recommender: { port: recommendations.service, links: recommendations.links },
+    recommender: { port: recommendations.port, links: recommendations.links },
     rateLimits: {
       perCustomer: { burst: Math.min(10, config.rateLimits.customerPerMinute), perSecond: config.rateLimits.customerPerMinute / 60 },
       perIp: { burst: Math.min(60, config.rateLimits.ipPerMinute), perSecond: config.rateLimits.ipPerMinute / 60 },

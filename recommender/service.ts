@@ -298,6 +298,11 @@ export class RecommendationService {
     }
   }
 
+  /** The file the model was loaded from (or trained into). */
+  get modelFile(): string {
+    return this.o.modelFile;
+  }
+
   /** The text the content model knows a product by (for tests and explanations). */
   static productText = productText;
 }

@@ -6,6 +6,7 @@
  * sponsored click is charged to the campaign's budget.
  */
 import { randomUUID } from 'node:crypto';
+import { existsSync, rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { shopDay } from '../recommender/ads/index.js';
 import type { ProductCard } from '../skills/index.js';
@@ -116,6 +117,19 @@ describe('recommendations in the web widget (English)', () => {
     expect(run.clicks).toBeGreaterThanOrEqual(1);
     expect(run.spend).toBeGreaterThan(0);
     expect((await fetch(`${server.url}/api/admin/ads/report`)).status).toBe(401);
+
+    // rec:train writes a new model; a reload picks it up without a restart (here: the file is
+    // gone, so the reload trains one from the store, the purchase just reported included).
+    const before2 = server.recommendations.service.trainedAt;
+    rmSync(server.recommendations.service.modelFile, { force: true });
+    expect((await fetch(`${server.url}/api/admin/recommender/reload`, { method: 'POST' })).status).toBe(401);
+    const reload = await fetch(`${server.url}/api/admin/recommender/reload`, { method: 'POST', headers: admin });
+    expect(reload.status).toBe(200);
+    const reloaded = (await reload.json()) as { trainedAt: string };
+    expect(reloaded.trainedAt).not.toBe(before2);
+    expect(server.recommendations.service.trainedAt).toBe(reloaded.trainedAt);
+    expect(existsSync(server.recommendations.service.modelFile)).toBe(true);
+    expect((await say(c, 'recommend running shoes'))[0]!.cards!.length).toBeGreaterThan(0);
 
     const pageHtml = await (await fetch(`${server.url}/demo/p/${organic[0]!.id}`)).text();
     expect(pageHtml).toContain((await productOf(organic[0]!)).title.zh);

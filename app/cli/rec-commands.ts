@@ -86,7 +86,7 @@ export const recCommands: Record<string, Command> = {
         epochs: t.report.epochs,
         bestEpoch: t.report.bestEpoch,
         validRmse: t.report.validRmse ?? null,
-        note: 'running servers load the new model at their next start',
+        note: 'a running server loads it at POST /api/admin/recommender/reload (admin token) or at its next start',
       };
     },
   },
