@@ -220,10 +220,12 @@ export function recommendSkill(deps: { recommender: RecommenderPort; store: Pick
       const subject = follow.id ?? (product && product.score >= 0.5 ? product.value : undefined) ?? (THIS.test(text) ? lastOne : undefined);
 
       if (follow.ask === 'like' || (follow.ask === 'new' && subject && LIKE_WORDS.test(text))) {
-        if (subject) {
-          s.like = subject;
+        // "Something similar" right after a list: like the one picked last, else the first shown.
+        const target = subject ?? lastOne;
+        if (target) {
+          s.like = target;
           delete s.with;
-          if (follow.picked) await recordClick(turn, subject, s);
+          if (follow.picked) await recordClick(turn, target, s);
         }
       } else if (follow.ask === 'with' || (follow.ask === 'new' && subject && WITH_WORDS.test(text))) {
         const anchor = subject ?? lastOne;

@@ -169,6 +169,10 @@ describe('recommendations in the web widget (English)', () => {
     const cards = (msg!.cards ?? []).filter((k) => k.label !== 'sponsored');
     expect(cards.length).toBeGreaterThan(0);
     for (const card of cards) expect((await productOf(card)).category).toBe('headphones');
+    // "Something similar" right after the list: like the first one shown.
+    const [similar] = await say(c, 'something similar');
+    expect(similar!.text).toMatch(/^Similar to /);
+    expect((similar!.cards ?? []).map((k) => k.id)).not.toContain(cards[0]!.id);
     // A product named with a goes-with or like-this cue, no list on screen before.
     const [withIt] = await say(c, 'what goes with the Northpace Aero 3?');
     expect(withIt!.text).toMatch(/^Goes well with Northpace Aero 3/);
