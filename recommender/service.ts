@@ -156,7 +156,7 @@ export class RecommendationService {
 
   async recommend(q: RecommendQuery): Promise<RecommendResult> {
     const catalogue = await this.products();
-    const k = Math.min(Math.max(1, Math.floor(q.k ?? 4)), MAX_K);
+    const k = Number.isFinite(q.k) ? Math.min(Math.max(1, Math.floor(q.k!)), MAX_K) : 4;
     const history = await this.bought(q.customerId);
     const bought = new Set(history);
     const shown = new Set(q.exclude ?? []);
