@@ -10,8 +10,8 @@ import { join } from 'node:path';
 import mongoose from 'mongoose';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AdServer } from '../../recommender/ads/index.js';
-import { openMongoStore, openSqliteStore, type Store } from '../../store/index.js';
-import { ROOT } from '../helpers/processes.js';
+import { openMongoStore, openSqliteStore, type NewCampaign, type Store } from '../../store/index.js';
+import { mongoUriWithDb, ROOT } from '../helpers/processes.js';
 
 const NOW = new Date('2026-11-29T04:00:00.000Z');
 const DAY_KEY = '2026-11-29'; // Asia/Shanghai
@@ -20,20 +20,23 @@ let dir: string;
 let file: string;
 let store: Store;
 
+/** One campaign, 0.50 a click, 10.00 a day: every test spends it down. */
+const SMALL_CAMPAIGN: NewCampaign = {
+  id: 'c-small',
+  name: 'Small budget',
+  productId: 'P-1',
+  bid: 0.5,
+  dailyBudget: 10,
+  status: 'active',
+  startsAt: new Date('2026-01-01T00:00:00.000Z'),
+  targeting: { categories: [], intents: [], keywords: [] },
+};
+
 beforeEach(async () => {
   dir = await mkdtemp(join(tmpdir(), 'sa-ads-budget-'));
   file = join(dir, 'shop.db');
   store = await openSqliteStore({ file });
-  await store.campaigns.create({
-    id: 'c-small',
-    name: 'Small budget',
-    productId: 'P-1',
-    bid: 0.5,
-    dailyBudget: 10,
-    status: 'active',
-    startsAt: new Date('2026-01-01T00:00:00.000Z'),
-    targeting: { categories: [], intents: [], keywords: [] },
-  });
+  await store.campaigns.create(SMALL_CAMPAIGN);
 });
 
 afterEach(async () => {
@@ -117,28 +120,12 @@ describe('ad budget under concurrency (SQLite)', () => {
 
 const mongoUri = process.env.MONGODB_URI;
 
-/** Puts a fresh database name into a MongoDB URI, keeping hosts, credentials and options. */
-function withDatabase(uri: string, dbName: string): string {
-  const match = /^(mongodb(?:\+srv)?:\/\/[^/?]+)(\/[^?]*)?(\?.*)?$/.exec(uri);
-  if (!match) throw new Error(`MONGODB_URI is not a mongodb:// URI: ${uri}`);
-  return `${match[1]}/${dbName}${match[3] ?? ''}`;
-}
-
 describe.skipIf(!mongoUri)('ad budget under concurrency (MongoDB / FerretDB)', () => {
   it('40 concurrent clicks against a budget of 10 spend exactly 10', async () => {
-    const uri = withDatabase(mongoUri!, `sa_ads_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 8)}`);
+    const uri = mongoUriWithDb(mongoUri!, `sa_ads_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 8)}`);
     const mongo = await openMongoStore({ uri, serverSelectionTimeoutMS: 5000 });
     try {
-      await mongo.campaigns.create({
-        id: 'c-small',
-        name: 'Small budget',
-        productId: 'P-1',
-        bid: 0.5,
-        dailyBudget: 10,
-        status: 'active',
-        startsAt: new Date('2026-01-01T00:00:00.000Z'),
-        targeting: { categories: [], intents: [], keywords: [] },
-      });
+      await mongo.campaigns.create(SMALL_CAMPAIGN);
       const ads = new AdServer({ store: mongo, clock: () => NOW });
       const prices = Array.from({ length: 40 }, (_, i) => [0.37, 0.5, 0.13][i % 3]!);
       const results = await Promise.all(prices.map((price, i) => ads.click('c-small', `cus-${i % 7}`, 'P-1', price)));
