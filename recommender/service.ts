@@ -76,6 +76,7 @@ const MAX_K = 10;
 export class RecommendationService {
   private catalogue = new Map<string, Product>();
   private catalogueAt = 0;
+  private refreshing: Promise<void> | undefined;
 
   private constructor(
     private readonly o: RecommendationServiceOptions,
@@ -140,8 +141,16 @@ export class RecommendationService {
     );
   }
 
-  private async products(): Promise<Map<string, Product>> {
-    if (Date.now() - this.catalogueAt > (this.o.catalogueTtlMs ?? 60_000)) await this.refresh();
+  /**
+   * The catalogue snapshot. A stale one is re-read in the background (once at a time): a
+   * shopper's request never waits for every product and order to be read again.
+   */
+  private products(): Map<string, Product> {
+    if (!this.refreshing && Date.now() - this.catalogueAt > (this.o.catalogueTtlMs ?? 60_000)) {
+      this.refreshing = this.refresh()
+        .catch((err: unknown) => this.o.log?.('could not refresh the recommender catalogue', { error: String(err) }))
+        .finally(() => (this.refreshing = undefined));
+    }
     return this.catalogue;
   }
 
@@ -155,7 +164,7 @@ export class RecommendationService {
   }
 
   async recommend(q: RecommendQuery): Promise<RecommendResult> {
-    const catalogue = await this.products();
+    const catalogue = this.products();
     const k = Number.isFinite(q.k) ? Math.min(Math.max(1, Math.floor(q.k!)), MAX_K) : 4;
     const history = await this.bought(q.customerId);
     const bought = new Set(history);
