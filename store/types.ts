@@ -118,6 +118,23 @@ export interface Conversation {
   queuedAt?: Date;
   assignedAt?: Date;
   resolvedAt?: Date;
+  /** What the conversation is about, for skills-based routing (e.g. "orders", "returns"). */
+  topic?: string;
+  /** The first agent message after the hand-off (first-response time). */
+  firstResponseAt?: Date;
+  /** Agents' tags; free text, lower-case. */
+  tags: string[];
+  /** Agents' internal notes, oldest first; never shown to the shopper. */
+  notes: ConversationNote[];
+  /** The shopper's 1-5 rating of the human support (CSAT). */
+  rating?: number;
+  ratedAt?: Date;
+}
+
+export interface ConversationNote {
+  agentId: string;
+  text: string;
+  at: Date;
 }
 
 export interface NewConversation {
@@ -143,7 +160,7 @@ export interface ConversationRepository {
   /** Filter by status/assignee/channel and createdAt range; oldest first (id ascending). */
   list(filter?: ConversationFilter, page?: PageRequest): Promise<Page<Conversation>>;
   /** bot|assigned -> queued (assignee cleared). `conflict` if resolved. */
-  enqueue(id: string, input: { priority: number; reason: string }): Promise<Conversation>;
+  enqueue(id: string, input: { priority: number; reason: string; topic?: string }): Promise<Conversation>;
   /**
    * Atomically assigns a queued (or bot) conversation to an agent. Exactly one of several
    * concurrent claims wins; the others get `conflict`. `not_found` for an unknown id.
@@ -151,8 +168,20 @@ export interface ConversationRepository {
   claim(id: string, agentId: string): Promise<Conversation>;
   /** assigned to `fromAgentId` -> assigned to `toAgentId`; `conflict` if not assigned to `fromAgentId`. */
   transfer(id: string, fromAgentId: string, toAgentId: string): Promise<Conversation>;
+  /** queued|assigned (to anyone) -> assigned to `toAgentId` (a supervisor's move); `conflict` otherwise. */
+  reassign(id: string, toAgentId: string): Promise<Conversation>;
   /** Any non-resolved status -> resolved; `conflict` if already resolved. */
   resolve(id: string): Promise<Conversation>;
+  /** Appends an internal note (1..4000 characters). */
+  addNote(id: string, note: { agentId: string; text: string }): Promise<Conversation>;
+  /** Replaces the tags (trimmed, lower-cased, de-duplicated; at most 20 of 1..40 characters). */
+  setTags(id: string, tags: string[]): Promise<Conversation>;
+  /** Sets firstResponseAt unless it is set already (the first one wins). */
+  markFirstResponse(id: string, at: Date): Promise<void>;
+  /** The shopper's 1-5 rating of a resolved conversation; `conflict` if not resolved or already rated. */
+  rate(id: string, score: number): Promise<Conversation>;
+  /** How many conversations each agent has assigned right now (agents with none are absent). */
+  assignedCounts(): Promise<Record<string, number>>;
   /** Sets lastMessageAt (never moves it backwards). */
   touch(id: string, at: Date): Promise<void>;
 }
@@ -180,6 +209,8 @@ export interface Message {
   intent?: string;
   confidence?: number;
   entities?: Array<Record<string, unknown>>;
+  /** -1 (angry) .. 1 (happy), for inbound messages the bot read. */
+  sentiment?: number;
   createdAt: Date;
 }
 
@@ -209,8 +240,8 @@ export interface MessageRepository {
   append(input: NewMessage): Promise<Message>;
   get(id: string): Promise<Message | null>;
   findByChannelMessageId(channel: ChannelId, channelMessageId: string): Promise<Message | null>;
-  /** Records what NLU understood of a stored message. */
-  annotate(id: string, nlu: { intent: string; confidence: number; entities?: Array<Record<string, unknown>> }): Promise<Message>;
+  /** Records what NLU understood of a stored message (and its sentiment, -1..1). */
+  annotate(id: string, nlu: { intent: string; confidence: number; entities?: Array<Record<string, unknown>>; sentiment?: number }): Promise<Message>;
   /** Ordered by seq ascending, starting after `afterSeq` (default 0); `limit` follows the page rules (default 50, max 500). */
   listByConversation(conversationId: string, opts?: { afterSeq?: number; limit?: number }): Promise<Message[]>;
   /** One customer's history across every channel and conversation; newest first (createdAt, then id, descending). */

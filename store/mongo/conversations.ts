@@ -1,4 +1,5 @@
 import type { QueryFilter } from 'mongoose';
+import { checkNote, checkScore, normalizeTags } from '../conversation-rules.js';
 import { ShopError } from '../errors.js';
 import { newId } from '../ids.js';
 import { pageLimit, toPage } from '../paging.js';
@@ -23,6 +24,12 @@ export function toConversation(d: ConversationDoc): Conversation {
     queuedAt: opt(d.queuedAt),
     assignedAt: opt(d.assignedAt),
     resolvedAt: opt(d.resolvedAt),
+    topic: opt(d.topic),
+    firstResponseAt: opt(d.firstResponseAt),
+    tags: d.tags ?? [],
+    notes: (d.notes ?? []).map((n) => ({ agentId: n.agentId, text: n.text, at: n.at })),
+    rating: opt(d.rating),
+    ratedAt: opt(d.ratedAt),
   });
 }
 
@@ -113,6 +120,7 @@ export function conversationRepository({ m, revs }: Ctx): ConversationRepository
           assigneeId: null,
           priority: input.priority,
           handoffReason: input.reason,
+          ...(input.topic ? { topic: input.topic } : {}),
           queuedAt: cur.status === 'queued' && cur.queuedAt ? cur.queuedAt : now,
           updatedAt: now,
         };
@@ -137,6 +145,55 @@ export function conversationRepository({ m, revs }: Ctx): ConversationRepository
         const now = new Date();
         return { ...cur, assigneeId: toAgentId, assignedAt: now, updatedAt: now };
       });
+    },
+
+    reassign(id, toAgentId) {
+      if (!toAgentId) throw new ShopError('bad_request', 'toAgentId is required');
+      return change(id, (cur) => {
+        if (cur.status !== 'queued' && cur.status !== 'assigned') {
+          throw new ShopError('conflict', `conversation ${id} is ${cur.status}, it cannot be reassigned`);
+        }
+        const now = new Date();
+        return { ...cur, status: 'assigned', assigneeId: toAgentId, assignedAt: now, updatedAt: now };
+      });
+    },
+
+    addNote(id, note) {
+      const n = checkNote(note);
+      return change(id, (cur) => {
+        const now = new Date();
+        return { ...cur, notes: [...(cur.notes ?? []), { ...n, at: now }], updatedAt: now };
+      });
+    },
+
+    setTags(id, tags) {
+      const clean = normalizeTags(tags);
+      return change(id, (cur) => ({ ...cur, tags: clean, updatedAt: new Date() }));
+    },
+
+    async markFirstResponse(id, at) {
+      if (!(at instanceof Date) || Number.isNaN(at.getTime())) throw new ShopError('bad_request', 'at must be a valid Date');
+      await revs.mutate(m.conversations, 'conversation', id, (cur) =>
+        cur.firstResponseAt ? { result: undefined } : { next: { ...cur, firstResponseAt: at }, result: undefined },
+      );
+    },
+
+    rate(id, score) {
+      const s = checkScore(score);
+      return change(id, (cur) => {
+        if (cur.status !== 'resolved' || (cur.rating !== undefined && cur.rating !== null)) {
+          throw new ShopError('conflict', `conversation ${id} cannot be rated: it is not resolved, or it was rated already`);
+        }
+        const now = new Date();
+        return { ...cur, rating: s, ratedAt: now, updatedAt: now };
+      });
+    },
+
+    async assignedCounts() {
+      const rows = await m.conversations
+        .aggregate<{ _id: string; n: number }>([{ $match: { status: 'assigned', assigneeId: { $ne: null } } }, { $group: { _id: '$assigneeId', n: { $sum: 1 } } }])
+        .exec();
+      return Object.fromEntries(rows.map((r) => [r._id, r.n]));
     },
 
     resolve(id) {

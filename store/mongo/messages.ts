@@ -23,6 +23,7 @@ export function toMessage(d: MessageDoc): Message {
     intent: opt(d.intent),
     confidence: opt(d.confidence),
     entities: fromJson<Array<Record<string, unknown>>>(d.entities),
+    sentiment: opt(d.sentiment),
     createdAt: d.createdAt,
   });
 }
@@ -104,6 +105,10 @@ export function messageRepository({ m, revs }: Ctx): MessageRepository {
     async annotate(id, nlu) {
       // Only annotate writes a stored message, so a plain update cannot undo another writer.
       const set: Filter = { intent: nlu.intent, confidence: nlu.confidence };
+      if (nlu.sentiment !== undefined) {
+        if (!Number.isFinite(nlu.sentiment) || nlu.sentiment < -1 || nlu.sentiment > 1) throw new ShopError('bad_request', 'sentiment must be a number from -1 to 1');
+        set.sentiment = nlu.sentiment;
+      }
       const update: Filter = { $set: set };
       if (nlu.entities === undefined) update.$unset = { entities: 1 };
       else set.entities = toJson(nlu.entities);

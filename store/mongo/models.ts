@@ -63,6 +63,12 @@ export interface ConversationDoc {
   queuedAt?: Date;
   assignedAt?: Date;
   resolvedAt?: Date;
+  topic?: string;
+  firstResponseAt?: Date;
+  tags?: string[];
+  notes?: Array<{ agentId: string; text: string; at: Date }>;
+  rating?: number;
+  ratedAt?: Date;
   /** The last seq handed to a message of this conversation. */
   messageSeq: number;
   rev: number;
@@ -90,6 +96,7 @@ export interface MessageDoc {
   intent?: string;
   confidence?: number;
   entities?: string;
+  sentiment?: number;
   createdAt: Date;
 }
 
@@ -320,6 +327,12 @@ function conversationSchema(): Schema<ConversationDoc> {
       queuedAt: Date,
       assignedAt: Date,
       resolvedAt: Date,
+      topic: String,
+      firstResponseAt: Date,
+      tags: { type: [String], default: undefined },
+      notes: { type: [{ _id: false, agentId: String, text: String, at: Date }], default: undefined },
+      rating: Number,
+      ratedAt: Date,
       messageSeq: { type: Number, default: 0 },
       rev: { type: Number, default: 0 },
     },
@@ -329,6 +342,7 @@ function conversationSchema(): Schema<ConversationDoc> {
   s.index({ status: 1, _id: 1 });
   s.index({ assigneeId: 1, status: 1 });
   s.index({ createdAt: 1 });
+  s.index({ queuedAt: 1 }, { sparse: true });
   return s;
 }
 
@@ -350,6 +364,7 @@ function messageSchema(): Schema<MessageDoc> {
       intent: String,
       confidence: Number,
       entities: String,
+      sentiment: Number,
       createdAt: { type: Date, required: true },
     },
     OPTIONS,

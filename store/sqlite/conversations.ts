@@ -1,3 +1,4 @@
+import { checkNote, checkScore, normalizeTags } from '../conversation-rules.js';
 import { ShopError } from '../errors.js';
 import { newId } from '../ids.js';
 import { decodeCursor, pageLimit, toPage } from '../paging.js';
@@ -13,7 +14,7 @@ import type {
   PageRequest,
 } from '../types.js';
 import { Where, type Db } from './db.js';
-import { opt, optDate, toDate } from './rows.js';
+import { opt, optDate, parseJson, toDate } from './rows.js';
 import * as check from './validate.js';
 
 export const CONVERSATION_STATUSES: readonly ConversationStatus[] = ['bot', 'queued', 'assigned', 'resolved'];
@@ -33,6 +34,12 @@ export interface ConversationRow {
   queued_at: number | null;
   assigned_at: number | null;
   resolved_at: number | null;
+  topic: string | null;
+  first_response_at: number | null;
+  tags: string;
+  notes: string;
+  rating: number | null;
+  rated_at: number | null;
 }
 
 export function toConversation(r: ConversationRow): Conversation {
@@ -51,6 +58,12 @@ export function toConversation(r: ConversationRow): Conversation {
     queuedAt: optDate(r.queued_at),
     assignedAt: optDate(r.assigned_at),
     resolvedAt: optDate(r.resolved_at),
+    topic: opt(r.topic),
+    firstResponseAt: optDate(r.first_response_at),
+    tags: parseJson<string[]>(r.tags),
+    notes: parseJson<Array<{ agentId: string; text: string; at: number }>>(r.notes).map((n) => ({ ...n, at: toDate(n.at) })),
+    rating: opt(r.rating),
+    ratedAt: optDate(r.rated_at),
   };
 }
 
@@ -134,17 +147,18 @@ export class SqliteConversations implements ConversationRepository {
   }
 
   /** Re-enqueueing a queued conversation updates priority and reason but keeps its place (queuedAt). */
-  async enqueue(id: string, input: { priority: number; reason: string }): Promise<Conversation> {
+  async enqueue(id: string, input: { priority: number; reason: string; topic?: string }): Promise<Conversation> {
     const priority = check.finite('priority', input.priority);
     const reason = check.text('reason', input.reason);
+    const topic = check.optText('topic', input.topic) ?? null;
     const now = Date.now();
     return this.transition(
       id,
       `UPDATE conversations
-       SET status = 'queued', assignee_id = NULL, priority = ?, handoff_reason = ?,
+       SET status = 'queued', assignee_id = NULL, priority = ?, handoff_reason = ?, topic = COALESCE(?, topic),
            queued_at = CASE WHEN status = 'queued' THEN queued_at ELSE ? END, updated_at = ?
        WHERE id = ? AND status <> 'resolved'`,
-      [priority, reason, now, now, id],
+      [priority, reason, topic, now, now, id],
       'it is resolved',
     );
   }
@@ -173,6 +187,67 @@ export class SqliteConversations implements ConversationRepository {
     );
   }
 
+  async reassign(id: string, toAgentId: string): Promise<Conversation> {
+    check.text('toAgentId', toAgentId);
+    const now = Date.now();
+    return this.transition(
+      id,
+      `UPDATE conversations SET status = 'assigned', assignee_id = ?, assigned_at = ?, updated_at = ?
+       WHERE id = ? AND status IN ('queued', 'assigned')`,
+      [toAgentId, now, now, id],
+      'it is not queued or assigned',
+    );
+  }
+
+  async addNote(id: string, note: { agentId: string; text: string }): Promise<Conversation> {
+    const n = checkNote(note);
+    return this.db.write(() => {
+      const cur = this.load(id);
+      const notes = [...cur.notes.map((x) => ({ ...x, at: x.at.getTime() })), { ...n, at: Date.now() }];
+      this.db.run('UPDATE conversations SET notes = ?, updated_at = ? WHERE id = ?', [JSON.stringify(notes), Date.now(), id]);
+      return this.load(id);
+    });
+  }
+
+  async setTags(id: string, tags: string[]): Promise<Conversation> {
+    const clean = normalizeTags(tags);
+    return this.db.write(() => {
+      if (this.db.run('UPDATE conversations SET tags = ?, updated_at = ? WHERE id = ?', [JSON.stringify(clean), Date.now(), id]).changes === 0) {
+        throw notFound(id);
+      }
+      return this.load(id);
+    });
+  }
+
+  async markFirstResponse(id: string, at: Date): Promise<void> {
+    const ms = check.date('at', at).getTime();
+    this.db.write(() => {
+      this.db.run('UPDATE conversations SET first_response_at = ? WHERE id = ? AND first_response_at IS NULL', [ms, id]);
+      if (!this.db.exists('conversations', id)) throw notFound(id);
+    });
+  }
+
+  async rate(id: string, score: number): Promise<Conversation> {
+    const s = checkScore(score);
+    const now = Date.now();
+    return this.transition(
+      id,
+      `UPDATE conversations SET rating = ?, rated_at = ?, updated_at = ? WHERE id = ? AND status = 'resolved' AND rating IS NULL`,
+      [s, now, now, id],
+      'it is not resolved, or it was rated already',
+    );
+  }
+
+  async assignedCounts(): Promise<Record<string, number>> {
+    return this.db.read(() => {
+      const rows = this.db.all<{ assignee_id: string; n: number }>(
+        "SELECT assignee_id, COUNT(*) AS n FROM conversations WHERE status = 'assigned' AND assignee_id IS NOT NULL GROUP BY assignee_id",
+        [],
+      );
+      return Object.fromEntries(rows.map((r) => [r.assignee_id, r.n]));
+    });
+  }
+
   async resolve(id: string): Promise<Conversation> {
     const now = Date.now();
     return this.transition(
@@ -191,7 +266,7 @@ export class SqliteConversations implements ConversationRepository {
     });
   }
 
-  private transition(id: string, sql: string, params: Array<string | number>, whyNot: string): Conversation {
+  private transition(id: string, sql: string, params: Array<string | number | null>, whyNot: string): Conversation {
     return this.db.write(() => {
       if (this.db.run(sql, params).changes === 0) {
         if (!this.db.exists('conversations', id)) throw notFound(id);

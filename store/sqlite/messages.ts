@@ -34,6 +34,7 @@ export interface MessageRow {
   intent: string | null;
   confidence: number | null;
   entities: string | null;
+  sentiment: number | null;
   created_at: number;
 }
 
@@ -53,6 +54,7 @@ export function toMessage(r: MessageRow): Message {
     intent: opt(r.intent),
     confidence: opt(r.confidence),
     entities: optParseJson<Array<Record<string, unknown>>>(r.entities),
+    sentiment: opt(r.sentiment),
     createdAt: toDate(r.created_at),
   };
 }
@@ -138,15 +140,16 @@ export class SqliteMessages implements MessageRepository {
   /** Without `entities`, the entities already stored are kept. */
   async annotate(
     id: string,
-    nlu: { intent: string; confidence: number; entities?: Array<Record<string, unknown>> },
+    nlu: { intent: string; confidence: number; entities?: Array<Record<string, unknown>>; sentiment?: number },
   ): Promise<Message> {
     const intent = check.text('intent', nlu.intent);
     const confidence = check.finite('confidence', nlu.confidence, 0, 1);
     const entities = check.optObjects('entities', nlu.entities);
+    const sentiment = check.optFinite('sentiment', nlu.sentiment, -1, 1);
     return this.db.write(() => {
       const changed = this.db.run(
-        'UPDATE messages SET intent = ?, confidence = ?, entities = COALESCE(?, entities) WHERE id = ?',
-        [intent, confidence, optJson(entities), id],
+        'UPDATE messages SET intent = ?, confidence = ?, entities = COALESCE(?, entities), sentiment = COALESCE(?, sentiment) WHERE id = ?',
+        [intent, confidence, optJson(entities), sentiment ?? null, id],
       ).changes;
       if (changed === 0) throw new ShopError('not_found', `message ${id} not found`, { details: { id } });
       return this.load(id);

@@ -248,6 +248,22 @@ CREATE INDEX interactions_source ON interactions (source, customer_id, created_a
 `);
     },
   },
+  {
+    version: 3,
+    name: 'hand-off: topic, first response, tags, notes, rating; message sentiment',
+    up(db) {
+      db.exec(`
+ALTER TABLE conversations ADD COLUMN topic TEXT;
+ALTER TABLE conversations ADD COLUMN first_response_at INTEGER;
+ALTER TABLE conversations ADD COLUMN tags TEXT NOT NULL DEFAULT '[]';
+ALTER TABLE conversations ADD COLUMN notes TEXT NOT NULL DEFAULT '[]';
+ALTER TABLE conversations ADD COLUMN rating INTEGER;
+ALTER TABLE conversations ADD COLUMN rated_at INTEGER;
+ALTER TABLE messages ADD COLUMN sentiment REAL;
+CREATE INDEX conversations_queued ON conversations (queued_at) WHERE queued_at IS NOT NULL;
+`);
+    },
+  },
 ];
 
 /**

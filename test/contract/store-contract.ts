@@ -533,6 +533,67 @@ export function describeStoreContract(name: string, makeLocation: () => Promise<
         expect(resolvedFromBot.status).toBe('resolved');
       });
 
+      it('hand-off details: topic, reassign, notes, tags, first response, rating, assigned counts', async () => {
+        const s = store();
+        const c = await customer();
+        const conv = await conversation(c.id);
+        expect(conv.tags).toEqual([]);
+        expect(conv.notes).toEqual([]);
+        expect(conv.rating).toBeUndefined();
+        const queued = await s.conversations.enqueue(conv.id, { priority: 3, reason: 'sentiment', topic: 'returns' });
+        expect(queued.topic).toBe('returns');
+        // Re-enqueueing without a topic keeps the one it had.
+        expect((await s.conversations.enqueue(conv.id, { priority: 4, reason: 'sentiment' })).topic).toBe('returns');
+
+        expect(await s.conversations.reassign(conv.id, 'agent-7')).toMatchObject({ status: 'assigned', assigneeId: 'agent-7' });
+        expect(await s.conversations.reassign(conv.id, 'agent-8')).toMatchObject({ status: 'assigned', assigneeId: 'agent-8' });
+        const other = await conversation((await customer()).id);
+        await expectCode(s.conversations.reassign(other.id, 'agent-8'), 'conflict');
+        await s.conversations.claim(other.id, 'agent-8');
+        const third = await conversation((await customer()).id);
+        await s.conversations.claim(third.id, 'agent-1');
+        expect(await s.conversations.assignedCounts()).toEqual({ 'agent-8': 2, 'agent-1': 1 });
+
+        const noted = await s.conversations.addNote(conv.id, { agentId: 'agent-8', text: '  refund promised by phone  ' });
+        await s.conversations.addNote(conv.id, { agentId: 'agent-7', text: 'second' });
+        const withNotes = must(await s.conversations.get(conv.id), 'conversation');
+        expect(noted.notes).toHaveLength(1);
+        expect(withNotes.notes.map((n) => [n.agentId, n.text])).toEqual([['agent-8', 'refund promised by phone'], ['agent-7', 'second']]);
+        expect(withNotes.notes[0]!.at).toBeInstanceOf(Date);
+        await expectCode(s.conversations.addNote(conv.id, { agentId: 'agent-8', text: '   ' }), 'bad_request');
+        await expectCode(s.conversations.addNote(conv.id, { agentId: 'agent-8', text: 'x'.repeat(4001) }), 'bad_request');
+
+        expect((await s.conversations.setTags(conv.id, [' Refund ', 'vip', 'refund', ''])).tags).toEqual(['refund', 'vip']);
+        await expectCode(s.conversations.setTags(conv.id, Array.from({ length: 21 }, (_, i) => `t${i}`)), 'bad_request');
+        expect(must(await s.conversations.get(conv.id), 'conversation').tags).toEqual(['refund', 'vip']);
+
+        const first = new Date(conv.createdAt.getTime() + 60_000);
+        await s.conversations.markFirstResponse(conv.id, first);
+        await s.conversations.markFirstResponse(conv.id, new Date(first.getTime() + 60_000));
+        expect(must(await s.conversations.get(conv.id), 'conversation').firstResponseAt?.getTime()).toBe(first.getTime());
+
+        await expectCode(s.conversations.rate(conv.id, 5), 'conflict');
+        await s.conversations.resolve(conv.id);
+        await expectCode(s.conversations.rate(conv.id, 6), 'bad_request');
+        await expectCode(s.conversations.rate(conv.id, 2.5), 'bad_request');
+        const rated = await s.conversations.rate(conv.id, 4);
+        expect(rated.rating).toBe(4);
+        expect(rated.ratedAt).toBeInstanceOf(Date);
+        await expectCode(s.conversations.rate(conv.id, 5), 'conflict');
+        expect(must(await s.conversations.get(conv.id), 'conversation')).toMatchObject({ rating: 4, tags: ['refund', 'vip'] });
+        await expectCode(s.conversations.rate('conv-missing', 3), 'not_found');
+        await expectCode(s.conversations.setTags('conv-missing', ['a']), 'not_found');
+        await expectCode(s.conversations.addNote('conv-missing', { agentId: 'a', text: 'b' }), 'not_found');
+      });
+
+      it('exactly one of concurrent ratings is kept', async () => {
+        const s = store();
+        const conv = await conversation((await customer()).id);
+        await s.conversations.resolve(conv.id);
+        const winner = await expectOneWinner([1, 2, 3, 4, 5].map((n) => s.conversations.rate(conv.id, n)), 'conflict');
+        expect(must(await s.conversations.get(conv.id), 'conversation').rating).toBe(winner.rating);
+      });
+
       it('not_found for state changes of an unknown id', async () => {
         const s = store();
         await expectCode(s.conversations.enqueue('conv-missing', { priority: 1, reason: 'x' }), 'not_found');
@@ -716,6 +777,10 @@ export function describeStoreContract(name: string, makeLocation: () => Promise<
         expect(annotated).toMatchObject({ id: m.id, seq: m.seq, text: m.text, intent: 'track_order', confidence: 0.9, entities: [{ type: 'order_number', value: 'SA9' }] });
         expect(await s.messages.get(m.id)).toEqual(annotated);
         await expectCode(s.messages.annotate('msg-missing', { intent: 'x', confidence: 1 }), 'not_found');
+        const felt = await s.messages.annotate(m.id, { intent: 'complaint', confidence: 0.8, sentiment: -0.75 });
+        expect(felt.sentiment).toBe(-0.75);
+        expect((await s.messages.get(m.id))?.sentiment).toBe(-0.75);
+        await expectCode(s.messages.annotate(m.id, { intent: 'x', confidence: 1, sentiment: -2 }), 'bad_request');
       });
 
       it('listByConversation orders by seq, after afterSeq, up to limit', async () => {
