@@ -83,7 +83,9 @@ function errorHandler(logger: Logger): ErrorRequestHandler {
     if (res.headersSent) return;
     // Internal details stay in the log; a client sees the code and a safe message.
     const message = shopError.code === 'internal' ? 'internal error' : shopError.message;
-    res.status(shopError.status).json({ error: { code: shopError.code, message, requestId } });
+    // A machine-readable reason beside the code (e.g. "wechat_window_closed"), when the thrower gave one.
+    const reason = typeof shopError.details?.['reason'] === 'string' ? shopError.details['reason'] : undefined;
+    res.status(shopError.status).json({ error: { code: shopError.code, message, ...(reason ? { reason } : {}), requestId } });
   };
 }
 

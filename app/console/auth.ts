@@ -1,0 +1,218 @@
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import type { Storage } from 'botbuilder-core';
+import express, { type Request, type RequestHandler, type Router } from 'express';
+import { z } from 'zod';
+import { ShopError, type Agent, type AgentRepository, type AgentRole } from '../../store/index.js';
+import { parseOrThrow } from '../http.js';
+import { hashPassword, verifyPassword } from '../passwords.js';
+
+/** The cookie that carries a console session. HTTP-only: page scripts never see it. */
+export const SESSION_COOKIE = 'sa_console';
+/** Header every state-changing console or admin request carries (double-submit of the session's CSRF token). */
+export const CSRF_HEADER = 'x-csrf-token';
+
+/** Who may do what: each role includes the ones before it. */
+const RANK: Record<AgentRole, number> = { agent: 1, supervisor: 2, admin: 3 };
+
+export function hasRole(role: AgentRole, needed: AgentRole): boolean {
+  return RANK[role] >= RANK[needed];
+}
+
+/** An agent as a browser may see it (never the password hash). */
+export interface PublicAgent {
+  id: string;
+  email: string;
+  name: string;
+  role: AgentRole;
+  languages: Agent['languages'];
+  skills: string[];
+  capacity: number;
+  status: Agent['status'];
+}
+
+export function publicAgent(a: Agent): PublicAgent {
+  return { id: a.id, email: a.email, name: a.name, role: a.role, languages: a.languages, skills: a.skills, capacity: a.capacity, status: a.status };
+}
+
+interface SessionRecord {
+  agentId: string;
+  csrf: string;
+  expiresAt: number;
+  eTag?: string;
+}
+
+/** The authenticated caller of a console/admin request. `viaToken`: the ADMIN_TOKEN bearer (scripts, CLI). */
+export interface Staff {
+  agent: Agent | null;
+  role: AgentRole;
+  viaToken: boolean;
+  csrf?: string;
+}
+
+export interface ConsoleAuthOptions {
+  agents: AgentRepository;
+  /** Sessions live here (the store's botbuilder Storage), so every node sees every session. */
+  sessions: Storage;
+  /** The admin API's bearer token; callers presenting it act as admin. */
+  adminToken?: string;
+  /** Session lifetime; default 12 hours (a shift). */
+  sessionTtlMs?: number;
+  /** Failed logins per email before a lockout, and how long it lasts. */
+  maxFailures?: number;
+  lockoutMs?: number;
+  /** Mark the cookie Secure (behind HTTPS). */
+  secureCookie?: boolean;
+  now?: () => number;
+}
+
+const loginBody = z.strictObject({ email: z.string().trim().min(3).max(254), password: z.string().min(1).max(1024) });
+
+const sha = (s: string): Buffer => createHash('sha256').update(s).digest();
+const sessionKey = (token: string): string => `console-session/${sha(token).toString('hex')}`;
+
+/** Reads one cookie from a Cookie header (no dependency for one value). */
+export function readCookie(header: string | undefined, name: string): string | undefined {
+  for (const part of (header ?? '').split(';')) {
+    const i = part.indexOf('=');
+    if (i > 0 && part.slice(0, i).trim() === name) {
+      const v = part.slice(i + 1).trim();
+      return /^[A-Za-z0-9_-]{20,100}$/.test(v) ? v : undefined;
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Console and admin authentication: agents log in with email and password (scrypt hashes),
+ * get an HTTP-only SameSite=Strict session cookie and a CSRF token that state-changing
+ * requests echo in `X-CSRF-Token`. Repeated failures lock the email out for a while.
+ * The ADMIN_TOKEN bearer still works for scripts and acts as an admin without CSRF (a
+ * browser never sends it on its own).
+ */
+export class ConsoleAuth {
+  private readonly ttl: number;
+  private readonly maxFailures: number;
+  private readonly lockoutMs: number;
+  private readonly now: () => number;
+  private readonly adminDigest: Buffer | undefined;
+  private readonly failures = new Map<string, { count: number; until: number }>();
+  /** A constant hash verified on unknown emails, so response time does not reveal which emails exist. */
+  private dummyHash: Promise<string> | undefined;
+
+  constructor(private readonly opts: ConsoleAuthOptions) {
+    if (!opts.agents) throw new ShopError('config_invalid', 'ConsoleAuthOptions.agents is required');
+    if (!opts.sessions) throw new ShopError('config_invalid', 'ConsoleAuthOptions.sessions is required');
+    this.ttl = opts.sessionTtlMs ?? 12 * 3600_000;
+    this.maxFailures = opts.maxFailures ?? 5;
+    this.lockoutMs = opts.lockoutMs ?? 15 * 60_000;
+    this.now = opts.now ?? Date.now;
+    this.adminDigest = opts.adminToken ? sha(opts.adminToken) : undefined;
+  }
+
+  /** Checks the password; returns a new session token and CSRF token. */
+  async login(emailRaw: string, password: string): Promise<{ token: string; csrf: string; agent: Agent }> {
+    const email = emailRaw.trim().toLowerCase();
+    const now = this.now();
+    const f = this.failures.get(email);
+    if (f && f.count >= this.maxFailures && now < f.until) {
+      throw new ShopError('rate_limited', `too many failed logins for this email: try again in ${Math.ceil((f.until - now) / 60_000)} minutes`, {
+        details: { reason: 'locked_out' },
+      });
+    }
+    const agent = await this.opts.agents.getByEmail(email);
+    this.dummyHash ??= hashPassword('not-a-password');
+    const ok = agent ? await verifyPassword(password, agent.passwordHash) : (await verifyPassword(password, await this.dummyHash), false);
+    if (!agent || !ok) {
+      const count = f && now < f.until ? f.count + 1 : 1;
+      this.failures.set(email, { count, until: now + this.lockoutMs });
+      if (this.failures.size > 10_000) this.failures.delete(this.failures.keys().next().value!);
+      throw new ShopError('unauthorized', 'wrong email or password');
+    }
+    this.failures.delete(email);
+    const token = randomBytes(32).toString('base64url');
+    const csrf = randomBytes(24).toString('base64url');
+    await this.opts.sessions.write({ [sessionKey(token)]: { agentId: agent.id, csrf, expiresAt: now + this.ttl, eTag: '*' } });
+    return { token, csrf, agent };
+  }
+
+  async logout(token: string): Promise<void> {
+    await this.opts.sessions.delete([sessionKey(token)]);
+  }
+
+  /** The agent behind a session token, or null (unknown, expired, or the agent was deleted). */
+  async session(token: string | undefined): Promise<{ agent: Agent; csrf: string } | null> {
+    if (!token) return null;
+    const key = sessionKey(token);
+    const rec = (await this.opts.sessions.read([key]))[key] as SessionRecord | undefined;
+    if (!rec || rec.expiresAt <= this.now()) return null;
+    const agent = await this.opts.agents.get(rec.agentId);
+    return agent ? { agent, csrf: rec.csrf } : null;
+  }
+
+  /** The caller of an HTTP request or WebSocket upgrade: session cookie, or the admin bearer token. */
+  async identify(req: Pick<IncomingMessage, 'headers'>): Promise<Staff | null> {
+    const auth = req.headers.authorization;
+    const bearer = typeof auth === 'string' ? /^Bearer\s+(\S+)\s*$/i.exec(auth)?.[1] : undefined;
+    if (bearer && this.adminDigest && timingSafeEqual(sha(bearer), this.adminDigest)) return { agent: null, role: 'admin', viaToken: true };
+    const s = await this.session(readCookie(req.headers.cookie, SESSION_COOKIE));
+    return s ? { agent: s.agent, role: s.agent.role, viaToken: false, csrf: s.csrf } : null;
+  }
+
+  /**
+   * Express guard: the caller must be logged in with at least `role`; a state-changing
+   * request from a session must carry its CSRF token. Sets `res.locals.staff`.
+   */
+  require(role: AgentRole): RequestHandler {
+    return async (req, res, next) => {
+      const staff = await this.identify(req);
+      if (!staff) throw new ShopError('unauthorized', 'log in to the console first');
+      if (!hasRole(staff.role, role)) throw new ShopError('forbidden', `this needs the ${role} role; you are ${staff.role === 'agent' ? 'an' : 'a'} ${staff.role}`);
+      if (!staff.viaToken && !['GET', 'HEAD', 'OPTIONS'].includes(req.method)) {
+        const sent = req.get(CSRF_HEADER) ?? '';
+        if (!staff.csrf || sent.length !== staff.csrf.length || !timingSafeEqual(Buffer.from(sent), Buffer.from(staff.csrf))) {
+          throw new ShopError('forbidden', 'missing or wrong CSRF token (send the X-CSRF-Token header the login gave you)', { details: { reason: 'csrf' } });
+        }
+      }
+      res.locals['staff'] = staff;
+      next();
+    };
+  }
+
+  private cookie(req: Request, token: string, maxAgeS: number): string {
+    const secure = this.opts.secureCookie || req.secure ? '; Secure' : '';
+    return `${SESSION_COOKIE}=${token}; Path=/; HttpOnly; SameSite=Strict; Max-Age=${maxAgeS}${secure}`;
+  }
+
+  /** POST /api/console/login, POST /api/console/logout, GET /api/console/me. */
+  routes(): Router {
+    const router = express.Router();
+    router.post('/api/console/login', async (req, res) => {
+      const body = parseOrThrow(loginBody, req.body ?? {}, 'login');
+      const { token, csrf, agent } = await this.login(body.email, body.password);
+      res.setHeader('Set-Cookie', this.cookie(req, token, Math.floor(this.ttl / 1000)));
+      res.setHeader('Cache-Control', 'no-store');
+      res.json({ agent: publicAgent(agent), csrfToken: csrf });
+    });
+    router.post('/api/console/logout', async (req, res) => {
+      const token = readCookie(req.headers.cookie, SESSION_COOKIE);
+      if (token) await this.logout(token);
+      res.setHeader('Set-Cookie', this.cookie(req, '', 0));
+      res.status(204).end();
+    });
+    router.get('/api/console/me', async (req, res) => {
+      const staff = await this.identify(req);
+      if (!staff?.agent) throw new ShopError('unauthorized', 'not logged in');
+      res.setHeader('Cache-Control', 'no-store');
+      res.json({ agent: publicAgent(staff.agent), csrfToken: staff.csrf });
+    });
+    return router;
+  }
+}
+
+/** The caller set by `ConsoleAuth.require`. */
+export function staffOf(res: { locals: Record<string, unknown> }): Staff {
+  const s = res.locals['staff'] as Staff | undefined;
+  if (!s) throw new ShopError('internal', 'route is missing its ConsoleAuth.require guard');
+  return s;
+}
