@@ -211,6 +211,8 @@ export interface Message {
   entities?: Array<Record<string, unknown>>;
   /** -1 (angry) .. 1 (happy), for inbound messages the bot read. */
   sentiment?: number;
+  /** What answered it ("faq", "orders", "fallback", "handoff", ...), for inbound messages the bot read. */
+  skill?: string;
   createdAt: Date;
 }
 
@@ -240,8 +242,11 @@ export interface MessageRepository {
   append(input: NewMessage): Promise<Message>;
   get(id: string): Promise<Message | null>;
   findByChannelMessageId(channel: ChannelId, channelMessageId: string): Promise<Message | null>;
-  /** Records what NLU understood of a stored message (and its sentiment, -1..1). */
-  annotate(id: string, nlu: { intent: string; confidence: number; entities?: Array<Record<string, unknown>>; sentiment?: number }): Promise<Message>;
+  /** Records what NLU understood of a stored message, its sentiment (-1..1) and the skill that answered it. */
+  annotate(
+    id: string,
+    nlu: { intent: string; confidence: number; entities?: Array<Record<string, unknown>>; sentiment?: number; skill?: string },
+  ): Promise<Message>;
   /** Ordered by seq ascending, starting after `afterSeq` (default 0); `limit` follows the page rules (default 50, max 500). */
   listByConversation(conversationId: string, opts?: { afterSeq?: number; limit?: number }): Promise<Message[]>;
   /** One customer's history across every channel and conversation; newest first (createdAt, then id, descending). */

@@ -24,6 +24,7 @@ export function toMessage(d: MessageDoc): Message {
     confidence: opt(d.confidence),
     entities: fromJson<Array<Record<string, unknown>>>(d.entities),
     sentiment: opt(d.sentiment),
+    skill: opt(d.skill),
     createdAt: d.createdAt,
   });
 }
@@ -108,6 +109,10 @@ export function messageRepository({ m, revs }: Ctx): MessageRepository {
       if (nlu.sentiment !== undefined) {
         if (!Number.isFinite(nlu.sentiment) || nlu.sentiment < -1 || nlu.sentiment > 1) throw new ShopError('bad_request', 'sentiment must be a number from -1 to 1');
         set.sentiment = nlu.sentiment;
+      }
+      if (nlu.skill !== undefined) {
+        if (typeof nlu.skill !== 'string' || nlu.skill === '') throw new ShopError('bad_request', 'skill must be a non-empty string');
+        set.skill = nlu.skill;
       }
       const update: Filter = { $set: set };
       if (nlu.entities === undefined) update.$unset = { entities: 1 };

@@ -97,6 +97,7 @@ export interface MessageDoc {
   confidence?: number;
   entities?: string;
   sentiment?: number;
+  skill?: string;
   createdAt: Date;
 }
 
@@ -365,6 +366,7 @@ function messageSchema(): Schema<MessageDoc> {
       confidence: Number,
       entities: String,
       sentiment: Number,
+      skill: String,
       createdAt: { type: Date, required: true },
     },
     OPTIONS,

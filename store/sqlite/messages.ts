@@ -35,6 +35,7 @@ export interface MessageRow {
   confidence: number | null;
   entities: string | null;
   sentiment: number | null;
+  skill: string | null;
   created_at: number;
 }
 
@@ -55,6 +56,7 @@ export function toMessage(r: MessageRow): Message {
     confidence: opt(r.confidence),
     entities: optParseJson<Array<Record<string, unknown>>>(r.entities),
     sentiment: opt(r.sentiment),
+    skill: opt(r.skill),
     createdAt: toDate(r.created_at),
   };
 }
@@ -140,16 +142,17 @@ export class SqliteMessages implements MessageRepository {
   /** Without `entities`, the entities already stored are kept. */
   async annotate(
     id: string,
-    nlu: { intent: string; confidence: number; entities?: Array<Record<string, unknown>>; sentiment?: number },
+    nlu: { intent: string; confidence: number; entities?: Array<Record<string, unknown>>; sentiment?: number; skill?: string },
   ): Promise<Message> {
     const intent = check.text('intent', nlu.intent);
     const confidence = check.finite('confidence', nlu.confidence, 0, 1);
     const entities = check.optObjects('entities', nlu.entities);
     const sentiment = check.optFinite('sentiment', nlu.sentiment, -1, 1);
+    const skill = check.optText('skill', nlu.skill);
     return this.db.write(() => {
       const changed = this.db.run(
-        'UPDATE messages SET intent = ?, confidence = ?, entities = COALESCE(?, entities), sentiment = COALESCE(?, sentiment) WHERE id = ?',
-        [intent, confidence, optJson(entities), sentiment ?? null, id],
+        'UPDATE messages SET intent = ?, confidence = ?, entities = COALESCE(?, entities), sentiment = COALESCE(?, sentiment), skill = COALESCE(?, skill) WHERE id = ?',
+        [intent, confidence, optJson(entities), sentiment ?? null, skill ?? null, id],
       ).changes;
       if (changed === 0) throw new ShopError('not_found', `message ${id} not found`, { details: { id } });
       return this.load(id);

@@ -250,7 +250,7 @@ CREATE INDEX interactions_source ON interactions (source, customer_id, created_a
   },
   {
     version: 3,
-    name: 'hand-off: topic, first response, tags, notes, rating; message sentiment',
+    name: 'hand-off: topic, first response, tags, notes, rating; message sentiment and skill',
     up(db) {
       db.exec(`
 ALTER TABLE conversations ADD COLUMN topic TEXT;
@@ -260,6 +260,7 @@ ALTER TABLE conversations ADD COLUMN notes TEXT NOT NULL DEFAULT '[]';
 ALTER TABLE conversations ADD COLUMN rating INTEGER;
 ALTER TABLE conversations ADD COLUMN rated_at INTEGER;
 ALTER TABLE messages ADD COLUMN sentiment REAL;
+ALTER TABLE messages ADD COLUMN skill TEXT;
 CREATE INDEX conversations_queued ON conversations (queued_at) WHERE queued_at IS NOT NULL;
 `);
     },

@@ -777,9 +777,9 @@ export function describeStoreContract(name: string, makeLocation: () => Promise<
         expect(annotated).toMatchObject({ id: m.id, seq: m.seq, text: m.text, intent: 'track_order', confidence: 0.9, entities: [{ type: 'order_number', value: 'SA9' }] });
         expect(await s.messages.get(m.id)).toEqual(annotated);
         await expectCode(s.messages.annotate('msg-missing', { intent: 'x', confidence: 1 }), 'not_found');
-        const felt = await s.messages.annotate(m.id, { intent: 'complaint', confidence: 0.8, sentiment: -0.75 });
-        expect(felt.sentiment).toBe(-0.75);
-        expect((await s.messages.get(m.id))?.sentiment).toBe(-0.75);
+        const felt = await s.messages.annotate(m.id, { intent: 'complaint', confidence: 0.8, sentiment: -0.75, skill: 'fallback' });
+        expect(felt).toMatchObject({ sentiment: -0.75, skill: 'fallback' });
+        expect(await s.messages.get(m.id)).toMatchObject({ sentiment: -0.75, skill: 'fallback' });
         await expectCode(s.messages.annotate(m.id, { intent: 'x', confidence: 1, sentiment: -2 }), 'bad_request');
       });
 
