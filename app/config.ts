@@ -80,6 +80,18 @@ const schema = z.object({
   NLU_MODEL_FILE: z.string().trim().min(1).optional(),
   CHAT_MODEL_MODULE: z.string().trim().min(1).optional(),
   REC_MODEL_FILE: z.string().trim().min(1).optional(),
+  HANDOFF_AFTER_FALLBACKS: int(1, 20).default(3),
+  HANDOFF_HIGH_VALUE_ORDER: int(0, 100_000_000).default(2000),
+  HANDOFF_SENTIMENT_THRESHOLD: z
+    .string()
+    .trim()
+    .regex(/^-(0(\.\d+)?|1(\.0+)?)$/, { message: 'expected a number from -1 to 0, e.g. -0.6' })
+    .transform(Number)
+    .default(-0.6),
+  HANDOFF_AUTO_ASSIGN: bool('HANDOFF_AUTO_ASSIGN').default(true),
+  CONSOLE_SESSION_HOURS: int(1, 24 * 30).default(12),
+  CONSOLE_SECURE_COOKIE: bool('CONSOLE_SECURE_COOKIE').default(false),
+  METRICS_TOKEN: z.string().min(16, { message: 'must be at least 16 characters' }).optional(),
   TRACKING_SECRET: z.string().min(32, { message: 'must be at least 32 characters' }).optional(),
   SHOP_URL: z.url({ protocol: /^https?$/, message: 'must be an absolute http(s) URL' }).optional(),
   PRODUCT_URL_TEMPLATE: z.string().trim().regex(/\{id\}/, { message: 'must contain {id}' }).default('/demo/p/{id}'),
@@ -144,8 +156,22 @@ export interface Config {
     /** An ES module whose `createChatModel()` returns a LangChain chat model: turns on grounded generative FAQ answers. */
     chatModelModule?: string;
   };
-  /** Bearer token for the admin API (/api/admin/*); the admin API is off without it. */
+  /** Bearer token for the admin API (/api/admin/*); scripts presenting it act as an admin. */
   adminToken?: string;
+  /** When a conversation goes to a human, and how it is routed. */
+  handoff: {
+    afterFallbacks: number;
+    /** Order total (shop currency) from which a problem with the order goes to a human. */
+    highValueOrder: number;
+    /** A message at or below this sentiment (-1..0) goes to a human. */
+    sentimentThreshold: number;
+    /** Assign queued conversations to the least busy matching agent; off = agents claim. */
+    autoAssign: boolean;
+  };
+  /** The agent console's sessions. */
+  console: { sessionTtlMs: number; secureCookie: boolean };
+  /** Protects /metrics (Bearer) when set. */
+  metricsToken?: string;
   /** Recommendations, sponsored products and the click-tracking links on product cards. */
   recommender: {
     modelFile: string;
@@ -258,6 +284,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = p
       chatModelModule: c.CHAT_MODEL_MODULE ? path.resolve(cwd, c.CHAT_MODEL_MODULE) : undefined,
     },
     adminToken: c.ADMIN_TOKEN,
+    handoff: {
+      afterFallbacks: c.HANDOFF_AFTER_FALLBACKS,
+      highValueOrder: c.HANDOFF_HIGH_VALUE_ORDER,
+      sentimentThreshold: c.HANDOFF_SENTIMENT_THRESHOLD,
+      autoAssign: c.HANDOFF_AUTO_ASSIGN,
+    },
+    console: { sessionTtlMs: c.CONSOLE_SESSION_HOURS * 3600_000, secureCookie: c.CONSOLE_SECURE_COOKIE },
+    metricsToken: c.METRICS_TOKEN,
     recommender: {
       modelFile: path.resolve(dataDir, c.REC_MODEL_FILE ?? 'recommender/model.bin'),
       trackingSecret: c.TRACKING_SECRET,

@@ -19,6 +19,9 @@ import { mountWebPages } from './pages.js';
 import { openRecommendations, type Recommendations } from './recommendations.js';
 import { articleUrl, knowledgeRoutes } from './knowledge-routes.js';
 import { loadUnderstanding, type UnderstandingModules } from './understanding.js';
+import { ConsoleAuth } from './console/auth.js';
+import { adminRoutes } from './admin-routes.js';
+import { dashboardRoutes, Metrics } from './dashboard/index.js';
 
 export interface RunningServer {
   readonly url: string;
@@ -140,6 +143,14 @@ async function composeAndListen(
     : undefined;
   const botframework = createBotFrameworkChannel({ ...config.botframework, publicBaseUrl: config.publicBaseUrl, core, logger });
   const pages = await mountWebPages();
+  const auth = new ConsoleAuth({
+    agents: store.agents,
+    sessions: store.botState,
+    adminToken: config.adminToken,
+    sessionTtlMs: config.console.sessionTtlMs,
+    secureCookie: config.console.secureCookie,
+  });
+  const metrics = new Metrics();
 
   // The app API checks its HMAC over the raw body, so it mounts before the JSON parser.
   const rawRoutes = appChannel ? appChannel.router : appChannelOff();
@@ -149,6 +160,9 @@ async function composeAndListen(
     a.use(botframework.router);
     a.use(knowledgeRoutes(understanding.kb, { adminToken: config.adminToken, publicBaseUrl: config.publicBaseUrl }));
     a.use(recommendations.router);
+    a.use(auth.routes());
+    a.use(adminRoutes({ store, auth }));
+    a.use(dashboardRoutes({ store, auth, metrics, embeddings: understanding.embeddings.embeddings, timeZone: config.recommender.timeZone, metricsToken: config.metricsToken }));
     a.use(pages);
   });
   const server = http.createServer(app);
