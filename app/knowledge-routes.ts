@@ -1,4 +1,4 @@
-import express, { type Router } from 'express';
+import express, { type RequestHandler, type Router } from 'express';
 import { z } from 'zod';
 import type { KbHit, KnowledgeBase } from '../knowledge/index.js';
 import { ShopError, type KnowledgeDocument, type Locale } from '../store/index.js';
@@ -10,6 +10,11 @@ export interface KnowledgeRoutesOptions {
   adminToken?: string;
   /** Absolute base of the citation links (`PUBLIC_BASE_URL`); relative links without it. */
   publicBaseUrl?: string;
+  /**
+   * Guards /api/admin/knowledge instead of the bearer-only `adminAuth(adminToken)`; the server
+   * passes `auth.require('admin')` so an admin's console session works too (the token still does).
+   */
+  guard?: RequestHandler;
 }
 
 /** The citation target of an article: its /help page. */
@@ -198,7 +203,7 @@ function withUrl(doc: KnowledgeDocument, base: string | undefined): KnowledgeDoc
 
 /**
  * The knowledge HTTP surface: public search and /help article pages (the bot's citation
- * links), and the admin API (/api/admin/knowledge, bearer token) whose writes are
+ * links), and the admin API (/api/admin/knowledge: bearer token, or `opts.guard`) whose writes are
  * searchable as soon as they return. Errors are `ShopError`s for the app's error handler.
  */
 export function knowledgeRoutes(kb: KnowledgeBase, opts: KnowledgeRoutesOptions = {}): Router {
@@ -232,7 +237,7 @@ export function knowledgeRoutes(kb: KnowledgeBase, opts: KnowledgeRoutesOptions 
   });
 
   const admin = express.Router();
-  admin.use(adminAuth(opts.adminToken));
+  admin.use(opts.guard ?? adminAuth(opts.adminToken));
 
   admin.get('/', async (req, res) => {
     const q = parseOrThrow(listQuery, req.query, 'query');

@@ -6,8 +6,10 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHttpApp } from '../app/http.js';
 import { InFlight } from '../app/in-flight.js';
+import { ConsoleAuth } from '../app/console/auth.js';
 import { articleUrl, knowledgeRoutes, renderMarkdown } from '../app/knowledge-routes.js';
 import { createLogger } from '../app/logger.js';
+import { hashPassword } from '../app/passwords.js';
 import { Readiness } from '../app/readiness.js';
 import { LexicalEmbeddings } from '../knowledge/index.js';
 import { DEFAULT_MIN_CONFIDENCE, KnowledgeBase } from '../knowledge/retrieval/index.js';
@@ -21,11 +23,16 @@ let kb: KnowledgeBase;
 const servers: Server[] = [];
 let base = '';
 let baseNoToken = '';
+/** Guarded by the console's `auth.require('admin')` (sessions and the bearer), as the server mounts it. */
+let baseSessions = '';
 
-async function listen(adminToken: string | undefined): Promise<string> {
+async function listen(adminToken: string | undefined, auth?: ConsoleAuth): Promise<string> {
   const app = createHttpApp(
     { store, logger, readiness: new Readiness(), inFlight: new InFlight(), bodyLimit: '200kb', trustProxy: false },
-    (a) => a.use(knowledgeRoutes(kb, { adminToken, publicBaseUrl: 'https://shop.example' })),
+    (a) => {
+      if (auth) a.use(auth.routes());
+      a.use(knowledgeRoutes(kb, { adminToken, publicBaseUrl: 'https://shop.example', ...(auth ? { guard: auth.require('admin') } : {}) }));
+    },
   );
   const server = await new Promise<Server>((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
@@ -40,6 +47,11 @@ beforeAll(async () => {
   kb = await KnowledgeBase.open({ store, embeddings: new LexicalEmbeddings(), modelId: 'lexical', indexDir: path.join(dir, 'indexes'), logger });
   base = await listen(TOKEN);
   baseNoToken = await listen(undefined);
+  const passwordHash = await hashPassword('kb routes password');
+  for (const role of ['admin', 'agent'] as const) {
+    await store.agents.create({ email: `${role}@kb.example`, name: role, role, passwordHash, languages: ['en'], skills: [], capacity: 1 });
+  }
+  baseSessions = await listen(TOKEN, new ConsoleAuth({ agents: store.agents, sessions: store.botState, adminToken: TOKEN }));
 });
 
 afterAll(async () => {
@@ -134,6 +146,38 @@ describe('knowledge routes', () => {
     expect(await searchSlugs('furoshiki cloth bag')).not.toContain('gift-wrapping');
     expect((await call('GET', `${base}/api/admin/knowledge/${id}`)).status).toBe(404);
     expect((await call('DELETE', `${base}/api/admin/knowledge/${id}`)).status).toBe(404);
+  });
+
+  it('admin with a guard option: an admin console session (with its CSRF header) works, an agent gets 403, the bearer still works', async () => {
+    const session = async (email: string) => {
+      const res = await fetch(`${baseSessions}/api/console/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ email, password: 'kb routes password' }),
+      });
+      expect(res.status).toBe(200);
+      const { csrfToken } = (await res.json()) as { csrfToken: string };
+      return { cookie: (res.headers.get('set-cookie') ?? '').split(';')[0]!, 'x-csrf-token': csrfToken, 'content-type': 'application/json' };
+    };
+    const admin = await session('admin@kb.example');
+    const agent = await session('agent@kb.example');
+    const article = { ...giftWrap, slug: 'store-hours', title: 'Store hours', body: 'Our flagship store opens at ten every morning.' };
+
+    expect((await call('GET', `${baseSessions}/api/admin/knowledge`, undefined, {})).status).toBe(401);
+    expect((await call('GET', `${baseSessions}/api/admin/knowledge`, undefined, agent)).status).toBe(403);
+    expect((await call('POST', `${baseSessions}/api/admin/knowledge`, article, agent)).status).toBe(403);
+    const noCsrf = await call('POST', `${baseSessions}/api/admin/knowledge`, article, { cookie: admin.cookie, 'content-type': 'application/json' });
+    expect(noCsrf.status).toBe(403);
+    expect(noCsrf.json['error']).toMatchObject({ reason: 'csrf' });
+    expect(await store.knowledge.getBySlug('store-hours', 'en')).toBeNull();
+
+    const created = await call('POST', `${baseSessions}/api/admin/knowledge`, article, admin);
+    expect(created.status).toBe(201);
+    const id = String(created.json['id']);
+    expect((await call('GET', `${baseSessions}/api/admin/knowledge/${id}`, undefined, admin)).json).toMatchObject({ slug: 'store-hours', version: 1 });
+    expect((await call('PUT', `${baseSessions}/api/admin/knowledge/${id}`, { title: 'Opening hours' })).json).toMatchObject({ title: 'Opening hours', version: 2 });
+    expect((await call('DELETE', `${baseSessions}/api/admin/knowledge/${id}`, undefined, admin)).status).toBe(204);
+    expect(await store.knowledge.getBySlug('store-hours', 'en')).toBeNull();
   });
 
   it('/help/:slug renders the article as safe HTML: scripts and javascript: links stay text', async () => {
