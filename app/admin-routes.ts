@@ -195,16 +195,16 @@ export async function listCampaigns(store: Store, filter: { status?: CampaignSta
   return listAll((page) => store.campaigns.list(filter, page));
 }
 
-async function checkProduct(store: Store, productId: string): Promise<void> {
+async function checkProduct(store: Store, productId: string, what: string): Promise<void> {
   if (!(await store.products.get(productId))) {
-    throw new ShopError('bad_request', `invalid campaign: productId: no product ${productId}`, { details: { reason: 'unknown_product' } });
+    throw new ShopError('bad_request', `invalid ${what}: productId: no product ${productId}`, { details: { reason: 'unknown_product', fields: ['productId'] } });
   }
 }
 
 /** Validates a campaign (its product must exist) into the store's input, without storing it. */
 export async function parseNewCampaign(store: Store, input: unknown, what = 'campaign'): Promise<NewCampaign> {
   const body = parseOrThrow(newCampaignSchema, input, what);
-  await checkProduct(store, body.productId);
+  await checkProduct(store, body.productId, what);
   const { startsAt, endsAt, id, ...rest } = body;
   return { ...rest, ...(id !== undefined ? { id } : {}), startsAt: startsAt ?? new Date(), ...(endsAt ? { endsAt } : {}) };
 }
@@ -222,7 +222,7 @@ export async function updateCampaign(store: Store, id: string, input: unknown): 
   const body = parseOrThrow(campaignPatchSchema, input, 'campaign change');
   const current = await store.campaigns.get(id);
   if (!current) throw new ShopError('not_found', `no campaign ${id}`);
-  if (body.productId !== undefined) await checkProduct(store, body.productId);
+  if (body.productId !== undefined) await checkProduct(store, body.productId, 'campaign change');
   const startsAt = body.startsAt ?? current.startsAt;
   const endsAt = body.endsAt ?? current.endsAt;
   if (endsAt && endsAt.getTime() < startsAt.getTime()) {

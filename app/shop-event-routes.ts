@@ -27,6 +27,18 @@ const reportQuery = z.object({
 });
 
 /**
+ * The ad report's range from `?from=YYYY-MM-DD&to=YYYY-MM-DD` (also the CLI's `ads:report`
+ * flags): `from` 00:00 UTC to `to` 23:59:59.999 UTC; without `to`, up to now; without
+ * `from`, the 7 days before `to`.
+ */
+export function adsReportRange(query: unknown, now: Date = new Date()): { from: Date; to: Date } {
+  const q = parseOrThrow(reportQuery, query, 'query');
+  const to = q.to ? new Date(`${q.to}T23:59:59.999Z`) : now;
+  const from = q.from ? new Date(`${q.from}T00:00:00.000Z`) : new Date(to.getTime() - 7 * 86_400_000);
+  return { from, to };
+}
+
+/**
  * The shop's backend reports what shoppers do outside the chat (views, carts, purchases,
  * ratings): the recommender learns from them at its next `rec:train`, and a purchase after a
  * sponsored click is attributed to its campaign (last click, 7 days). Plus the campaign
@@ -72,9 +84,7 @@ export function shopEventRoutes(opts: { store: Store; ads?: AdServer; adminToken
       res.json({ campaigns: [], note: 'ads are off (ADS_ENABLED=false)' });
       return;
     }
-    const q = parseOrThrow(reportQuery, req.query, 'query');
-    const to = q.to ? new Date(`${q.to}T23:59:59.999Z`) : new Date();
-    const from = q.from ? new Date(`${q.from}T00:00:00.000Z`) : new Date(to.getTime() - 7 * 86_400_000);
+    const { from, to } = adsReportRange(req.query);
     res.json({ from: from.toISOString(), to: to.toISOString(), campaigns: await opts.ads.report({ from, to }) });
   });
   return router;
