@@ -80,7 +80,7 @@ describe('GET /api/dashboard/summary', () => {
     const agent = await get('/api/dashboard/summary', { cookie: cookies.agent! });
     expect(agent.status).toBe(403);
     expect(((await agent.json()) as { error: { message: string } }).error.message).toMatch(/supervisor/);
-    for (const who of [{ cookie: cookies.supervisor! }, { cookie: cookies.admin! }, { authorization: 'Bearer admin-token-0123456789' }]) {
+    for (const who of [{ cookie: cookies.supervisor! }, { cookie: cookies.admin! }, { authorization: 'Bearer admin-token-0123456789' }] as Array<Record<string, string>>) {
       expect((await get('/api/dashboard/summary', who)).status).toBe(200);
     }
   });
