@@ -52,7 +52,7 @@ export type ServerFrame =
   | { type: 'history'; messages: WireMessage[]; nextCursor: string | null }
   | { type: 'message'; message: WireMessage }
   | { type: 'ack'; id: string; messageId: string; seq: number }
-  | { type: 'typing'; on: boolean }
+  | { type: 'typing'; on: boolean; from?: 'agent' | 'bot'; agentName?: string }
   | { type: 'error'; code: string; message: string; id?: string }
   | { type: 'pong' };
 
@@ -194,8 +194,12 @@ export function parseServerFrame(raw: string): ServerFrame | undefined {
       const seq = num(v['seq']);
       return id && messageId && seq !== undefined ? { type: 'ack', id, messageId, seq } : undefined;
     }
-    case 'typing':
-      return { type: 'typing', on: v['on'] === true };
+    case 'typing': {
+      // Who is typing: a support agent (with their name) or, by default, the bot.
+      const from = v['from'] === 'agent' ? 'agent' : v['from'] === 'bot' ? 'bot' : undefined;
+      const agentName = str(v['agentName']);
+      return { type: 'typing', on: v['on'] === true, ...(from ? { from } : {}), ...(agentName ? { agentName } : {}) };
+    }
     case 'error':
       return { type: 'error', code: str(v['code']) ?? 'error', message: str(v['message']) ?? '', id: str(v['id']) };
     case 'pong':

@@ -44,7 +44,13 @@ export function buildRow(item: ChatItem, ctx: RenderContext): HTMLElement {
   if (item.sender !== 'system') {
     const icon = item.sender === 'agent' ? ICONS.headset : ICONS.bot;
     row.appendChild(
-      h('div', { class: 'label' }, [mine ? null : h('span', { class: 'mini' }, [svg(icon)]), h('span', {}, [senderLabel(item, ctx.s)]), h('span', { class: 'sr-only' }, [`, ${formatTime(item.time, ctx.locale)}:`])]),
+      h('div', { class: 'label' }, [
+        mine ? null : h('span', { class: 'mini' }, [svg(icon)]),
+        h('span', {}, [senderLabel(item, ctx.s)]),
+        // A person from the shop, not the bot: their name plus a "Support" label.
+        item.sender === 'agent' && item.agentName ? h('span', { class: 'role' }, [ctx.s.agent]) : null,
+        h('span', { class: 'sr-only' }, [`, ${formatTime(item.time, ctx.locale)}:`]),
+      ]),
     );
   }
   if (item.text) {

@@ -75,6 +75,8 @@ background-image:linear-gradient(135deg,rgba(255,255,255,.14),rgba(0,0,0,.08));f
 .label .mini{width:20px;height:20px;border-radius:50%;display:grid;place-items:center;background:var(--sa-accent);color:var(--sa-on-accent)}
 .label .mini svg{width:13px;height:13px}
 .row.agent .label .mini{background:#5b5bd6;color:#fff}
+.label .role{font-size:10.5px;font-weight:700;letter-spacing:.02em;padding:1px 6px;border-radius:999px;background:rgba(91,91,214,.12);color:#4343b8}
+.typing .who{font-size:12px;color:var(--sa-muted)}
 .row:not(.first) .label,.row.mine .label{position:absolute;width:1px;height:1px;margin:-1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}
 .bubble{max-width:82%;padding:9px 13px;border-radius:var(--sa-radius);background:var(--sa-surface);color:var(--sa-text);white-space:pre-wrap;overflow-wrap:anywhere;
 box-shadow:0 1px 2px rgba(16,24,40,.07);border:1px solid rgba(16,24,40,.06)}

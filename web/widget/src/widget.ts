@@ -87,6 +87,8 @@ export class Widget {
   private isOpen = false;
   private unread = 0;
   private typingTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Set while a support agent is typing (their name, or '' when the server gave none). */
+  private typingAgent: string | undefined;
   private lastTypingSent = 0;
   private cursor: string | null = null;
   private olderLoaded = false;
@@ -313,10 +315,7 @@ export class Widget {
     el.send.title = s.send;
     el.powered.textContent = s.poweredBy;
     el.pill.replaceChildren(s.newMessages, svg(ICONS.chevronDown));
-    el.typing.replaceChildren(
-      h('div', { class: 'bubble', 'aria-hidden': 'true' }, [h('i'), h('i'), h('i')]),
-      h('span', { class: 'sr-only' }, [`${s.bot}: ${s.typing}`]),
-    );
+    this.renderTyping();
     this.renderWelcome();
     this.renderStatus();
     this.renderCounter();
@@ -495,7 +494,9 @@ export class Widget {
         return;
       }
       case 'typing':
-        this.setTyping(frame.on);
+        // The bot's "done" (after each of the shopper's messages) must not hide an agent who is still typing.
+        if (!frame.on && frame.from !== 'agent' && this.typingAgent !== undefined) return;
+        this.setTyping(frame.on, frame.from === 'agent' ? (frame.agentName ?? '') : undefined);
         return;
       case 'error': {
         const text = this.s.errors[frame.code] ?? (frame.message || this.s.errors['internal'] || '');
@@ -530,10 +531,26 @@ export class Widget {
     this.el.launcherLabel.textContent = (this.isOpen ? s.closeChat : s.openChat) + (this.unread > 0 ? ` (${s.unread(this.unread)})` : '');
   }
 
-  private setTyping(on: boolean): void {
+  /** Who is typing: the bot, or a support agent (shown by name with the "Support" label). */
+  private renderTyping(): void {
+    const { s } = this;
+    const agent = this.typingAgent;
+    const who = agent === undefined ? s.bot : agent ? `${agent} · ${s.agent}` : s.agent;
+    const parts: Node[] = [h('div', { class: 'bubble', 'aria-hidden': 'true' }, [h('i'), h('i'), h('i')])];
+    if (agent !== undefined) parts.push(h('span', { class: 'who', 'aria-hidden': 'true' }, [who]));
+    parts.push(h('span', { class: 'sr-only' }, [`${who}: ${s.typing}`]));
+    this.el.typing.replaceChildren(...parts);
+  }
+
+  private setTyping(on: boolean, agent?: string): void {
     if (this.typingTimer !== undefined) clearTimeout(this.typingTimer);
     this.typingTimer = undefined;
     const stick = this.stick;
+    const agentNow = on ? agent : undefined;
+    if (agentNow !== this.typingAgent) {
+      this.typingAgent = agentNow;
+      this.renderTyping();
+    }
     this.el.typing.hidden = !on;
     if (on) {
       this.typingTimer = setTimeout(() => this.setTyping(false), TYPING_TIMEOUT_MS);
