@@ -80,7 +80,7 @@ const e = (v: number, kind: Kind = 'sent'): Entry => ({ v, kind });
 const EN_WORDS: Record<string, Entry> = {
   // positive
   good: e(1.5), great: e(2.2), excellent: e(2.6), amazing: e(2.6), awesome: e(2.5), fantastic: e(2.6),
-  wonderful: e(2.5), perfect: e(2.5), love: e(2.4), loved: e(2.4), loving: e(2), lovely: e(2.2), happy: e(2),
+  wonderful: e(2.5), perfect: e(2.5), love: e(2.4), loves: e(2.4), loved: e(2.4), loving: e(2), lovely: e(2.2), happy: e(2),
   glad: e(1.8), pleased: e(1.8), satisfied: e(1.8), delighted: e(2.6), thanks: e(1.5), thank: e(1.5), thx: e(1.2),
   ty: e(1), appreciate: e(1.8), appreciated: e(1.8), helpful: e(1.8), nice: e(1.5), fast: e(1), quick: e(0.8),
   quickly: e(0.8), beautiful: e(2), best: e(2.2), brilliant: e(2.5), superb: e(2.6), cool: e(1.2), fine: e(0.6),
@@ -92,8 +92,9 @@ const EN_WORDS: Record<string, Entry> = {
   poorly: e(-1.8), disappointed: e(-2.2), disappointing: e(-2.2), disappointment: e(-2.2), unhappy: e(-2),
   dissatisfied: e(-2.2), sad: e(-1.5), upset: e(-2), annoyed: e(-1.8), annoying: e(-1.8), frustrated: e(-2),
   frustrating: e(-2), frustration: e(-2), ridiculous: e(-2.4), useless: e(-2.4), broken: e(-1.5), damaged: e(-1.2),
-  defective: e(-1.5), faulty: e(-1.5), wrong: e(-1), missing: e(-1), late: e(-1), delayed: e(-1), delay: e(-1),
-  lost: e(-1), slow: e(-1.2), problem: e(-0.6), problems: e(-0.6), issue: e(-0.4), issues: e(-0.4),
+  defective: e(-1.5), faulty: e(-1.5), broke: e(-1.2), cracked: e(-1.2), torn: e(-1.2), dented: e(-0.8),
+  scratched: e(-1), stained: e(-1), leaking: e(-1.2), leaks: e(-1.2), wrong: e(-1), missing: e(-1), late: e(-1), delayed: e(-1), delay: e(-1),
+  lost: e(-1), slow: e(-1.2), problem: e(-0.45), problems: e(-0.45), issue: e(-0.35), issues: e(-0.35),
   mad: e(-2), disgusted: e(-2.6), disgusting: e(-2.6), rubbish: e(-2.4), garbage: e(-2.4), junk: e(-2),
   trash: e(-2), sucks: e(-2.5), suck: e(-2.2), sucked: e(-2.2), hate: e(-2.8), hated: e(-2.8), ripoff: e(-2.6),
   waste: e(-1.8), nightmare: e(-2.5), stupid: e(-2.2), rude: e(-2.2), ignored: e(-1.8), ignoring: e(-1.8),
@@ -161,6 +162,7 @@ const EN_PHRASES: ReadonlyArray<readonly [string, Entry]> = [
   ['charge ?backs?', e(-2.5, 'threat')],
   ['dispute (?:the|this|a) (?:charge|payment|transaction)', e(-2.5, 'threat')],
   ['legal action', e(-2.5, 'threat')],
+  ['(?:claim|case|action|complaints?) against (?:you|your|ur)', e(-2.5, 'threat')],
   ['small claims', e(-2.5, 'threat')],
   ['take (?:you|this) to court', e(-2.5, 'threat')],
   ['better business bureau', e(-2.5, 'threat')],
@@ -200,7 +202,7 @@ const EN_PHRASES: ReadonlyArray<readonly [string, Entry]> = [
   // plain negative facts and demands (not anger)
   ['i want my money back', e(-1.2)],
   ['want my money back', e(-1.2)],
-  ['money back', e(-0.8)],
+  ['money back', e(0, 'block')],
   ['refund me', e(-0.8)],
   ['right now', e(-0.8)],
   ['still (?:no|not|nothing|waiting|have ?n[o\']?t|has ?n[o\']?t|did ?n[o\']?t|hav(?:e|ing) to)', e(-1.2)],
@@ -211,13 +213,14 @@ const EN_PHRASES: ReadonlyArray<readonly [string, Entry]> = [
   ['fell apart', e(-1.5)],
   ['no (?:one|body) (?:answers|replies|responded|responds|helps|cares)', e(-2)],
   ['no (?:response|reply|answer|help)', e(-1.2)],
+  ['never (?:answers?|repl(?:y|ies|ied)|responds?|responded|gets? back|got back|calls? back|called back)', e(-1.8)],
 ];
 
 /** Contrast words: the clause after weighs 1.5, the one before 0.5. */
 const EN_CONTRAST = new Set(['but', 'however']);
 
 /** Sarcasm markers (the praise around them is not meant). */
-const SARCASM_EN = /\b(?:oh,? (?:great|wonderful|perfect|brilliant|lovely|fantastic)|just (?:great|perfect|wonderful|brilliant|lovely)|great job|well done|thanks a lot|thanks a bunch|yeah,? right|love (?:it )?when|love how|love that)\b/;
+const SARCASM_EN = /\b(?:oh,? (?:great|wonderful|perfect|brilliant|lovely|fantastic)|just (?:great|perfect|wonderful|brilliant|lovely)|yeah,? right|(?:i )?love (?:it )?(?:when|how))\b/;
 /** "Another"/"again": praise next to a complaint about a repeat is sarcastic. */
 const AGAIN_EN = /\b(?:another|again|once more|as usual|of course)\b/;
 
@@ -446,7 +449,8 @@ function englishHits(text: string, lower: string, hits: Hit[]): Word[] {
     const next = words[i + 1];
     const nextEntry = next && !next.taken && next.clause === w.clause ? EN_WORDS[next.lower] : undefined;
     if (EN_BOOSTERS[w.lower] !== undefined && nextEntry !== undefined && nextEntry.kind !== 'block' && (nextEntry.v > 0 || entry.kind !== 'swear')) continue;
-    const neg = negatorBefore(words, i, entry.kind === 'sent' ? 3 : 5);
+    // Swearing stays swearing after a negator ("I can't find the damn button").
+    const neg = entry.kind === 'swear' ? -1 : negatorBefore(words, i, entry.kind === 'sent' ? 3 : 5);
     const { factor, by } = boostBefore(words, i);
     const caps = w.caps && w.lower.length >= 2 ? 1.4 : 1;
     const negWord = neg >= 0 ? lower.slice(words[neg]!.start, words[neg]!.end) : '';

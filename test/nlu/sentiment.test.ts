@@ -108,6 +108,7 @@ const ENGLISH: Array<[string, Expected]> = [
   // sarcasm
   ['Oh great, another delayed order. Just perfect.', 'sour'],
   ['Thanks for nothing, still no reply from you', 'sour'],
+  ['I love how you never answer my emails', 'sour'],
 ];
 
 const CHINESE: Array<[string, Expected]> = [
