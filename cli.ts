@@ -12,6 +12,7 @@ import { storeCommands } from './app/cli/store-commands.js';
 import { kbCommands } from './app/cli/kb-commands.js';
 import { modelCommands } from './app/cli/model-commands.js';
 import { recCommands } from './app/cli/rec-commands.js';
+import { staffCommands } from './app/cli/staff-commands.js';
 import { createNluCommands } from './app/cli/nlu-commands.js';
 import { createEmbeddings } from './knowledge/index.js';
 import { CatalogMatcher, EntityExtractor } from './skills/nlu/entities/index.js';
@@ -30,6 +31,7 @@ const commands: Record<string, Command> = {
   }),
   ...modelCommands,
   ...recCommands,
+  ...staffCommands,
 };
 
 function help(): string {

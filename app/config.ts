@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parse as parseDotenv } from 'dotenv';
 import { z } from 'zod';
 import { ShopError } from '../store/index.js';
@@ -91,6 +92,7 @@ const schema = z.object({
   HANDOFF_AUTO_ASSIGN: bool('HANDOFF_AUTO_ASSIGN').default(true),
   CONSOLE_SESSION_HOURS: int(1, 24 * 30).default(12),
   CONSOLE_SECURE_COOKIE: bool('CONSOLE_SECURE_COOKIE').default(false),
+  CANNED_RESPONSES_FILE: z.string().trim().min(1).optional(),
   METRICS_TOKEN: z.string().min(16, { message: 'must be at least 16 characters' }).optional(),
   TRACKING_SECRET: z.string().min(32, { message: 'must be at least 32 characters' }).optional(),
   SHOP_URL: z.url({ protocol: /^https?$/, message: 'must be an absolute http(s) URL' }).optional(),
@@ -170,6 +172,8 @@ export interface Config {
   };
   /** The agent console's sessions. */
   console: { sessionTtlMs: number; secureCookie: boolean };
+  /** The console's canned responses (JSON). */
+  cannedResponsesFile: string;
   /** Protects /metrics (Bearer) when set. */
   metricsToken?: string;
   /** Recommendations, sponsored products and the click-tracking links on product cards. */
@@ -292,6 +296,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = p
     },
     console: { sessionTtlMs: c.CONSOLE_SESSION_HOURS * 3600_000, secureCookie: c.CONSOLE_SECURE_COOKIE },
     metricsToken: c.METRICS_TOKEN,
+    cannedResponsesFile: c.CANNED_RESPONSES_FILE ? path.resolve(cwd, c.CANNED_RESPONSES_FILE) : fileURLToPath(new URL('../data/canned-responses.json', import.meta.url)),
     recommender: {
       modelFile: path.resolve(dataDir, c.REC_MODEL_FILE ?? 'recommender/model.bin'),
       trackingSecret: c.TRACKING_SECRET,

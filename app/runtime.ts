@@ -20,6 +20,9 @@ import { openRecommendations, type Recommendations } from './recommendations.js'
 import { articleUrl, knowledgeRoutes } from './knowledge-routes.js';
 import { loadUnderstanding, type UnderstandingModules } from './understanding.js';
 import { ConsoleAuth } from './console/auth.js';
+import { consoleRoutes, loadCannedResponses } from './console/routes.js';
+import { attachConsoleSocket } from './console/socket.js';
+import { scoreSentiment } from '../skills/nlu/sentiment.js';
 import { adminRoutes } from './admin-routes.js';
 import { dashboardRoutes, Metrics } from './dashboard/index.js';
 
@@ -100,6 +103,7 @@ async function composeAndListen(
 ): Promise<RunningServer> {
   const events = new LocalEventBus((err) => logger.error({ err }, 'event subscriber failed'));
   const recommendations = await openRecommendations(config, store, logger);
+  const metrics = new Metrics();
   const core = createBotCore({
     store,
     events,
@@ -111,6 +115,14 @@ async function composeAndListen(
     faqMinConfidence: understanding.faqMinConfidence,
     chatModel: understanding.chatModel,
     recommender: { port: recommendations.port, links: recommendations.links },
+    sentiment: (text) => scoreSentiment(text),
+    handoff: {
+      autoAssign: config.handoff.autoAssign,
+      afterFallbacks: config.handoff.afterFallbacks,
+      sentimentThreshold: config.handoff.sentimentThreshold,
+      highValueOrder: config.handoff.highValueOrder,
+      onCount: (what, labels) => metrics.inc(what === 'handoff' ? 'shop_handoffs_total' : what === 'agent_reply' ? 'shop_agent_replies_total' : 'shop_resolved_total', labels),
+    },
     rateLimits: {
       perCustomer: { burst: Math.min(10, config.rateLimits.customerPerMinute), perSecond: config.rateLimits.customerPerMinute / 60 },
       perIp: { burst: Math.min(60, config.rateLimits.ipPerMinute), perSecond: config.rateLimits.ipPerMinute / 60 },
@@ -143,6 +155,8 @@ async function composeAndListen(
     : undefined;
   const botframework = createBotFrameworkChannel({ ...config.botframework, publicBaseUrl: config.publicBaseUrl, core, logger });
   const pages = await mountWebPages();
+  const handoff = core.handoff;
+  const canned = loadCannedResponses(config.cannedResponsesFile);
   const auth = new ConsoleAuth({
     agents: store.agents,
     sessions: store.botState,
@@ -150,7 +164,6 @@ async function composeAndListen(
     sessionTtlMs: config.console.sessionTtlMs,
     secureCookie: config.console.secureCookie,
   });
-  const metrics = new Metrics();
 
   // The app API checks its HMAC over the raw body, so it mounts before the JSON parser.
   const rawRoutes = appChannel ? appChannel.router : appChannelOff();
@@ -158,15 +171,39 @@ async function composeAndListen(
     a.use(web.router);
     if (wechat) a.use(wechat.router);
     a.use(botframework.router);
-    a.use(knowledgeRoutes(understanding.kb, { adminToken: config.adminToken, publicBaseUrl: config.publicBaseUrl }));
+    a.use(knowledgeRoutes(understanding.kb, { adminToken: config.adminToken, publicBaseUrl: config.publicBaseUrl, guard: auth.require('admin') }));
     a.use(recommendations.router);
     a.use(auth.routes());
-    a.use(adminRoutes({ store, auth }));
+    if (handoff) {
+      a.use(
+        consoleRoutes({
+          store,
+          auth,
+          handoff,
+          canned,
+          suggest: async (text, locale) =>
+            (await understanding.kb.search(text, { locale, k: 3 })).map((h) => ({
+              title: h.heading ? `${h.title} · ${h.heading}` : h.title,
+              text: h.text,
+              url: articleUrl(h.slug, h.locale, config.publicBaseUrl),
+              slug: h.slug,
+              score: Math.round(h.confidence * 100) / 100,
+            })),
+        }),
+      );
+    }
+    a.use(adminRoutes({ store, auth, onAgentChange: (change) => events.publish({ type: 'agent', agentId: 'agent' in change ? change.agent.id : change.deletedId }) }));
     a.use(dashboardRoutes({ store, auth, metrics, embeddings: understanding.embeddings.embeddings, timeZone: config.recommender.timeZone, metricsToken: config.metricsToken }));
     a.use(pages);
   });
   const server = http.createServer(app);
   web.attach(server);
+  const consoleSocket = handoff ? attachConsoleSocket(server, { store, auth, handoff, events, logger }) : undefined;
+  // Catches what no event triggered (an agent freed on another node, a missed wake-up).
+  const sweep = handoff?.autoAssigns
+    ? setInterval(() => void handoff.assignWaiting().catch((err: unknown) => logger.warn({ err }, 'assignment sweep failed')), 15_000)
+    : undefined;
+  sweep?.unref();
   server.keepAliveTimeout = 5000;
 
   await new Promise<void>((resolve, reject) => {
@@ -191,7 +228,9 @@ async function composeAndListen(
       readiness.markDraining();
       const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
+      clearInterval(sweep);
       await web.close();
+      await consoleSocket?.close();
       await appChannel?.close();
       const drained = await inFlight.drain(config.shutdownTimeoutMs);
       if (!drained) logger.warn({ inFlight: inFlight.size }, 'shutdown timeout: closing with requests still in flight');

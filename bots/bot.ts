@@ -1,7 +1,8 @@
 import { ActivityHandler, ActivityTypes, type TurnContext } from 'botbuilder-core';
 import type { Logger } from 'pino';
-import { detectLanguage, greetingSkill, type ConversationSession, type CustomerMemory, type Router, type Turn } from '../skills/index.js';
-import type { MessageRepository } from '../store/index.js';
+import { detectLanguage, greetingSkill, humanContactText, type ConversationSession, type CustomerMemory, type Router, type Turn } from '../skills/index.js';
+import type { MessageRepository, Order } from '../store/index.js';
+import type { HandoffService } from './handoff/index.js';
 import { localeOf } from './middleware/identity.js';
 import type { CustomerState, ShopConversationState } from './state.js';
 import { inboundMessage, turnConversation, turnCustomer } from './turn-state.js';
@@ -14,7 +15,24 @@ export interface BotDeps {
   logger: Logger;
   /** The turn's clock; injectable for tests of time-dependent policies. */
   clock?: () => Date;
+  /** Hands conversations to human agents; without it the bot tells the shopper how to reach one. */
+  handoff?: HandoffService;
+  /** Scores a message's mood: -1 furious .. 1 delighted, `anger` for abuse and threats. */
+  sentiment?: (text: string) => { score: number; anger: boolean };
+  triggers?: HandoffTriggers;
 }
+
+/** When the bot hands over by itself (the shopper asking and repeated fallbacks are the skills' and router's). */
+export interface HandoffTriggers {
+  /** A message at or below this sentiment (-1..0), or an angry one, goes to a human. */
+  sentimentThreshold: number;
+  /** An unhappy shopper (complaint, or sentiment below -0.3) about an order of at least this total goes to a human. */
+  highValueOrder: number;
+  findOrder: (number: string) => Promise<Order | null>;
+}
+
+/** Intents that say nothing about the topic of the conversation. */
+const NO_TOPIC = new Set(['human_agent', 'none', 'out_of_scope', 'greeting', 'thanks', 'goodbye', 'affirm', 'deny', 'help']);
 
 /**
  * The Shop Assistant: understands each message, records what it understood on the stored
@@ -54,6 +72,29 @@ export class ShopAssistantBot extends ActivityHandler {
     }
   }
 
+  /** The bot's own reasons to hand over: an angry shopper, or an unhappy one with a high-value order. */
+  private async trigger(turn: Turn, mood: { score: number; anger: boolean } | undefined): Promise<{ reason: string } | undefined> {
+    const t = this.deps.triggers;
+    if (!t || !mood) return undefined;
+    if (mood.anger || mood.score <= t.sentimentThreshold) return { reason: 'sentiment' };
+    if (turn.nlu.intent !== 'complaint' && mood.score > -0.3) return undefined;
+    const named = turn.nlu.entities.find((e) => e.type === 'order_number')?.value;
+    const number = typeof named === 'string' ? named : turn.memory.lastOrderNumber;
+    if (!number) return undefined;
+    const order = await t.findOrder(number);
+    return order && order.customerId === turn.customer.id && order.total >= t.highValueOrder ? { reason: 'high_value_order' } : undefined;
+  }
+
+  /** A held message (a human owns the conversation): understood and annotated for the agent, not answered. */
+  async annotateHeld(context: TurnContext): Promise<void> {
+    const inbound = inboundMessage(context);
+    if (!inbound || !inbound.text) return;
+    const turn = await this.turnOf(context, inbound.text);
+    const nlu = await this.deps.router.understand(inbound.text, turn.locale, turn.now);
+    const mood = this.deps.sentiment?.(inbound.text);
+    await this.deps.messages.annotate(inbound.id, { intent: nlu.intent, confidence: nlu.confidence, entities: nlu.entities, ...(mood ? { sentiment: round2(mood.score) } : {}), skill: 'agent' });
+  }
+
   private async turnOf(context: TurnContext, text: string): Promise<Turn> {
     const customer = turnCustomer(context);
     const conversation = turnConversation(context);
@@ -77,11 +118,38 @@ export class ShopAssistantBot extends ActivityHandler {
     turn.locale = (worded ? turn.nlu.language : undefined) ?? turn.session.language ?? turn.locale;
     turn.session.language = turn.locale;
     const inbound = inboundMessage(context);
-    if (inbound) {
-      await this.deps.messages.annotate(inbound.id, { intent: turn.nlu.intent, confidence: turn.nlu.confidence, entities: turn.nlu.entities });
+    const mood = this.deps.sentiment?.(text);
+    let skill = 'error';
+    try {
+      if (this.deps.handoff && (await this.deps.handoff.captureRating(context, text, turn.locale))) {
+        skill = 'csat';
+        turn.nlu = { ...turn.nlu, intent: 'csat', confidence: 1 };
+        return;
+      }
+      skill = await this.deps.router.handle(turn);
+      this.deps.logger.debug({ intent: turn.nlu.intent, confidence: turn.nlu.confidence, skill }, 'routed');
+      const escalation = turn.session.escalation ?? (await this.trigger(turn, mood));
+      if (escalation) {
+        delete turn.session.escalation;
+        const intent = NO_TOPIC.has(turn.nlu.intent) ? turn.memory.lastIntent : turn.nlu.intent;
+        if (this.deps.handoff) {
+          await this.deps.handoff.escalate(context, { reason: escalation.reason, locale: turn.locale, intent, sentiment: mood?.score });
+        } else if (escalation.reason === 'requested') {
+          await context.sendActivity(humanContactText(turn.locale));
+        }
+        if (skill === 'human_agent') skill = 'handoff';
+      }
+    } finally {
+      if (inbound) {
+        await this.deps.messages.annotate(inbound.id, {
+          intent: turn.nlu.intent,
+          confidence: turn.nlu.confidence,
+          entities: turn.nlu.entities,
+          ...(mood ? { sentiment: round2(mood.score) } : {}),
+          skill,
+        });
+      }
     }
-    const skill = await this.deps.router.handle(turn);
-    this.deps.logger.debug({ intent: turn.nlu.intent, confidence: turn.nlu.confidence, skill }, 'routed');
     await this.session.set(context, turn.session);
     if (skill !== 'link_account') {
       // (After a link the customer may have been merged away: its memory now lives on the survivor.)
@@ -90,4 +158,8 @@ export class ShopAssistantBot extends ActivityHandler {
       await this.memory.set(context, turn.memory);
     }
   }
+}
+
+function round2(x: number): number {
+  return Math.round(x * 100) / 100;
 }

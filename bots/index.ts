@@ -9,7 +9,9 @@ import type { DialogState } from 'botbuilder-dialogs';
 import { createRouter, type KnowledgeSearch, type NluPort, type RecommenderPort, type RecommendLinks } from '../skills/index.js';
 import type { Locale } from '../store/index.js';
 import type { Store } from '../store/index.js';
-import { ShopAssistantBot } from './bot.js';
+import { ChannelAdapter } from './adapter.js';
+import { ShopAssistantBot, type HandoffTriggers } from './bot.js';
+import { HandoffService } from './handoff/index.js';
 import type { EventBus } from './events.js';
 import { LinkCodes } from './linking.js';
 import { MergeLog } from './merge-log.js';
@@ -30,6 +32,8 @@ export { isRateLimited } from './middleware/rate-limit.js';
 export { RateLimiter, type RateLimitRule } from './rate-limit.js';
 export { inboundMessage, turnCustomer, turnConversation } from './turn-state.js';
 export { LinkCodes } from './linking.js';
+export { HandoffService, pickAgent, priorityOf, queueOrder, effectivePriority, topicOf, wechatWindow, WECHAT_WINDOW_MS, type WeChatWindow } from './handoff/index.js';
+export type { HandoffTriggers } from './bot.js';
 
 export interface BotCoreOptions {
   store: Store;
@@ -47,11 +51,23 @@ export interface BotCoreOptions {
   /** Product recommendations and the links on their cards; the recommend skill is off without it. */
   recommender?: { port: RecommenderPort; links?: RecommendLinks };
   clock?: () => Date;
+  /** Human hand-off: off without it (the bot then tells shoppers how to reach a person). */
+  handoff?: {
+    autoAssign?: boolean;
+    afterFallbacks?: number;
+    sentimentThreshold?: number;
+    highValueOrder?: number;
+    onCount?: ConstructorParameters<typeof HandoffService>[0]['onCount'];
+  };
+  /** Scores a message's mood (-1..1, anger) for the hand-off triggers and the agent console. */
+  sentiment?: (text: string) => { score: number; anger: boolean };
 }
 
 export interface BotCore {
   bot: ShopAssistantBot;
   linker: LinkCodes;
+  /** Present when hand-off is on: channels register with it so agents can reply on them. */
+  handoff?: HandoffService;
   /** identity -> transcript -> handoff gate -> rate limit, in that order. */
   middleware: Middleware[];
   /** Installs the middleware and the turn-error handler on a channel adapter. */
@@ -76,9 +92,20 @@ export function createBotCore(opts: BotCoreOptions): BotCore {
     articleLink: opts.articleLink,
     faqMinConfidence: opts.faqMinConfidence,
     chatModel: opts.chatModel,
+    ...(opts.handoff?.afterFallbacks ? { escalateAfterFallbacks: opts.handoff.afterFallbacks } : {}),
     onError: (err) => logger.warn({ err }, 'generative answer failed; answering from the passage'),
     ...(opts.recommender ? { recommender: { ...opts.recommender, store } } : {}),
   });
+  const handoff = opts.handoff
+    ? new HandoffService({ store, events, logger, autoAssign: opts.handoff.autoAssign, onCount: opts.handoff.onCount, clock: opts.clock })
+    : undefined;
+  const triggers: HandoffTriggers | undefined = opts.handoff
+    ? {
+        sentimentThreshold: opts.handoff.sentimentThreshold ?? -0.6,
+        highValueOrder: opts.handoff.highValueOrder ?? 2000,
+        findOrder: (n) => store.orders.getByNumber(n),
+      }
+    : undefined;
   const bot = new ShopAssistantBot({
     router,
     messages: store.messages,
@@ -86,19 +113,28 @@ export function createBotCore(opts: BotCoreOptions): BotCore {
     conversationState,
     logger,
     clock: opts.clock,
+    handoff,
+    sentiment: opts.sentiment,
+    triggers,
   });
   const limits = opts.rateLimits ?? { perCustomer: { burst: 10, perSecond: 0.5 }, perIp: { burst: 60, perSecond: 2 } };
   const middleware: Middleware[] = [
     identityMiddleware(store),
     transcriptMiddleware({ messages: store.messages, events, merges }),
-    handoffGateMiddleware(),
+    handoffGateMiddleware(async (context) => {
+      // The agent sees what the bot understood of each message; the shopper sees only the queue notice.
+      await bot.annotateHeld(context).catch((err: unknown) => logger.warn({ err }, 'could not annotate a held message'));
+      await handoff?.onHeld(context);
+    }),
     rateLimitMiddleware({ perCustomer: new RateLimiter(limits.perCustomer), perIp: new RateLimiter(limits.perIp) }),
   ];
   return {
     bot,
     linker,
+    handoff,
     middleware,
     install(adapter) {
+      if (handoff && adapter instanceof ChannelAdapter) handoff.registerChannel(adapter);
       adapter.use(...middleware);
       adapter.onTurnError = async (context, error) => {
         // The inbound message is stored already; log, and let the channel report the failure.

@@ -12,6 +12,7 @@ import { crossSell, recommendSkill, type RecommenderPort, type RecommendLinks } 
 import { ReturnDialog, returnsSkill } from './returns/index.js';
 import { SkillRouter } from './router.js';
 import { humanAgentSkill, smalltalkSkill } from './smalltalk.js';
+export { humanContactText } from './smalltalk.js';
 import type { NluPort, Skill } from './types.js';
 
 export type { Router, Skill, Turn, Understanding, CustomerMemory, ConversationSession, Entity, EntityType, NluPort } from './types.js';
@@ -32,6 +33,8 @@ export { recommendSkill, type RecommenderPort, type RecommendLinks, type Recomme
 export const DEFAULT_FAQ_MIN_CONFIDENCE = 0.35;
 
 export interface SkillDeps {
+  /** Consecutive fallbacks after which the conversation goes to a human (default 3). */
+  escalateAfterFallbacks?: number;
   linker: AccountLinker;
   linkCodeMinutes: number;
   store: OrderStore;
@@ -72,5 +75,5 @@ export function createRouter(deps: SkillDeps): SkillRouter {
     humanAgentSkill,
     smalltalkSkill,
   ];
-  return new SkillRouter({ skills, nlu: deps.nlu, dialogs, faq });
+  return new SkillRouter({ skills, nlu: deps.nlu, dialogs, faq, ...(deps.escalateAfterFallbacks ? { escalateAfterFallbacks: deps.escalateAfterFallbacks } : {}) });
 }

@@ -46,9 +46,14 @@ const HUMAN: Bilingual = {
   zh: '我们的人工客服每天 09:00–22:00（北京时间）在线，通常 2 分钟内接入；其他时间可以在这里留言，客服会在第二天上午回复您。电话 400-880-0199（周一至周五 09:00–18:00），邮箱 service@example.com。',
 };
 
+/** How to reach a person when no hand-off to the agent console is set up (bot-only tests, embedders). */
+export function humanContactText(locale: Turn['locale']): string {
+  return HUMAN[locale];
+}
+
 /**
- * human_agent: until the agent console exists, the shopper learns how to reach a person and
- * the conversation is marked for escalation (the handoff skill takes it from here).
+ * human_agent: marks the conversation for escalation; the bot hands it to the support queue
+ * after the turn and tells the shopper their place in it.
  */
 export const humanAgentSkill: Skill = {
   name: 'human_agent',
@@ -56,7 +61,6 @@ export const humanAgentSkill: Skill = {
   canHandle: (turn) => turn.nlu.intent === 'human_agent',
   handle: async (turn: Turn) => {
     turn.session.escalation = { reason: 'requested', at: turn.now.toISOString() };
-    await reply(turn, HUMAN);
   },
 };
 

@@ -159,8 +159,11 @@ export interface ConversationRepository {
   listByCustomer(customerId: string, page?: PageRequest): Promise<Page<Conversation>>;
   /** Filter by status/assignee/channel and createdAt range; oldest first (id ascending). */
   list(filter?: ConversationFilter, page?: PageRequest): Promise<Page<Conversation>>;
-  /** bot|assigned -> queued (assignee cleared). `conflict` if resolved. */
-  enqueue(id: string, input: { priority: number; reason: string; topic?: string }): Promise<Conversation>;
+  /**
+   * bot|assigned -> queued (assignee cleared). `conflict` if resolved. `language`, when given,
+   * is the language the shopper writes in now (routing needs an agent who reads it).
+   */
+  enqueue(id: string, input: { priority: number; reason: string; topic?: string; language?: Locale }): Promise<Conversation>;
   /**
    * Atomically assigns a queued (or bot) conversation to an agent. Exactly one of several
    * concurrent claims wins; the others get `conflict`. `not_found` for an unknown id.

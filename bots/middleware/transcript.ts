@@ -16,6 +16,7 @@ export function isDuplicateDelivery(context: TurnContext): boolean {
 interface OutgoingMeta {
   sender?: MessageSender;
   agentId?: string;
+  agentName?: string;
 }
 
 /**
@@ -44,7 +45,7 @@ export function transcriptMiddleware(deps: { messages: MessageRepository; events
             agentId: meta.agentId,
             channel,
             text: out.text ?? '',
-            payload: activityPayload(out) ?? (out.text ? undefined : { empty: true }),
+            payload: outgoingPayload(out, meta),
           });
           out.id = stored.id;
           out.channelData = { ...(out.channelData as object | undefined), message: stored };
@@ -80,6 +81,14 @@ export function transcriptMiddleware(deps: { messages: MessageRepository; events
       await next();
     },
   };
+}
+
+function outgoingPayload(out: Partial<Activity>, meta: OutgoingMeta): Record<string, unknown> | undefined {
+  const payload: Record<string, unknown> = { ...activityPayload(out) };
+  // The agent's name travels with their messages, so every channel can show who wrote.
+  if (meta.agentName) payload['agentName'] = meta.agentName;
+  if (!out.text && Object.keys(payload).length === 0) payload['empty'] = true;
+  return Object.keys(payload).length > 0 ? payload : undefined;
 }
 
 function inboundPayload(a: Partial<Activity>): Record<string, unknown> | undefined {

@@ -54,7 +54,7 @@ export function createWebChannel(opts: WebChannelOptions): WebChannel {
   const clientFrame = z.discriminatedUnion('type', [
     z.object({ type: z.literal('message'), id: z.string().min(1).max(64), text: z.string().trim().min(1).max(maxText) }),
     z.object({ type: z.literal('postback'), id: z.string().min(1).max(64), value: z.string().max(maxText), text: z.string().max(maxText).optional() }),
-    z.object({ type: z.literal('typing') }),
+    z.object({ type: z.literal('typing'), on: z.boolean().optional() }),
     z.object({ type: z.literal('history'), before: z.string().max(512).optional() }),
     z.object({ type: z.literal('ping') }),
   ]);
@@ -179,7 +179,7 @@ export function createWebChannel(opts: WebChannelOptions): WebChannel {
     const unsubscribe = events.subscribe((event) => {
       if (event.type === 'message' && event.message.customerId === customerId) {
         send(ws, { type: 'message', message: toWireMessage(event.message) });
-      } else if (event.type === 'typing' && event.customerId === customerId) {
+      } else if (event.type === 'typing' && event.customerId === customerId && event.from !== 'customer') {
         send(ws, { type: 'typing', on: event.on });
       } else if (event.type === 'customer.merged' && event.sourceId === customerId) {
         // Linked to another channel's customer: this socket now shows the merged history.
@@ -229,7 +229,7 @@ export function createWebChannel(opts: WebChannelOptions): WebChannel {
       const f = parsed.data;
       try {
         if (f.type === 'ping') send(ws, { type: 'pong' });
-        else if (f.type === 'typing') return;
+        else if (f.type === 'typing') await shopperTyping(f.on ?? true);
         else if (f.type === 'history') send(ws, { type: 'history', ...(await history(customerId, f.before)) });
         else {
           const outcome = await adapter.handleMessage({
@@ -248,6 +248,18 @@ export function createWebChannel(opts: WebChannelOptions): WebChannel {
         send(ws, { type: 'error', code, message: code === 'internal' ? 'something went wrong; your message was kept' : (err as Error).message, id: 'id' in f ? f.id : undefined });
       } finally {
         send(ws, { type: 'typing', on: false });
+      }
+    }
+
+    // The shopper's typing matters only to an agent who owns the conversation; throttled.
+    let lastTyping = { on: false, at: 0 };
+    async function shopperTyping(on: boolean): Promise<void> {
+      const now = Date.now();
+      if (!customerId || (on === lastTyping.on && now - lastTyping.at < 2000)) return;
+      lastTyping = { on, at: now };
+      const conv = await store.conversations.findOpenByCustomer(customerId, 'web');
+      if (conv && (conv.status === 'assigned' || conv.status === 'queued')) {
+        events.publish({ type: 'typing', customerId, conversationId: conv.id, on, from: 'customer' });
       }
     }
 

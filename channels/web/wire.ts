@@ -14,6 +14,8 @@ export interface WireMessage {
   cards?: unknown[];
   /** The widget's own id for a message it sent (lets it match the stored copy to its draft). */
   clientId?: string;
+  /** Who from the support team wrote it (sender 'agent'). */
+  agentName?: string;
 }
 
 export function toWireMessage(m: Message): WireMessage {
@@ -31,5 +33,6 @@ export function toWireMessage(m: Message): WireMessage {
   if (Array.isArray(p['suggestedActions'])) wire.suggestedActions = p['suggestedActions'] as WireMessage['suggestedActions'];
   if (Array.isArray(p['cards'])) wire.cards = p['cards'] as unknown[];
   if (m.direction === 'in' && m.channel === 'web' && m.channelMessageId) wire.clientId = m.channelMessageId;
+  if (m.sender === 'agent' && typeof p['agentName'] === 'string') wire.agentName = p['agentName'];
   return wire;
 }

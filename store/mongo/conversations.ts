@@ -111,6 +111,7 @@ export function conversationRepository({ m, revs }: Ctx): ConversationRepository
 
     enqueue(id, input) {
       if (!Number.isFinite(input.priority)) throw new ShopError('bad_request', 'priority must be a number');
+      if (input.language !== undefined && input.language !== 'en' && input.language !== 'zh') throw new ShopError('bad_request', 'language must be en or zh');
       return change(id, (cur) => {
         if (cur.status === 'resolved') throw new ShopError('conflict', `conversation ${id} is resolved`);
         const now = new Date();
@@ -121,6 +122,7 @@ export function conversationRepository({ m, revs }: Ctx): ConversationRepository
           priority: input.priority,
           handoffReason: input.reason,
           ...(input.topic ? { topic: input.topic } : {}),
+          ...(input.language ? { language: input.language } : {}),
           queuedAt: cur.status === 'queued' && cur.queuedAt ? cur.queuedAt : now,
           updatedAt: now,
         };

@@ -147,18 +147,19 @@ export class SqliteConversations implements ConversationRepository {
   }
 
   /** Re-enqueueing a queued conversation updates priority and reason but keeps its place (queuedAt). */
-  async enqueue(id: string, input: { priority: number; reason: string; topic?: string }): Promise<Conversation> {
+  async enqueue(id: string, input: { priority: number; reason: string; topic?: string; language?: Locale }): Promise<Conversation> {
     const priority = check.finite('priority', input.priority);
     const reason = check.text('reason', input.reason);
     const topic = check.optText('topic', input.topic) ?? null;
+    const language = input.language === undefined ? null : check.locale('language', input.language);
     const now = Date.now();
     return this.transition(
       id,
       `UPDATE conversations
-       SET status = 'queued', assignee_id = NULL, priority = ?, handoff_reason = ?, topic = COALESCE(?, topic),
+       SET status = 'queued', assignee_id = NULL, priority = ?, handoff_reason = ?, topic = COALESCE(?, topic), language = COALESCE(?, language),
            queued_at = CASE WHEN status = 'queued' THEN queued_at ELSE ? END, updated_at = ?
        WHERE id = ? AND status <> 'resolved'`,
-      [priority, reason, topic, now, now, id],
+      [priority, reason, topic, language, now, now, id],
       'it is resolved',
     );
   }

@@ -544,6 +544,8 @@ export function describeStoreContract(name: string, makeLocation: () => Promise<
         expect(queued.topic).toBe('returns');
         // Re-enqueueing without a topic keeps the one it had.
         expect((await s.conversations.enqueue(conv.id, { priority: 4, reason: 'sentiment' })).topic).toBe('returns');
+        expect((await s.conversations.enqueue(conv.id, { priority: 4, reason: 'sentiment', language: 'zh' })).language).toBe('zh');
+        await expectCode(s.conversations.enqueue(conv.id, { priority: 4, reason: 'sentiment', language: 'fr' as 'zh' }), 'bad_request');
 
         expect(await s.conversations.reassign(conv.id, 'agent-7')).toMatchObject({ status: 'assigned', assigneeId: 'agent-7' });
         expect(await s.conversations.reassign(conv.id, 'agent-8')).toMatchObject({ status: 'assigned', assigneeId: 'agent-8' });
