@@ -51,7 +51,7 @@ function frame(title: string, label: string, w: number, h: number, kind: string)
 export function lineChart(spec: LineChartSpec): SVGSVGElement {
   const W = 520;
   const H = 210;
-  const pad = { l: 40, r: 12, t: 10, b: 26 };
+  const pad = { l: 40, r: 22, t: 10, b: 26 };
   const n = spec.labels.length;
   const values = spec.series.flatMap((s) => s.values.filter((v): v is number => v !== null));
   const describe = spec.series.map((s) => `${s.name}: ${s.values.map((v, i) => `${spec.labels[i]} ${v === null ? '–' : spec.format(v)}`).join(', ')}`).join('; ');
