@@ -83,7 +83,7 @@ const EN_WORDS: Record<string, Entry> = {
   wonderful: e(2.5), perfect: e(2.5), love: e(2.4), loves: e(2.4), loved: e(2.4), loving: e(2), lovely: e(2.2), happy: e(2),
   glad: e(1.8), pleased: e(1.8), satisfied: e(1.8), delighted: e(2.6), thanks: e(1.5), thank: e(1.5), thx: e(1.2),
   ty: e(1), appreciate: e(1.8), appreciated: e(1.8), helpful: e(1.8), nice: e(1.5), fast: e(1), quick: e(0.8),
-  quickly: e(0.8), beautiful: e(2), best: e(2.2), brilliant: e(2.5), superb: e(2.6), cool: e(1.2), fine: e(0.6),
+  quickly: e(0.8), beautiful: e(2), best: e(1.6), brilliant: e(2.5), superb: e(2.6), cool: e(1.2), fine: e(0.6),
   ok: e(0.3), okay: e(0.3), solved: e(1.2), resolved: e(1.2), impressed: e(2), smooth: e(1.2), reliable: e(1.5),
   friendly: e(1.5), sweet: e(1.5), yay: e(2), excited: e(1.8), outstanding: e(2.6), gorgeous: e(2.2),
   fabulous: e(2.5), pleasure: e(1.8), grateful: e(2), enjoy: e(1.5), enjoyed: e(1.5), works: e(0.4), worth: e(1),
@@ -101,7 +101,7 @@ const EN_WORDS: Record<string, Entry> = {
   worried: e(-1), confused: e(-0.6), unfortunately: e(-0.6), seriously: e(-0.8), ugh: e(-1.5), argh: e(-1.5),
   hopeless: e(-2.2), horrendous: e(-2.8), appalling: e(-2.8), dreadful: e(-2.6), shocking: e(-2), shocked: e(-1.5),
   absurd: e(-2.2), insane: e(-1.8), unbelievable: e(-1.5), demand: e(-1.2), immediately: e(-0.6), asap: e(-0.6),
-  waiting: e(-0.3), fake: e(-2), counterfeit: e(-2.2), misleading: e(-2), unreliable: e(-2),
+  waiting: e(-0.3), fake: e(-1.2), counterfeit: e(-1.5), crashing: e(-1.2), crashes: e(-1.2), crashed: e(-1.2), hurry: e(-0.6), misleading: e(-2), unreliable: e(-2),
   regret: e(-1.8), fail: e(-1.5), failed: e(-1.5), failure: e(-1.8), mess: e(-1.8), messed: e(-1.8), sloppy: e(-1.8),
   // anger words, abuse, swearing, threats
   angry: e(-2.5, 'anger'), furious: e(-3, 'anger'), livid: e(-3, 'anger'), outraged: e(-3, 'anger'),
@@ -213,6 +213,8 @@ const EN_PHRASES: ReadonlyArray<readonly [string, Entry]> = [
   ['fell apart', e(-1.5)],
   ['no (?:one|body) (?:answers|replies|responded|responds|helps|cares)', e(-2)],
   ['no (?:response|reply|answer|help)', e(-1.2)],
+  ['(?:charged|billed|debited|paid)(?: me)? (?:twice|two times|double|three times)', e(-1.2)],
+  ['(?:waited|waiting)(?: for)? (?:over |more than |almost |nearly )?(?:a|one|two|three|four|five|six|several|\\d+) (?:days?|weeks?|months?)', e(-1.2)],
   ['never (?:answers?|repl(?:y|ies|ied)|responds?|responded|gets? back|got back|calls? back|called back)', e(-1.8)],
 ];
 
@@ -257,7 +259,7 @@ const ZH_ENTRIES: Record<string, Entry> = {
   发错: e(-1.2), 搞错: e(-1.2), 弄错: e(-1.2), 丢了: e(-1), 丢件: e(-1.2), 不靠谱: e(-2), 离谱: e(-2), 后悔: e(-1.8),
   上当: e(-2.2), 郁闷: e(-1.5), 难过: e(-1.5), 糟糕: e(-2), 糟透: e(-2.6), 恶心: e(-2.5), 烂: e(-2), 烦: e(-1.2),
   麻烦死了: e(-2.2), 赔偿: e(-0.8), 催了: e(-0.8), 快点: e(-0.8), 赶紧: e(-1), 服了: e(-1.5),
-  呵呵: e(-1), 坑: e(-1.5), 太贵: e(-1), 骗: e(-2, 'abuse'), 吐槽: e(-1.2), 不行: e(-1), 不能用: e(-1.5), 用不了: e(-1.5),
+  呵呵: e(-1), 重复扣: e(-1.2), 多扣: e(-1.2), 坑: e(-1.5), 太贵: e(-1), 骗: e(-2, 'abuse'), 吐槽: e(-1.2), 不行: e(-1), 不能用: e(-1.5), 用不了: e(-1.5),
   // positive
   谢谢: e(1.5), 感谢: e(1.8), 多谢: e(1.5), 满意: e(2), 喜欢: e(2), 不错: e(1.8), 很好: e(2), 挺好: e(1.8), 真好: e(2),
   太好了: e(2.5), 好评: e(2), 给力: e(2), 棒: e(2.2), 赞: e(2), 完美: e(2.5), 开心: e(2), 高兴: e(2), 超值: e(2), 划算: e(1.5),
@@ -275,7 +277,7 @@ const ZH_ENTRIES: Record<string, Entry> = {
   垃圾袋: e(0, 'block'), 垃圾桶: e(0, 'block'), 烦请: e(0, 'block'), 不好意思: e(0, 'block'), 棒球: e(0, 'block'),
   球棒: e(0, 'block'), 冰棒: e(0, 'block'), 棒棒糖: e(0, 'block'), 行不行: e(0, 'block'), 好不好: e(0, 'block'),
   是不是: e(0, 'block'), 有没有: e(0, 'block'), 能不能: e(0, 'block'), 要不要: e(0, 'block'), 对不对: e(0, 'block'),
-  可不可以: e(0, 'block'), 会不会: e(0, 'block'),
+  可不可以: e(0, 'block'), 不要: e(0, 'block'), 会不会: e(0, 'block'),
 };
 
 const ZH_BOOSTERS: Record<string, number> = {
@@ -285,6 +287,8 @@ const ZH_BOOSTERS: Record<string, number> = {
 const ZH_NEGATORS = new Set(['不', '没', '别', '非', '未']);
 const ZH_CONTRAST = ['但是', '可是', '不过', '然而', '但'];
 /** Asked N times (问了三次, 催了好几次, 联系了5次) and the Nth time of asking (第三次问). */
+/** Waited a week (等了一个星期, 等了半个月, 等了3天); charged twice (扣了我两次钱). */
+const ZH_FACTS = /等了(?:快|将近|差不多)?(?:[一两三四五六七八九十几半]+|好几|\d+)个?多?(?:天|周|星期|礼拜|月)|扣了?我?(?:[两二三]|\d)次/g;
 const ZH_REPEAT = /(?:问|说|催|联系|找|打|发)了?(?:好几|[两三四五六七八九十几多]+|\d+)(?:次|遍)|第(?:[三四五六七八九十几]|\d+)[次遍](?:问|说|催|联系|找|打|发)/g;
 const SARCASM_ZH = /呵呵|真行|好样的|厉害了|谢谢你们哦|真是谢谢/;
 const AGAIN_ZH = /又|再次|还是/;
@@ -516,7 +520,8 @@ function chineseHits(text: string, lower: string, hits: Hit[]): void {
       if (!CJK.test(ch)) break;
       const covered = pieces.some((o) => o.start <= k && k < o.end);
       if (covered) break;
-      if (ZH_NEGATORS.has(ch)) {
+      // "别骗人了" still calls us cheats.
+      if (ZH_NEGATORS.has(ch) && !(ch === '别' && (entry.kind === 'abuse' || entry.kind === 'swear'))) {
         negated = true;
         negBy = lower.slice(k, from);
         break;
@@ -524,9 +529,11 @@ function chineseHits(text: string, lower: string, hits: Hit[]): void {
     }
     hits.push({ start: piece.start, end: piece.end, text: piece.key, v: entry.v * factor, kind: entry.kind, negated, prefix: negBy + by });
   }
-  ZH_REPEAT.lastIndex = 0;
   for (const m of lower.matchAll(ZH_REPEAT)) {
     hits.push({ start: m.index, end: m.index + m[0].length, text: m[0], v: -2.4, kind: 'repeat', negated: false, prefix: '' });
+  }
+  for (const m of lower.matchAll(ZH_FACTS)) {
+    if (!hits.some((h) => h.start <= m.index && m.index < h.end)) hits.push({ start: m.index, end: m.index + m[0].length, text: m[0], v: -1.2, kind: 'sent', negated: false, prefix: '' });
   }
 }
 

@@ -6,7 +6,8 @@ import { scoreSentiment, SENTIMENT_VERSION, type SentimentResult } from '../../s
  * - furious: anger, score <= -0.6 (hand it to a human now)
  * - angry: anger, score below 0 (a threat or a repeated demand said calmly)
  * - negative: no anger, -0.85 < score <= -0.2 (a polite complaint)
- * - sour: score <= -0.2, anger either way (sarcasm: what matters is that it is not read as praise)
+ * - sour: score <= -0.2, anger either way (sarcasm, or frustration on the edge of anger: what
+ *   matters is that it is not read as neutral or praise)
  * - neutral: no anger, -0.2 < score < 0.3 (a plain question)
  * - calm: no anger, score > -0.2 (a negated threat or anger word)
  * - positive: no anger, score >= 0.3
@@ -97,6 +98,8 @@ const ENGLISH: Array<[string, Expected]> = [
   ['Great service, the delivery was super fast', 'positive'],
   ['I love these headphones', 'positive'],
   ['Thanks, that solved my problem', 'positive'],
+  ['I was charged twice for the same order', 'negative'],
+  ["I've been waiting for two weeks", 'negative'],
   ['This blender is fucking awesome', 'positive'],
   ['Delivery was a bit slow but the quality is excellent', 'positive'],
   // negation traps
@@ -128,7 +131,9 @@ const CHINESE: Array<[string, Expected]> = [
   ['妈的，又发错货了', 'furious'],
   ['退钱退钱退钱', 'furious'],
   // negative, not anger
-  ['等了半个月还没到，你们怎么回事？？', 'negative'],
+  ['等了半个月还没到，你们怎么回事？？', 'sour'],
+  ['快递还没到，怎么回事？', 'negative'],
+  ['为什么扣了我两次钱', 'negative'],
   ['收到的杯子破损了，可以退货吗？', 'negative'],
   ['不太满意，颜色和图片不一样', 'negative'],
   ['快递还没到，能帮我查一下吗', 'negative'],
@@ -163,6 +168,7 @@ const CHINESE: Array<[string, Expected]> = [
   ['虽然物流有点慢，但是质量很好', 'positive'],
   // negation traps
   ['不错不错', 'positive'],
+  ['别骗人了', 'angry'],
   ['质量不差', 'positive'],
   ['没问题，谢谢', 'positive'],
   ['我不想投诉，只是问一下', 'calm'],
