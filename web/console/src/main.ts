@@ -339,7 +339,7 @@ function tick(): void {
     const q = byId.get(w.dataset['wait'] ?? '');
     if (q) w.textContent = duration(waitSeconds(q), lang);
   }
-  if (detail?.wechatWindow) renderWindow();
+  if (wechatWindow()) renderWindow();
 }
 
 // -------------------------------------------------------------- conversation
@@ -424,8 +424,13 @@ function renderDetail(): void {
   renderSide();
 }
 
+/** The 48-hour window matters only when the conversation is on WeChat. */
+function wechatWindow(): ConversationDetail['wechatWindow'] {
+  return detail && detail.conversation.channel === 'wechat' ? detail.wechatWindow : null;
+}
+
 function windowLine(): { text: string; open: boolean } | null {
-  const w = detail?.wechatWindow;
+  const w = wechatWindow();
   if (!w) return null;
   if (!w.lastInboundAt || !w.closesAt) return { text: s.windowUnknown, open: false };
   const left = (Date.parse(w.closesAt) - Date.now()) / 1000;
@@ -440,8 +445,9 @@ function renderWindow(): void {
   el.window.className = `window ${line.open ? 'open' : 'closed'}`;
   if (el.window.textContent !== line.text) el.window.textContent = line.text;
   // The window can close while the page is open.
-  if (!line.open && detail?.wechatWindow?.open) {
-    detail.wechatWindow.open = false;
+  const w = wechatWindow();
+  if (!line.open && w?.open) {
+    w.open = false;
     renderComposerState();
   }
 }
@@ -459,7 +465,7 @@ function renderComposerState(): void {
   else if (resolved()) why = s.resolvedState;
   else if (!c.assigneeId) why = s.claimFirst;
   else if (!mine()) why = s.notYours(c.assigneeName);
-  else if (detail.wechatWindow && !detail.wechatWindow.open) why = wechatClosedText(detail.whyNot);
+  else if (wechatWindow()?.open === false) why = wechatClosedText(detail.whyNot);
   else if (!detail.canReply && detail.whyNot) why = detail.whyNot;
   el.composerState.hidden = !why;
   el.composerState.textContent = why ?? '';
@@ -633,6 +639,21 @@ async function onSend(e?: Event): Promise<void> {
   }
 }
 
+/** Knowledge-base passages are Markdown: the shopper gets plain text. */
+function plain(md: string): string {
+  return md
+    .replace(/^#{1,6}\s+/gm, '')
+    .replace(/\*\*|__/g, '')
+    .replace(/\[([^\]]+)\]\([^)]+\)/g, '$1')
+    .replace(/[ \t]+\n/g, '\n')
+    .trim();
+}
+
+/** A canned response for this shopper: {name} becomes their name. */
+function fillCanned(text: string): string {
+  return text.replace(/\{name\}/g, detail?.customer.displayName ?? '');
+}
+
 function insertText(text: string): void {
   const t = el.input;
   if (t.disabled) {
@@ -764,8 +785,9 @@ function renderSide(): void {
   el.suggestions.replaceChildren(
     ...(detail.suggestions.length
       ? detail.suggestions.map((g) => {
-          const b = h('button', { type: 'button', class: 'pick suggestion', title: s.insert }, [h('strong', {}, [g.title]), h('span', { class: 'snippet' }, [g.text])]);
-          b.addEventListener('click', () => insertText(g.text));
+          const text = plain(g.text);
+          const b = h('button', { type: 'button', class: 'pick suggestion', title: s.insert }, [h('strong', {}, [g.title]), h('span', { class: 'snippet' }, [text])]);
+          b.addEventListener('click', () => insertText(text));
           return h('li', {}, [b]);
         })
       : [h('li', { class: 'empty' }, [s.noSuggestions])]),
@@ -853,8 +875,9 @@ function renderCanned(): void {
   el.canned.replaceChildren(
     ...(hits.length
       ? hits.map((c) => {
-          const b = h('button', { type: 'button', class: 'pick canned-item', 'data-id': c.id, title: s.insert }, [h('strong', {}, [c.title]), h('span', { class: 'snippet' }, [c.text])]);
-          b.addEventListener('click', () => insertText(c.text));
+          const text = fillCanned(c.text);
+          const b = h('button', { type: 'button', class: 'pick canned-item', 'data-id': c.id, title: s.insert }, [h('strong', {}, [c.title]), h('span', { class: 'snippet' }, [text])]);
+          b.addEventListener('click', () => insertText(text));
           return h('li', {}, [b]);
         })
       : [h('li', { class: 'empty' }, [s.noCanned])]),
