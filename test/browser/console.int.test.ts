@@ -125,6 +125,42 @@ describe('signing in', () => {
   });
 });
 
+describe('the team page for admins', () => {
+  it('lists the agents, changes a capacity in place, and adds an agent (with a clear error first)', async () => {
+    const page = await newPage('en-US');
+    await page.goto(`${shop.server.url}/console/`);
+    await signIn(page, 'admin@example.com', 'demo-admin-change-me');
+    await page.locator('#app-view').waitFor({ state: 'visible' });
+    await page.locator('#team-toggle').click();
+    const rows = page.locator('#admin-view tbody tr');
+    const stored = (await shop.server.store.agents.list({}, { limit: 100 })).items;
+    await expect.poll(() => rows.count()).toBe(stored.length);
+
+    const tom = page.locator('#admin-view tr[data-id="agt_demo_002"]');
+    await tom.locator('input.cap').fill('7');
+    await tom.locator('input.cap').press('Tab');
+    await expect.poll(() => page.locator('#admin-msg').innerText()).toBe('Saved Tom Baker.');
+    expect((await shop.server.store.agents.get('agt_demo_002'))!.capacity).toBe(7);
+
+    const form = page.locator('#admin-add');
+    await form.locator('input[name="name"]').fill('Wu Lei');
+    await form.locator('input[name="email"]').fill('wu.lei@example.com');
+    await form.locator('input[name="password"]').fill('short');
+    await form.locator('button[type="submit"]').click();
+    await expect.poll(() => page.locator('#admin-msg').innerText()).toMatch(/at least 10 characters/);
+    expect(await shop.server.store.agents.getByEmail('wu.lei@example.com')).toBeNull();
+    await form.locator('input[name="password"]').fill('a-long-enough-password');
+    await form.locator('button[type="submit"]').click();
+    await expect.poll(() => page.locator('#admin-msg').innerText()).toBe('Added Wu Lei.');
+    await expect.poll(() => rows.count()).toBe(stored.length + 1);
+    expect(await shop.server.store.agents.getByEmail('wu.lei@example.com')).toMatchObject({ name: 'Wu Lei', role: 'agent', capacity: 3 });
+
+    // Back to the queue; agents and supervisors have no team button.
+    await page.locator('#team-toggle').click();
+    await page.locator('#queue-list').waitFor({ state: 'visible' });
+  });
+});
+
 describe('working a conversation', () => {
   let agent: Page;
   let shopper: WsClient;

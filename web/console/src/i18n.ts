@@ -114,6 +114,19 @@ const en = {
   ago: (s: string) => `${s} ago`,
   justNow: 'just now',
   newMessage: 'New message',
+  team: 'Team',
+  backToConsole: 'Back to the queue',
+  adminTitle: 'Team: agents and supervisors',
+  adminName: 'Name',
+  adminRole: 'Role',
+  adminLanguages: 'Languages',
+  adminCapacity: 'Capacity',
+  adminStatus: 'Status',
+  adminLoad: 'Load',
+  adminAdd: 'Add agent',
+  adminSaved: (n: string) => `Saved ${n}.`,
+  adminAdded: (n: string) => `Added ${n}.`,
+  roles: { agent: 'Agent', supervisor: 'Supervisor', admin: 'Admin' } as Record<string, string>,
 };
 
 export type Strings = typeof en;
@@ -232,6 +245,19 @@ const zh: Strings = {
   ago: (s: string) => `${s}前`,
   justNow: '刚刚',
   newMessage: '新消息',
+  team: '团队',
+  backToConsole: '返回队列',
+  adminTitle: '团队：客服与主管',
+  adminName: '姓名',
+  adminRole: '角色',
+  adminLanguages: '语言',
+  adminCapacity: '接待上限',
+  adminStatus: '状态',
+  adminLoad: '当前会话',
+  adminAdd: '添加客服',
+  adminSaved: (n: string) => `已保存 ${n}。`,
+  adminAdded: (n: string) => `已添加 ${n}。`,
+  roles: { agent: '客服', supervisor: '主管', admin: '管理员' },
 };
 
 export const STRINGS: Record<Lang, Strings> = { en, zh };

@@ -1,4 +1,5 @@
 import { Api, ApiError, type AgentLoad, type Canned, type ConsoleMessage, type ConversationDetail, type Lang, type PublicAgent, type QueueItem, type QueueResponse } from './api.js';
+import { AdminView } from './admin.js';
 import { byId, fill, h, isTyping, type Child } from './dom.js';
 import { STRINGS, dateTime, duration, initialLang, money, saveLang, type Strings } from './i18n.js';
 import { ConsoleSocket, type ServerFrame, type SocketState } from './socket.js';
@@ -43,6 +44,7 @@ const el = {
   status: byId<HTMLSelectElement>('status-select'),
   meName: byId('me-name'),
   logout: byId<HTMLButtonElement>('logout'),
+  team: byId<HTMLButtonElement>('team-toggle'),
   queueList: byId('queue-list'),
   mineList: byId('mine-list'),
   assignedList: byId('assigned-list'),
@@ -112,10 +114,31 @@ function applyLang(): void {
   el.tagInput.setAttribute('aria-label', s.addTag);
   el.status.setAttribute('aria-label', s.status);
   renderConn();
+  renderTeamButton();
+  admin.setStrings(s);
   if (me) {
     renderQueue();
     renderDetail();
   }
+}
+
+// ---------------------------------------------------------------- admin tab
+
+const admin = new AdminView(api, s);
+el.appView.appendChild(admin.root);
+
+function renderTeamButton(): void {
+  const open = !admin.root.hidden;
+  el.team.textContent = open ? s.backToConsole : s.team;
+  el.team.setAttribute('aria-pressed', String(open));
+}
+
+function toggleTeam(force?: boolean): void {
+  const open = force ?? admin.root.hidden;
+  el.appView.classList.toggle('admin-open', open);
+  if (open) void admin.open();
+  else admin.close();
+  renderTeamButton();
 }
 
 function toggleLang(): void {
@@ -191,6 +214,7 @@ function enterApp(agent: PublicAgent, csrf: string): void {
   el.meName.title = `${agent.email} · ${agent.role}`;
   el.status.value = agent.status;
   el.assignedSection.hidden = agent.role === 'agent';
+  el.team.hidden = agent.role !== 'admin';
   applyLang();
   socket.start();
   void refreshQueue();
@@ -208,6 +232,7 @@ async function logout(): Promise<void> {
 
 function leave(): void {
   socket.stop();
+  toggleTeam(false);
   me = null;
   currentId = null;
   detail = null;
@@ -983,6 +1008,7 @@ function onKey(e: KeyboardEvent): void {
 el.loginForm.addEventListener('submit', (e) => void onLogin(e));
 for (const b of Array.from(document.querySelectorAll<HTMLButtonElement>('[data-lang-toggle]'))) b.addEventListener('click', toggleLang);
 el.logout.addEventListener('click', () => void logout());
+el.team.addEventListener('click', () => toggleTeam());
 el.status.addEventListener('change', () => void setStatus());
 el.claim.addEventListener('click', claim);
 el.resolve.addEventListener('click', resolve);
