@@ -268,3 +268,35 @@ describe('clusterUnanswered', () => {
     expect(out).toMatchObject({ total: 3, skipped: 1, clusters: [{ text: 'where is my parcel', count: 2 }] });
   });
 });
+
+describe('summary over many pages', () => {
+  it('scans past the 500-row pages of messages and conversations without losing or repeating rows', async () => {
+    const file = path.join(dir, 'pages.db');
+    const big = await openSqliteStore({ file });
+    try {
+      vi.setSystemTime(at('2026-04-02', '08:00'));
+      const cust = await big.customers.create({ displayName: 'Many' });
+      const append = async (conversationId: string, when: Date, skill: string) => {
+        const m = await big.messages.append({ conversationId, customerId: cust.id, direction: 'in', sender: 'customer', channel: 'web', text: `q ${skill}`, createdAt: when });
+        await big.messages.annotate(m.id, { intent: 'x', confidence: 1, skill });
+      };
+      // One long conversation: 300 messages before the range, 1100 in it (every 10th a fallback), 200 after.
+      const long = await big.conversations.create({ customerId: cust.id, channel: 'web' });
+      for (let i = 0; i < 300; i++) await append(long.id, new Date(at('2026-04-01', '00:00').getTime() + i * 1000), 'faq');
+      for (let i = 0; i < 1100; i++) await append(long.id, new Date(at('2026-04-02', '09:00').getTime() + i * 1000), i % 10 === 0 ? 'fallback' : 'faq');
+      for (let i = 0; i < 200; i++) await append(long.id, new Date(at('2026-04-03', '00:00').getTime() + i * 1000), 'faq');
+      // 620 short ones, each with one message in the range.
+      for (let i = 0; i < 620; i++) {
+        vi.setSystemTime(new Date(at('2026-04-02', '10:00').getTime() + i * 1000));
+        const c = await big.conversations.create({ customerId: cust.id, channel: 'web' });
+        await append(c.id, new Date(at('2026-04-02', '12:00').getTime() + i * 1000), 'faq');
+      }
+      const s = await computeSummary({ store: big, embeddings: new LexicalEmbeddings(), ads: new AdServer({ store: big, timeZone: TZ }) }, dayRange('2026-04-02', '2026-04-02', TZ));
+      expect(s.conversations).toEqual({ total: 1 + 620, withCustomerMessage: 1 + 620 });
+      expect(s.fallbacks).toEqual({ count: 1100 / 10, annotated: 1100 + 620, rate: Math.round((110 / 1720) * 1e4) / 1e4 });
+      expect(s.daily[0]!.conversations).toBe(621);
+    } finally {
+      await big.close();
+    }
+  }, 20_000);
+});
