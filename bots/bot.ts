@@ -26,7 +26,7 @@ export interface BotDeps {
 export interface HandoffTriggers {
   /** A message at or below this sentiment (-1..0), or an angry one, goes to a human. */
   sentimentThreshold: number;
-  /** An unhappy shopper (complaint, or sentiment below -0.3) about an order of at least this total goes to a human. */
+  /** An unhappy shopper (a complaint, or sentiment at or below -0.5) about an order of at least this total goes to a human. */
   highValueOrder: number;
   findOrder: (number: string) => Promise<Order | null>;
 }
@@ -77,7 +77,7 @@ export class ShopAssistantBot extends ActivityHandler {
     const t = this.deps.triggers;
     if (!t || !mood) return undefined;
     if (mood.anger || mood.score <= t.sentimentThreshold) return { reason: 'sentiment' };
-    if (turn.nlu.intent !== 'complaint' && mood.score > -0.3) return undefined;
+    if (turn.nlu.intent !== 'complaint' && mood.score > -0.5) return undefined;
     const named = turn.nlu.entities.find((e) => e.type === 'order_number')?.value;
     const number = typeof named === 'string' ? named : turn.memory.lastOrderNumber;
     if (!number) return undefined;
@@ -118,7 +118,9 @@ export class ShopAssistantBot extends ActivityHandler {
     turn.locale = (worded ? turn.nlu.language : undefined) ?? turn.session.language ?? turn.locale;
     turn.session.language = turn.locale;
     const inbound = inboundMessage(context);
-    const mood = this.deps.sentiment?.(text);
+    // A button's value is not the shopper's words: only typed text has a mood.
+    const typed = !(typeof value === 'string' && value.trim() !== '');
+    const mood = typed ? this.deps.sentiment?.(text) : undefined;
     let skill = 'error';
     try {
       if (this.deps.handoff && (await this.deps.handoff.captureRating(context, text, turn.locale))) {

@@ -68,7 +68,7 @@ export interface BotCore {
   linker: LinkCodes;
   /** Present when hand-off is on: channels register with it so agents can reply on them. */
   handoff?: HandoffService;
-  /** identity -> transcript -> handoff gate -> rate limit, in that order. */
+  /** identity -> transcript -> rate limit -> handoff gate, in that order (a flood is limited whoever owns the conversation). */
   middleware: Middleware[];
   /** Installs the middleware and the turn-error handler on a channel adapter. */
   install(adapter: BotAdapter): void;
@@ -121,12 +121,12 @@ export function createBotCore(opts: BotCoreOptions): BotCore {
   const middleware: Middleware[] = [
     identityMiddleware(store),
     transcriptMiddleware({ messages: store.messages, events, merges }),
+    rateLimitMiddleware({ perCustomer: new RateLimiter(limits.perCustomer), perIp: new RateLimiter(limits.perIp) }),
     handoffGateMiddleware(async (context) => {
       // The agent sees what the bot understood of each message; the shopper sees only the queue notice.
       await bot.annotateHeld(context).catch((err: unknown) => logger.warn({ err }, 'could not annotate a held message'));
       await handoff?.onHeld(context);
     }),
-    rateLimitMiddleware({ perCustomer: new RateLimiter(limits.perCustomer), perIp: new RateLimiter(limits.perIp) }),
   ];
   return {
     bot,

@@ -212,6 +212,8 @@ describe('a shopper on WeChat (Chinese)', () => {
   it('answers a 10,000-character message and an emoji-only one', async () => {
     const openId = `oWx_flow_${randomUUID().slice(0, 8)}`;
     expect((await wechatSay(openId, '退货'.repeat(5000))).length).toBeGreaterThan(0);
-    expect((await wechatSay(openId, '👍👍')).length).toBeGreaterThan(0);
+    // (A demand repeated 5000 times reads as an angry shopper and goes to the support queue, where
+    // the bot stays silent: the emoji comes from another shopper.)
+    expect((await wechatSay(`${openId}_2`, '👍👍')).length).toBeGreaterThan(0);
   }, 60_000);
 });
