@@ -326,6 +326,32 @@ describe('app channel over real HTTP', () => {
     expect(pushed.event).toMatchObject({ conversationId: res.body.ack.conversationId, message: { text: 'Agent Li here.', seq: 3 } });
   });
 
+  it('hands off to a human: queued, the agent claims in the console and replies, and the reply is pushed to the app', async () => {
+    const asked = await post('app:u-human', { userId: 'u-human', text: 'I want to talk to a human', locale: 'en' });
+    expect(asked.status).toBe(200);
+    expect(asked.body.replies.map((r) => r.text).join(' ')).toMatch(/in the queue/);
+    const conversationId = asked.body.ack.conversationId;
+    expect((await server.store.conversations.get(conversationId))?.status).toBe('queued');
+
+    const login = await fetch(`${server.url}/api/console/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'li.na@example.com', password: 'demo-agent-lina' }) });
+    const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0]!;
+    const { csrfToken } = (await login.json()) as { csrfToken: string };
+    const console = (path: string, body?: unknown) =>
+      fetch(`${server.url}/api/console/conversations/${conversationId}/${path}`, {
+        method: 'POST',
+        headers: { cookie, 'x-csrf-token': csrfToken, 'content-type': 'application/json' },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+    expect((await console('claim')).status).toBe(200);
+    expect((await console('messages', { text: 'Li Na here, how can I help?' })).status).toBe(201);
+    const pushed = await eventually(() => webhook.of('u-human').find((r) => r.event.message.sender === 'agent'));
+    expect(pushed.event).toMatchObject({ conversationId, message: { text: 'Li Na here, how can I help?', agentName: '李娜 Li Na' } });
+
+    // The shopper's next message is held for the agent: stored, no bot answer.
+    const held = await post('app:u-human', { userId: 'u-human', text: 'my parcel is late', locale: 'en' });
+    expect(held.body).toMatchObject({ heldForAgent: true, replies: [] });
+  });
+
   it('retries the webhook after 500s until it succeeds, with one delivery id', async () => {
     webhook.plan.set('u-retry', [500, 503]);
     await post('app:u-retry', hello('u-retry'));
