@@ -116,6 +116,10 @@ async function composeAndListen(
     chatModel: understanding.chatModel,
     recommender: { port: recommendations.port, links: recommendations.links },
     sentiment: (text) => scoreSentiment(text),
+    onTurnMeasured: (channel, seconds) => {
+      metrics.inc('shop_turns_total', { channel });
+      metrics.observe('shop_turn_seconds', seconds);
+    },
     handoff: {
       autoAssign: config.handoff.autoAssign,
       afterFallbacks: config.handoff.afterFallbacks,

@@ -59,6 +59,8 @@ export interface BotCoreOptions {
     highValueOrder?: number;
     onCount?: ConstructorParameters<typeof HandoffService>[0]['onCount'];
   };
+  /** Called after each shopper message's turn, with its channel and duration (metrics). */
+  onTurnMeasured?: (channel: string, seconds: number) => void;
   /** Scores a message's mood (-1..1, anger) for the hand-off triggers and the agent console. */
   sentiment?: (text: string) => { score: number; anger: boolean };
 }
@@ -68,7 +70,7 @@ export interface BotCore {
   linker: LinkCodes;
   /** Present when hand-off is on: channels register with it so agents can reply on them. */
   handoff?: HandoffService;
-  /** identity -> transcript -> rate limit -> handoff gate, in that order (a flood is limited whoever owns the conversation). */
+  /** (timing) -> identity -> transcript -> rate limit -> handoff gate, in that order (a flood is limited whoever owns the conversation). */
   middleware: Middleware[];
   /** Installs the middleware and the turn-error handler on a channel adapter. */
   install(adapter: BotAdapter): void;
@@ -118,7 +120,23 @@ export function createBotCore(opts: BotCoreOptions): BotCore {
     triggers,
   });
   const limits = opts.rateLimits ?? { perCustomer: { burst: 10, perSecond: 0.5 }, perIp: { burst: 60, perSecond: 2 } };
+  const measure: Middleware = {
+    async onTurn(context, next) {
+      if (!opts.onTurnMeasured || context.activity.type !== 'message') return next();
+      const started = process.hrtime.bigint();
+      try {
+        await next();
+      } finally {
+        try {
+          opts.onTurnMeasured(context.activity.channelId ?? 'unknown', Number(process.hrtime.bigint() - started) / 1e9);
+        } catch (err) {
+          logger.warn({ err }, 'turn metric failed');
+        }
+      }
+    },
+  };
   const middleware: Middleware[] = [
+    measure,
     identityMiddleware(store),
     transcriptMiddleware({ messages: store.messages, events, merges }),
     rateLimitMiddleware({ perCustomer: new RateLimiter(limits.perCustomer), perIp: new RateLimiter(limits.perIp) }),
