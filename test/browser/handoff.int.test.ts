@@ -63,9 +63,22 @@ async function newPage(locale = 'en-US'): Promise<Page> {
   return page;
 }
 
+/** Live frames from the server reach the console unless `paused` (a slow network that delays them). */
+interface Hold {
+  paused: boolean;
+}
+
 /** Signs an agent in to the console and sets them online. */
-async function openConsole(server: ShopServer, who: { email: string; password: string }, status: 'online' | 'away' = 'online'): Promise<Page> {
+async function openConsole(server: ShopServer, who: { email: string; password: string }, status: 'online' | 'away' = 'online', hold?: Hold): Promise<Page> {
   const page = await newPage();
+  if (hold) {
+    await page.routeWebSocket(/\/ws\/console$/, (ws) => {
+      const upstream = ws.connectToServer();
+      upstream.onMessage((m) => {
+        if (!hold.paused) ws.send(m);
+      });
+    });
+  }
   await page.goto(`${server.server.url}/console/`);
   await page.locator('#login-email').fill(who.email);
   await page.locator('#login-password').fill(who.password);
@@ -267,7 +280,8 @@ describe('what goes wrong', () => {
   }, 45_000);
 
   it('a reply after the conversation was reassigned or resolved elsewhere is refused: error shown, nothing stored or sent', async () => {
-    const agent = await openConsole(shop, LINA);
+    const hold: Hold = { paused: false };
+    const agent = await openConsole(shop, LINA, 'online', hold);
     const openId = `oStale${Date.now()}`;
     await wechatPost(shop, OA, openId, '我要转人工');
     const customer = await shop.server.store.customers.findByIdentity('wechat', openId);
@@ -277,7 +291,10 @@ describe('what goes wrong', () => {
     await agent.locator('#btn-claim').click();
     await expect.poll(() => agent.locator('#composer-input').isEnabled()).toBe(true);
 
-    // A supervisor moves it to Tom behind this console's back (straight in the store: no live event).
+    // A supervisor moves it to Tom while this console's live updates are delayed.
+    hold.paused = true;
+    // Let a refetch the claim's own frames scheduled finish first (the console debounces them).
+    await agent.waitForTimeout(600);
     await shop.server.store.conversations.reassign(id, 'agt_demo_002');
     const stored = (await messages(shop, id)).length;
     const sent = shop.fake.sent.length;
