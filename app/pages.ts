@@ -22,7 +22,8 @@ export async function mountWebPages(): Promise<Router> {
     const dir = path.join(WEB_DIR, name);
     if (!existsSync(path.join(dir, 'index.html'))) continue;
     const script = await buildPage(name);
-    router.get(`/${name}`, (_req, res) => res.redirect(301, `/${name}/`));
+    // (Routing is not strict: `/${name}` also matches `/${name}/`, which must not redirect to itself.)
+    router.get(`/${name}`, (req, res, next) => (req.originalUrl.split('?')[0]!.endsWith('/') ? next() : res.redirect(301, `/${name}/`)));
     router.get(`/${name}/app.js`, (_req, res) => {
       res.type('application/javascript').set('Cache-Control', 'no-cache').send(script);
     });

@@ -8,7 +8,7 @@ import type { Conversation, Message } from '../store/index.js';
  */
 export type ShopEvent =
   | { type: 'message'; message: Message }
-  | { type: 'typing'; customerId: string; conversationId: string; on: boolean; from?: 'customer' | 'agent' | 'bot' }
+  | { type: 'typing'; customerId: string; conversationId: string; on: boolean; from?: 'customer' | 'agent' | 'bot'; agentName?: string }
   | { type: 'agent'; agentId: string }
   | { type: 'conversation'; conversation: Conversation }
   | { type: 'customer.merged'; sourceId: string; targetId: string };

@@ -165,7 +165,7 @@ export function consoleRoutes(o: ConsoleRoutesOptions): Router {
     const transcript = history.items.reverse().map((m) => consoleMessage(m, names));
     const lastAsk = [...history.items].reverse().find((m) => m.direction === 'in' && m.text.trim() !== '');
     const suggestions = lastAsk && o.suggest ? await o.suggest(lastAsk.text, conv.language).catch(() => []) : [];
-    const window = customer.identities.some((i) => i.channel === 'wechat') ? windowView(await handoff.wechatWindowOf(customer.id)) : null;
+    const window = conv.channel === 'wechat' ? windowView(await handoff.wechatWindowOf(customer.id)) : null;
     const mine = staff.agent !== null && conv.status === 'assigned' && conv.assigneeId === staff.agent.id;
     const whyNot =
       conv.status === 'resolved'
@@ -215,7 +215,7 @@ export function consoleRoutes(o: ConsoleRoutesOptions): Router {
     const conv = await store.conversations.get(String(req.params['id']));
     if (!conv) throw new ShopError('not_found', `conversation ${String(req.params['id'])} not found`);
     const message = await handoff.reply(conv.id, agent, body.text);
-    handoff.typing(conv, false);
+    handoff.typing(conv, false, agent.name);
     res.status(201).json({ message: consoleMessage(message, new Map([[agent.id, agent.name]])) });
   });
 
@@ -242,7 +242,10 @@ export function consoleRoutes(o: ConsoleRoutesOptions): Router {
     const body = parseOrThrow(noteBody, req.body ?? {}, 'note');
     const conv = await loadVisible(String(req.params['id']), staffOf(res));
     const updated = await store.conversations.addNote(conv.id, { agentId: me(res).id, text: body.text });
-    res.status(201).json({ conversation: { ...(await oneItem(updated)), notes: updated.notes.map((n) => ({ ...n, at: n.at.toISOString() })) } });
+    const { names } = await agentsWithNames();
+    res.status(201).json({
+      conversation: { ...(await oneItem(updated)), notes: updated.notes.map((n) => ({ agentId: n.agentId, agentName: names.get(n.agentId), text: n.text, at: n.at.toISOString() })) },
+    });
   });
 
   router.put('/api/console/conversations/:id/tags', asAgent, async (req, res) => {
@@ -255,7 +258,8 @@ export function consoleRoutes(o: ConsoleRoutesOptions): Router {
   router.post('/api/console/conversations/:id/typing', asAgent, async (req, res) => {
     const body = parseOrThrow(typingBody, req.body ?? {}, 'typing');
     const conv = await loadVisible(String(req.params['id']), staffOf(res));
-    if (conv.status === 'assigned' && conv.assigneeId === me(res).id) handoff.typing(conv, body.on);
+    const agent = me(res);
+    if (conv.status === 'assigned' && conv.assigneeId === agent.id) handoff.typing(conv, body.on, agent.name);
     res.status(204).end();
   });
 

@@ -118,7 +118,7 @@ export function attachConsoleSocket(server: Server, o: ConsoleSocketOptions): { 
       const { conversationId, on } = f.data;
       void conversation(conversationId)
         .then((c) => {
-          if (c && c.status === 'assigned' && c.assigneeId === staff.agent!.id) o.handoff.typing(c, on);
+          if (c && c.status === 'assigned' && c.assigneeId === staff.agent!.id) o.handoff.typing(c, on, staff.agent!.name);
         })
         .catch((err: unknown) => o.logger.warn({ err }, 'console typing failed'));
     });

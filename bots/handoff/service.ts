@@ -337,8 +337,8 @@ export class HandoffService {
   }
 
   /** An agent typing in a conversation: shown in the shopper's widget. */
-  typing(conv: Conversation, on: boolean): void {
-    this.o.events.publish({ type: 'typing', customerId: conv.customerId, conversationId: conv.id, on, from: 'agent' });
+  typing(conv: Conversation, on: boolean, agentName?: string): void {
+    this.o.events.publish({ type: 'typing', customerId: conv.customerId, conversationId: conv.id, on, from: 'agent', ...(agentName ? { agentName } : {}) });
   }
 
   /** WeChat's 48-hour customer-service window for this customer. */

@@ -180,7 +180,7 @@ export function createWebChannel(opts: WebChannelOptions): WebChannel {
       if (event.type === 'message' && event.message.customerId === customerId) {
         send(ws, { type: 'message', message: toWireMessage(event.message) });
       } else if (event.type === 'typing' && event.customerId === customerId && event.from !== 'customer') {
-        send(ws, { type: 'typing', on: event.on });
+        send(ws, { type: 'typing', on: event.on, ...(event.from === 'agent' ? { from: 'agent', ...(event.agentName ? { agentName: event.agentName } : {}) } : {}) });
       } else if (event.type === 'customer.merged' && event.sourceId === customerId) {
         // Linked to another channel's customer: this socket now shows the merged history.
         customerId = event.targetId;
@@ -247,7 +247,8 @@ export function createWebChannel(opts: WebChannelOptions): WebChannel {
         logger.error({ err }, 'web socket frame failed');
         send(ws, { type: 'error', code, message: code === 'internal' ? 'something went wrong; your message was kept' : (err as Error).message, id: 'id' in f ? f.id : undefined });
       } finally {
-        send(ws, { type: 'typing', on: false });
+        // The bot's turn is over: its typing indicator goes (an agent's has its own frames).
+        if (f.type === 'message' || f.type === 'postback') send(ws, { type: 'typing', on: false, from: 'bot' });
       }
     }
 
