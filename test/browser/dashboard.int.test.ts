@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
@@ -76,7 +76,6 @@ beforeAll(async () => {
   await store.conversations.rate(helped, 4);
   await store.conversations.enqueue(angry, { priority: 2, reason: 'fallbacks' });
 
-  pageServed = (await fetch(`${server.url}/dashboard/`, { redirect: 'manual' })).status === 200;
   browser = await chromium.launch({
     executablePath: CHROMIUM,
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
@@ -89,22 +88,9 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-/**
- * Whether the server answers GET /dashboard/ with the page. (app/pages.ts redirects
- * /dashboard to /dashboard/ and, under Express 5's non-strict routing, that route also
- * matches /dashboard/ itself: a redirect loop. Until that is fixed there, the browser gets
- * web/dashboard/index.html from disk for that one URL; app.js, styles.css and every API call
- * still come from the real server.)
- */
-let pageServed = false;
-
 async function newPage(context: BrowserContext): Promise<Page> {
   const page = await context.newPage();
   page.on('pageerror', (e) => pageErrors.push(e.message));
-  if (!pageServed) {
-    const html = readFileSync(new URL('../../web/dashboard/index.html', import.meta.url), 'utf8');
-    await page.route(`${server.url}/dashboard/`, (route) => route.fulfill({ status: 200, contentType: 'text/html; charset=utf-8', body: html }));
-  }
   return page;
 }
 
@@ -139,6 +125,9 @@ describe('dashboard in Chromium against the real server', () => {
   });
 
   it('asks for a sign-in, then shows the KPI tiles of the summary', async () => {
+    const served = await fetch(`${server.url}/dashboard/`, { redirect: 'manual' });
+    expect(served.status).toBe(200);
+    expect(await served.text()).toContain('/dashboard/app.js');
     await signIn(page, 'sup@shop.test');
     await expect.poll(() => page.locator('#status').textContent(), { timeout: 15_000 }).toMatch(/^Showing /);
     const s = await apiSummary(page);
