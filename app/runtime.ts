@@ -1,4 +1,5 @@
 import http from 'node:http';
+import type { Express } from 'express';
 import type { BotAdapter } from 'botbuilder-core';
 import type { AddressInfo } from 'node:net';
 import { ShopError, type Store } from '../store/index.js';
@@ -171,7 +172,11 @@ async function composeAndListen(
 
   // The app API checks its HMAC over the raw body, so it mounts before the JSON parser.
   const rawRoutes = appChannel ? appChannel.router : appChannelOff();
-  const app = createHttpApp({ store, logger, readiness, inFlight, bodyLimit: config.bodyLimit, trustProxy: config.trustProxy, mountBeforeBodyParsers: (a) => a.use(rawRoutes) }, (a) => {
+  const mountFirst = (a: Express) => {
+    a.use(metrics.httpMiddleware()); // counts every response, whichever router answers it
+    a.use(rawRoutes);
+  };
+  const app = createHttpApp({ store, logger, readiness, inFlight, bodyLimit: config.bodyLimit, trustProxy: config.trustProxy, mountBeforeBodyParsers: mountFirst }, (a) => {
     a.use(web.router);
     if (wechat) a.use(wechat.router);
     a.use(botframework.router);

@@ -105,6 +105,8 @@ beforeAll(async () => {
   await rec('click', 'P3', at('2026-03-03', '12:01'));
   await rec('click', 'P2', at('2026-03-03', '12:02'), 'upsell');
   await rec('click', 'P2', at('2026-03-03', '12:03'), 'chat');
+  // A card click nobody was shown (a link kept from last week, imported history): not a click-through.
+  await rec('click', 'P4', at('2026-03-04', '09:00'));
   await rec('purchase', 'P1', at('2026-03-06', '12:00'), 'shop');
   await rec('purchase', 'P3', at('2026-03-12', '12:00'), 'shop');
   await rec('purchase', 'P1', at('2026-03-03', '12:00'), 'shop', bob.id); // another shopper: no conversion
@@ -176,7 +178,7 @@ describe('dashboard summary on SQLite', () => {
   });
 
   it('computes recommendation CTR and conversions within 7 days of a click', () => {
-    expect(summary.recommendations).toEqual({ impressions: 4, clicks: 2, ctr: 2 / 4, conversions: 1, conversionRate: 1 / 2, otherClicks: { upsell: 1, chat: 1 } });
+    expect(summary.recommendations).toEqual({ impressions: 4, clicks: 2, ctr: 2 / 4, conversions: 1, conversionRate: 1 / 2, otherClicks: { upsell: 1, chat: 1, unmatched: 1 } });
   });
 
   it('reports the ads through the ad server', () => {

@@ -31,6 +31,7 @@ export const SHOP_METRICS: readonly MetricDefinition[] = [
   { name: 'shop_turns_total', help: 'Shopper messages the bot handled, by channel.', kind: 'counter', labelNames: ['channel'] },
   { name: 'shop_handoffs_total', help: 'Conversations handed to a human, by reason.', kind: 'counter', labelNames: ['reason'] },
   { name: 'shop_agent_replies_total', help: 'Messages agents sent to shoppers, by channel.', kind: 'counter', labelNames: ['channel'] },
+  { name: 'shop_resolved_total', help: 'Hand-offs resolved by agents, by channel.', kind: 'counter', labelNames: ['channel'] },
   { name: 'shop_turn_seconds', help: 'Time the bot took to answer a shopper message, in seconds.', kind: 'histogram', buckets: TURN_BUCKETS },
   { name: 'shop_queue_length', help: 'Conversations waiting in the hand-off queue (read at scrape time).', kind: 'gauge' },
   { name: 'shop_conversations', help: 'Conversations by status (read at scrape time; bot and resolved may be up to a few minutes old).', kind: 'gauge', labelNames: ['status'] },

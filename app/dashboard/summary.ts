@@ -22,7 +22,8 @@
  * - CSAT: ratings with `ratedAt` in the range; first response: `firstResponseAt − queuedAt` for
  *   first responses in the range; handle time: `resolvedAt − assignedAt` for resolutions in
  *   the range; medians and 90th percentiles interpolate linearly between ranks;
- * - recommendations: impressions and clicks with source 'recommendation' in the range;
+ * - recommendations: impressions and clicks with source 'recommendation' in the range, a
+ *   click counting only when that shopper was shown that product within the day before;
  *   conversions = those clicks followed by a purchase of the same product by the same
  *   shopper within 7 days (the purchase may fall after the range);
  * - ads: `AdServer.report` for the range's instants (spend covers the whole shop days).
@@ -35,6 +36,9 @@ import { dayIndex, type DayRange } from './days.js';
 
 const PAGE = 500;
 const DAY_MS = 86_400_000;
+/** A click within this long after an impression of the same product to the same shopper is a click-through. */
+const SHOWN_WINDOW_MS = 24 * 3600_000;
+
 /** A purchase this long after a recommendation click counts as its conversion. */
 export const CONVERSION_WINDOW_DAYS = 7;
 const TOP_INTENTS = 15;
@@ -298,12 +302,28 @@ async function listInteractions(store: Store, filter: InteractionFilter & { from
 
 async function recommendationSummary(store: Store, range: { from: Date; to: Date }): Promise<DashboardSummary['recommendations']> {
   const windowMs = CONVERSION_WINDOW_DAYS * DAY_MS;
-  const [impressions, clicks, upsell, chat] = await Promise.all([
+  const [impressions, allClicks, shown, upsell, chat] = await Promise.all([
     store.interactions.count({ type: 'impression', source: 'recommendation', ...range }),
     listInteractions(store, { type: 'click', source: 'recommendation', ...range }),
+    // Impressions from a day before the range: a click early in the range may follow one.
+    listInteractions(store, { type: 'impression', source: 'recommendation', from: new Date(range.from.getTime() - SHOWN_WINDOW_MS), to: range.to }),
     store.interactions.count({ type: 'click', source: 'upsell', ...range }),
     store.interactions.count({ type: 'click', source: 'chat', ...range }),
   ]);
+  // A click-through is a click on a card the shopper was shown (an impression of that product
+  // to that shopper within the day before): clicks on links shared or kept elsewhere, and
+  // imported history without impressions, would otherwise push the CTR past 100%.
+  const shownAt = new Map<string, number[]>();
+  for (const i of shown) {
+    const key = `${i.customerId}\u0000${i.productId}`;
+    const list = shownAt.get(key);
+    if (list) list.push(i.createdAt.getTime());
+    else shownAt.set(key, [i.createdAt.getTime()]);
+  }
+  const clicks = allClicks.filter((c) => {
+    const t = c.createdAt.getTime();
+    return shownAt.get(`${c.customerId}\u0000${c.productId}`)?.some((s) => s <= t && t - s <= SHOWN_WINDOW_MS) ?? false;
+  });
   let conversions = 0;
   if (clicks.length > 0) {
     // Purchases of the clicked products, from the first click to a week after the range.
@@ -332,7 +352,7 @@ async function recommendationSummary(store: Store, range: { from: Date; to: Date
     ctr: rate(clicks.length, impressions),
     conversions,
     conversionRate: rate(conversions, clicks.length),
-    otherClicks: { upsell, chat },
+    otherClicks: { upsell, chat, unmatched: allClicks.length - clicks.length },
   };
 }
 

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium } from '../helpers/browser.js';
 import { startShopServer, wechatPost, type ShopServer } from '../helpers/shop-server.js';
 import type { WsClient } from '../helpers/ws-client.js';
 
@@ -12,7 +12,6 @@ import type { WsClient } from '../helpers/ws-client.js';
  * canned responses, notes, tags, and typing both ways.
  */
 
-const CHROMIUM = '/usr/bin/chromium';
 const OA = 'gh_0123456789ab';
 /** A demo customer with orders and a WeChat account (data/demo-shop/customers.json). */
 const CUSTOMER = 'cus_demo_001';
@@ -28,17 +27,9 @@ afterEach(() => {
 });
 
 beforeAll(async () => {
-  const until = Date.now() + 120_000;
-  while (!existsSync(CHROMIUM)) {
-    if (Date.now() > until) throw new Error(`${CHROMIUM} is missing: install it with \`apt-get install -y chromium\``);
-    await new Promise((r) => setTimeout(r, 1000));
-  }
   [shop, browser] = await Promise.all([
     startShopServer('sa-console-', 'consoleBrowser2026', { EMBEDDINGS_MODEL: 'lexical', HANDOFF_AUTO_ASSIGN: 'false' }),
-    chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-    }),
+    launchChromium(),
   ]);
 }, 180_000);
 

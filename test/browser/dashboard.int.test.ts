@@ -1,14 +1,15 @@
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../app/config.js';
 import type { DashboardSummary } from '../../app/dashboard/index.js';
 import { createLogger } from '../../app/logger.js';
 import { hashPassword } from '../../app/passwords.js';
 import { startServer, type RunningServer } from '../../app/runtime.js';
+import { launchChromium } from '../helpers/browser.js';
 
 /**
  * The supervisors' dashboard in a real browser (Debian's chromium) against the real server:
@@ -18,7 +19,6 @@ import { startServer, type RunningServer } from '../../app/runtime.js';
  * away, the language toggle, a preset range and the CSV link.
  */
 
-const CHROMIUM = '/usr/bin/chromium';
 const dir = mkdtempSync(path.join(tmpdir(), 'sa-dashboard-'));
 let server: RunningServer;
 let browser: Browser;
@@ -27,14 +27,6 @@ const pageErrors: string[] = [];
 afterEach(() => {
   expect(pageErrors.splice(0)).toEqual([]);
 });
-
-async function waitForChromium(timeoutMs: number): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (!existsSync(CHROMIUM)) {
-    if (Date.now() > until) throw new Error(`${CHROMIUM} is missing: install it with \`apt-get install -y chromium\``);
-    await new Promise((r) => setTimeout(r, 1000));
-  }
-}
 
 async function post<T>(url: string, body: unknown, token?: string): Promise<T> {
   const res = await fetch(`${server.url}${url}`, {
@@ -55,7 +47,6 @@ async function chat(locale: 'en' | 'zh', texts: string[]): Promise<string> {
 }
 
 beforeAll(async () => {
-  await waitForChromium(120_000);
   const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', DATA_DIR: dir, LOG_LEVEL: 'warn', EMBEDDINGS_MODEL: 'lexical' }, dir);
   server = await startServer(config, createLogger({ level: 'warn' }));
   const store = server.store;
@@ -76,10 +67,7 @@ beforeAll(async () => {
   await store.conversations.rate(helped, 4);
   await store.conversations.enqueue(angry, { priority: 2, reason: 'fallbacks' });
 
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-  });
+  browser = await launchChromium();
 }, 180_000);
 
 afterAll(async () => {

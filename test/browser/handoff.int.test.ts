@@ -1,7 +1,7 @@
-import { existsSync } from 'node:fs';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Message } from '../../store/index.js';
+import { launchChromium } from '../helpers/browser.js';
 import { startShopServer, wechatPost, type ShopServer } from '../helpers/shop-server.js';
 
 /**
@@ -11,7 +11,6 @@ import { startShopServer, wechatPost, type ShopServer } from '../helpers/shop-se
  * conversation moved on, a closed WeChat window).
  */
 
-const CHROMIUM = '/usr/bin/chromium';
 const WECHAT_TOKEN = 'handoffBrowser2026';
 const OA = 'gh_0123456789ab';
 const LINA = { email: 'li.na@example.com', password: 'demo-agent-lina', name: 'Li Na' };
@@ -27,24 +26,12 @@ afterEach(() => {
   expect(pageErrors.splice(0)).toEqual([]);
 });
 
-async function waitForChromium(timeoutMs: number): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (!existsSync(CHROMIUM)) {
-    if (Date.now() > until) throw new Error(`${CHROMIUM} is missing: install it with \`apt-get install -y chromium\``);
-    await new Promise((r) => setTimeout(r, 1000));
-  }
-}
-
 beforeAll(async () => {
-  await waitForChromium(120_000);
   const env = { EMBEDDINGS_MODEL: 'lexical' };
   [shop, auto, browser] = await Promise.all([
     startShopServer('sa-handoff-', WECHAT_TOKEN, { ...env, HANDOFF_AUTO_ASSIGN: 'false' }),
     startShopServer('sa-handoff-auto-', WECHAT_TOKEN, env),
-    chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-    }),
+    launchChromium(),
   ]);
 }, 180_000);
 

@@ -1,11 +1,12 @@
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../app/config.js';
 import { createLogger } from '../../app/logger.js';
 import { startServer, type RunningServer } from '../../app/runtime.js';
+import { launchChromium } from '../helpers/browser.js';
 
 /**
  * The widget in a real browser (Debian's chromium) against the real server: the demo page,
@@ -13,7 +14,6 @@ import { startServer, type RunningServer } from '../../app/runtime.js';
  * badge, the REST fallback, and the narrow (phone) layout.
  */
 
-const CHROMIUM = '/usr/bin/chromium';
 const dir = mkdtempSync(path.join(tmpdir(), 'sa-widget-'));
 let server: RunningServer;
 let browser: Browser;
@@ -24,22 +24,10 @@ afterEach(() => {
   expect(pageErrors.splice(0)).toEqual([]);
 });
 
-async function waitForChromium(timeoutMs: number): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (!existsSync(CHROMIUM)) {
-    if (Date.now() > until) throw new Error(`${CHROMIUM} is missing: install it with \`apt-get install -y chromium\``);
-    await new Promise((r) => setTimeout(r, 1000));
-  }
-}
-
 beforeAll(async () => {
-  await waitForChromium(120_000);
   const config = loadConfig({ PORT: '0', DATA_DIR: dir, LOG_LEVEL: 'warn' }, dir);
   server = await startServer(config, createLogger({ level: 'warn' }));
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-  });
+  browser = await launchChromium();
 }, 180_000);
 
 afterAll(async () => {
