@@ -69,6 +69,11 @@ class Shopper {
     }
   }
 
+  /** The customer this socket speaks for (from the server's hello). */
+  get customerId(): string {
+    return String(this.frames.find((f) => f.type === 'hello')?.['customerId'] ?? '');
+  }
+
   close(): void {
     this.ws.close();
   }
@@ -177,6 +182,44 @@ async function main(): Promise<void> {
     await page.waitForTimeout(200);
     await shot(page, 'console-conversation-zh.png');
     await context.close();
+
+    // A day's traffic for the dashboard: questions the bot answers alone, some it cannot,
+    // and hand-offs that are resolved and rated by their shoppers.
+    const traffic: Array<['en' | 'zh', string]> = [
+      ['en', 'What is your return policy?'],
+      ['zh', '退货政策是什么？'],
+      ['en', 'How long does delivery to Shanghai take?'],
+      ['en', 'recommend running shoes under 800'],
+      ['zh', '推荐一款降噪耳机'],
+      ['en', 'Can I pay with Alipay?'],
+      ['zh', '发票怎么开？'],
+      ['en', 'How do I reset my password?'],
+      ['en', 'do you sell tractors for my farm'],
+      ['en', 'do you have farm tractors'],
+      ['zh', '你们卖拖拉机吗'],
+      ['en', 'what is the meaning of life'],
+    ];
+    for (const [locale, text] of traffic) {
+      const s = await Shopper.open(server, { locale });
+      shoppers.push(s);
+      await s.say(text);
+    }
+    for (const [text, reply, score] of [
+      ['My parcel was left outside and got wet. I want to talk to a human', 'Sorry about that! I have sent a replacement today.', '5'],
+      ['转人工', '您好，已经为您办理了退款。', '4'],
+      ['talk to a person', 'I have checked: the coupon expired yesterday, sorry.', '2'],
+    ] as const) {
+      const s = await Shopper.open(server, { locale: /[a-z]/i.test(text) ? 'en' : 'zh' });
+      shoppers.push(s);
+      await s.say(text);
+      const q = (await lina('GET', '/api/console/queue')) as { queued: Array<{ id: string; customerId: string }> };
+      const conv = q.queued.find((c) => c.customerId === s.customerId);
+      if (!conv) throw new Error('expected the hand-off in the queue');
+      await lina('POST', `/api/console/conversations/${conv.id}/claim`);
+      await lina('POST', `/api/console/conversations/${conv.id}/messages`, { text: reply });
+      await lina('POST', `/api/console/conversations/${conv.id}/resolve`);
+      await s.say(score);
+    }
 
     // The dashboard, as the supervisor sees it (when the page exists).
     const dash = await fetch(`${server.url}/dashboard/`, { redirect: 'manual' });
