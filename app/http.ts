@@ -74,6 +74,9 @@ function errorHandler(logger: Logger): ErrorRequestHandler {
         err.type === 'entity.too.large'
           ? new ShopError('payload_too_large', `request body is larger than the limit`)
           : new ShopError('bad_request', err.type === 'entity.parse.failed' ? 'request body is not valid JSON' : err.message);
+    } else if (isClientHttpError(err)) {
+      // Thrown by express itself for the request's fault, e.g. a path parameter that is not valid percent-encoding ("/api/products/%").
+      shopError = new ShopError('bad_request', err.message);
     } else shopError = new ShopError('internal', 'internal error', { cause: err });
 
     withLogContext({ reqId: requestId }, () => {
@@ -93,6 +96,13 @@ interface BodyParserError {
   type: string;
   message: string;
   status: number;
+}
+
+/** An error express or a middleware marks as the client's fault (`status` 400-499, not `expose: false`), e.g. the router's URIError. */
+function isClientHttpError(err: unknown): err is { status: number; message: string } {
+  if (!(err instanceof Error)) return false;
+  const { status, expose } = err as Error & { status?: unknown; expose?: unknown };
+  return typeof status === 'number' && status >= 400 && status < 500 && expose !== false;
 }
 
 function isBodyParserError(err: unknown): err is BodyParserError {

@@ -11,7 +11,11 @@ export type ShopEvent =
   | { type: 'typing'; customerId: string; conversationId: string; on: boolean; from?: 'customer' | 'agent' | 'bot'; agentName?: string }
   | { type: 'agent'; agentId: string }
   | { type: 'conversation'; conversation: Conversation }
-  | { type: 'customer.merged'; sourceId: string; targetId: string };
+  | { type: 'customer.merged'; sourceId: string; targetId: string }
+  /** The knowledge base changed on node `node` (admin API): the other nodes reload theirs. */
+  | { type: 'kb.changed'; node: string }
+  /** The recommender model was reloaded on node `node`: the other nodes reload theirs. */
+  | { type: 'recommender.reload'; node: string };
 
 export interface EventBus {
   publish(event: ShopEvent): void;

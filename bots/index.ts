@@ -23,7 +23,9 @@ import { RateLimiter, type RateLimitRule } from './rate-limit.js';
 import { CustomerState, ShopConversationState } from './state.js';
 
 export { ChannelAdapter, type BotLogic, type ProcessOptions, type TurnOutcome } from './adapter.js';
+export { TurnAdmission, OverloadError, isOverloadError, type AdmissionLimits, type AdmissionStats } from './admission.js';
 export { LocalEventBus, type EventBus, type ShopEvent } from './events.js';
+export { RedisEventBus, coalesce, encodeEvent, decodeEvent, type RedisEventBusOptions, type RedisEventBusStats, type BusLogger } from './redis-bus.js';
 export { PRODUCT_CARD, productCardAttachment, readCards, readQuickReplies, type ProductCard, type QuickReply } from './cards.js';
 export { resolveCustomer, resolveConversation, localeOf, channelAccount } from './middleware/identity.js';
 export { isDuplicateDelivery } from './middleware/transcript.js';
