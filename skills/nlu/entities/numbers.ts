@@ -148,6 +148,12 @@ export function parseEnglishNumber(input: string): number | undefined {
  * mixed numerals ("两千五", "1.5万", "3百") and English words ("twenty", "a dozen").
  */
 export function readNumber(input: string): number | undefined {
+  const n = readAnyNumber(input);
+  // 400 digits read as Infinity: not a number anyone typed on purpose.
+  return n !== undefined && Number.isFinite(n) ? n : undefined;
+}
+
+function readAnyNumber(input: string): number | undefined {
   const s = foldWidth(String(input)).trim();
   if (s === '') return undefined;
   const k = /^(\d+(?:,\d{3})*(?:\.\d+)?)\s?[kK]$/.exec(s);
