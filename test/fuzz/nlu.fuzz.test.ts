@@ -1,0 +1,197 @@
+/**
+ * Fuzzing of the pure understanding functions a shopper's text goes through: every entity
+ * extractor on its own (on the whole text, not the extractor's 2,000-character cap),
+ * the combined EntityExtractor, language detection, sentiment and the classifier's text
+ * features. Random unicode up to 10k characters, plus adversarial strings built from the
+ * tokens the regexes look for (digits, separators, currency, Chinese numerals), which is
+ * where catastrophic backtracking would show. Properties: no throw, well-formed results
+ * (spans inside the text, `text === input.slice(start, end)`, finite numbers, scores and
+ * sentiment in range), and each call's time, whose maximum is printed per function.
+ * FUZZ_SEED reproduces a run.
+ */
+import fc from 'fast-check';
+import { afterAll, describe, expect, it } from 'vitest';
+import { detectLanguage } from '../../skills/language.js';
+import {
+  AttributeExtractor,
+  EntityExtractor,
+  extractDates,
+  extractEmails,
+  extractMoney,
+  extractOrderNumbers,
+  extractPhones,
+  extractPriceRanges,
+  extractQuantities,
+  parseAmount,
+  readNumber,
+} from '../../skills/nlu/entities/index.js';
+import { hashedFeatures, normalizeText } from '../../skills/nlu/features.js';
+import { scoreSentiment } from '../../skills/nlu/sentiment.js';
+import type { Entity } from '../../skills/types.js';
+
+const SEED = process.env['FUZZ_SEED'] ? Number(process.env['FUZZ_SEED']) : Date.now() % 2 ** 31;
+const SCALE = Math.max(0.1, Number(process.env['FUZZ_RUNS'] ?? '1'));
+const runs = (n: number) => Math.max(1, Math.round(n * SCALE));
+/** A generous bound: a 10k-character message handled in well under this is linear work; backtracking takes seconds. */
+const MAX_CALL_MS = 1500;
+const maxMs = new Map<string, { ms: number; chars: number }>();
+let tried = 0;
+
+function timed<T>(name: string, text: string, f: () => T): T {
+  const t0 = performance.now();
+  const out = f();
+  record(name, text, performance.now() - t0);
+  return out;
+}
+
+function record(name: string, text: string, ms: number): void {
+  tried++;
+  const prev = maxMs.get(name);
+  if (!prev || ms > prev.ms) maxMs.set(name, { ms, chars: text.length });
+  expect(ms, `${name} took ${ms.toFixed(1)} ms on ${text.length} chars: ${JSON.stringify(text.slice(0, 200))}`).toBeLessThan(MAX_CALL_MS);
+}
+
+const NOW = new Date('2026-11-29T08:00:00Z');
+const TOKENS = [
+  '0', '1', '9', '12', '138', '0000', '.', ',', '-', '+', ' ', '  ', '/', ':', '@', '_', 'a', 'Z', 'x', 'SA', 'sa', '$', '¥', '￥', '元', '块', '美元',
+  'under', 'between', 'and', 'to', '~', '到', '以下', '以内', '左右', '两', '三', '百', '千', '万', '十', '一', '零', '两三百',
+  'yesterday', 'last week', 'next', 'monday', '月', '日', '号', '昨天', '上周', '2026', '年', 'pcs', '件', '个', 'size', 'XL', 'M', '码', '44',
+  'red', '红色', 'light', 'not', 'no', 'happy', '!!!', '???', '投诉', '差评', 'lawyer', '😡', '😀', '\u3000', '１２３', 'ＳＡ', '\n', 'e', 'E', '.com', 'mail',
+];
+const adversarial = fc
+  .array(fc.constantFrom(...TOKENS), { minLength: 1, maxLength: 2500 })
+  .map((parts) => parts.join('').slice(0, 10_000));
+const repeated = fc
+  .tuple(fc.array(fc.constantFrom(...TOKENS), { minLength: 1, maxLength: 4 }), fc.integer({ min: 100, max: 3000 }))
+  .map(([unit, n]) => unit.join('').repeat(n).slice(0, 10_000));
+const unicode = fc.oneof(
+  fc.string({ unit: 'grapheme', maxLength: 400 }),
+  fc.string({ unit: 'binary', maxLength: 400 }),
+  fc.string({ unit: 'grapheme', minLength: 2000, maxLength: 10_000 }),
+);
+const anyText = fc.oneof({ weight: 3, arbitrary: unicode }, { weight: 3, arbitrary: adversarial }, { weight: 1, arbitrary: repeated });
+
+function checkSpans(text: string, entities: Entity[] | Array<{ start: number; end: number; text: string }>): void {
+  for (const e of entities) {
+    expect(Number.isInteger(e.start) && Number.isInteger(e.end)).toBe(true);
+    expect(e.start).toBeGreaterThanOrEqual(0);
+    expect(e.end).toBeGreaterThan(e.start);
+    expect(e.end).toBeLessThanOrEqual(text.length);
+    expect(e.text).toBe(text.slice(e.start, e.end));
+  }
+}
+
+function checkValues(entities: Array<Record<string, unknown>>): void {
+  for (const e of entities) {
+    for (const k of ['value', 'min', 'max', 'score'] as const) {
+      if (typeof e[k] === 'number') expect(Number.isFinite(e[k]), `${String(e['type'])}.${k} = ${String(e[k])}`).toBe(true);
+    }
+    if (typeof e['score'] === 'number') {
+      expect(e['score']).toBeGreaterThanOrEqual(0);
+      expect(e['score']).toBeLessThanOrEqual(1);
+    }
+    if (e['type'] === 'date') {
+      expect(e['from']).toMatch(/^\d{4}-\d{2}-\d{2}$/);
+      expect(e['to']).toMatch(/^\d{4}-\d{2}-\d{2}$/);
+      expect(String(e['from']) <= String(e['to'])).toBe(true);
+    }
+  }
+}
+
+afterAll(() => {
+  const rows = [...maxMs].sort((a, b) => b[1].ms - a[1].ms).map(([name, m]) => `  ${name.padEnd(22)} ${m.ms.toFixed(1).padStart(8)} ms  (${m.chars} chars)`);
+  console.log(`nlu fuzz: ${tried} calls (seed ${SEED}; FUZZ_SEED=${SEED} reproduces it); slowest call per function:\n${rows.join('\n')}`);
+});
+
+describe('NLU fuzz: entity extractors on the whole text', () => {
+  const attributes = new AttributeExtractor({ colors: ['navy', '藏青色'], sizes: ['XXL', '42'] });
+  const extractors: Array<[string, (t: string) => Array<Entity & Record<string, unknown>>]> = [
+    ['extractOrderNumbers', (t) => extractOrderNumbers(t) as Array<Entity & Record<string, unknown>>],
+    ['extractPhones', (t) => extractPhones(t) as Array<Entity & Record<string, unknown>>],
+    ['extractEmails', (t) => extractEmails(t) as Array<Entity & Record<string, unknown>>],
+    ['extractMoney', (t) => extractMoney(t) as Array<Entity & Record<string, unknown>>],
+    ['extractPriceRanges', (t) => extractPriceRanges(t) as Array<Entity & Record<string, unknown>>],
+    ['extractDates', (t) => extractDates(t, { now: NOW }) as Array<Entity & Record<string, unknown>>],
+    ['extractQuantities', (t) => extractQuantities(t) as Array<Entity & Record<string, unknown>>],
+    ['attributes.sizes', (t) => attributes.sizes(t) as Array<Entity & Record<string, unknown>>],
+    ['attributes.colors', (t) => attributes.colors(t) as Array<Entity & Record<string, unknown>>],
+  ];
+  for (const [name, extract] of extractors) {
+    it(`${name}: no throw, spans inside the text, finite values, bounded time`, () => {
+      fc.assert(
+        fc.property(anyText, (text) => {
+          const found = timed(name, text, () => extract(text));
+          checkSpans(text, found);
+          checkValues(found);
+        }),
+        { seed: SEED, numRuns: runs(150) },
+      );
+    });
+  }
+
+  it('readNumber and parseAmount: a finite number or undefined', () => {
+    fc.assert(
+      fc.property(fc.oneof(anyText, fc.array(fc.constantFrom(...TOKENS), { maxLength: 8 }).map((p) => p.join(''))), (text) => {
+        const n = timed('readNumber', text, () => readNumber(text));
+        if (n !== undefined) expect(Number.isFinite(n)).toBe(true);
+        const a = timed('parseAmount', text, () => parseAmount(text));
+        if (a !== undefined) expect(Number.isFinite(a.value)).toBe(true);
+      }),
+      { seed: SEED, numRuns: runs(300) },
+    );
+  });
+});
+
+describe('NLU fuzz: the combined extractor, language, sentiment, features', () => {
+  const extractor = new EntityExtractor({ timeZone: 'Asia/Shanghai' });
+
+  it('EntityExtractor.extract: sorted, non-overlapping spans inside the text', async () => {
+    await fc.assert(
+      fc.asyncProperty(anyText, fc.constantFrom('en', 'zh', undefined), async (text, locale) => {
+        const t0 = performance.now();
+        const found = await extractor.extract(text, { now: NOW, ...(locale ? { locale } : {}) });
+        record('EntityExtractor', text, performance.now() - t0);
+        checkSpans(text, found);
+        checkValues(found as unknown as Array<Record<string, unknown>>);
+        for (let i = 1; i < found.length; i++) expect(found[i]!.start).toBeGreaterThanOrEqual(found[i - 1]!.end);
+      }),
+      { seed: SEED, numRuns: runs(200) },
+    );
+  });
+
+  it('detectLanguage: en or zh, whatever the text', () => {
+    fc.assert(
+      fc.property(anyText, fc.constantFrom('en', 'zh') as fc.Arbitrary<'en' | 'zh'>, (text, fallback) => {
+        expect(['en', 'zh']).toContain(timed('detectLanguage', text, () => detectLanguage(text, fallback)));
+      }),
+      { seed: SEED, numRuns: runs(300) },
+    );
+  });
+
+  it('scoreSentiment: score in [-1, 1], a boolean anger, string cues', () => {
+    fc.assert(
+      fc.property(anyText, fc.array(fc.oneof(unicode, adversarial), { maxLength: 3 }), (text, previous) => {
+        const s = timed('scoreSentiment', text, () => scoreSentiment(text, { previous }));
+        expect(Number.isFinite(s.score)).toBe(true);
+        expect(s.score).toBeGreaterThanOrEqual(-1);
+        expect(s.score).toBeLessThanOrEqual(1);
+        expect(typeof s.anger).toBe('boolean');
+        for (const c of s.cues) expect(typeof c).toBe('string');
+      }),
+      { seed: SEED, numRuns: runs(300) },
+    );
+  });
+
+  it('normalizeText and hashedFeatures: bounded length, finite weights in their buckets', () => {
+    fc.assert(
+      fc.property(anyText, (text) => {
+        const norm = timed('normalizeText', text, () => normalizeText(text));
+        expect(norm.length).toBeLessThanOrEqual(text.length + 512);
+        const v = timed('hashedFeatures', text, () => hashedFeatures(text, 4096));
+        for (const i of v.idx) expect(i >= 0 && i < 4096).toBe(true);
+        for (const x of v.val) expect(Number.isFinite(x)).toBe(true);
+      }),
+      { seed: SEED, numRuns: runs(100) },
+    );
+  });
+});
