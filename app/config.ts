@@ -46,6 +46,11 @@ const schema = z.object({
   WEB_IDENTITY_SECRET: z.string().min(32, { message: 'must be at least 32 characters' }).optional(),
   RATE_LIMIT_CUSTOMER_PER_MINUTE: int(1, 100_000).default(30),
   RATE_LIMIT_IP_PER_MINUTE: int(1, 1_000_000).default(300),
+  MAX_CONCURRENT_TURNS: int(1, 10_000).default(8),
+  MAX_QUEUED_TURNS: int(0, 100_000).default(200),
+  TURN_QUEUE_WAIT_MS: int(10, 600_000).default(5000),
+  MAX_SOCKETS: int(1, 1_000_000).default(10_000),
+  MAX_SOCKET_PENDING_FRAMES: int(1, 10_000).default(16),
   LINK_CODE_TTL_MINUTES: int(1, 1440).default(10),
   PUBLIC_BASE_URL: z.url({ message: 'must be an absolute http(s) URL' }).optional(),
   WECHAT_TOKEN: z.string().trim().regex(/^[A-Za-z0-9]{3,32}$/, { message: 'must be 3-32 letters or digits (as WeChat requires)' }).optional(),
@@ -140,6 +145,8 @@ export interface Config {
   bodyLimit: string;
   web: { tokenSecret?: string; identitySecret?: string };
   rateLimits: { customerPerMinute: number; ipPerMinute: number };
+  /** Bounded work per node: turns running and waiting, widget sockets, frames waiting per socket. */
+  load: { maxConcurrentTurns: number; maxQueuedTurns: number; turnQueueWaitMs: number; maxSockets: number; maxSocketPendingFrames: number };
   linkCodeTtlMs: number;
   publicBaseUrl?: string;
   /** Present when WECHAT_TOKEN is set (the channel is on). */
@@ -260,6 +267,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = p
     bodyLimit: c.BODY_LIMIT.toLowerCase(),
     web: { tokenSecret: c.WEB_TOKEN_SECRET, identitySecret: c.WEB_IDENTITY_SECRET },
     rateLimits: { customerPerMinute: c.RATE_LIMIT_CUSTOMER_PER_MINUTE, ipPerMinute: c.RATE_LIMIT_IP_PER_MINUTE },
+    load: {
+      maxConcurrentTurns: c.MAX_CONCURRENT_TURNS,
+      maxQueuedTurns: c.MAX_QUEUED_TURNS,
+      turnQueueWaitMs: c.TURN_QUEUE_WAIT_MS,
+      maxSockets: c.MAX_SOCKETS,
+      maxSocketPendingFrames: c.MAX_SOCKET_PENDING_FRAMES,
+    },
     linkCodeTtlMs: c.LINK_CODE_TTL_MINUTES * 60_000,
     publicBaseUrl: c.PUBLIC_BASE_URL?.replace(/\/$/, ''),
     wechat: c.WECHAT_TOKEN

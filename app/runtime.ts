@@ -11,7 +11,7 @@ import type { Logger } from './logger.js';
 import { Readiness } from './readiness.js';
 import { seedDemoShop } from './seed.js';
 import { localSecret } from './secrets.js';
-import { createBotCore, LocalEventBus, type EventBus } from '../bots/index.js';
+import { createBotCore, LocalEventBus, TurnAdmission, type EventBus } from '../bots/index.js';
 import { createWebChannel } from '../channels/web/index.js';
 import { createWeChatChannel } from '../channels/wechat/index.js';
 import { createBotFrameworkChannel } from '../channels/botframework/index.js';
@@ -39,6 +39,8 @@ export interface RunningServer {
   readonly adapters: Partial<Record<'web' | 'wechat' | 'app' | 'botframework', BotAdapter>>;
   /** The recommender, the ad server and the card links of this node. */
   readonly recommendations: Recommendations;
+  /** The node's bound on shopper turns (running, waiting, shed). */
+  readonly admission: TurnAdmission;
   /** Graceful: stop accepting, let requests in flight finish (bounded), close the store. */
   close(): Promise<void>;
 }
@@ -140,6 +142,8 @@ async function composeAndListen(
     logger,
     visitorSecret: config.web.tokenSecret ?? localSecret(config.dataDir, 'WEB_TOKEN_SECRET'),
     identitySecret: config.web.identitySecret,
+    maxSockets: config.load.maxSockets,
+    maxPendingFrames: config.load.maxSocketPendingFrames,
   });
   const wechat = config.wechat
     ? createWeChatChannel({ ...config.wechat, publicBaseUrl: config.publicBaseUrl, bodyLimit: config.bodyLimit, core, store, logger, inFlight })
@@ -158,6 +162,9 @@ async function composeAndListen(
           : undefined,
       })
     : undefined;
+  // One gate for the node's shopper turns, whichever channel they come from (overload sheds with 503).
+  const admission = new TurnAdmission({ maxConcurrent: config.load.maxConcurrentTurns, maxQueued: config.load.maxQueuedTurns, maxWaitMs: config.load.turnQueueWaitMs });
+  for (const adapter of [web.adapter, wechat?.adapter, appChannel?.adapter]) adapter?.useAdmission(admission);
   const botframework = createBotFrameworkChannel({ ...config.botframework, publicBaseUrl: config.publicBaseUrl, core, logger });
   const pages = await mountWebPages();
   const handoff = core.handoff;
@@ -252,5 +259,5 @@ async function composeAndListen(
   };
 
   const adapters = { web: web.adapter, botframework: botframework.adapter, ...(wechat ? { wechat: wechat.adapter } : {}), ...(appChannel ? { app: appChannel.adapter } : {}) };
-  return { url, port, store, readiness, events, adapters, understanding, recommendations, close };
+  return { url, port, store, readiness, events, adapters, understanding, recommendations, admission, close };
 }

@@ -7,6 +7,7 @@ import {
   type ResourceResponse,
 } from 'botbuilder-core';
 import { ShopError, type ChannelId } from '../store/index.js';
+import type { TurnAdmission } from './admission.js';
 import { isHeldForAgent } from './middleware/handoff-gate.js';
 import { isRateLimited } from './middleware/rate-limit.js';
 import { isDuplicateDelivery } from './middleware/transcript.js';
@@ -23,6 +24,8 @@ export interface TurnOutcome {
   heldForAgent: boolean;
   /** Over the rate limit: stored, not answered. */
   rateLimited: boolean;
+  /** The node was full (`whenOverloaded: 'store'`): stored, not answered. */
+  overloaded: boolean;
   /** Outgoing activities, in collect mode. */
   replies: Array<Partial<Activity>>;
 }
@@ -34,6 +37,13 @@ export interface ProcessOptions {
   ip?: string;
   /** Collect outgoing activities and return them instead of delivering them. */
   collect?: boolean;
+  /**
+   * When the node is full (the admission gate sheds the turn): `refuse` (default) throws an
+   * `OverloadError` (503) before anything is stored, so the client retries with the same
+   * id; `store` stores the message without answering it (for channels whose clients do not
+   * retry, e.g. WeChat once it got `success`).
+   */
+  whenOverloaded?: 'refuse' | 'store';
 }
 
 /**
@@ -43,8 +53,17 @@ export interface ProcessOptions {
  * the bot run on the TurnContext built here.
  */
 export abstract class ChannelAdapter extends BotAdapter {
+  /** Bounds the shopper turns of this node (shared by every channel); none: unbounded. */
+  private admission?: TurnAdmission;
+
   protected constructor(readonly channelId: ChannelId) {
     super();
+  }
+
+  /** Puts this adapter's shopper messages behind the node's admission gate. */
+  useAdmission(admission: TurnAdmission): this {
+    this.admission = admission;
+    return this;
   }
 
   /** Sends one outgoing activity (already stored by the transcript) to the shopper. */
@@ -58,19 +77,33 @@ export abstract class ChannelAdapter extends BotAdapter {
     if (activity.channelId !== this.channelId) {
       throw new ShopError('internal', `activity for channel ${String(activity.channelId)} given to the ${this.channelId} adapter`);
     }
+    // Shopper messages wait for a slot (proactive and other activities pass: they are few and cheap).
+    let release: (() => void) | undefined;
+    let overloaded = false;
+    if (this.admission && activity.type === ActivityTypes.Message) {
+      try {
+        release = await this.admission.enter();
+      } catch (err) {
+        if (opts.whenOverloaded !== 'store') throw err;
+        overloaded = true;
+      }
+    }
     const context = new TurnContext(this, activity);
     setClientIp(context, opts.ip);
     if (opts.collect) useOutbox(context);
     try {
-      await this.runMiddleware(context, logic);
+      // Overloaded but kept: identity and transcript store the message; the bot does not run.
+      await this.runMiddleware(context, overloaded ? async () => {} : logic);
       return {
         inbound: inboundMessage(context),
         duplicate: isDuplicateDelivery(context),
         heldForAgent: isHeldForAgent(context),
         rateLimited: isRateLimited(context),
+        overloaded,
         replies: (outbox(context) ?? []) as Array<Partial<Activity>>,
       };
     } finally {
+      release?.();
       // Nothing may use the context once the turn is over (a late send would go nowhere).
       context.turnState.clear();
     }

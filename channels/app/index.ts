@@ -7,7 +7,7 @@ import type { Request } from 'express';
 import express, { type Router } from 'express';
 import type { Logger } from 'pino';
 import { z } from 'zod';
-import { localeOf, resolveCustomer, type BotCore, type EventBus } from '../../bots/index.js';
+import { isOverloadError, localeOf, resolveCustomer, type BotCore, type EventBus } from '../../bots/index.js';
 import { ShopError, type Conversation, type Message, type Store } from '../../store/index.js';
 import { toWireMessage, type WireMessage } from '../web/index.js';
 import { AppAdapter } from './adapter.js';
@@ -244,13 +244,22 @@ export function createAppChannel(opts: AppChannelOptions): AppChannel {
     const first = running.get(channelMessageId);
     if (first) {
       if (first.text !== input.text) throw new ShopError('conflict', 'this Idempotency-Key was already used for a different message');
-      res.json(await first.response);
+      res.json(
+        await first.response.catch((err: unknown) => {
+          if (isOverloadError(err)) res.set('Retry-After', String(err.retryAfterSeconds));
+          throw err;
+        }),
+      );
       return;
     }
     const response = send(handle, input, channelMessageId);
     running.set(channelMessageId, { text: input.text, response });
     try {
       res.json(await response);
+    } catch (err) {
+      // Overloaded: nothing was stored; the backend retries with the same Idempotency-Key.
+      if (isOverloadError(err)) res.set('Retry-After', String(err.retryAfterSeconds));
+      throw err;
     } finally {
       running.delete(channelMessageId);
     }

@@ -8,7 +8,7 @@ import express, { type Router } from 'express';
 import { WebSocketServer, type WebSocket, type RawData } from 'ws';
 import { z } from 'zod';
 import type { Logger } from 'pino';
-import { resolveConversation, resolveCustomer, type BotCore, type EventBus, type LinkCodes } from '../../bots/index.js';
+import { isOverloadError, resolveConversation, resolveCustomer, type BotCore, type EventBus, type LinkCodes } from '../../bots/index.js';
 import { ShopError, type Customer, type Store } from '../../store/index.js';
 import { WebAdapter } from './adapter.js';
 import { issueVisitorToken, verifyIdentityToken, verifyVisitorToken } from './tokens.js';
@@ -27,6 +27,10 @@ export interface WebChannelOptions {
   /** Verifies identity tokens signed by the shop's backend; without it, no login. */
   identitySecret?: string;
   maxTextLength?: number;
+  /** Widget sockets open at once on this node (MAX_SOCKETS); beyond it an upgrade gets 503. */
+  maxSockets?: number;
+  /** Frames one socket may have waiting (MAX_SOCKET_PENDING_FRAMES); beyond it a message is refused (`rate_limited`). */
+  maxPendingFrames?: number;
 }
 
 export interface WebChannel {
@@ -38,6 +42,8 @@ export interface WebChannel {
 }
 
 const MAX_FRAME_BYTES = 16 * 1024;
+/** A client that does not read its frames is dropped before the server buffers more than this for it. */
+const MAX_BUFFERED_BYTES = 1024 * 1024;
 
 const sessionBody = z.object({
   visitorToken: z.string().max(512).optional(),
@@ -48,6 +54,8 @@ const sessionBody = z.object({
 export function createWebChannel(opts: WebChannelOptions): WebChannel {
   const { store, core, events, logger } = opts;
   const maxText = opts.maxTextLength ?? 2000;
+  const maxSockets = opts.maxSockets ?? 10_000;
+  const maxPendingFrames = opts.maxPendingFrames ?? 16;
   const adapter = new WebAdapter({ core, events, messages: store.messages });
   const linker: LinkCodes = core.linker;
 
@@ -128,15 +136,21 @@ export function createWebChannel(opts: WebChannelOptions): WebChannel {
       throw new ShopError('bad_request', `invalid message: ${frame.success ? 'wrong type' : frame.error.issues.map((i) => i.path.join('.') + ' ' + i.message).join('; ')}`);
     }
     const f = frame.data;
-    const outcome = await adapter.handleMessage({
-      visitorId,
-      clientId: f.id,
-      // The transcript shows what the shopper saw (the button's title); the bot reads the value.
-      text: f.type === 'message' ? f.text : (f.text ?? f.value),
-      value: f.type === 'postback' ? f.value : undefined,
-      ip: req.ip,
-      collect: true,
-    });
+    const outcome = await adapter
+      .handleMessage({
+        visitorId,
+        clientId: f.id,
+        // The transcript shows what the shopper saw (the button's title); the bot reads the value.
+        text: f.type === 'message' ? f.text : (f.text ?? f.value),
+        value: f.type === 'postback' ? f.value : undefined,
+        ip: req.ip,
+        collect: true,
+      })
+      .catch((err: unknown) => {
+        // Overloaded: nothing was stored; the widget sends the same id again after Retry-After.
+        if (isOverloadError(err)) res.set('Retry-After', String(err.retryAfterSeconds));
+        throw err;
+      });
     if (outcome.rateLimited) throw new ShopError('rate_limited', 'too many messages: wait a moment');
     const inbound = outcome.inbound!;
     const replies = outcome.duplicate
@@ -159,9 +173,17 @@ export function createWebChannel(opts: WebChannelOptions): WebChannel {
   // ------------------------------------------------------------ WebSocket
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_BYTES });
   const sockets = new Set<WebSocket>();
+  let upgrading = 0;
 
   function send(ws: WebSocket, frame: Record<string, unknown>): void {
-    if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(frame));
+    if (ws.readyState !== ws.OPEN) return;
+    // A client that stopped reading must not make this node buffer without limit.
+    if (ws.bufferedAmount > MAX_BUFFERED_BYTES) {
+      logger.warn({ bufferedAmount: ws.bufferedAmount }, 'web socket client is not reading: dropped');
+      ws.terminate();
+      return;
+    }
+    ws.send(JSON.stringify(frame));
   }
 
   async function history(customerId: string, before?: string): Promise<{ messages: WireMessage[]; nextCursor: string | null }> {
@@ -175,6 +197,8 @@ export function createWebChannel(opts: WebChannelOptions): WebChannel {
     let customerId = '';
     // Frames of one socket run one after another, so a shopper's messages keep their order.
     let queue: Promise<void> = Promise.resolve();
+    // Frames waiting in `queue` (bounded: a flood on one socket costs a refusal each, not memory).
+    let pending = 0;
 
     const unsubscribe = events.subscribe((event) => {
       if (event.type === 'message' && event.message.customerId === customerId) {
@@ -210,8 +234,29 @@ export function createWebChannel(opts: WebChannelOptions): WebChannel {
         send(ws, { type: 'pong' });
         return;
       }
-      queue = queue.then(() => onFrame(raw));
+      if (pending >= maxPendingFrames) {
+        refuseFrame(raw);
+        return;
+      }
+      pending += 1;
+      queue = queue.then(() => onFrame(raw)).finally(() => {
+        pending -= 1;
+      });
     });
+
+    /** Too many frames waiting on this socket: a message is refused (not stored), other frames are dropped. */
+    function refuseFrame(raw: string | null): void {
+      let frame: unknown;
+      try {
+        frame = raw === null ? undefined : JSON.parse(raw);
+      } catch {
+        return;
+      }
+      const f = frame as { type?: unknown; id?: unknown } | undefined;
+      if ((f?.type === 'message' || f?.type === 'postback') && typeof f.id === 'string') {
+        send(ws, { type: 'error', code: 'rate_limited', message: 'too many messages waiting on this connection: send it again after the earlier ones are answered', id: f.id.slice(0, 64) });
+      }
+    }
 
     async function onFrame(raw: string | null): Promise<void> {
       let json: unknown;
@@ -244,6 +289,11 @@ export function createWebChannel(opts: WebChannelOptions): WebChannel {
         }
       } catch (err) {
         const code = err instanceof ShopError ? err.code : 'internal';
+        if (isOverloadError(err)) {
+          // Not stored: the widget sends the same id again later.
+          send(ws, { type: 'error', code, message: err.message, retryAfterSeconds: err.retryAfterSeconds, id: 'id' in f ? f.id : undefined });
+          return;
+        }
         logger.error({ err }, 'web socket frame failed');
         send(ws, { type: 'error', code, message: code === 'internal' ? 'something went wrong; your message was kept' : (err as Error).message, id: 'id' in f ? f.id : undefined });
       } finally {
@@ -274,13 +324,27 @@ export function createWebChannel(opts: WebChannelOptions): WebChannel {
   function onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     const url = new URL(req.url ?? '/', 'http://localhost');
     if (url.pathname !== '/ws/web') return; // another channel's upgrade
+    if (sockets.size + upgrading >= maxSockets) {
+      socket.end('HTTP/1.1 503 Service Unavailable\r\nRetry-After: 5\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n{"error":{"code":"unavailable","message":"too many open chats on this server: retry shortly"}}');
+      return;
+    }
     const token = url.searchParams.get('token') ?? '';
     const visitorId = verifyVisitorToken(opts.visitorSecret, token);
     if (!visitorId) {
       socket.end('HTTP/1.1 401 Unauthorized\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n{"error":{"code":"unauthorized","message":"invalid visitor token"}}');
       return;
     }
-    wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req, visitorId));
+    upgrading += 1;
+    let counted = true;
+    const uncount = () => {
+      if (counted) upgrading -= 1;
+      counted = false;
+    };
+    socket.once('close', uncount);
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      uncount();
+      wss.emit('connection', ws, req, visitorId);
+    });
   }
 
   return {

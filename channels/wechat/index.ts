@@ -77,6 +77,9 @@ function checkOptions(o: WeChatAdapterOptions): void {
   }
 }
 
+/** The passive reply to a message stored while the node was overloaded. */
+export const BUSY_TEXT = '抱歉，现在咨询的人太多，您的消息已收到。请稍后再问一次。(We are very busy right now: your message was received; please ask again in a moment.)';
+
 /** Remembers recent deliveries by dedupe key: WeChat retries a slow POST up to three times. */
 class RecentKeys {
   private readonly keys = new Map<string, number>();
@@ -170,7 +173,8 @@ export function createWeChatChannel(
 
     const openId = msg.FromUserName;
     const turn = linkByUnionId(openId)
-      .then(() => adapter.processActivity(toActivity(msg), core.logic, { ip: req.ip, collect: true }))
+      // Overloaded: WeChat does not resend a message it got `success` for, so it is stored (not answered).
+      .then(() => adapter.processActivity(toActivity(msg), core.logic, { ip: req.ip, collect: true, whenOverloaded: 'store' }))
       .catch((err: unknown) => {
       // The message is stored before the bot runs; a failed turn must not make WeChat retry it.
       logger.error({ err, openId }, 'WeChat turn failed');
@@ -199,6 +203,13 @@ export function createWeChatChannel(
         const end = opts.inFlight?.begin();
         void turn.then(sendLater).finally(() => end?.());
       }
+      return;
+    }
+    if (first.overloaded && !first.duplicate) {
+      // Stored for the agents, not answered: one passive line (no API call) tells the shopper to ask again.
+      const busy = textReplyXml({ to: openId, from: msg.ToUserName, content: BUSY_TEXT });
+      if (safeMode && crypto) res.type('application/xml').send(crypto.encryptedReplyXml(busy, timestamp || String(Math.floor(Date.now() / 1000)), nonce || '0'));
+      else res.type('application/xml').send(busy);
       return;
     }
     const messages = first.replies.filter((a) => a.type === ActivityTypes.Message);
