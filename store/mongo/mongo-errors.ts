@@ -1,5 +1,6 @@
 import mongoose from 'mongoose';
 import { ShopError } from '../errors.js';
+import { refuseOperators } from './guard.js';
 
 const { mongo } = mongoose;
 
@@ -65,6 +66,7 @@ export function guarded<T extends AsyncMethods<T>>(impl: T): T {
   for (const key of Object.keys(impl) as Array<keyof T>) {
     const fn = impl[key] as (...args: unknown[]) => Promise<unknown>;
     const wrapped = async (...args: unknown[]): Promise<unknown> => {
+      refuseOperators(String(key), args);
       try {
         return await fn(...args);
       } catch (err) {

@@ -1808,5 +1808,80 @@ export function describeStoreContract(name: string, makeLocation: () => Promise<
         expect(await s.conversations.claim(conv.id, 'agent-r')).toMatchObject({ status: 'assigned', assigneeId: 'agent-r' });
       });
     });
+
+    describe('query-operator injection', () => {
+      /** What a route that forwarded parsed JSON unchecked would hand the store where a string belongs. */
+      const OPERATORS: unknown[] = [{ $gt: '' }, { $ne: null }, { $regex: '.*' }, { $exists: true }, { $in: ['x'] }, { $where: '1' }];
+      const asString = (op: unknown) => op as string;
+
+      /** Refused as bad_request, or read as a literal that matches nothing: never a match. */
+      async function nothingFound(p: Promise<unknown>): Promise<void> {
+        let result: unknown;
+        try {
+          result = await p;
+        } catch (err) {
+          expect(err).toMatchObject({ name: 'ShopError' });
+          expect(['bad_request', 'not_found']).toContain((err as { code: string }).code);
+          return;
+        }
+        if (result === null || result === undefined) return;
+        expect(result, 'a write went through').not.toBe('deleted');
+        const items = (result as { items?: unknown[] }).items;
+        expect(items, `matched: ${JSON.stringify(result).slice(0, 200)}`).toEqual([]);
+      }
+
+      it('operator objects passed as ids, emails, identities, numbers, slugs and list filters never match a record', async () => {
+        const s = store();
+        const c = await s.customers.create({ displayName: 'Ann', email: 'ann@example.com', identities: [{ channel: 'wechat', externalId: 'openid-inj' }] });
+        const agent = await s.agents.create(newAgent({ email: 'inj.agent@shop.example' }));
+        await s.products.upsert(product('p-inj'));
+        const order = await s.orders.create(newOrder(c.id));
+        await s.knowledge.upsert(article('inj-article'));
+        const conv = await s.conversations.create({ customerId: c.id, channel: 'web' });
+        expect(agent.id && order.id && conv.id).toBeTruthy();
+        for (const op of OPERATORS) {
+          const v = asString(op);
+          await nothingFound(s.customers.get(v));
+          await nothingFound(s.customers.findByEmail(v));
+          await nothingFound(s.customers.findByIdentity('wechat', v));
+          await nothingFound(s.customers.findByIdentity(v as 'wechat', 'openid-inj'));
+          await nothingFound(s.agents.get(v));
+          await nothingFound(s.agents.getByEmail(v));
+          await nothingFound(s.products.get(v));
+          await nothingFound(s.orders.get(v));
+          await nothingFound(s.orders.getByNumber(v));
+          await nothingFound(s.orders.listByCustomer(v));
+          await nothingFound(s.conversations.get(v));
+          await nothingFound(s.conversations.listByCustomer(v));
+          await nothingFound(s.messages.listByConversation(v));
+          await nothingFound(s.knowledge.get(v));
+          await nothingFound(s.knowledge.getBySlug(v, 'en'));
+          await nothingFound(s.products.list({ category: v }));
+          await nothingFound(s.agents.list({ role: v as 'agent' }));
+          await nothingFound(s.agents.list({ status: v as 'online' }));
+          await nothingFound(s.knowledge.list({ category: v }));
+          await nothingFound(s.conversations.list({ status: v as 'bot' }));
+          await nothingFound(s.conversations.list({ channel: v as 'web' }));
+          await nothingFound(s.conversations.findOpenByCustomer(v));
+        }
+        // The records are still there, untouched, for the right literal values.
+        expect((await s.customers.findByEmail('ann@example.com'))?.id).toBe(c.id);
+        expect((await s.agents.getByEmail('inj.agent@shop.example'))?.id).toBe(agent.id);
+      });
+
+      it('an operator object as the id of a write changes nothing', async () => {
+        const s = store();
+        const agent = await s.agents.create(newAgent({ email: 'keep@shop.example', name: 'Keep' }));
+        await s.products.upsert(product('p-keep'));
+        for (const op of OPERATORS) {
+          const v = asString(op);
+          await nothingFound(s.agents.update(v, { name: 'Owned' }));
+          await nothingFound(s.agents.delete(v).then((deleted) => (deleted ? 'deleted' : null)));
+          await nothingFound(s.products.delete(v).then((deleted) => (deleted ? 'deleted' : null)));
+        }
+        expect((await s.agents.get(agent.id))?.name).toBe('Keep');
+        expect(await s.products.get('p-keep')).not.toBeNull();
+      });
+    });
   });
 }
