@@ -34,6 +34,12 @@ function sqliteCode(err: unknown): string | undefined {
  */
 export function toShopError(err: unknown): ShopError {
   if (err instanceof ShopError) return err;
+  // better-sqlite3 refuses to bind a value that is not a number, string, bigint, buffer or
+  // null, and reads a plain object as named parameters: an object (`{ $gt: "" }`) where the
+  // port takes a string is the caller's bad input, not a crash of ours.
+  if ((err instanceof TypeError && /can only bind/i.test(err.message)) || (err instanceof RangeError && /parameter/i.test(err.message))) {
+    return new ShopError('bad_request', 'a value of the wrong type (an object where a string or number belongs)', { cause: err });
+  }
   const code = sqliteCode(err);
   if (code !== undefined) {
     if (code === 'SQLITE_CONSTRAINT_CHECK' || code === 'SQLITE_CONSTRAINT_NOTNULL') {
