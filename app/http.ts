@@ -5,6 +5,7 @@ import { ShopError, isShopError, type Store } from '../store/index.js';
 import type { InFlight } from './in-flight.js';
 import { withLogContext, type Logger } from './logger.js';
 import type { Readiness } from './readiness.js';
+import { securityHeaders } from './security-headers.js';
 
 export interface HttpAppOptions {
   store: Store;
@@ -119,6 +120,7 @@ export function createHttpApp(opts: HttpAppOptions, mount?: (app: Express) => vo
   app.disable('x-powered-by');
   app.set('trust proxy', opts.trustProxy);
   app.use(requestContext(logger, opts.inFlight));
+  app.use(securityHeaders());
   opts.mountBeforeBodyParsers?.(app);
   app.use(express.json({ limit: opts.bodyLimit }));
 
