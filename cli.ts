@@ -13,6 +13,7 @@ import { kbCommands } from './app/cli/kb-commands.js';
 import { modelCommands } from './app/cli/model-commands.js';
 import { recCommands } from './app/cli/rec-commands.js';
 import { staffCommands } from './app/cli/staff-commands.js';
+import { privacyCommands } from './app/cli/privacy-commands.js';
 import { createNluCommands } from './app/cli/nlu-commands.js';
 import { createEmbeddings } from './knowledge/index.js';
 import { CatalogMatcher, EntityExtractor } from './skills/nlu/entities/index.js';
@@ -32,6 +33,7 @@ const commands: Record<string, Command> = {
   ...modelCommands,
   ...recCommands,
   ...staffCommands,
+  ...privacyCommands,
 };
 
 function help(): string {

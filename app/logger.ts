@@ -1,5 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { pino, type DestinationStream, type Logger, type LevelWithSilent } from 'pino';
+import { redactDeep, redactPII } from './redact.js';
 
 export type { Logger } from 'pino';
 
@@ -34,8 +35,36 @@ export function createLogger(opts: { level: LevelWithSilent; name?: string }, de
         const ctx = context.getStore();
         return ctx ? { reqId: ctx.reqId } : {};
       },
-      serializers: { err: pino.stdSerializers.err },
+      serializers: { err: redactedErr },
+      // Credentials never reach a log line, wherever a headers object is logged.
+      redact: { paths: HEADER_PATHS, censor: '[redacted]' },
+      // PII (phones, e-mails, card and ID numbers) is masked in every field and message.
+      formatters: { log: (obj) => redactFields(obj) },
+      hooks: {
+        logMethod(args, method) {
+          method.apply(
+            this,
+            args.map((a) => (typeof a === 'string' ? redactPII(a) : a)) as Parameters<typeof method>,
+          );
+        },
+      },
     },
     destination,
   );
+}
+
+const HEADER_PATHS = ['authorization', 'cookie', 'headers.authorization', 'headers.cookie', 'headers["set-cookie"]', '*.headers.authorization', '*.headers.cookie', '*.headers["set-cookie"]'];
+
+/** Fields that are ids, never PII, and must stay intact for correlation. */
+const KEEP = new Set(['reqId', 'pid', 'hostname', 'level', 'time', 'name']);
+
+function redactFields(obj: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(obj)) out[k] = KEEP.has(k) || v instanceof Error ? v : redactDeep(v);
+  return out;
+}
+
+function redactedErr(err: Error): ReturnType<typeof pino.stdSerializers.err> {
+  const s = pino.stdSerializers.err(err);
+  return { ...s, message: redactPII(s.message), ...(s.stack ? { stack: redactPII(s.stack) } : {}) };
 }

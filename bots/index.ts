@@ -44,6 +44,8 @@ export interface BotCoreOptions {
   logger: Logger;
   rateLimits?: { perCustomer: RateLimitRule; perIp: RateLimitRule };
   linkCodeTtlMs?: number;
+  /** Redacts the text of messages before they are stored (REDACT_TRANSCRIPTS); the turn still sees the original. */
+  redactTranscript?: (text: string) => string;
   /** The understanding module; without it the bot knows only the keyword basics. */
   nlu?: NluPort;
   /** The knowledge base the FAQ skill answers from. */
@@ -141,7 +143,7 @@ export function createBotCore(opts: BotCoreOptions): BotCore {
   const middleware: Middleware[] = [
     measure,
     identityMiddleware(store),
-    transcriptMiddleware({ messages: store.messages, events, merges }),
+    transcriptMiddleware({ messages: store.messages, events, merges, redact: opts.redactTranscript }),
     rateLimitMiddleware({ perCustomer: new RateLimiter(limits.perCustomer), perIp: new RateLimiter(limits.perIp) }),
     handoffGateMiddleware(async (context) => {
       // The agent sees what the bot understood of each message; the shopper sees only the queue notice.

@@ -24,7 +24,14 @@ interface OutgoingMeta {
  * every outgoing message before the channel sends it, giving each its id and seq. A
  * redelivered inbound message (same channel message id) stops the turn: one answer only.
  */
-export function transcriptMiddleware(deps: { messages: MessageRepository; events: EventBus; merges: MergeLog }): Middleware {
+export function transcriptMiddleware(deps: {
+  messages: MessageRepository;
+  events: EventBus;
+  merges: MergeLog;
+  /** Applied to the text of every message before it is stored (PII redaction); the turn keeps the original. */
+  redact?: (text: string) => string;
+}): Middleware {
+  const storedText = (text: string | undefined): string => (text && deps.redact ? deps.redact(text) : (text ?? ''));
   return {
     async onTurn(context: TurnContext, next: () => Promise<void>): Promise<void> {
       const a = context.activity;
@@ -44,7 +51,7 @@ export function transcriptMiddleware(deps: { messages: MessageRepository; events
             sender: meta.sender ?? 'bot',
             agentId: meta.agentId,
             channel,
-            text: out.text ?? '',
+            text: storedText(out.text),
             payload: outgoingPayload(out, meta),
           });
           out.id = stored.id;
@@ -62,7 +69,7 @@ export function transcriptMiddleware(deps: { messages: MessageRepository; events
             direction: 'in',
             sender: 'customer',
             channel,
-            text: a.text ?? '',
+            text: storedText(a.text),
             payload: inboundPayload(a),
             channelMessageId: a.id || undefined,
           });
