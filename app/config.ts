@@ -38,6 +38,11 @@ const schema = z.object({
     .regex(/^mongodb(\+srv)?:\/\/.+/, { message: 'must start with mongodb:// or mongodb+srv://' })
     .optional(),
   MONGODB_SERVER_SELECTION_TIMEOUT_MS: int(100, 120_000).default(5000),
+  REDIS_URL: z
+    .string()
+    .trim()
+    .regex(/^rediss?:\/\/.+/, { message: 'must start with redis:// or rediss://' })
+    .optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   SEED_DEMO: bool('SEED_DEMO').default(true),
   SHUTDOWN_TIMEOUT_MS: int(0, 600_000).default(10_000),
@@ -97,7 +102,6 @@ const schema = z.object({
   HANDOFF_AUTO_ASSIGN: bool('HANDOFF_AUTO_ASSIGN').default(true),
   CONSOLE_SESSION_HOURS: int(1, 24 * 30).default(12),
   CONSOLE_SECURE_COOKIE: bool('CONSOLE_SECURE_COOKIE').default(false),
-  REDACT_TRANSCRIPTS: bool('REDACT_TRANSCRIPTS').default(false),
   CANNED_RESPONSES_FILE: z.string().trim().min(1).optional(),
   METRICS_TOKEN: z.string().min(16, { message: 'must be at least 16 characters' }).optional(),
   TRACKING_SECRET: z.string().min(32, { message: 'must be at least 32 characters' }).optional(),
@@ -139,6 +143,8 @@ export interface Config {
   port: number;
   dataDir: string;
   store: { kind: 'sqlite'; file: string } | { kind: 'mongo'; uri: string; serverSelectionTimeoutMS: number };
+  /** Several nodes: cross-node events over Redis pub/sub (REDIS_URL); unset = one node, events in memory. */
+  redisUrl?: string;
   logLevel: RawConfig['LOG_LEVEL'];
   seedDemo: boolean;
   shutdownTimeoutMs: number;
@@ -180,8 +186,6 @@ export interface Config {
   };
   /** The agent console's sessions. */
   console: { sessionTtlMs: number; secureCookie: boolean };
-  /** Mask phones, e-mails, card and ID numbers in stored message text (REDACT_TRANSCRIPTS). */
-  redactTranscripts: boolean;
   /** The console's canned responses (JSON). */
   cannedResponsesFile: string;
   /** Protects /metrics (Bearer) when set. */
@@ -263,6 +267,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = p
     store: c.MONGODB_URI
       ? { kind: 'mongo', uri: c.MONGODB_URI, serverSelectionTimeoutMS: c.MONGODB_SERVER_SELECTION_TIMEOUT_MS }
       : { kind: 'sqlite', file: path.resolve(dataDir, c.SQLITE_FILE ?? 'shop.db') },
+    redisUrl: c.REDIS_URL,
     logLevel: c.LOG_LEVEL,
     seedDemo: c.SEED_DEMO,
     shutdownTimeoutMs: c.SHUTDOWN_TIMEOUT_MS,
@@ -312,7 +317,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = p
       autoAssign: c.HANDOFF_AUTO_ASSIGN,
     },
     console: { sessionTtlMs: c.CONSOLE_SESSION_HOURS * 3600_000, secureCookie: c.CONSOLE_SECURE_COOKIE },
-    redactTranscripts: c.REDACT_TRANSCRIPTS,
     metricsToken: c.METRICS_TOKEN,
     cannedResponsesFile: c.CANNED_RESPONSES_FILE ? path.resolve(cwd, c.CANNED_RESPONSES_FILE) : fileURLToPath(new URL('../data/canned-responses.json', import.meta.url)),
     recommender: {

@@ -15,6 +15,8 @@ export interface KnowledgeRoutesOptions {
    * passes `auth.require('admin')` so an admin's console session works too (the token still does).
    */
   guard?: RequestHandler;
+  /** Called after each successful admin write (the server tells the other nodes to reload). */
+  onChange?: () => void;
 }
 
 /** The citation target of an article: its /help page. */
@@ -252,6 +254,7 @@ export function knowledgeRoutes(kb: KnowledgeBase, opts: KnowledgeRoutesOptions 
     const body = parseOrThrow(createBody, req.body, 'body');
     const existed = await kb.getArticleBySlug(body.slug, body.locale);
     const doc = await kb.upsertArticle({ ...body, tags: body.tags ?? [], source: 'admin' });
+    opts.onChange?.();
     res.status(existed ? 200 : 201).json(withUrl(doc, base));
   });
 
@@ -274,11 +277,13 @@ export function knowledgeRoutes(kb: KnowledgeBase, opts: KnowledgeRoutesOptions 
       tags: patch.tags ?? doc.tags,
       source: 'admin',
     });
+    opts.onChange?.();
     res.json(withUrl(updated, base));
   });
 
   admin.delete('/:id', async (req, res) => {
     if (!(await kb.deleteArticle(req.params.id))) throw new ShopError('not_found', `no knowledge article ${req.params.id}`);
+    opts.onChange?.();
     res.status(204).end();
   });
 

@@ -20,6 +20,13 @@ export interface Recommendations {
   links: RecommendLinks;
   /** `/r/:token` (click tracking) and the demo shop's product and cart pages. */
   router: Router;
+  /** Loads the model file again (another node was told to reload); the old service answers until then. */
+  reload(): Promise<void>;
+}
+
+export interface RecommendationsHooks {
+  /** After `POST /api/admin/recommender/reload` succeeded on this node (the server tells the other nodes). */
+  onReloaded?: () => void;
 }
 
 const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
@@ -28,7 +35,13 @@ const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt
  * The recommender of one node: the trained model (trained from the store at first start),
  * the ad server, the signed click-tracking links the product cards carry, and the routes.
  */
-export async function openRecommendations(config: Config, store: Store, logger: Logger, embeddings?: EmbeddingsInterface): Promise<Recommendations> {
+export async function openRecommendations(
+  config: Config,
+  store: Store,
+  logger: Logger,
+  embeddings?: EmbeddingsInterface,
+  hooks: RecommendationsHooks = {},
+): Promise<Recommendations> {
   const rc = config.recommender;
   const ads = rc.ads ? new AdServer({ store, timeZone: rc.timeZone, frequencyCap: rc.frequencyCap, relevanceFloor: rc.relevanceFloor }) : undefined;
   const open = async () => {
@@ -72,6 +85,7 @@ export async function openRecommendations(config: Config, store: Store, logger: 
   // restart. The old service answers until the new one is ready.
   router.post('/api/admin/recommender/reload', adminAuth(config.adminToken), async (_req, res) => {
     service = await open();
+    hooks.onReloaded?.();
     res.json({ trainedAt: service.trainedAt, file: rc.modelFile });
   });
   router.get(['/demo/p/:id', '/demo/cart/add/:id'], async (req, res) => {
@@ -90,5 +104,8 @@ export async function openRecommendations(config: Config, store: Store, logger: 
     ads,
     links,
     router,
+    async reload() {
+      service = await open();
+    },
   };
 }

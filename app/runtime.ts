@@ -1,4 +1,5 @@
 import http from 'node:http';
+import { randomUUID } from 'node:crypto';
 import type { Express } from 'express';
 import type { BotAdapter } from 'botbuilder-core';
 import type { AddressInfo } from 'node:net';
@@ -12,6 +13,7 @@ import { Readiness } from './readiness.js';
 import { seedDemoShop } from './seed.js';
 import { localSecret } from './secrets.js';
 import { createBotCore, LocalEventBus, TurnAdmission, type EventBus } from '../bots/index.js';
+import { coalesce, RedisEventBus } from '../bots/index.js';
 import { createWebChannel } from '../channels/web/index.js';
 import { createWeChatChannel } from '../channels/wechat/index.js';
 import { createBotFrameworkChannel } from '../channels/botframework/index.js';
@@ -25,8 +27,6 @@ import { consoleRoutes, loadCannedResponses } from './console/routes.js';
 import { attachConsoleSocket } from './console/socket.js';
 import { scoreSentiment } from '../skills/nlu/sentiment.js';
 import { adminRoutes } from './admin-routes.js';
-import { redactPII } from './redact.js';
-import { privacyRoutes } from './privacy-routes.js';
 import { dashboardRoutes, Metrics } from './dashboard/index.js';
 
 export interface RunningServer {
@@ -35,6 +35,8 @@ export interface RunningServer {
   readonly store: Store;
   readonly readiness: Readiness;
   readonly events: EventBus;
+  /** This node's id on the event bus (its own reload events are not acted on twice). */
+  readonly nodeId: string;
   /** Embeddings, knowledge base, catalogue matcher and NLU of this node. */
   readonly understanding: UnderstandingModules;
   /** The channel adapters that are on, for proactive messages (agents, notifications). */
@@ -91,7 +93,14 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   });
 
   const inFlight = new InFlight();
-  return composeAndListen(config, logger, store, readiness, inFlight, understanding).catch(async (err: unknown) => {
+  // Several nodes: events cross nodes over Redis. Unreachable Redis never stops the start (the bus warns and retries).
+  const bus = config.redisUrl ? new RedisEventBus({ url: config.redisUrl, logger }) : undefined;
+  if (bus) {
+    await bus.ready(5000);
+    readiness.add('events', async () => ({ ok: true, detail: bus.connected ? 'redis' : 'redis unreachable: serving this node\'s sockets only' }));
+  }
+  return composeAndListen(config, logger, store, readiness, inFlight, understanding, bus).catch(async (err: unknown) => {
+    await bus?.close().catch(() => {});
     await store.close().catch(() => {});
     throw err;
   });
@@ -105,16 +114,36 @@ async function composeAndListen(
   readiness: Readiness,
   inFlight: InFlight,
   understanding: UnderstandingModules,
+  bus?: RedisEventBus,
 ): Promise<RunningServer> {
-  const events = new LocalEventBus((err) => logger.error({ err }, 'event subscriber failed'));
-  const recommendations = await openRecommendations(config, store, logger);
+  const nodeId = bus?.nodeId ?? randomUUID();
+  const events: EventBus = bus ?? new LocalEventBus((err) => logger.error({ err }, 'event subscriber failed'));
+  const recommendations = await openRecommendations(config, store, logger, undefined, {
+    onReloaded: () => events.publish({ type: 'recommender.reload', node: nodeId }),
+  });
+  // What another node changed, this node reloads (bursts collapse into one more reload).
+  const reloadKb = coalesce(
+    () => understanding.kb.reload(),
+    (err) => logger.warn({ err }, 'knowledge base reload failed'),
+  );
+  const reloadRecommender = coalesce(
+    () => recommendations.reload(),
+    (err) => logger.warn({ err }, 'recommender reload failed'),
+  );
+  const offReloads = events.subscribe((e) => {
+    if ((e.type !== 'kb.changed' && e.type !== 'recommender.reload') || e.node === nodeId) return;
+    logger.info({ from: e.node, type: e.type }, 'changed on another node: reloading');
+    if (e.type === 'kb.changed') reloadKb();
+    else reloadRecommender();
+  });
+  // Changes made elsewhere while Redis was down were missed: read the knowledge base again.
+  const offRecovered = bus?.onRecovered(reloadKb);
   const metrics = new Metrics();
   const core = createBotCore({
     store,
     events,
     logger,
     linkCodeTtlMs: config.linkCodeTtlMs,
-    ...(config.redactTranscripts ? { redactTranscript: redactPII } : {}),
     nlu: understanding.nlu,
     kb: understanding.kb,
     articleLink: (slug, locale) => articleUrl(slug, locale, config.publicBaseUrl),
@@ -190,7 +219,14 @@ async function composeAndListen(
     a.use(web.router);
     if (wechat) a.use(wechat.router);
     a.use(botframework.router);
-    a.use(knowledgeRoutes(understanding.kb, { adminToken: config.adminToken, publicBaseUrl: config.publicBaseUrl, guard: auth.require('admin') }));
+    a.use(
+      knowledgeRoutes(understanding.kb, {
+        adminToken: config.adminToken,
+        publicBaseUrl: config.publicBaseUrl,
+        guard: auth.require('admin'),
+        onChange: () => events.publish({ type: 'kb.changed', node: nodeId }),
+      }),
+    );
     a.use(recommendations.router);
     a.use(auth.routes());
     if (handoff) {
@@ -212,13 +248,6 @@ async function composeAndListen(
       );
     }
     a.use(adminRoutes({ store, auth, onAgentChange: (change) => events.publish({ type: 'agent', agentId: 'agent' in change ? change.agent.id : change.deletedId }) }));
-    a.use(
-      privacyRoutes({
-        store,
-        auth,
-        onAction: (act) => logger.info({ action: act.action, actor: act.actor, customerId: act.customerId, ...(act.counts ? { deleted: act.counts } : {}) }, 'privacy action'),
-      }),
-    );
     a.use(dashboardRoutes({ store, auth, metrics, embeddings: understanding.embeddings.embeddings, timeZone: config.recommender.timeZone, metricsToken: config.metricsToken }));
     a.use(pages);
   });
@@ -262,6 +291,9 @@ async function composeAndListen(
       if (!drained) logger.warn({ inFlight: inFlight.size }, 'shutdown timeout: closing with requests still in flight');
       server.closeAllConnections();
       await stopped;
+      offReloads();
+      offRecovered?.();
+      await bus?.close();
       await store.close();
       logger.info('shutdown complete');
     })();
@@ -269,5 +301,5 @@ async function composeAndListen(
   };
 
   const adapters = { web: web.adapter, botframework: botframework.adapter, ...(wechat ? { wechat: wechat.adapter } : {}), ...(appChannel ? { app: appChannel.adapter } : {}) };
-  return { url, port, store, readiness, events, adapters, understanding, recommendations, admission, close };
+  return { url, port, store, readiness, events, nodeId, adapters, understanding, recommendations, admission, close };
 }

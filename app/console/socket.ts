@@ -53,7 +53,11 @@ export function attachConsoleSocket(server: Server, o: ConsoleSocketOptions): { 
     return conv;
   }
   const unsubscribe = o.events.subscribe((e) => {
-    if (e.type === 'conversation') cache.set(e.conversation.id, { at: Date.now(), conv: e.conversation });
+    if (e.type !== 'conversation') return;
+    // Events from other nodes can arrive after a newer local one: never replace a newer state with an older one.
+    const held = cache.get(e.conversation.id)?.conv;
+    if (held && held.updatedAt.getTime() > e.conversation.updatedAt.getTime()) return;
+    cache.set(e.conversation.id, { at: Date.now(), conv: e.conversation });
   });
 
   wss.on('connection', (ws: WebSocket, _req: IncomingMessage, staff: Staff) => {

@@ -18,6 +18,8 @@ export function runEntry(entry: string, args: string[], env: Record<string, stri
   const cleanEnv: NodeJS.ProcessEnv = { ...process.env };
   // The test decides which store a child uses: never inherit CI's MONGODB_URI by accident.
   delete cleanEnv['MONGODB_URI'];
+  // Likewise CI's REDIS_URL: servers of unrelated tests must not share one event channel.
+  delete cleanEnv['REDIS_URL'];
   for (const [k, v] of Object.entries(env)) {
     if (v === undefined) delete cleanEnv[k];
     else cleanEnv[k] = v;
