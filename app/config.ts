@@ -102,6 +102,7 @@ const schema = z.object({
   HANDOFF_AUTO_ASSIGN: bool('HANDOFF_AUTO_ASSIGN').default(true),
   CONSOLE_SESSION_HOURS: int(1, 24 * 30).default(12),
   CONSOLE_SECURE_COOKIE: bool('CONSOLE_SECURE_COOKIE').default(false),
+  REDACT_TRANSCRIPTS: bool('REDACT_TRANSCRIPTS').default(false),
   CANNED_RESPONSES_FILE: z.string().trim().min(1).optional(),
   METRICS_TOKEN: z.string().min(16, { message: 'must be at least 16 characters' }).optional(),
   TRACKING_SECRET: z.string().min(32, { message: 'must be at least 32 characters' }).optional(),
@@ -186,6 +187,8 @@ export interface Config {
   };
   /** The agent console's sessions. */
   console: { sessionTtlMs: number; secureCookie: boolean };
+  /** Mask phones, e-mails, card and ID numbers in stored message text (REDACT_TRANSCRIPTS). */
+  redactTranscripts: boolean;
   /** The console's canned responses (JSON). */
   cannedResponsesFile: string;
   /** Protects /metrics (Bearer) when set. */
@@ -317,6 +320,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = p
       autoAssign: c.HANDOFF_AUTO_ASSIGN,
     },
     console: { sessionTtlMs: c.CONSOLE_SESSION_HOURS * 3600_000, secureCookie: c.CONSOLE_SECURE_COOKIE },
+    redactTranscripts: c.REDACT_TRANSCRIPTS,
     metricsToken: c.METRICS_TOKEN,
     cannedResponsesFile: c.CANNED_RESPONSES_FILE ? path.resolve(cwd, c.CANNED_RESPONSES_FILE) : fileURLToPath(new URL('../data/canned-responses.json', import.meta.url)),
     recommender: {

@@ -27,6 +27,8 @@ import { consoleRoutes, loadCannedResponses } from './console/routes.js';
 import { attachConsoleSocket } from './console/socket.js';
 import { scoreSentiment } from '../skills/nlu/sentiment.js';
 import { adminRoutes } from './admin-routes.js';
+import { redactPII } from './redact.js';
+import { privacyRoutes } from './privacy-routes.js';
 import { dashboardRoutes, Metrics } from './dashboard/index.js';
 
 export interface RunningServer {
@@ -144,6 +146,7 @@ async function composeAndListen(
     events,
     logger,
     linkCodeTtlMs: config.linkCodeTtlMs,
+    ...(config.redactTranscripts ? { redactTranscript: redactPII } : {}),
     nlu: understanding.nlu,
     kb: understanding.kb,
     articleLink: (slug, locale) => articleUrl(slug, locale, config.publicBaseUrl),
@@ -248,6 +251,13 @@ async function composeAndListen(
       );
     }
     a.use(adminRoutes({ store, auth, onAgentChange: (change) => events.publish({ type: 'agent', agentId: 'agent' in change ? change.agent.id : change.deletedId }) }));
+    a.use(
+      privacyRoutes({
+        store,
+        auth,
+        onAction: (act) => logger.info({ action: act.action, actor: act.actor, customerId: act.customerId, ...(act.counts ? { deleted: act.counts } : {}) }, 'privacy action'),
+      }),
+    );
     a.use(dashboardRoutes({ store, auth, metrics, embeddings: understanding.embeddings.embeddings, timeZone: config.recommender.timeZone, metricsToken: config.metricsToken }));
     a.use(pages);
   });
