@@ -31,7 +31,8 @@ async function json(url: string): Promise<{ status: number; body: Record<string,
   return { status: res.status, body: (await res.json()) as Record<string, unknown> };
 }
 
-describe('server process on the embedded SQLite store', () => {
+// Each test starts a server process (tsx compiles it first): on a busy 2-core machine that alone can take over 30 s.
+describe('server process on the embedded SQLite store', { timeout: 180_000 }, () => {
   let firstCounts: Record<string, number> = {};
 
   it('starts with the demo shop, answers /healthz and /readyz, and serves the catalog', async () => {
