@@ -74,10 +74,10 @@ describe.skipIf(!!missing)(title, () => {
     }
     const a = start('a');
     const b = start('b');
-    urlA = String((await waitForLog(a, 'listening', 120_000))['url']);
-    urlB = String((await waitForLog(b, 'listening', 120_000))['url']);
+    urlA = String((await waitForLog(a, 'listening', 170_000))['url']);
+    urlB = String((await waitForLog(b, 'listening', 170_000))['url']);
     for (const p of [a, b]) expect(p.logs().some((l) => l['msg'] === 'redis event bus connected')).toBe(true);
-  }, 180_000);
+  }, 240_000);
 
   afterAll(async () => {
     for (const s of sockets) s.close();
