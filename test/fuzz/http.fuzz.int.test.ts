@@ -4,7 +4,8 @@
  * bodies (deep, huge, unicode, nulls, arrays for objects, numbers as strings, `__proto__`,
  * `constructor`, query operators), random query strings, path parameters and headers,
  * with no, bad and valid credentials (admin token, console session with and without CSRF,
- * visitor token, app signature, WeChat signature).
+ * visitor token, app signature, WeChat signature); and random frames on the widget and
+ * console sockets.
  *
  * Properties: no 5xx but 503; every 4xx of an API is our JSON error with `error.code`; the
  * server answers /healthz after every batch; no unhandled rejection or uncaught exception.
@@ -13,6 +14,7 @@
 import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
 import { hashPassword } from '../../app/passwords.js';
 import { signatureHeaders } from '../../channels/app/signature.js';
 import { wechatSignature } from '../../channels/wechat/index.js';
@@ -299,7 +301,8 @@ beforeAll(async () => {
   base = shop.server.url;
   const store = shop.server.store;
   const admin = await store.agents.create({ email: 'fuzz.admin@shop.example', name: 'Fuzz Admin', role: 'admin', passwordHash: await hashPassword(PASSWORD), languages: ['en', 'zh'], skills: [], capacity: 3 });
-  agentId = admin.id;
+  // The known id in /api/admin/agents/:id is another agent's: the fuzzer may delete or demote it, never the session's own.
+  agentId = (await store.agents.create({ email: 'fuzz.target@shop.example', name: 'Fuzz Target', role: 'agent', passwordHash: await hashPassword(PASSWORD), languages: ['en'], skills: [], capacity: 3 })).id;
   const login = await fetch(`${base}/api/console/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: admin.email, password: PASSWORD }) });
   expect(login.status).toBe(200);
   session = { cookie: (login.headers.get('set-cookie') ?? '').split(';')[0]!, csrf: ((await login.json()) as { csrfToken: string }).csrfToken };
@@ -340,6 +343,53 @@ describe('HTTP fuzz: every public endpoint', () => {
       await healthy();
     }, 120_000);
   }
+
+  /** Widget frames (client kinds with hostile fields), console frames, invalid JSON, binary and over-16-KB frames. */
+  const frame = fc.oneof(
+    { weight: 5, arbitrary: fc.record({ type: fc.constantFrom('message', 'postback', 'typing', 'history', 'ping', 'hello', 'unknown', '__proto__'), id: jsonValue, text: jsonValue, value: jsonValue, before: jsonValue, on: jsonValue }, { requiredKeys: ['type'] }).map((f) => JSON.stringify(f)) },
+    { weight: 2, arbitrary: body },
+    { weight: 1, arbitrary: fc.integer({ min: 16, max: 40 }).map((kb) => JSON.stringify({ type: 'message', id: 'big', text: 'x'.repeat(kb * 1024) })) },
+  );
+
+  async function socketSurvives(url: string, headers: Record<string, string>, frames: string[], binary: boolean): Promise<void> {
+    const ws = new WebSocket(url, { headers });
+    const got: string[] = [];
+    const closed = new Promise<number>((resolve) => ws.on('close', (code) => resolve(code)));
+    ws.on('message', (d) => got.push(d.toString()));
+    ws.on('error', () => undefined);
+    await new Promise<void>((resolve, reject) => {
+      ws.once('open', () => resolve());
+      ws.once('unexpected-response', (_req, res) => reject(new Error(`upgrade refused: ${res.statusCode}`)));
+    });
+    for (const f of frames) ws.send(binary ? Buffer.from(f) : f);
+    ws.send(JSON.stringify({ type: 'ping' }));
+    // Alive (answers the ping, or for the console, is still open), or closed with a proper code: never a dropped connection.
+    const pong = new Promise<{ code?: number }>((resolve) => {
+      const check = () => (got.some((g) => g.includes('"pong"')) ? resolve({}) : setTimeout(check, 20));
+      check();
+    });
+    const outcome = await Promise.race([
+      closed.then((code) => ({ code })),
+      pong,
+      new Promise<{ code?: number }>((resolve) => setTimeout(() => resolve({}), url.includes('/ws/console') ? 300 : 5000)),
+    ]);
+    tried++;
+    for (const text of got) expect(() => JSON.parse(text) as unknown, text.slice(0, 200)).not.toThrow();
+    if (outcome.code !== undefined) expect(outcome.code, `closed with ${outcome.code} after ${JSON.stringify(frames).slice(0, 300)}`).not.toBe(1006);
+    else expect(ws.readyState).toBe(WebSocket.OPEN);
+    ws.terminate();
+  }
+
+  it('widget and console sockets: random frames get an error frame or a clean close, never a crash', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(frame, { minLength: 1, maxLength: 4 }), fc.boolean(), fc.boolean(), async (frames, consoleSocket, binary) => {
+        if (consoleSocket) await socketSurvives(`${base.replace('http', 'ws')}/ws/console`, { cookie: session.cookie, origin: base }, frames, binary);
+        else await socketSurvives(`${base.replace('http', 'ws')}/ws/web?token=${encodeURIComponent(visitorToken)}`, {}, frames, binary);
+      }),
+      { seed: SEED, numRuns: runs(150), endOnFailure: true },
+    );
+    await healthy();
+  }, 120_000);
 
   it('a login with query operators for the email or password is a 400, never a match', async () => {
     for (const payload of [{ email: { $gt: '' }, password: PASSWORD }, { email: 'fuzz.admin@shop.example', password: { $ne: null } }, { email: ['fuzz.admin@shop.example'], password: PASSWORD }]) {
