@@ -24,7 +24,6 @@ import { CustomerState, ShopConversationState } from './state.js';
 
 export { ChannelAdapter, type BotLogic, type ProcessOptions, type TurnOutcome } from './adapter.js';
 export { TurnAdmission, OverloadError, isOverloadError, type AdmissionLimits, type AdmissionStats } from './admission.js';
-export { TurnAdmission, OverloadError, isOverloadError, type AdmissionLimits, type AdmissionStats } from './admission.js';
 export { LocalEventBus, type EventBus, type ShopEvent } from './events.js';
 export { RedisEventBus, coalesce, encodeEvent, decodeEvent, type RedisEventBusOptions, type RedisEventBusStats, type BusLogger } from './redis-bus.js';
 export { PRODUCT_CARD, productCardAttachment, readCards, readQuickReplies, type ProductCard, type QuickReply } from './cards.js';
