@@ -89,6 +89,11 @@ function errorHandler(logger: Logger): ErrorRequestHandler {
     const message = shopError.code === 'internal' ? 'internal error' : shopError.message;
     // A machine-readable reason beside the code (e.g. "wechat_window_closed"), when the thrower gave one.
     const reason = typeof shopError.details?.['reason'] === 'string' ? shopError.details['reason'] : undefined;
+    // Every 503 tells the client when to try again (an overloaded node says how long its queue waits).
+    if (shopError.status === 503 && !res.getHeader('Retry-After')) {
+      const after = shopError.details?.['retryAfterSeconds'];
+      res.setHeader('Retry-After', String(typeof after === 'number' && after > 0 ? Math.ceil(after) : 5));
+    }
     res.status(shopError.status).json({ error: { code: shopError.code, message, ...(reason ? { reason } : {}), requestId } });
   };
 }

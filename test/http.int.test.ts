@@ -98,6 +98,7 @@ describe('HTTP app', () => {
     await store.close();
     const res = await fetch(`${url}/api/products`);
     expect(res.status).toBe(503);
+    expect(res.headers.get('retry-after')).toBe('5');
     expect(await res.json()).toMatchObject({ error: { code: 'unavailable' } });
     const ready = await fetch(`${url}/readyz`);
     expect(ready.status).toBe(503);
