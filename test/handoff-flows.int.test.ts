@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { randomUUID } from 'node:crypto';
-import { startShopServer, wechatPost, type ShopServer } from './helpers/shop-server.js';
+import { sendAcked as send, startShopServer, wechatPost, type ShopServer } from './helpers/shop-server.js';
 import type { WsClient, Frame } from './helpers/ws-client.js';
 
 /**
@@ -50,12 +49,6 @@ async function api(s: Session, method: string, path: string, body?: unknown): Pr
 
 const messages = (c: WsClient, from: number) =>
   c.frames.slice(from).filter((f: Frame) => f.type === 'message').map((f) => f['message'] as { sender: string; text: string; agentName?: string; suggestedActions?: Array<{ value: string }> });
-
-async function send(c: WsClient, text: string, value?: string): Promise<void> {
-  const id = randomUUID();
-  c.send(value ? { type: 'postback', id, value, text } : { type: 'message', id, text });
-  await c.waitFor((f) => f.type === 'ack' && f['id'] === id);
-}
 
 async function queuedIds(s: Session): Promise<string[]> {
   const q = await api(s, 'GET', '/api/console/queue');

@@ -1,8 +1,7 @@
-import { randomUUID } from 'node:crypto';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from '../helpers/browser.js';
-import { startShopServer, wechatPost, type ShopServer } from '../helpers/shop-server.js';
+import { sendAcked as send, startShopServer, wechatPost, type ShopServer } from '../helpers/shop-server.js';
 import type { WsClient } from '../helpers/ws-client.js';
 
 /**
@@ -45,13 +44,6 @@ async function newPage(locale: string): Promise<Page> {
   const page = await context.newPage();
   page.on('pageerror', (e) => pageErrors.push(e.message));
   return page;
-}
-
-/** A shopper's message on the widget socket, acknowledged by the server (stored). */
-async function send(c: WsClient, text: string): Promise<void> {
-  const id = randomUUID();
-  c.send({ type: 'message', id, text });
-  await c.waitFor((f) => f.type === 'ack' && f['id'] === id);
 }
 
 async function signIn(page: Page, email: string, password: string): Promise<void> {

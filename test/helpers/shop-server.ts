@@ -87,6 +87,13 @@ export async function say(c: WsClient, text: string, value?: string): Promise<Bo
   return c.frames.slice(from).filter(botMessage).map((f) => f['message'] as BotMessage);
 }
 
+/** Sends a message (or a quick-reply click) on a widget socket and waits until the server acknowledges it (stored). */
+export async function sendAcked(c: WsClient, text: string, value?: string): Promise<void> {
+  const id = randomUUID();
+  c.send(value ? { type: 'postback', id, value, text } : { type: 'message', id, text });
+  await c.waitFor((f) => f.type === 'ack' && f['id'] === id);
+}
+
 let msgId = 8_000_000_000_000_000 + Math.floor(Math.random() * 1e12);
 
 /** A WeChat text message as the platform posts it. */
