@@ -216,7 +216,24 @@ export interface Message {
   sentiment?: number;
   /** What answered it ("faq", "orders", "fallback", "handoff", ...), for inbound messages the bot read. */
   skill?: string;
+  /**
+   * For outbound messages sent outside a turn (an agent's reply, a proactive notice): how
+   * delivery to the channel went. Absent for replies given inside the shopper's own turn.
+   */
+  delivery?: MessageDelivery;
   createdAt: Date;
+}
+
+/** `pending` while the channel has not confirmed (retries included); `failed` once retries ran out. */
+export type DeliveryStatus = 'pending' | 'sent' | 'failed';
+
+export interface MessageDelivery {
+  status: DeliveryStatus;
+  /** Send attempts so far. */
+  attempts: number;
+  /** The channel's last error ("errcode 45015: ...", "HTTP 502"), never the message text. */
+  error?: string;
+  updatedAt: Date;
 }
 
 export interface NewMessage {
@@ -256,6 +273,10 @@ export interface MessageRepository {
   listByCustomer(customerId: string, page?: PageRequest): Promise<Page<Message>>;
   /** Messages with createdAt in the range, oldest first (createdAt, then id). */
   listByTime(range: TimeRange, page?: PageRequest): Promise<Page<Message>>;
+  /** Records how delivery of an outbound message went; `not_found` for an unknown message. */
+  setDelivery(id: string, delivery: { status: DeliveryStatus; attempts: number; error?: string }): Promise<Message>;
+  /** Messages whose delivery is in `status` (pending or failed, for retries and the console), oldest first (createdAt, then id). */
+  listByDelivery(status: DeliveryStatus, page?: PageRequest): Promise<Page<Message>>;
 }
 
 // ----------------------------------------------------------------- products
@@ -610,6 +631,50 @@ export const COLLECTIONS = [
 ] as const;
 export type CollectionName = (typeof COLLECTIONS)[number];
 
+// -------------------------------------------------------------------- audit
+
+/** Who did it: a signed-in console user, the ADMIN_TOKEN, the CLI, or the system itself. */
+export interface AuditActor {
+  kind: 'agent' | 'token' | 'cli' | 'system';
+  /** The agent's id (kind `agent`); for a failed login, the id of the agent the email belongs to, if any. */
+  id?: string;
+  /** A display name or the email tried at login. */
+  name?: string;
+  role?: AgentRole;
+}
+
+export interface AuditEntry {
+  id: string;
+  at: Date;
+  actor: AuditActor;
+  /** A dotted verb: `auth.login`, `conversation.claim`, `agent.create`, `customer.delete`, ... */
+  action: string;
+  /** `ok`, or `refused` when the action was tried and refused (bad password, lockout, wrong role, ...). */
+  outcome: 'ok' | 'refused';
+  targetType?: string;
+  targetId?: string;
+  /** Small facts about the change (fields changed, counts, reason); never passwords, tokens or message text. */
+  details?: Record<string, unknown>;
+  /** The client's address as the server saw it. */
+  ip?: string;
+}
+
+export type NewAuditEntry = Omit<AuditEntry, 'id' | 'at'> & { at?: Date };
+
+export interface AuditFilter extends TimeRange {
+  actorId?: string;
+  /** An exact action, or a prefix ending in '.' (`conversation.`). */
+  action?: string;
+  targetId?: string;
+}
+
+/** Append-only: entries are never changed; a customer's erasure does not remove them (they name staff actions, not the shopper's data). */
+export interface AuditRepository {
+  record(entry: NewAuditEntry): Promise<AuditEntry>;
+  /** Newest first (at, then id, descending). */
+  list(filter?: AuditFilter, page?: PageRequest): Promise<Page<AuditEntry>>;
+}
+
 export interface CustomerExport {
   customer: Customer;
   conversations: Conversation[];
@@ -631,6 +696,7 @@ export interface Store {
   readonly campaigns: CampaignRepository;
   readonly agents: AgentRepository;
   readonly knowledge: KnowledgeRepository;
+  readonly audit: AuditRepository;
   /** botbuilder state (conversation and user state) with eTag optimistic concurrency. */
   readonly botState: Storage;
   /** Throws `unavailable` when the database does not answer. */

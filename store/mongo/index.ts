@@ -7,6 +7,7 @@ import mongoose from 'mongoose';
 import { ShopError } from '../errors.js';
 import { COLLECTIONS, type CollectionName, type Store } from '../types.js';
 import { agentRepository } from './agents.js';
+import { auditRepository } from './audit.js';
 import { botStateStorage } from './bot-state.js';
 import { campaignRepository } from './campaigns.js';
 import { conversationRepository } from './conversations.js';
@@ -112,6 +113,7 @@ export async function openMongoStore(opts: MongoStoreOptions): Promise<Store> {
     campaigns: campaignRepository(ctx),
     agents: agentRepository(ctx),
     knowledge: knowledgeRepository(ctx),
+    audit: auditRepository(ctx),
     botState: botStateStorage(ctx),
 
     async ping() {

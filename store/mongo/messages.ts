@@ -2,7 +2,14 @@ import type { QueryFilter } from 'mongoose';
 import { ShopError } from '../errors.js';
 import { newId } from '../ids.js';
 import { pageLimit, toPage } from '../paging.js';
-import type { ChannelId, Message, MessageRepository } from '../types.js';
+import type { ChannelId, DeliveryStatus, Message, MessageRepository } from '../types.js';
+
+const DELIVERY: readonly DeliveryStatus[] = ['pending', 'sent', 'failed'];
+
+function deliveryStatus(v: unknown): DeliveryStatus {
+  if (!DELIVERY.includes(v as DeliveryStatus)) throw new ShopError('bad_request', `delivery status must be one of ${DELIVERY.join(', ')}`);
+  return v as DeliveryStatus;
+}
 import { guarded, isDuplicateKey } from './mongo-errors.js';
 import type { MessageDoc } from './models.js';
 import { afterTime, and, clean, fromJson, inRange, opt, toJson, type Ctx, type Filter } from './query.js';
@@ -25,6 +32,15 @@ export function toMessage(d: MessageDoc): Message {
     entities: fromJson<Array<Record<string, unknown>>>(d.entities),
     sentiment: opt(d.sentiment),
     skill: opt(d.skill),
+    delivery:
+      d.deliveryStatus === undefined || d.deliveryStatus === null
+        ? undefined
+        : clean({
+            status: d.deliveryStatus,
+            attempts: d.deliveryAttempts ?? 0,
+            error: opt(d.deliveryError),
+            updatedAt: d.deliveryUpdatedAt ?? d.createdAt,
+          }),
     createdAt: d.createdAt,
   });
 }
@@ -140,6 +156,30 @@ export function messageRepository({ m, revs }: Ctx): MessageRepository {
       const limit = pageLimit(page);
       const docs = await find(and({ customerId }, afterTime('createdAt', page?.cursor, -1)))
         .sort({ createdAt: -1, _id: -1 })
+        .limit(limit + 1)
+        .lean<MessageDoc[]>()
+        .exec();
+      return toPage(docs.map(toMessage), limit, (x) => [x.createdAt.getTime(), x.id]);
+    },
+
+    async setDelivery(id, delivery) {
+      const status = deliveryStatus(delivery.status);
+      if (!Number.isInteger(delivery.attempts) || delivery.attempts < 0) throw new ShopError('bad_request', 'attempts must be an integer of 0 or more');
+      if (delivery.error !== undefined && (typeof delivery.error !== 'string' || delivery.error === '')) {
+        throw new ShopError('bad_request', 'error must be a non-empty string');
+      }
+      const update: Filter = { $set: { deliveryStatus: status, deliveryAttempts: delivery.attempts, deliveryUpdatedAt: new Date() } };
+      if (delivery.error === undefined) update.$unset = { deliveryError: 1 };
+      else (update.$set as Filter).deliveryError = delivery.error;
+      const d = await m.messages.findOneAndUpdate({ _id: id }, update, { returnDocument: 'after' }).lean<MessageDoc>().exec();
+      if (!d) throw new ShopError('not_found', `message ${id} not found`, { details: { id } });
+      return toMessage(d);
+    },
+
+    async listByDelivery(status, page) {
+      const limit = pageLimit(page);
+      const docs = await find(and({ deliveryStatus: deliveryStatus(status) }, afterTime('createdAt', page?.cursor, 1)))
+        .sort({ createdAt: 1, _id: 1 })
         .limit(limit + 1)
         .lean<MessageDoc[]>()
         .exec();

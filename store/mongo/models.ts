@@ -1,6 +1,8 @@
 import { Schema, type Connection, type Model } from 'mongoose';
 import type {
   AgentRole,
+  AuditActor,
+  DeliveryStatus,
   AgentStatus,
   CampaignStatus,
   ChannelId,
@@ -98,7 +100,27 @@ export interface MessageDoc {
   entities?: string;
   sentiment?: number;
   skill?: string;
+  deliveryStatus?: DeliveryStatus;
+  deliveryAttempts?: number;
+  deliveryError?: string;
+  deliveryUpdatedAt?: Date;
   createdAt: Date;
+}
+
+export interface AuditDoc {
+  _id: string;
+  at: Date;
+  actorKind: AuditActor['kind'];
+  actorId?: string;
+  actorName?: string;
+  actorRole?: AgentRole;
+  action: string;
+  outcome: 'ok' | 'refused';
+  targetType?: string;
+  targetId?: string;
+  /** JSON, like payloads: details may carry any keys. */
+  details?: string;
+  ip?: string;
 }
 
 export interface ProductDoc {
@@ -264,6 +286,7 @@ export interface Models {
   botState: Model<BotStateDoc>;
   meta: Model<MetaDoc>;
   locks: Model<LockDoc>;
+  audit: Model<AuditDoc>;
 }
 
 // No __v (revisions are ours), keep empty objects, no implicit index builds or
@@ -367,10 +390,15 @@ function messageSchema(): Schema<MessageDoc> {
       entities: String,
       sentiment: Number,
       skill: String,
+      deliveryStatus: String,
+      deliveryAttempts: Number,
+      deliveryError: String,
+      deliveryUpdatedAt: Date,
       createdAt: { type: Date, required: true },
     },
     OPTIONS,
   );
+  s.index({ deliveryStatus: 1, createdAt: 1, _id: 1 }, { sparse: true });
   s.index({ conversationId: 1, seq: 1 }, { unique: true });
   s.index({ dedupeKey: 1 }, { unique: true, sparse: true });
   s.index({ customerId: 1, createdAt: -1, _id: -1 });
@@ -602,6 +630,30 @@ function botStateSchema(): Schema<BotStateDoc> {
   );
 }
 
+function auditSchema(): Schema<AuditDoc> {
+  const s = new Schema<AuditDoc>(
+    {
+      _id: { type: String, required: true },
+      at: { type: Date, required: true },
+      actorKind: { type: String, required: true },
+      actorId: String,
+      actorName: String,
+      actorRole: String,
+      action: { type: String, required: true },
+      outcome: { type: String, required: true },
+      targetType: String,
+      targetId: String,
+      details: String,
+      ip: String,
+    },
+    OPTIONS,
+  );
+  s.index({ at: -1, _id: -1 });
+  s.index({ actorId: 1, at: -1, _id: -1 });
+  s.index({ targetId: 1, at: -1, _id: -1 });
+  return s;
+}
+
 function metaSchema(): Schema<MetaDoc> {
   return new Schema<MetaDoc>({ _id: { type: String, required: true }, value: { type: String, required: true } }, OPTIONS);
 }
@@ -630,5 +682,6 @@ export function createModels(conn: Connection): Models {
     botState: conn.model<BotStateDoc>('BotState', botStateSchema(), 'bot_state'),
     meta: conn.model<MetaDoc>('Meta', metaSchema(), 'meta'),
     locks: conn.model<LockDoc>('Lock', lockSchema(), 'locks'),
+    audit: conn.model<AuditDoc>('AuditEntry', auditSchema(), 'audit_log'),
   };
 }

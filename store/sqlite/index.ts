@@ -7,6 +7,7 @@ import Database from 'better-sqlite3';
 import { ShopError } from '../errors.js';
 import type { CollectionName, Customer, CustomerExport, Store } from '../types.js';
 import { SqliteAgents } from './agents.js';
+import { SqliteAudit } from './audit.js';
 import { SqliteBotState } from './bot-state.js';
 import { SqliteCampaigns } from './campaigns.js';
 import { SqliteConversations } from './conversations.js';
@@ -65,6 +66,7 @@ class SqliteStore implements Store {
   readonly campaigns: SqliteCampaigns;
   readonly agents: SqliteAgents;
   readonly knowledge: SqliteKnowledge;
+  readonly audit: SqliteAudit;
   readonly botState: SqliteBotState;
 
   constructor(private readonly db: Db) {
@@ -78,6 +80,7 @@ class SqliteStore implements Store {
     this.campaigns = new SqliteCampaigns(db);
     this.agents = new SqliteAgents(db);
     this.knowledge = new SqliteKnowledge(db);
+    this.audit = new SqliteAudit(db);
     this.botState = new SqliteBotState(db);
   }
 

@@ -3,6 +3,7 @@ import { newId } from '../ids.js';
 import { pageLimit } from '../paging.js';
 import type {
   ChannelId,
+  DeliveryStatus,
   Message,
   MessageDirection,
   MessageRepository,
@@ -18,6 +19,7 @@ import * as check from './validate.js';
 
 const DIRECTIONS: readonly MessageDirection[] = ['in', 'out'];
 const SENDERS: readonly MessageSender[] = ['customer', 'bot', 'agent', 'system'];
+const DELIVERY: readonly DeliveryStatus[] = ['pending', 'sent', 'failed'];
 
 export interface MessageRow {
   id: string;
@@ -36,6 +38,10 @@ export interface MessageRow {
   entities: string | null;
   sentiment: number | null;
   skill: string | null;
+  delivery_status: DeliveryStatus | null;
+  delivery_attempts: number | null;
+  delivery_error: string | null;
+  delivery_updated_at: number | null;
   created_at: number;
 }
 
@@ -57,6 +63,15 @@ export function toMessage(r: MessageRow): Message {
     entities: optParseJson<Array<Record<string, unknown>>>(r.entities),
     sentiment: opt(r.sentiment),
     skill: opt(r.skill),
+    delivery:
+      r.delivery_status === null
+        ? undefined
+        : {
+            status: r.delivery_status,
+            attempts: r.delivery_attempts ?? 0,
+            error: opt(r.delivery_error),
+            updatedAt: toDate(r.delivery_updated_at ?? r.created_at),
+          },
     createdAt: toDate(r.created_at),
   };
 }
@@ -186,6 +201,25 @@ export class SqliteMessages implements MessageRepository {
     const where = new Where()
       .addIf(from, 'created_at >= ?', (d) => d.getTime())
       .addIf(to, 'created_at < ?', (d) => d.getTime());
+    return this.db.timePage({ table: 'messages', timeColumn: 'created_at', where, descending: false, page, map: toMessage, key: messageKey });
+  }
+
+  async setDelivery(id: string, delivery: { status: DeliveryStatus; attempts: number; error?: string }): Promise<Message> {
+    const status = check.oneOf('status', delivery.status, DELIVERY);
+    const attempts = check.int('attempts', delivery.attempts, 0);
+    const error = check.optText('error', delivery.error);
+    return this.db.write(() => {
+      const changed = this.db.run(
+        'UPDATE messages SET delivery_status = ?, delivery_attempts = ?, delivery_error = ?, delivery_updated_at = ? WHERE id = ?',
+        [status, attempts, error ?? null, Date.now(), id],
+      ).changes;
+      if (changed === 0) throw new ShopError('not_found', `message ${id} not found`, { details: { id } });
+      return this.load(id);
+    });
+  }
+
+  async listByDelivery(status: DeliveryStatus, page?: PageRequest): Promise<Page<Message>> {
+    const where = new Where().add('delivery_status = ?', check.oneOf('status', status, DELIVERY));
     return this.db.timePage({ table: 'messages', timeColumn: 'created_at', where, descending: false, page, map: toMessage, key: messageKey });
   }
 

@@ -265,6 +265,36 @@ CREATE INDEX conversations_queued ON conversations (queued_at) WHERE queued_at I
 `);
     },
   },
+  {
+    version: 4,
+    name: 'audit log; outbound message delivery status',
+    up(db) {
+      db.exec(`
+CREATE TABLE audit_log (
+  id TEXT PRIMARY KEY,
+  at INTEGER NOT NULL,
+  actor_kind TEXT NOT NULL,
+  actor_id TEXT,
+  actor_name TEXT,
+  actor_role TEXT,
+  action TEXT NOT NULL,
+  outcome TEXT NOT NULL,
+  target_type TEXT,
+  target_id TEXT,
+  details TEXT,
+  ip TEXT
+);
+CREATE INDEX audit_log_at ON audit_log (at, id);
+CREATE INDEX audit_log_actor ON audit_log (actor_id, at, id);
+CREATE INDEX audit_log_target ON audit_log (target_id, at, id);
+ALTER TABLE messages ADD COLUMN delivery_status TEXT;
+ALTER TABLE messages ADD COLUMN delivery_attempts INTEGER;
+ALTER TABLE messages ADD COLUMN delivery_error TEXT;
+ALTER TABLE messages ADD COLUMN delivery_updated_at INTEGER;
+CREATE INDEX messages_delivery ON messages (delivery_status, created_at, id) WHERE delivery_status IS NOT NULL;
+`);
+    },
+  },
 ];
 
 /**

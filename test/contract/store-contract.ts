@@ -1316,6 +1316,86 @@ export function describeStoreContract(name: string, makeLocation: () => Promise<
       });
     });
 
+    // ----------------------------------------------------------- delivery
+
+    describe('message delivery', () => {
+      it('setDelivery records status, attempts and error; listByDelivery walks one status oldest first; erasure takes them too', async () => {
+        const s = store();
+        const c = await customer();
+        const conv = await conversation(c.id, 'wechat');
+        const plain = await message(conv);
+        expect(plain.delivery).toBeUndefined();
+        const sent: Message[] = [];
+        for (let i = 0; i < 5; i++) sent.push(await message(conv, { direction: 'out', sender: 'agent', agentId: 'agt-1', text: `reply ${i}`, createdAt: at(i * SECOND) }));
+        for (const m of sent) await s.messages.setDelivery(m.id, { status: 'pending', attempts: 0 });
+        const retrying = await s.messages.setDelivery(must(sent[1], 'm1').id, { status: 'pending', attempts: 2, error: 'errcode -1: system busy' });
+        expect(retrying.delivery).toMatchObject({ status: 'pending', attempts: 2, error: 'errcode -1: system busy' });
+        expect(retrying.delivery?.updatedAt).toBeInstanceOf(Date);
+        const ok = await s.messages.setDelivery(must(sent[1], 'm1').id, { status: 'sent', attempts: 3 });
+        expect(ok.delivery).toMatchObject({ status: 'sent', attempts: 3 });
+        expect(ok.delivery?.error).toBeUndefined();
+        await s.messages.setDelivery(must(sent[3], 'm3').id, { status: 'failed', attempts: 5, error: 'HTTP 502' });
+        expect(await s.messages.get(must(sent[3], 'm3').id)).toMatchObject({ text: 'reply 3', delivery: { status: 'failed', attempts: 5, error: 'HTTP 502' } });
+        await expectWalk((p) => s.messages.listByDelivery('pending', p), 2, [sent[0]!.id, sent[2]!.id, sent[4]!.id]);
+        expect(ids((await s.messages.listByDelivery('failed')).items)).toEqual([sent[3]!.id]);
+        expect(ids((await s.messages.listByDelivery('sent')).items)).toEqual([sent[1]!.id]);
+        const listed = await s.messages.listByConversation(conv.id);
+        expect(listed.find((m) => m.id === sent[3]!.id)?.delivery?.status).toBe('failed');
+        await expectCode(s.messages.setDelivery('msg-missing', { status: 'sent', attempts: 1 }), 'not_found');
+        await expectCode(s.messages.setDelivery(plain.id, { status: 'lost' as 'sent', attempts: 1 }), 'bad_request');
+        await expectCode(s.messages.setDelivery(plain.id, { status: 'sent', attempts: -1 }), 'bad_request');
+        await s.deleteCustomerData(c.id);
+        expect((await s.messages.listByDelivery('pending')).items).toEqual([]);
+      });
+    });
+
+    // --------------------------------------------------------------- audit
+
+    describe('audit', () => {
+      it('records every field and lists newest first, with filters by time, actor, target and action (exact or prefix)', async () => {
+        const s = store();
+        const rows = [
+          { at: at(1 * SECOND), actor: { kind: 'agent' as const, id: 'agt-a', name: 'Ann', role: 'agent' as const }, action: 'auth.login', outcome: 'ok' as const, ip: '127.0.0.1' },
+          { at: at(2 * SECOND), actor: { kind: 'agent' as const, id: 'agt-a', name: 'Ann', role: 'agent' as const }, action: 'conversation.claim', outcome: 'ok' as const, targetType: 'conversation', targetId: 'conv-1' },
+          { at: at(3 * SECOND), actor: { kind: 'agent' as const, id: 'agt-b', name: 'Bo', role: 'supervisor' as const }, action: 'conversation.reassign', outcome: 'ok' as const, targetType: 'conversation', targetId: 'conv-1', details: { from: 'agt-a', to: 'agt-b', 'odd.key': { $x: 1 } } },
+          { at: at(4 * SECOND), actor: { kind: 'token' as const }, action: 'agent.create', outcome: 'ok' as const, targetType: 'agent', targetId: 'agt-c', details: { role: 'agent' } },
+          { at: at(5 * SECOND), actor: { kind: 'agent' as const, name: 'who@shop.example' }, action: 'auth.login', outcome: 'refused' as const, details: { reason: 'bad_password' } },
+          { at: at(6 * SECOND), actor: { kind: 'cli' as const }, action: 'customer.delete', outcome: 'ok' as const, targetType: 'customer', targetId: 'cus-9' },
+        ];
+        const recorded = [];
+        for (const r of rows) recorded.push(await s.audit.record(r));
+        expect(recorded[2]).toMatchObject({ actor: { kind: 'agent', id: 'agt-b', name: 'Bo', role: 'supervisor' }, action: 'conversation.reassign', outcome: 'ok', targetType: 'conversation', targetId: 'conv-1', details: { from: 'agt-a', to: 'agt-b', 'odd.key': { $x: 1 } } });
+        expect(recorded[0]?.ip).toBe('127.0.0.1');
+        expect(recorded[0]?.at.getTime()).toBe(at(SECOND).getTime());
+        const newestFirst = [...recorded].reverse().map((e) => e.id);
+        const all = await expectWalk((p) => s.audit.list({}, p), 4, newestFirst);
+        expect(all[3]).toEqual(recorded[2]);
+        expect(ids((await s.audit.list({ actorId: 'agt-a' })).items)).toEqual([recorded[1]!.id, recorded[0]!.id]);
+        expect(ids((await s.audit.list({ targetId: 'conv-1' })).items)).toEqual([recorded[2]!.id, recorded[1]!.id]);
+        expect(ids((await s.audit.list({ action: 'auth.login' })).items)).toEqual([recorded[4]!.id, recorded[0]!.id]);
+        expect(ids((await s.audit.list({ action: 'conversation.' })).items)).toEqual([recorded[2]!.id, recorded[1]!.id]);
+        expect(ids((await s.audit.list({ action: 'conversation' })).items)).toEqual([]);
+        expect(ids((await s.audit.list({ from: at(2 * SECOND), to: at(4 * SECOND) })).items)).toEqual([recorded[2]!.id, recorded[1]!.id]);
+        const fresh = await s.audit.record({ actor: { kind: 'system' }, action: 'agent.requeue', outcome: 'ok' });
+        expect(Math.abs(fresh.at.getTime() - Date.now())).toBeLessThan(60_000);
+      });
+
+      it('refuses malformed entries and operator objects in filters; a customer erasure keeps the log', async () => {
+        const s = store();
+        await expectCode(s.audit.record({ actor: { kind: 'robot' as 'cli' }, action: 'x', outcome: 'ok' }), 'bad_request');
+        await expectCode(s.audit.record({ actor: { kind: 'cli' }, action: '', outcome: 'ok' }), 'bad_request');
+        await expectCode(s.audit.record({ actor: { kind: 'cli' }, action: 'x', outcome: 'maybe' as 'ok' }), 'bad_request');
+        const c = await customer();
+        const e = await s.audit.record({ actor: { kind: 'token' }, action: 'customer.delete', outcome: 'ok', targetType: 'customer', targetId: c.id });
+        await s.deleteCustomerData(c.id);
+        expect(ids((await s.audit.list({ targetId: c.id })).items)).toEqual([e.id]);
+        for (const op of [{ $gt: '' }, { $ne: null }, { $regex: '.*' }]) {
+          await expect(s.audit.list({ actorId: op as unknown as string })).rejects.toMatchObject({ name: 'ShopError' });
+          await expect(s.audit.list({ action: op as unknown as string })).rejects.toMatchObject({ name: 'ShopError' });
+        }
+      });
+    });
+
     // ----------------------------------------------------------- knowledge
 
     describe('knowledge', () => {
