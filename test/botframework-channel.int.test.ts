@@ -221,6 +221,50 @@ describe('Bot Framework channel, anonymous (no app id): the real server and a re
   });
 });
 
+describe('Bot Framework channel behind the node\'s admission gate', () => {
+  let server: RunningServer;
+
+  beforeAll(async () => {
+    const dir = tempDir('sa-bf-full-');
+    server = await startServer(
+      loadConfig({ PORT: '0', DATA_DIR: dir, LOG_LEVEL: 'silent', MAX_CONCURRENT_TURNS: '1', MAX_QUEUED_TURNS: '0', RATE_LIMIT_IP_PER_MINUTE: '100000' }, dir),
+      silent,
+    );
+  }, 120_000);
+
+  afterAll(async () => {
+    await server?.close();
+  });
+
+  it('a full node refuses messages with 503 + Retry-After before storing them; a redelivery later is answered once', async () => {
+    const activities = Array.from({ length: 6 }, (_, i) => emulatorActivity(`u-full-${i}`, `hello ${i}`));
+    const results = await Promise.all(
+      activities.map(async (a) => {
+        const res = await fetch(`${server.url}/api/messages`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(a) });
+        return { status: res.status, retryAfter: res.headers.get('retry-after'), body: (await res.json().catch(() => ({}))) as Json };
+      }),
+    );
+    const refused = results.filter((r) => r.status === 503);
+    expect(results.filter((r) => r.status === 200).length).toBeGreaterThanOrEqual(1);
+    expect(refused.length).toBeGreaterThanOrEqual(1);
+    expect(results.every((r) => r.status === 200 || r.status === 503)).toBe(true);
+    for (const r of refused) {
+      expect(Number(r.retryAfter)).toBeGreaterThanOrEqual(1);
+      expect(r.body).toMatchObject({ error: { code: 'unavailable' } });
+    }
+    // The refused ones stored nothing; the connector redelivers them (same activity id) and each is answered once.
+    for (let i = 0; i < activities.length; i++) {
+      const { messages } = await history(server.store, `emulator:u-full-${i}`);
+      expect(messages.filter((m) => m.direction === 'in')).toHaveLength(results[i]!.status === 200 ? 1 : 0);
+      if (results[i]!.status === 503) expect((await post(server.url, activities[i])).status).toBe(200);
+    }
+    for (let i = 0; i < activities.length; i++) {
+      const { messages } = await history(server.store, `emulator:u-full-${i}`);
+      expect(messages.filter((m) => m.direction === 'in')).toHaveLength(1);
+    }
+  });
+});
+
 describe('Bot Framework channel with BOTFRAMEWORK_APP_ID: the real server', () => {
   let server: RunningServer;
 

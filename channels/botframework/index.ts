@@ -6,7 +6,7 @@
 import express, { type Router } from 'express';
 import type { Activity, Middleware, TurnContext } from 'botbuilder';
 import type { Logger } from 'pino';
-import { isRateLimited, type BotCore } from '../../bots/index.js';
+import { isRateLimited, type BotCore, type TurnAdmission } from '../../bots/index.js';
 import { ShopError } from '../../store/index.js';
 import { BotFrameworkCloudAdapter, type BotFrameworkAppType, type BotFrameworkAuthOptions } from './adapter.js';
 import { renderForBotFramework } from './render.js';
@@ -24,6 +24,11 @@ export interface BotFrameworkChannelOptions extends BotFrameworkAuthOptions {
   /** Makes relative product image and page URLs absolute in hero cards. */
   publicBaseUrl?: string;
   maxTextLength?: number;
+  /**
+   * The node's turn admission gate. A shopper message that finds the node full is refused
+   * with 503 + Retry-After before anything is stored; the Bot Connector redelivers it.
+   */
+  admission?: TurnAdmission;
 }
 
 export interface BotFrameworkChannel {
@@ -89,7 +94,8 @@ export function createBotFrameworkChannel(opts: BotFrameworkChannelOptions): Bot
         'without BOTFRAMEWORK_APP_ID the bot only answers a serviceUrl on this machine (the Emulator, a local Direct Line); register the bot in Azure and set BOTFRAMEWORK_APP_ID for remote channels',
       );
     }
-    const result = await adapter.run(auth, activity, core.logic);
+    const turn = () => adapter.run(auth, activity, core.logic);
+    const result = opts.admission && activity.type === 'message' ? await opts.admission.run(turn) : await turn();
     if (rateLimited.has(activity)) throw new ShopError('rate_limited', 'too many messages: wait a moment');
     // Invoke activities and expectReplies deliveries answer in the body; plain messages get 200.
     if (result) res.status(result.status).json(result.body ?? {});
