@@ -13,7 +13,7 @@ import { Readiness } from './readiness.js';
 import { seedDemoShop } from './seed.js';
 import { localSecret } from './secrets.js';
 import { createBotCore, LocalEventBus, TurnAdmission, type EventBus } from '../bots/index.js';
-import { coalesce, RedisEventBus } from '../bots/index.js';
+import { coalesce, RedisEventBus, type RateLimitRule } from '../bots/index.js';
 import { createWebChannel } from '../channels/web/index.js';
 import { createWeChatChannel } from '../channels/wechat/index.js';
 import { createBotFrameworkChannel } from '../channels/botframework/index.js';
@@ -166,8 +166,8 @@ async function composeAndListen(
       onCount: (what, labels) => metrics.inc(what === 'handoff' ? 'shop_handoffs_total' : what === 'agent_reply' ? 'shop_agent_replies_total' : 'shop_resolved_total', labels),
     },
     rateLimits: {
-      perCustomer: { burst: Math.min(10, config.rateLimits.customerPerMinute), perSecond: config.rateLimits.customerPerMinute / 60 },
-      perIp: { burst: Math.min(60, config.rateLimits.ipPerMinute), perSecond: config.rateLimits.ipPerMinute / 60 },
+      perCustomer: burstOf(config.rateLimits.customerPerMinute, 10),
+      perIp: burstOf(config.rateLimits.ipPerMinute, 60),
     },
   });
   const web = createWebChannel({
@@ -312,4 +312,14 @@ async function composeAndListen(
 
   const adapters = { web: web.adapter, botframework: botframework.adapter, ...(wechat ? { wechat: wechat.adapter } : {}), ...(appChannel ? { app: appChannel.adapter } : {}) };
   return { url, port, store, readiness, events, nodeId, adapters, understanding, recommendations, admission, close };
+}
+
+/**
+ * A per-minute limit as a token bucket: the burst is `floor` (the defaults' 10 and 60), or
+ * 12 seconds' worth when the limit is raised further, so a raised limit is raised for
+ * bursts too (with a fixed burst of 60, 200 widget users behind one IP sending in the same
+ * millisecond were refused whatever the per-minute figure).
+ */
+function burstOf(perMinute: number, floor: number): RateLimitRule {
+  return { burst: Math.min(perMinute, Math.max(floor, Math.ceil(perMinute / 5))), perSecond: perMinute / 60 };
 }

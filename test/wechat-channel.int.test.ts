@@ -33,6 +33,8 @@ beforeAll(async () => {
       WECHAT_ENCODING_AES_KEY: AES_KEY,
       WECHAT_API_BASE: fake.apiBase,
       APP_HMAC_SECRET: APP_SECRET,
+      // Low, so the test below shows WeChat traffic (all from WeChat's servers) is not limited per IP.
+      RATE_LIMIT_IP_PER_MINUTE: '20',
     },
     dir,
   );
@@ -82,6 +84,20 @@ describe('WeChat Official Account webhook', () => {
     expect(parsed.xml).toMatchObject({ ToUserName: openId, FromUserName: OA, MsgType: 'text' });
     expect(replyContent(r.text)).toMatch(/购物助手/);
     expect(replyContent(r.text)).toMatch(/weixin:\/\/bizmsgmenu\?msgmenucontent=/);
+  });
+
+  it('answers many followers at once: every post comes from WeChat\'s servers, so no per-IP limit applies (the per-follower one does)', async () => {
+    const openIds = Array.from({ length: 30 }, () => `oWx_${randomUUID().slice(0, 8)}`);
+    const answers = await Promise.all(openIds.map((id) => post(textXml(id, 'hello'))));
+    expect(answers.every((a) => a.status === 200 && a.text.startsWith('<xml>'))).toBe(true);
+    expect(answers.every((a) => replyContent(a.text) !== '')).toBe(true);
+    // One follower flooding is still limited: 12 messages at once, burst 10.
+    const flooder = `oWx_${randomUUID().slice(0, 8)}`;
+    await Promise.all(Array.from({ length: 12 }, () => post(textXml(flooder, 'hello'))));
+    const customer = await server.store.customers.findByIdentity('wechat', flooder);
+    const history = (await server.store.messages.listByCustomer(customer!.id)).items;
+    expect(history.filter((m) => m.direction === 'in')).toHaveLength(12);
+    expect(history.filter((m) => m.direction === 'out').length).toBeLessThan(12);
   });
 
   it('gives exactly one answer when WeChat retries a message three times', async () => {

@@ -174,7 +174,9 @@ export function createWeChatChannel(
     const openId = msg.FromUserName;
     const turn = linkByUnionId(openId)
       // Overloaded: WeChat does not resend a message it got `success` for, so it is stored (not answered).
-      .then(() => adapter.processActivity(toActivity(msg), core.logic, { ip: req.ip, collect: true, whenOverloaded: 'store' }))
+      // No client IP: every follower's message comes from WeChat's own servers, so a per-IP
+      // limit would throttle all of them together; the per-customer (OpenID) limit applies.
+      .then(() => adapter.processActivity(toActivity(msg), core.logic, { collect: true, whenOverloaded: 'store' }))
       .catch((err: unknown) => {
       // The message is stored before the bot runs; a failed turn must not make WeChat retry it.
       logger.error({ err, openId }, 'WeChat turn failed');
