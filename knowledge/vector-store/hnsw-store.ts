@@ -359,7 +359,8 @@ export class HnswVectorStore extends SaveableVectorStore {
     // Free the old slot first so the replacement can take it and the count stays put.
     this.removeId(id);
     if (this.index.getCurrentCount() - this.size <= 0 && this.index.getCurrentCount() >= this.index.getMaxElements()) {
-      this.index.resizeIndex(this.index.getMaxElements() * 2);
+      // At least the default: an empty index read back from disk has room for 0 (hnswlib sizes a loaded index to its count).
+      this.index.resizeIndex(Math.max(DEFAULT_CAPACITY, this.index.getMaxElements() * 2));
     }
     const label = this.nextLabel++;
     this.index.addPoint(vector, label, true);

@@ -185,6 +185,18 @@ describe('HnswVectorStore', () => {
     expect((await loaded.similaritySearch('express shipping', 1))[0]?.id).toBe('ship');
   });
 
+  it('an empty index saved and loaded again takes new documents (a loaded index has room for its count only)', async () => {
+    const e = new HashEmbeddings();
+    const empty = new HnswVectorStore(e, { space: 'cosine', dimension: DIM, modelId: 'fake', dataVersion: 'v0' });
+    const dir = join(await tempDir(), 'idx');
+    await empty.save(dir);
+    const loaded = await HnswVectorStore.load(dir, e, { expected: { modelId: 'fake', dimension: DIM, space: 'cosine', dataVersion: 'v0' } });
+    expect(loaded.size).toBe(0);
+    await loaded.addDocuments(docs());
+    expect(loaded.size).toBe(docs().length);
+    expect((await loaded.similaritySearch('refund policy', 1))[0]?.id).toBe('refund');
+  });
+
   it('stale fingerprint -> precondition_failed', async () => {
     const e = new HashEmbeddings();
     const store = newStore(e);
