@@ -46,6 +46,7 @@ const schema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   SEED_DEMO: bool('SEED_DEMO').default(true),
   SHUTDOWN_TIMEOUT_MS: int(0, 600_000).default(10_000),
+  KB_REFRESH_SECONDS: int(0, 86_400).default(30),
   TRUST_PROXY: bool('TRUST_PROXY').default(false),
   WEB_TOKEN_SECRET: z.string().min(32, { message: 'must be at least 32 characters' }).optional(),
   WEB_IDENTITY_SECRET: z.string().min(32, { message: 'must be at least 32 characters' }).optional(),
@@ -149,6 +150,8 @@ export interface Config {
   logLevel: RawConfig['LOG_LEVEL'];
   seedDemo: boolean;
   shutdownTimeoutMs: number;
+  /** How often a server checks whether knowledge changed outside it (0: never). */
+  kbRefreshSeconds: number;
   trustProxy: boolean;
   bodyLimit: string;
   web: { tokenSecret?: string; identitySecret?: string };
@@ -274,6 +277,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = p
     logLevel: c.LOG_LEVEL,
     seedDemo: c.SEED_DEMO,
     shutdownTimeoutMs: c.SHUTDOWN_TIMEOUT_MS,
+    kbRefreshSeconds: c.KB_REFRESH_SECONDS,
     trustProxy: c.TRUST_PROXY,
     bodyLimit: c.BODY_LIMIT.toLowerCase(),
     web: { tokenSecret: c.WEB_TOKEN_SECRET, identitySecret: c.WEB_IDENTITY_SECRET },

@@ -269,6 +269,12 @@ async function composeAndListen(
     ? setInterval(() => void handoff.assignWaiting().catch((err: unknown) => logger.warn({ err }, 'assignment sweep failed')), 15_000)
     : undefined;
   sweep?.unref();
+  // Knowledge written outside this server (the CLI, another node without Redis) is picked up within KB_REFRESH_SECONDS.
+  const kbRefresh =
+    config.kbRefreshSeconds > 0
+      ? setInterval(() => void understanding.kb.refreshIfChanged().catch((err: unknown) => logger.warn({ err }, 'knowledge refresh check failed')), config.kbRefreshSeconds * 1000)
+      : undefined;
+  kbRefresh?.unref();
   server.keepAliveTimeout = 5000;
 
   await new Promise<void>((resolve, reject) => {
@@ -294,6 +300,7 @@ async function composeAndListen(
       const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       clearInterval(sweep);
+      clearInterval(kbRefresh);
       await web.close();
       await consoleSocket?.close();
       await appChannel?.close();

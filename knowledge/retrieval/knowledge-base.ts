@@ -161,6 +161,20 @@ export class KnowledgeBase {
     return this.serial(() => this.load());
   }
 
+  /**
+   * Reloads when the store's knowledge changed behind this process's back (the CLI's
+   * `kb:add`, another node without Redis, a direct database write); true when it did.
+   * Cheap when nothing changed: one data-version read.
+   */
+  refreshIfChanged(): Promise<boolean> {
+    return this.serial(async () => {
+      if ((await this.opts.store.knowledge.dataVersion()) === this.syncedVersion) return false;
+      this.opts.logger.info({ dir: this.dir }, 'knowledge changed outside this server: reloading');
+      await this.load();
+      return true;
+    });
+  }
+
   /** Reads straight from the store (the admin API and the /help pages). */
   getArticle(id: string): Promise<KnowledgeDocument | null> {
     return this.opts.store.knowledge.get(id);
