@@ -1,0 +1,79 @@
+import http from 'node:http';
+import type { Express } from 'express';
+
+/** One route the express app answers: an upper-case method and the full path pattern. */
+export interface AppRoute {
+  method: string;
+  path: string;
+}
+
+interface RouteLike {
+  path: string | string[];
+  methods: Record<string, boolean>;
+}
+interface LayerLike {
+  route?: RouteLike;
+  handle?: { stack?: LayerLike[] };
+  rawPath?: unknown;
+}
+
+function mountPaths(layer: LayerLike): string[] {
+  const raw = layer.rawPath;
+  const paths = Array.isArray(raw) ? raw : [raw];
+  return paths.map((p) => (typeof p === 'string' ? p : p === undefined ? '/' : String(p)));
+}
+
+/** `prefix` + `p` with single slashes; a route `/` is its mount path, other trailing slashes are kept (`/console` and `/console/` are two routes). */
+function join(prefix: string, p: string): string {
+  if (p === '/' || p === '') return prefix || '/';
+  return `${prefix}/${p}`.replace(/\/{2,}/g, '/');
+}
+
+/**
+ * Every (method, path) the app answers, read from express 5's router stack (`app.router.stack`),
+ * nested routers included (their mount path prefixes their routes). Middleware-only layers
+ * (guards, body parsers) are not routes and are left out; duplicates are listed once.
+ */
+export function listRoutes(app: Express): AppRoute[] {
+  const out = new Map<string, AppRoute>();
+  const walk = (stack: LayerLike[], prefix: string): void => {
+    for (const layer of stack) {
+      if (layer.route) {
+        const paths = Array.isArray(layer.route.path) ? layer.route.path : [layer.route.path];
+        for (const p of paths) {
+          for (const [m, on] of Object.entries(layer.route.methods)) {
+            if (!on || m === '_all') continue;
+            const route = { method: m.toUpperCase(), path: join(prefix, p) };
+            out.set(`${route.method} ${route.path}`, route);
+          }
+        }
+      } else if (layer.handle?.stack && Array.isArray(layer.handle.stack)) {
+        for (const mount of mountPaths(layer)) walk(layer.handle.stack, mount === '/' ? prefix : join(prefix, mount));
+      }
+    }
+  };
+  walk((app as unknown as { router: { stack: LayerLike[] } }).router.stack, '');
+  return [...out.values()];
+}
+
+/**
+ * Calls `start` while watching `http.createServer`, and returns the express app the
+ * composition root handed to it (the running server does not expose its app otherwise).
+ */
+export async function captureApp<T>(start: () => Promise<T>): Promise<{ result: T; app: Express }> {
+  const original = http.createServer;
+  let app: Express | undefined;
+  const patched = ((...args: unknown[]) => {
+    const listener = args.find((a) => typeof a === 'function');
+    if (listener && (listener as { router?: unknown }).router) app = listener as Express;
+    return (original as (...a: unknown[]) => http.Server)(...args);
+  }) as typeof http.createServer;
+  http.createServer = patched;
+  try {
+    const result = await start();
+    if (!app) throw new Error('the server did not create its HTTP server with an express app');
+    return { result, app };
+  } finally {
+    http.createServer = original;
+  }
+}
