@@ -16,6 +16,7 @@ import {
 import { publicAgent, staffOf, type ConsoleAuth, type PublicAgent } from './console/auth.js';
 import { parseOrThrow } from './http.js';
 import { hashPassword } from './passwords.js';
+import { changedFields, type Auditor } from './audit.js';
 
 /** An agent as the console and admin pages see it, with how many conversations they have assigned now. */
 export type AgentLoad = PublicAgent & { load: number };
@@ -28,6 +29,8 @@ export interface AdminRoutesOptions {
   auth: ConsoleAuth;
   /** Called after an agent was created, changed or deleted (e.g. to tell open consoles). */
   onAgentChange?: (change: AgentChange) => void;
+  /** Records agent and campaign changes in the audit log. */
+  audit?: Auditor;
 }
 
 // ------------------------------------------------------------------ validation
@@ -262,16 +265,21 @@ export function adminRoutes(opts: AdminRoutesOptions): Router {
   agents.use(auth.require('admin'));
   agents.post('/', async (req, res) => {
     const agent = await agentLoad(store, await createAgent(store, req.body ?? {}));
+    await opts.audit?.staff(req, res, 'agent.create', { target: { type: 'agent', id: agent.id }, details: { role: agent.role } });
     notify({ agent });
     res.status(201).json({ agent });
   });
   agents.patch('/:id', async (req, res) => {
+    const before = opts.audit ? await store.agents.get(req.params.id) : null;
     const agent = await agentLoad(store, await updateAgent(store, req.params.id, req.body ?? {}));
+    const roleChange = before && before.role !== agent.role ? { role: { from: before.role, to: agent.role } } : {};
+    await opts.audit?.staff(req, res, 'agent.update', { target: { type: 'agent', id: agent.id }, details: { fields: changedFields(req.body), ...roleChange } });
     notify({ agent });
     res.json({ agent });
   });
   agents.delete('/:id', async (req, res) => {
     const deleted = await deleteAgent(store, req.params.id, staffOf(res).agent?.id);
+    await opts.audit?.staff(req, res, 'agent.delete', { target: { type: 'agent', id: deleted.id }, details: { role: deleted.role } });
     notify({ deletedId: deleted.id });
     res.status(204).end();
   });
@@ -288,13 +296,18 @@ export function adminRoutes(opts: AdminRoutesOptions): Router {
     res.json({ campaign });
   });
   campaigns.post('/', async (req, res) => {
-    res.status(201).json({ campaign: await createCampaign(store, req.body ?? {}) });
+    const campaign = await createCampaign(store, req.body ?? {});
+    await opts.audit?.staff(req, res, 'campaign.create', { target: { type: 'campaign', id: campaign.id }, details: { status: campaign.status } });
+    res.status(201).json({ campaign });
   });
   campaigns.patch('/:id', async (req, res) => {
-    res.json({ campaign: await updateCampaign(store, req.params.id, req.body ?? {}) });
+    const campaign = await updateCampaign(store, req.params.id, req.body ?? {});
+    await opts.audit?.staff(req, res, 'campaign.update', { target: { type: 'campaign', id: campaign.id }, details: { fields: changedFields(req.body) } });
+    res.json({ campaign });
   });
   campaigns.delete('/:id', async (req, res) => {
     if (!(await store.campaigns.delete(req.params.id))) throw new ShopError('not_found', `no campaign ${req.params.id}`);
+    await opts.audit?.staff(req, res, 'campaign.delete', { target: { type: 'campaign', id: req.params.id } });
     res.status(204).end();
   });
 

@@ -4,6 +4,7 @@ import type { KbHit, KnowledgeBase } from '../knowledge/index.js';
 import { ShopError, type KnowledgeDocument, type Locale } from '../store/index.js';
 import { adminAuth } from './admin-auth.js';
 import { parseOrThrow } from './http.js';
+import { changedFields, type Auditor } from './audit.js';
 
 export interface KnowledgeRoutesOptions {
   /** Bearer token of the admin API; without it the admin routes answer 404. */
@@ -17,6 +18,8 @@ export interface KnowledgeRoutesOptions {
   guard?: RequestHandler;
   /** Called after each successful admin write (the server tells the other nodes to reload). */
   onChange?: () => void;
+  /** Records article adds, changes and deletions in the audit log. */
+  audit?: Auditor;
 }
 
 /** The citation target of an article: its /help page. */
@@ -254,6 +257,7 @@ export function knowledgeRoutes(kb: KnowledgeBase, opts: KnowledgeRoutesOptions 
     const body = parseOrThrow(createBody, req.body, 'body');
     const existed = await kb.getArticleBySlug(body.slug, body.locale);
     const doc = await kb.upsertArticle({ ...body, tags: body.tags ?? [], source: 'admin' });
+    await opts.audit?.staff(req, res, existed ? 'knowledge.update' : 'knowledge.add', { target: { type: 'article', id: doc.id }, details: { slug: doc.slug, locale: doc.locale } });
     opts.onChange?.();
     res.status(existed ? 200 : 201).json(withUrl(doc, base));
   });
@@ -277,12 +281,14 @@ export function knowledgeRoutes(kb: KnowledgeBase, opts: KnowledgeRoutesOptions 
       tags: patch.tags ?? doc.tags,
       source: 'admin',
     });
+    await opts.audit?.staff(req, res, 'knowledge.update', { target: { type: 'article', id: updated.id }, details: { slug: updated.slug, locale: updated.locale, fields: changedFields(patch) } });
     opts.onChange?.();
     res.json(withUrl(updated, base));
   });
 
   admin.delete('/:id', async (req, res) => {
     if (!(await kb.deleteArticle(req.params.id))) throw new ShopError('not_found', `no knowledge article ${req.params.id}`);
+    await opts.audit?.staff(req, res, 'knowledge.delete', { target: { type: 'article', id: req.params.id } });
     opts.onChange?.();
     res.status(204).end();
   });

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { ShopError, type ChannelId, type CollectionName, type Customer, type CustomerExport, type Store } from '../store/index.js';
 import { staffOf, type ConsoleAuth } from './console/auth.js';
 import { parseOrThrow } from './http.js';
+import type { Auditor } from './audit.js';
 
 /** What a privacy action was, for the audit log. */
 export interface PrivacyAction {
@@ -18,6 +19,8 @@ export interface PrivacyRoutesOptions {
   auth: ConsoleAuth;
   /** Called after every export and delete (e.g. to write the audit log). */
   onAction?: (action: PrivacyAction) => void | Promise<void>;
+  /** Records lookups, exports and deletions in the audit log (`customer.find`, `customer.export`, `customer.delete`). */
+  audit?: Auditor;
 }
 
 const CHANNELS = ['web', 'wechat', 'app', 'botframework', 'console'] as const satisfies readonly ChannelId[];
@@ -66,13 +69,16 @@ export function privacyRoutes(opts: PrivacyRoutesOptions): Router {
 
   router.get('/api/admin/customers', async (req, res) => {
     const q = parseOrThrow(identityQuery, req.query, 'query');
-    res.json({ customer: await findCustomer(store, q) });
+    const customer = await findCustomer(store, q);
+    await opts.audit?.staff(req, res, 'customer.find', { target: { type: 'customer', id: customer.id }, details: { channel: q.channel } });
+    res.json({ customer });
   });
 
   router.get('/api/admin/customers/:id/export', async (req, res) => {
     const id = parseOrThrow(customerId, req.params.id, 'customer id');
     const data = await exportCustomer(store, id);
     await opts.onAction?.({ action: 'privacy.export', customerId: id, actor: actorOf(res) });
+    await opts.audit?.staff(req, res, 'customer.export', { target: { type: 'customer', id }, details: { messages: data.messages.length, conversations: data.conversations.length, orders: data.orders.length } });
     const file = `customer-${id.replace(/[^A-Za-z0-9_-]/g, '_')}.json`;
     res.setHeader('Content-Disposition', `attachment; filename="${file}"`);
     res.type('application/json').send(JSON.stringify(data, null, 2));
@@ -82,6 +88,7 @@ export function privacyRoutes(opts: PrivacyRoutesOptions): Router {
     const id = parseOrThrow(customerId, req.params.id, 'customer id');
     const deleted = await deleteCustomer(store, id);
     await opts.onAction?.({ action: 'privacy.delete', customerId: id, actor: actorOf(res), counts: deleted });
+    await opts.audit?.staff(req, res, 'customer.delete', { target: { type: 'customer', id }, details: { deleted } });
     res.json({ customerId: id, deleted });
   });
 

@@ -29,6 +29,8 @@ import { scoreSentiment } from '../skills/nlu/sentiment.js';
 import { adminRoutes } from './admin-routes.js';
 import { redactPII } from './redact.js';
 import { privacyRoutes } from './privacy-routes.js';
+import { Auditor } from './audit.js';
+import { auditRoutes } from './audit-routes.js';
 import { dashboardRoutes, Metrics } from './dashboard/index.js';
 
 export interface RunningServer {
@@ -204,7 +206,10 @@ async function composeAndListen(
   const pages = await mountWebPages();
   const handoff = core.handoff;
   const canned = loadCannedResponses(config.cannedResponsesFile);
+  // The audit log of staff actions (logins, console actions, admin changes, privacy requests, refusals).
+  const audit: Auditor = new Auditor({ store, logger, identify: (req) => auth.identify(req) });
   const auth = new ConsoleAuth({
+    audit,
     agents: store.agents,
     sessions: store.botState,
     adminToken: config.adminToken,
@@ -224,6 +229,7 @@ async function composeAndListen(
     a.use(botframework.router);
     a.use(
       knowledgeRoutes(understanding.kb, {
+        audit,
         adminToken: config.adminToken,
         publicBaseUrl: config.publicBaseUrl,
         guard: auth.require('admin'),
@@ -235,6 +241,7 @@ async function composeAndListen(
     if (handoff) {
       a.use(
         consoleRoutes({
+          audit,
           store,
           auth,
           handoff,
@@ -250,15 +257,18 @@ async function composeAndListen(
         }),
       );
     }
-    a.use(adminRoutes({ store, auth, onAgentChange: (change) => events.publish({ type: 'agent', agentId: 'agent' in change ? change.agent.id : change.deletedId }) }));
+    a.use(adminRoutes({ store, auth, audit, onAgentChange: (change) => events.publish({ type: 'agent', agentId: 'agent' in change ? change.agent.id : change.deletedId }) }));
     a.use(
       privacyRoutes({
         store,
         auth,
+        audit,
         onAction: (act) => logger.info({ action: act.action, actor: act.actor, customerId: act.customerId, ...(act.counts ? { deleted: act.counts } : {}) }, 'privacy action'),
       }),
     );
+    a.use(auditRoutes({ store, auth }));
     a.use(dashboardRoutes({ store, auth, metrics, embeddings: understanding.embeddings.embeddings, timeZone: config.recommender.timeZone, metricsToken: config.metricsToken }));
+    a.use(audit.refusals()); // after every staff router: their 403s become `refused` entries
     a.use(pages);
   });
   const server = http.createServer(app);

@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { ShopError, type Agent, type AgentRepository, type AgentRole } from '../../store/index.js';
 import { parseOrThrow } from '../http.js';
 import { hashPassword, verifyPassword } from '../passwords.js';
+import type { Auditor } from '../audit.js';
 
 /** The cookie that carries a console session. HTTP-only: page scripts never see it. */
 export const SESSION_COOKIE = 'sa_console';
@@ -64,6 +65,8 @@ export interface ConsoleAuthOptions {
   /** Mark the cookie Secure (behind HTTPS). */
   secureCookie?: boolean;
   now?: () => number;
+  /** Records logins (ok and refused), lockouts and logouts in the audit log. */
+  audit?: Auditor;
 }
 
 const loginBody = z.strictObject({ email: z.string().trim().min(3).max(254), password: z.string().min(1).max(1024) });
@@ -127,7 +130,10 @@ export class ConsoleAuth {
       const count = f && now < f.until ? f.count + 1 : 1;
       this.failures.set(email, { count, until: now + this.lockoutMs });
       if (this.failures.size > 10_000) this.failures.delete(this.failures.keys().next().value!);
-      throw new ShopError('unauthorized', 'wrong email or password');
+      // `audit` is for the audit log only: the error handler sends `reason` alone, so the client never learns which emails exist.
+      throw new ShopError('unauthorized', 'wrong email or password', {
+        details: { audit: { reason: agent ? 'bad_password' : 'unknown_email', agentId: agent?.id, lockedOut: count >= this.maxFailures } },
+      });
     }
     this.failures.delete(email);
     const token = randomBytes(32).toString('base64url');
@@ -189,14 +195,20 @@ export class ConsoleAuth {
     const router = express.Router();
     router.post('/api/console/login', async (req, res) => {
       const body = parseOrThrow(loginBody, req.body ?? {}, 'login');
-      const { token, csrf, agent } = await this.login(body.email, body.password);
+      const { token, csrf, agent } = await this.login(body.email, body.password).catch(async (err: unknown) => {
+        await this.opts.audit?.loginRefused(req, body.email, err);
+        throw err;
+      });
+      await this.opts.audit?.record({ actor: { kind: 'agent', id: agent.id, name: agent.email, role: agent.role }, action: 'auth.login', outcome: 'ok', ...(req.ip ? { ip: req.ip } : {}) });
       res.setHeader('Set-Cookie', this.cookie(req, token, Math.floor(this.ttl / 1000)));
       res.setHeader('Cache-Control', 'no-store');
       res.json({ agent: publicAgent(agent), csrfToken: csrf });
     });
     router.post('/api/console/logout', async (req, res) => {
       const token = readCookie(req.headers.cookie, SESSION_COOKIE);
+      const who = token && this.opts.audit ? await this.session(token) : null;
       if (token) await this.logout(token);
+      if (who) await this.opts.audit?.record({ actor: { kind: 'agent', id: who.agent.id, name: who.agent.email, role: who.agent.role }, action: 'auth.logout', outcome: 'ok', ...(req.ip ? { ip: req.ip } : {}) });
       res.setHeader('Set-Cookie', this.cookie(req, '', 0));
       res.status(204).end();
     });

@@ -6,6 +6,7 @@ import { hasRole, publicAgent, staffOf, type ConsoleAuth, type Staff } from './a
 import { agentNameMap, consoleMessage, customerView, queueItem, windowView, type QueueItem } from './views.js';
 import { listAll, ShopError, type Agent, type Conversation, type Locale, type Store } from '../../store/index.js';
 import { parseOrThrow } from '../http.js';
+import type { AuditCall, Auditor } from '../audit.js';
 
 /** A knowledge-base passage an agent may send or adapt. */
 export interface Suggestion {
@@ -31,6 +32,8 @@ export interface ConsoleRoutesOptions {
   suggest?: (text: string, locale: Locale) => Promise<Suggestion[]>;
   canned: CannedResponse[];
   clock?: () => Date;
+  /** Records the agents' actions and customer views in the audit log. */
+  audit?: Auditor;
 }
 
 const cannedFile = z.object({
@@ -77,6 +80,8 @@ export function consoleRoutes(o: ConsoleRoutesOptions): Router {
   const clock = o.clock ?? (() => new Date());
   const router = express.Router();
   const asAgent = auth.require('agent');
+  const audit = async (req: express.Request, res: express.Response, action: string, call: AuditCall): Promise<void> => o.audit?.staff(req, res, action, call);
+  const onConv = (id: string) => ({ type: 'conversation', id });
 
   function me(res: { locals: Record<string, unknown> }): Agent {
     const staff = staffOf(res);
@@ -118,6 +123,7 @@ export function consoleRoutes(o: ConsoleRoutesOptions): Router {
   router.put('/api/console/me/status', asAgent, async (req, res) => {
     const body = parseOrThrow(statusBody, req.body ?? {}, 'status');
     const agent = await handoff.setStatus(me(res), body.status);
+    await audit(req, res, 'agent.status', { target: { type: 'agent', id: agent.id }, details: { status: body.status } });
     res.json({ agent: publicAgent(agent) });
   });
 
@@ -157,6 +163,7 @@ export function consoleRoutes(o: ConsoleRoutesOptions): Router {
     const { names } = await agentsWithNames();
     const customer = await store.customers.get(conv.customerId);
     if (!customer) throw new ShopError('not_found', `the customer of conversation ${conv.id} was deleted`);
+    await o.audit?.customerView(req, res, customer.id, { conversationId: conv.id, channel: conv.channel });
     const [history, orders, returns] = await Promise.all([
       store.messages.listByCustomer(customer.id, { limit: 200 }),
       store.orders.listByCustomer(customer.id, { limit: 10 }),
@@ -206,6 +213,7 @@ export function consoleRoutes(o: ConsoleRoutesOptions): Router {
       throw new ShopError('conflict', 'this conversation is with the bot, not in the queue', { details: { reason: 'not_queued' } });
     }
     const claimed = await handoff.claim(conv.id, me(res));
+    await audit(req, res, 'conversation.claim', { target: onConv(conv.id), details: { channel: conv.channel, from: conv.status } });
     res.json({ conversation: await oneItem(claimed) });
   });
 
@@ -214,7 +222,12 @@ export function consoleRoutes(o: ConsoleRoutesOptions): Router {
     const agent = me(res);
     const conv = await store.conversations.get(String(req.params['id']));
     if (!conv) throw new ShopError('not_found', `conversation ${String(req.params['id'])} not found`);
-    const message = await handoff.reply(conv.id, agent, body.text);
+    const message = await handoff.reply(conv.id, agent, body.text).catch(async (err: unknown) => {
+      const reason = err instanceof ShopError ? (typeof err.details?.['reason'] === 'string' ? err.details['reason'] : err.code) : 'error';
+      await audit(req, res, 'conversation.reply', { target: onConv(conv.id), outcome: 'refused', details: { channel: conv.channel, reason } });
+      throw err;
+    });
+    await audit(req, res, 'conversation.reply', { target: onConv(conv.id), details: { channel: conv.channel, delivery: message.delivery?.status ?? 'sent' } });
     handoff.typing(conv, false, agent.name);
     res.status(201).json({ message: consoleMessage(message, new Map([[agent.id, agent.name]])) });
   });
@@ -222,12 +235,14 @@ export function consoleRoutes(o: ConsoleRoutesOptions): Router {
   router.post('/api/console/conversations/:id/transfer', asAgent, async (req, res) => {
     const body = parseOrThrow(toAgentBody, req.body ?? {}, 'transfer');
     const conv = await handoff.transfer(String(req.params['id']), me(res), body.toAgentId);
+    await audit(req, res, 'conversation.transfer', { target: onConv(conv.id), details: { toAgentId: body.toAgentId } });
     res.json({ conversation: await oneItem(conv) });
   });
 
   router.post('/api/console/conversations/:id/reassign', auth.require('supervisor'), async (req, res) => {
     const body = parseOrThrow(toAgentBody, req.body ?? {}, 'reassign');
     const conv = await handoff.reassign(String(req.params['id']), body.toAgentId);
+    await audit(req, res, 'conversation.reassign', { target: onConv(conv.id), details: { toAgentId: body.toAgentId } });
     res.json({ conversation: await oneItem(conv) });
   });
 
@@ -235,6 +250,7 @@ export function consoleRoutes(o: ConsoleRoutesOptions): Router {
     const staff = staffOf(res);
     const conv = await loadVisible(String(req.params['id']), staff);
     const resolved = await handoff.resolve(conv.id, me(res), { supervisor: hasRole(staff.role, 'supervisor') });
+    await audit(req, res, 'conversation.resolve', { target: onConv(conv.id), details: { channel: conv.channel } });
     res.json({ conversation: await oneItem(resolved) });
   });
 
@@ -242,6 +258,7 @@ export function consoleRoutes(o: ConsoleRoutesOptions): Router {
     const body = parseOrThrow(noteBody, req.body ?? {}, 'note');
     const conv = await loadVisible(String(req.params['id']), staffOf(res));
     const updated = await store.conversations.addNote(conv.id, { agentId: me(res).id, text: body.text });
+    await audit(req, res, 'conversation.note', { target: onConv(conv.id), details: { count: updated.notes.length } });
     const { names } = await agentsWithNames();
     res.status(201).json({
       conversation: { ...(await oneItem(updated)), notes: updated.notes.map((n) => ({ agentId: n.agentId, agentName: names.get(n.agentId), text: n.text, at: n.at.toISOString() })) },
@@ -252,6 +269,7 @@ export function consoleRoutes(o: ConsoleRoutesOptions): Router {
     const body = parseOrThrow(tagsBody, req.body ?? {}, 'tags');
     const conv = await loadVisible(String(req.params['id']), staffOf(res));
     const updated = await store.conversations.setTags(conv.id, body.tags);
+    await audit(req, res, 'conversation.tags', { target: onConv(conv.id), details: { count: updated.tags.length } });
     res.json({ conversation: await oneItem(updated) });
   });
 
