@@ -8,7 +8,7 @@ export interface AppRoute {
 }
 
 interface RouteLike {
-  path: string | string[];
+  path: string | RegExp | Array<string | RegExp>;
   methods: Record<string, boolean>;
 }
 interface LayerLike {
@@ -31,10 +31,11 @@ function join(prefix: string, p: string): string {
 
 /**
  * Every (method, path) the app answers, read from express 5's router stack (`app.router.stack`),
- * nested routers included (their mount path prefixes their routes). Middleware-only layers
- * (guards, body parsers) are not routes and are left out; duplicates are listed once.
+ * nested routers included (their mount path prefixes their routes); duplicates are listed once.
+ * With `middleware`, middleware mounted on a path of its own (not `/`) is listed too, as `USE <path>`:
+ * such a layer can guard a subtree, or answer requests itself like a route.
  */
-export function listRoutes(app: Express): AppRoute[] {
+export function listRoutes(app: Express, opts: { middleware?: boolean } = {}): AppRoute[] {
   const out = new Map<string, AppRoute>();
   const walk = (stack: LayerLike[], prefix: string): void => {
     for (const layer of stack) {
@@ -42,13 +43,24 @@ export function listRoutes(app: Express): AppRoute[] {
         const paths = Array.isArray(layer.route.path) ? layer.route.path : [layer.route.path];
         for (const p of paths) {
           for (const [m, on] of Object.entries(layer.route.methods)) {
-            if (!on || m === '_all') continue;
-            const route = { method: m.toUpperCase(), path: join(prefix, p) };
+            if (!on) continue;
+            // `router.all(...)` answers every method: it is listed as ALL and needs its own expectation.
+            const route = { method: m === '_all' ? 'ALL' : m.toUpperCase(), path: join(prefix, typeof p === 'string' ? p : String(p)) };
             out.set(`${route.method} ${route.path}`, route);
           }
         }
+      } else if ((layer.handle as { name?: string } | undefined)?.name === 'mounted_app') {
+        // express wraps a mounted sub-app in a closure that hides its router: fail rather than miss its routes.
+        throw new Error(`a sub-app is mounted at ${String(layer.rawPath)}: mount a Router instead so its routes can be listed`);
       } else if (layer.handle?.stack && Array.isArray(layer.handle.stack)) {
         for (const mount of mountPaths(layer)) walk(layer.handle.stack, mount === '/' ? prefix : join(prefix, mount));
+      } else if (opts.middleware) {
+        // A middleware on a path of its own (a guard, or a handler answering a whole subtree) is listed as USE.
+        for (const mount of mountPaths(layer)) {
+          if (mount === '/') continue;
+          const route = { method: 'USE', path: join(prefix, mount) };
+          out.set(`${route.method} ${route.path}`, route);
+        }
       }
     }
   };
