@@ -14,6 +14,7 @@ import { modelCommands } from './app/cli/model-commands.js';
 import { recCommands } from './app/cli/rec-commands.js';
 import { staffCommands } from './app/cli/staff-commands.js';
 import { privacyCommands } from './app/cli/privacy-commands.js';
+import { auditCommands } from './app/cli/audit-commands.js';
 import { createNluCommands } from './app/cli/nlu-commands.js';
 import { createEmbeddings } from './knowledge/index.js';
 import { CatalogMatcher, EntityExtractor } from './skills/nlu/entities/index.js';
@@ -34,6 +35,7 @@ const commands: Record<string, Command> = {
   ...recCommands,
   ...staffCommands,
   ...privacyCommands,
+  ...auditCommands,
 };
 
 function help(): string {

@@ -15,6 +15,7 @@ import {
 } from '../../knowledge/index.js';
 import { ShopError, type KnowledgeInput, type Locale } from '../../store/index.js';
 import { flag, positionals, requiredFlag, type Command, type CommandContext } from './command.js';
+import { auditCli } from './audit-commands.js';
 
 async function embeddingsFor(ctx: CommandContext): Promise<CreatedEmbeddings> {
   const m = ctx.config.models;
@@ -80,6 +81,7 @@ export const kbCommands: Record<string, Command> = {
         report.articles.push({ id: doc.id, slug: doc.slug, locale: doc.locale, version: doc.version });
         ctx.progress.update('kb:add', i + 1, items.length);
       }
+      await auditCli(ctx, 'knowledge.import', { details: { read: report.read, created: report.created, updated: report.updated, unchanged: report.unchanged } });
       return { ...report, index: kb.stats() };
     },
   },
@@ -100,6 +102,7 @@ export const kbCommands: Record<string, Command> = {
       const kb = await openKb(ctx);
       const deleted = [];
       for (const doc of docs) if (await kb.deleteArticle(doc.id)) deleted.push({ id: doc.id, slug: doc.slug, locale: doc.locale });
+      for (const d of deleted) await auditCli(ctx, 'knowledge.delete', { target: { type: 'article', id: d.id }, details: { slug: d.slug, locale: d.locale } });
       return { deleted, index: kb.stats() };
     },
   },

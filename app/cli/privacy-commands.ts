@@ -1,6 +1,7 @@
 import { ShopError, type ChannelId, type Store } from '../../store/index.js';
 import { deleteCustomer, exportCustomer, findCustomer } from '../privacy-routes.js';
 import { flag, positionals, type Command } from './command.js';
+import { auditCli } from './audit-commands.js';
 
 const CHANNELS: readonly ChannelId[] = ['web', 'wechat', 'app', 'botframework', 'console'];
 
@@ -30,6 +31,7 @@ export const privacyCommands: Record<string, Command> = {
       const id = await customerIdOf(args, store, EXPORT_USAGE);
       const data = await exportCustomer(store, id);
       ctx.logger.info({ customerId: id, action: 'privacy.export', actor: 'cli' }, 'customer data exported');
+      await auditCli(ctx, 'customer.export', { target: { type: 'customer', id }, details: { messages: data.messages.length, conversations: data.conversations.length, orders: data.orders.length } });
       return data;
     },
   },
@@ -43,6 +45,7 @@ export const privacyCommands: Record<string, Command> = {
       const id = await customerIdOf(rest, store, DELETE_USAGE);
       const deleted = await deleteCustomer(store, id);
       ctx.logger.info({ customerId: id, action: 'privacy.delete', actor: 'cli', deleted }, 'customer data deleted');
+      await auditCli(ctx, 'customer.delete', { target: { type: 'customer', id }, details: { deleted } });
       return { customerId: id, deleted };
     },
   },

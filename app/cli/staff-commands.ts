@@ -17,6 +17,8 @@ import {
 } from '../admin-routes.js';
 import { adsReportRange } from '../shop-event-routes.js';
 import { flag, positionals, requiredFlag, type Command } from './command.js';
+import { auditCli } from './audit-commands.js';
+import { changedFields } from '../audit.js';
 
 /** Unknown or repeated flags are a usage error: a typo must not silently do something else. */
 function checkFlags(args: string[], withValues: string[], booleans: string[], usage: string, maxPositionals: number): void {
@@ -119,6 +121,7 @@ export const staffCommands: Record<string, Command> = {
         ...(status !== undefined ? { status } : {}),
         password,
       });
+      await auditCli(ctx, 'agent.create', { target: { type: 'agent', id: agent.id }, details: { role: agent.role } });
       return { agent: await agentLoad(store, agent), ...(generated ? { password, note: 'generated password: shown only this once' } : {}) };
     },
   },
@@ -138,7 +141,7 @@ export const staffCommands: Record<string, Command> = {
       const password = args.includes('--password-stdin') ? await readStdin() : undefined;
       const store = await ctx.store();
       const agent = await agentByEmail(store, email);
-      const updated = await updateAgent(store, agent.id, {
+      const change = {
         ...(name !== undefined ? { name } : {}),
         ...(role !== undefined ? { role } : {}),
         ...(capacity !== undefined ? { capacity } : {}),
@@ -146,7 +149,10 @@ export const staffCommands: Record<string, Command> = {
         ...(skills !== undefined ? { skills: list(skills) } : {}),
         ...(languages !== undefined ? { languages: list(languages) } : {}),
         ...(password !== undefined ? { password } : {}),
-      });
+      };
+      const updated = await updateAgent(store, agent.id, change);
+      const roleChange = agent.role !== updated.role ? { role: { from: agent.role, to: updated.role } } : {};
+      await auditCli(ctx, 'agent.update', { target: { type: 'agent', id: agent.id }, details: { fields: changedFields(change), ...roleChange } });
       return { agent: await agentLoad(store, updated), ...(password !== undefined ? { passwordChanged: true } : {}) };
     },
   },
@@ -159,6 +165,7 @@ export const staffCommands: Record<string, Command> = {
       if (!email) throw new ShopError('bad_request', 'usage: cli agents:delete <email>');
       const store = await ctx.store();
       const agent = await deleteAgent(store, (await agentByEmail(store, email)).id);
+      await auditCli(ctx, 'agent.delete', { target: { type: 'agent', id: agent.id }, details: { role: agent.role } });
       return { deleted: { id: agent.id, email: agent.email } };
     },
   },
@@ -194,6 +201,7 @@ export const staffCommands: Record<string, Command> = {
       for (const id of ids) if (await store.campaigns.get(id)) throw new ShopError('conflict', `a campaign ${id} exists already (change it with campaigns:set)`);
       const created: Campaign[] = [];
       for (const c of parsed) created.push(await store.campaigns.create(c));
+      for (const c of created) await auditCli(ctx, 'campaign.create', { target: { type: 'campaign', id: c.id }, details: { status: c.status } });
       return { file, created };
     },
   },
@@ -208,12 +216,14 @@ export const staffCommands: Record<string, Command> = {
       const dailyBudget = numberFlag(args, '--daily-budget');
       const bid = numberFlag(args, '--bid');
       const name = flag(args, '--name');
-      const campaign = await updateCampaign(await ctx.store(), id, {
+      const change = {
         ...(status !== undefined ? { status } : {}),
         ...(dailyBudget !== undefined ? { dailyBudget } : {}),
         ...(bid !== undefined ? { bid } : {}),
         ...(name !== undefined ? { name } : {}),
-      });
+      };
+      const campaign = await updateCampaign(await ctx.store(), id, change);
+      await auditCli(ctx, 'campaign.update', { target: { type: 'campaign', id: campaign.id }, details: { fields: changedFields(change) } });
       return { campaign };
     },
   },
