@@ -84,8 +84,11 @@ const MOUNTED: Record<string, string> = {
   'USE /api/admin/customers': 'the admin guard of the privacy API',
 };
 
-/** The audit API is added by another change; until it lands its row is checked only when the route exists. */
-const PENDING = new Set(['GET /api/admin/audit']);
+/**
+ * Rows whose route is being added by a change in flight (the delivery retry): checked once the
+ * route exists, not yet required to. Empty this set when it has landed.
+ */
+const PENDING = new Set(['POST /api/console/conversations/:id/messages/:messageId/retry']);
 
 let fx: Fixtures;
 
@@ -121,6 +124,15 @@ const EXPECT: Record<string, Expectation> = {
     csrf: true,
     token: 403,
     req: async (c) => ({ path: `/api/console/conversations/${(await fx.newConversation(c.agent ?? fx.agents.agent)).id}/messages`, body: { text: 'Hello from the role matrix' } }),
+  },
+  // Sending a reply again whose delivery failed: the conversation's assignee, or a supervisor (or the admin token).
+  'POST /api/console/conversations/:id/messages/:messageId/retry': {
+    min: 'agent',
+    csrf: true,
+    req: async (c) => {
+      const { conversationId, messageId } = await fx.failedReply(c.agent ?? fx.agents.agent);
+      return { path: `/api/console/conversations/${conversationId}/messages/${messageId}/retry` };
+    },
   },
   'POST /api/console/conversations/:id/transfer': {
     min: 'agent',
@@ -277,7 +289,7 @@ async function world(): Promise<string> {
     store.interactions.count(),
     listAll((p) => store.messages.listByTime({}, p)),
   ]);
-  return JSON.stringify({ agents, campaigns, conversations, customers, kb, interactions, messages: messages.map((m) => m.id) });
+  return JSON.stringify({ agents, campaigns, conversations, customers, kb, interactions, messages: messages.map((m) => [m.id, m.delivery?.status, m.delivery?.attempts]) });
 }
 
 // ----------------------------------------------------------------------------- fixtures
@@ -292,6 +304,8 @@ interface Fixtures {
   campaignId: string;
   articleId: string;
   newConversation(assignee?: Agent): Promise<Conversation>;
+  /** A conversation assigned to `assignee` with one agent reply whose delivery failed. */
+  failedReply(assignee: Agent): Promise<{ conversationId: string; messageId: string }>;
   newCustomer(): Promise<{ id: string; externalId: string }>;
   newAgent(): Promise<Agent>;
   newAgentBody(): Record<string, unknown>;
@@ -335,6 +349,12 @@ async function makeFixtures(s: Store): Promise<Fixtures> {
     campaignId: campaigns.items[0]!.id,
     articleId: articles.items[0]!.id,
     newConversation,
+    failedReply: async (assignee) => {
+      const conv = await newConversation(assignee);
+      const m = await s.messages.append({ conversationId: conv.id, customerId: conv.customerId, direction: 'out', sender: 'agent', agentId: assignee.id, channel: 'web', text: 'Your parcel left today.' });
+      await s.messages.setDelivery(m.id, { status: 'failed', attempts: 1, error: 'channel down (role matrix)' });
+      return { conversationId: conv.id, messageId: m.id };
+    },
     newCustomer,
     newAgent: () => mk('agent', 'offline'),
     newAgentBody: () => ({ email: `new-${next()}@roles.test`, name: 'New by matrix', role: 'agent', languages: ['en'], password: PASSWORD }),
@@ -390,7 +410,7 @@ describe('role matrix', () => {
     expect(keys.length).toBeGreaterThan(40);
     const unclassified = keys.filter((k) => !(k in EXPECT) && !(k in NOT_STAFF) && !(k in MOUNTED));
     expect(unclassified.map((k) => `route ${k} has no role expectation`)).toEqual([]);
-    // A row whose route disappeared is stale (the audit API may not have landed yet).
+    // A row whose route disappeared is stale.
     const missing = Object.keys(EXPECT).filter((k) => !keys.includes(k) && !PENDING.has(k));
     expect(missing.map((k) => `expected route ${k} does not exist`)).toEqual([]);
     for (const [k, e] of Object.entries(EXPECT)) {
@@ -403,7 +423,7 @@ describe('role matrix', () => {
     const started = Date.now();
     const present = new Set(routes.map(keyOf));
     for (const [key, e] of Object.entries(EXPECT)) {
-      if (!present.has(key)) continue;
+      if (!present.has(key)) continue; // only a PENDING row (the first test fails for any other)
       const [method, pattern] = key.split(' ') as [string, string];
       const build = async (c: Caller): Promise<Req> => (e.req ? e.req(c) : { path: pattern });
       const who = async (id: CallerId): Promise<Caller> => {
@@ -468,7 +488,8 @@ describe('role matrix', () => {
 
 describe('an agent and other agents\' conversations', () => {
   it('an agent cannot read, note, tag, reply to, transfer, resolve or claim a conversation assigned to someone else', async () => {
-    const conv = await fx.newConversation(fx.peer);
+    const { conversationId, messageId } = await fx.failedReply(fx.peer);
+    const conv = (await store.conversations.get(conversationId))!;
     const agent = callers.agent;
     const base = `/api/console/conversations/${conv.id}`;
     const before = await world();
@@ -481,6 +502,7 @@ describe('an agent and other agents\' conversations', () => {
       ['POST', `${base}/messages`, { text: 'hijack' }, 409],
       ['POST', `${base}/transfer`, { toAgentId: fx.agents.supervisor.id }, 409],
       ['POST', `${base}/claim`, undefined, 409],
+      ['POST', `${base}/messages/${messageId}/retry`, undefined, 404],
     ];
     for (const [method, url, body, status] of attempts) {
       const r = await send(method, url, agent, body);
