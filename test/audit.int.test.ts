@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Auditor } from '../app/audit.js';
@@ -8,8 +11,9 @@ import { staffCommands } from '../app/cli/staff-commands.js';
 import { loadConfig } from '../app/config.js';
 import { createLogger } from '../app/logger.js';
 import { Progress } from '../app/progress.js';
-import { listAll, type AuditEntry, type Store } from '../store/index.js';
+import { listAll, openSqliteStore, type AuditEntry, type Store } from '../store/index.js';
 import { sendAcked, startShopServer, type ShopServer } from './helpers/shop-server.js';
+import { runCli } from './helpers/processes.js';
 
 /**
  * The audit log through the real server (in-process, real SQLite, the demo agents): every
@@ -378,6 +382,26 @@ describe('audit log: the CLI', () => {
     await expect(auditCommands['audit:list']!.run(['--bogus'], ctx())).rejects.toMatchObject({ code: 'bad_request' });
     await expect(auditCommands['audit:list']!.run(['--actor', 'nobody@example.com'], ctx())).rejects.toMatchObject({ code: 'not_found' });
   });
+
+  it('the real CLI: audit:list is registered, prints JSON, and a bad flag exits 2', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'sa-audit-cli-'));
+    try {
+      const own = await openSqliteStore({ file: path.join(dir, 'shop.db') });
+      await own.audit.record({ actor: { kind: 'cli', name: 'tester' }, action: 'agent.create', outcome: 'ok', targetType: 'agent', targetId: 'agt_cli_1' });
+      await own.audit.record({ actor: { kind: 'cli', name: 'tester' }, action: 'agent.delete', outcome: 'ok', targetType: 'agent', targetId: 'agt_cli_1' });
+      await own.close();
+      const env = { DATA_DIR: dir, LOG_LEVEL: 'warn', SEED_DEMO: 'false', ADMIN_TOKEN: undefined };
+      const [listed, bad] = await Promise.all([runCli(['audit:list', '--action', 'agent.', '--limit', '1', '--json'], env), runCli(['audit:list', '--limit', '0'], env)]);
+      expect(listed.code, listed.stderr).toBe(0);
+      const out = JSON.parse(listed.stdout) as { items: AuditEntry[]; nextCursor: string | null };
+      expect(out.items).toMatchObject([{ action: 'agent.delete', actor: { kind: 'cli', name: 'tester' }, targetId: 'agt_cli_1' }]);
+      expect(out.nextCursor).not.toBeNull();
+      expect(bad.code).toBe(2);
+      expect(bad.stderr).toMatch(/limit/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
 });
 
 describe('audit log: what it never holds, and when it cannot write', () => {
