@@ -68,8 +68,12 @@ const schema = z.object({
   APP_HMAC_SECRET: z.string().min(32, { message: 'must be at least 32 characters' }).optional(),
   APP_SIGNATURE_TOLERANCE_SECONDS: int(1, 3600).default(300),
   APP_PUSH_URL: z.url({ protocol: /^https?$/, message: 'must be an absolute http(s) URL' }).optional(),
-  APP_PUSH_MAX_ATTEMPTS: int(1, 20).default(6),
-  APP_PUSH_RETRY_BASE_MS: int(1, 600_000).default(500),
+  /** Overrides OUTBOUND_RETRY_ATTEMPTS / OUTBOUND_RETRY_BASE_MS for app pushes only (older setting names). */
+  APP_PUSH_MAX_ATTEMPTS: int(1, 20).optional(),
+  APP_PUSH_RETRY_BASE_MS: int(1, 600_000).optional(),
+  OUTBOUND_RETRY_ATTEMPTS: int(1, 20).default(5),
+  OUTBOUND_RETRY_BASE_MS: int(1, 600_000).default(1000),
+  OUTBOUND_RETRY_MAX_DELAY_MS: int(1, 3_600_000).default(60_000),
   BOTFRAMEWORK_APP_ID: z
     .string()
     .trim()
@@ -208,6 +212,8 @@ export interface Config {
     relevanceFloor: number;
     timeZone: string;
   };
+  /** Retries of out-of-turn sends (agent replies, notices, late WeChat answers, app pushes): attempts, first wait, longest wait. */
+  outboundRetry: { attempts: number; baseMs: number; maxDelayMs: number };
   /** Present when APP_HMAC_SECRET is set (the mobile app channel is on). */
   app?: { hmacSecret: string; signatureToleranceSeconds: number; pushUrl?: string; pushMaxAttempts: number; pushRetryBaseMs: number };
 }
@@ -343,10 +349,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = p
           hmacSecret: c.APP_HMAC_SECRET,
           signatureToleranceSeconds: c.APP_SIGNATURE_TOLERANCE_SECONDS,
           pushUrl: c.APP_PUSH_URL,
-          pushMaxAttempts: c.APP_PUSH_MAX_ATTEMPTS,
-          pushRetryBaseMs: c.APP_PUSH_RETRY_BASE_MS,
+          pushMaxAttempts: c.APP_PUSH_MAX_ATTEMPTS ?? c.OUTBOUND_RETRY_ATTEMPTS,
+          pushRetryBaseMs: c.APP_PUSH_RETRY_BASE_MS ?? c.OUTBOUND_RETRY_BASE_MS,
         }
       : undefined,
+    outboundRetry: {
+      attempts: c.OUTBOUND_RETRY_ATTEMPTS,
+      baseMs: c.OUTBOUND_RETRY_BASE_MS,
+      // The ceiling never undercuts the first wait.
+      maxDelayMs: Math.max(c.OUTBOUND_RETRY_MAX_DELAY_MS, c.OUTBOUND_RETRY_BASE_MS),
+    },
   };
 }
 

@@ -167,6 +167,7 @@ async function composeAndListen(
       highValueOrder: config.handoff.highValueOrder,
       onCount: (what, labels) => metrics.inc(what === 'handoff' ? 'shop_handoffs_total' : what === 'agent_reply' ? 'shop_agent_replies_total' : 'shop_resolved_total', labels),
     },
+    outboundRetry: config.outboundRetry,
     rateLimits: {
       perCustomer: burstOf(config.rateLimits.customerPerMinute, 10),
       perIp: burstOf(config.rateLimits.ipPerMinute, 60),
@@ -195,7 +196,14 @@ async function composeAndListen(
         signatureToleranceSeconds: config.app.signatureToleranceSeconds,
         bodyLimit: config.bodyLimit,
         push: config.app.pushUrl
-          ? { url: config.app.pushUrl, maxAttempts: config.app.pushMaxAttempts, retryBaseMs: config.app.pushRetryBaseMs }
+          ? {
+              url: config.app.pushUrl,
+              maxAttempts: config.app.pushMaxAttempts,
+              retryBaseMs: config.app.pushRetryBaseMs,
+              maxDelayMs: config.outboundRetry.maxDelayMs,
+              // Pushes of agent replies and notices mark their stored message (pending, sent, failed).
+              reporter: core.delivery,
+            }
           : undefined,
       })
     : undefined;
@@ -279,6 +287,8 @@ async function composeAndListen(
     ? setInterval(() => void handoff.assignWaiting().catch((err: unknown) => logger.warn({ err }, 'assignment sweep failed')), 15_000)
     : undefined;
   sweep?.unref();
+  // Out-of-turn sends: what a stopped node left `pending` is marked failed now and every few minutes.
+  core.delivery.start();
   // Knowledge written outside this server (the CLI, another node without Redis) is picked up within KB_REFRESH_SECONDS.
   const kbRefresh =
     config.kbRefreshSeconds > 0
@@ -314,6 +324,8 @@ async function composeAndListen(
       await web.close();
       await consoleSocket?.close();
       await appChannel?.close();
+      // Retries not yet due are marked failed (the console offers Retry); status writes land before the store closes.
+      await core.delivery.close(Math.min(config.shutdownTimeoutMs, 5000));
       const drained = await inFlight.drain(config.shutdownTimeoutMs);
       if (!drained) logger.warn({ inFlight: inFlight.size }, 'shutdown timeout: closing with requests still in flight');
       server.closeAllConnections();

@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import type { Conversation, Message } from '../store/index.js';
+import type { Conversation, Message, MessageDelivery } from '../store/index.js';
 
 /**
  * Events that cross the turn: a stored message (for the shopper's live widget sockets on
@@ -11,6 +11,8 @@ export type ShopEvent =
   | { type: 'typing'; customerId: string; conversationId: string; on: boolean; from?: 'customer' | 'agent' | 'bot'; agentName?: string }
   | { type: 'agent'; agentId: string }
   | { type: 'conversation'; conversation: Conversation }
+  /** How delivery of an out-of-turn message goes (pending with attempts, sent, failed with the error): consoles update the mark. */
+  | { type: 'message.delivery'; conversationId: string; messageId: string; delivery: MessageDelivery }
   | { type: 'customer.merged'; sourceId: string; targetId: string }
   /** The knowledge base changed on node `node` (admin API): the other nodes reload theirs. */
   | { type: 'kb.changed'; node: string }

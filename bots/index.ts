@@ -12,6 +12,7 @@ import type { Store } from '../store/index.js';
 import { ChannelAdapter } from './adapter.js';
 import { ShopAssistantBot, type HandoffTriggers } from './bot.js';
 import { HandoffService } from './handoff/index.js';
+import { OutboundDelivery, type RetryPolicy } from './delivery.js';
 import type { EventBus } from './events.js';
 import { LinkCodes } from './linking.js';
 import { MergeLog } from './merge-log.js';
@@ -36,6 +37,23 @@ export { inboundMessage, turnCustomer, turnConversation } from './turn-state.js'
 export { LinkCodes } from './linking.js';
 export { HandoffService, pickAgent, priorityOf, queueOrder, effectivePriority, topicOf, wechatWindow, WECHAT_WINDOW_MS, type WeChatWindow } from './handoff/index.js';
 export type { HandoffTriggers } from './bot.js';
+export {
+  OutboundDelivery,
+  classifyFailure,
+  retryDelay,
+  retryWindowMs,
+  isTransientHttpStatus,
+  wechatErrcodeIsTransient,
+  deliveryView,
+  DEFAULT_RETRY_POLICY,
+  INTERRUPTED_ERROR,
+  SHUTDOWN_ERROR,
+  type RetryPolicy,
+  type FailureVerdict,
+  type DeliveryReporter,
+  type DeliveryResult,
+  type OutboundDeliveryOptions,
+} from './delivery.js';
 
 export interface BotCoreOptions {
   store: Store;
@@ -63,6 +81,8 @@ export interface BotCoreOptions {
     highValueOrder?: number;
     onCount?: ConstructorParameters<typeof HandoffService>[0]['onCount'];
   };
+  /** Retries of out-of-turn messages (agent replies, notices, late WeChat answers, app pushes). */
+  outboundRetry?: RetryPolicy;
   /** Called after each shopper message's turn, with its channel and duration (metrics). */
   onTurnMeasured?: (channel: string, seconds: number) => void;
   /** Scores a message's mood (-1..1, anger) for the hand-off triggers and the agent console. */
@@ -74,6 +94,8 @@ export interface BotCore {
   linker: LinkCodes;
   /** Present when hand-off is on: channels register with it so agents can reply on them. */
   handoff?: HandoffService;
+  /** Out-of-turn sends with retries and the delivery status on the stored message (start it; close it before the store). */
+  delivery: OutboundDelivery;
   /** (timing) -> identity -> transcript -> rate limit -> handoff gate, in that order (a flood is limited whoever owns the conversation). */
   middleware: Middleware[];
   /** Installs the middleware and the turn-error handler on a channel adapter. */
@@ -102,8 +124,9 @@ export function createBotCore(opts: BotCoreOptions): BotCore {
     onError: (err) => logger.warn({ err }, 'generative answer failed; answering from the passage'),
     ...(opts.recommender ? { recommender: { ...opts.recommender, store } } : {}),
   });
+  const delivery = new OutboundDelivery({ store, events, logger, policy: opts.outboundRetry });
   const handoff = opts.handoff
-    ? new HandoffService({ store, events, logger, autoAssign: opts.handoff.autoAssign, onCount: opts.handoff.onCount, clock: opts.clock })
+    ? new HandoffService({ store, events, logger, autoAssign: opts.handoff.autoAssign, onCount: opts.handoff.onCount, clock: opts.clock, delivery })
     : undefined;
   const triggers: HandoffTriggers | undefined = opts.handoff
     ? {
@@ -154,6 +177,7 @@ export function createBotCore(opts: BotCoreOptions): BotCore {
     bot,
     linker,
     handoff,
+    delivery,
     middleware,
     install(adapter) {
       if (handoff && adapter instanceof ChannelAdapter) handoff.registerChannel(adapter);

@@ -94,8 +94,22 @@ export function consoleRoutes(o: ConsoleRoutesOptions): Router {
     return { agents, names: agentNameMap(agents) };
   }
 
+  /** Failed deliveries per conversation (the list badge); bounded: the oldest 2000 failed messages at most. */
+  async function failedByConversation(): Promise<Map<string, number>> {
+    const counts = new Map<string, number>();
+    let cursor: string | null | undefined;
+    for (let pages = 0; pages < 4; pages++) {
+      const page = await store.messages.listByDelivery('failed', { limit: 500, cursor });
+      for (const m of page.items) counts.set(m.conversationId, (counts.get(m.conversationId) ?? 0) + 1);
+      cursor = page.nextCursor;
+      if (!cursor) break;
+    }
+    return counts;
+  }
+
   async function items(convs: Conversation[], names: Map<string, string>, positions?: Map<string, number>): Promise<QueueItem[]> {
     const now = clock();
+    const failed = convs.length > 0 ? await failedByConversation() : new Map<string, number>();
     return Promise.all(
       convs.map(async (c) => {
         const [customer, last, window] = await Promise.all([
@@ -103,7 +117,7 @@ export function consoleRoutes(o: ConsoleRoutesOptions): Router {
           store.messages.listByCustomer(c.customerId, { limit: 1 }).then((p) => p.items[0]),
           c.channel === 'wechat' ? handoff.wechatWindowOf(c.customerId) : Promise.resolve(undefined),
         ]);
-        return queueItem(c, { customer, agentNames: names, now, position: positions?.get(c.id), last, window });
+        return queueItem(c, { customer, agentNames: names, now, position: positions?.get(c.id), last, window, failedDeliveries: failed.get(c.id) });
       }),
     );
   }
@@ -230,6 +244,26 @@ export function consoleRoutes(o: ConsoleRoutesOptions): Router {
     await audit(req, res, 'conversation.reply', { target: onConv(conv.id), details: { channel: conv.channel, delivery: message.delivery?.status ?? 'sent' } });
     handoff.typing(conv, false, agent.name);
     res.status(201).json({ message: consoleMessage(message, new Map([[agent.id, agent.name]])) });
+  });
+
+  // Sends a message whose delivery failed again: the same stored message, never a copy.
+  router.post('/api/console/conversations/:id/messages/:messageId/retry', asAgent, async (req, res) => {
+    const staff = staffOf(res);
+    const conv = await loadVisible(String(req.params['id']), staff);
+    if (!hasRole(staff.role, 'supervisor') && !(staff.agent && conv.assigneeId === staff.agent.id)) {
+      throw new ShopError('forbidden', 'only the agent this conversation is assigned to, or a supervisor, can send its messages again');
+    }
+    const messageId = String(req.params['messageId']);
+    const stored = await store.messages.get(messageId);
+    if (!stored || stored.conversationId !== conv.id) throw new ShopError('not_found', `message ${messageId} not found in conversation ${conv.id}`);
+    const message = await handoff.retryDelivery(stored.id).catch(async (err: unknown) => {
+      const reason = err instanceof ShopError ? (typeof err.details?.['reason'] === 'string' ? err.details['reason'] : err.code) : 'error';
+      await audit(req, res, 'conversation.retry_delivery', { target: onConv(conv.id), outcome: 'refused', details: { messageId, channel: conv.channel, reason } });
+      throw err;
+    });
+    await audit(req, res, 'conversation.retry_delivery', { target: onConv(conv.id), details: { messageId, channel: conv.channel, delivery: message.delivery?.status } });
+    const { names } = await agentsWithNames();
+    res.json({ message: consoleMessage(message, names) });
   });
 
   router.post('/api/console/conversations/:id/transfer', asAgent, async (req, res) => {

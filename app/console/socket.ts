@@ -3,7 +3,7 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import { z } from 'zod';
 import type { Logger } from 'pino';
-import type { EventBus, HandoffService, ShopEvent } from '../../bots/index.js';
+import { deliveryView, type EventBus, type HandoffService, type ShopEvent } from '../../bots/index.js';
 import type { Conversation, Store } from '../../store/index.js';
 import { publicAgent, type ConsoleAuth, type Staff } from './auth.js';
 import { canSee } from './routes.js';
@@ -87,6 +87,11 @@ export function attachConsoleSocket(server: Server, o: ConsoleSocketOptions): { 
         const names = e.message.agentId ? agentNameMap((await o.store.agents.list({}, { limit: 500 })).items) : new Map<string, string>();
         send({ type: 'message', message: consoleMessage(e.message, names) });
         if (c.status === 'queued') queueChanged();
+      } else if (e.type === 'message.delivery') {
+        const c = await conversation(e.conversationId);
+        if (visible(c)) send({ type: 'delivery', conversationId: e.conversationId, messageId: e.messageId, delivery: deliveryView(e.delivery) });
+        // The failed-deliveries badge of the conversation lists.
+        if (e.delivery.status !== 'pending') queueChanged();
       } else if (e.type === 'typing' && e.from === 'customer') {
         const c = await conversation(e.conversationId);
         if (visible(c)) send({ type: 'typing', conversationId: e.conversationId, from: 'customer', on: e.on });

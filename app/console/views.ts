@@ -1,4 +1,4 @@
-import type { WeChatWindow } from '../../bots/index.js';
+import { deliveryView, type WeChatWindow } from '../../bots/index.js';
 import type { Agent, Conversation, Customer, Message } from '../../store/index.js';
 
 /**
@@ -24,6 +24,8 @@ export interface ConsoleMessage {
   skill?: string;
   cards?: unknown[];
   suggestedActions?: Array<{ title: string; value: string }>;
+  /** Out-of-turn messages: pending (retrying), sent or failed (with the channel's error). */
+  delivery?: ReturnType<typeof deliveryView>;
 }
 
 export function consoleMessage(m: Message, agentNames: ReadonlyMap<string, string>): ConsoleMessage {
@@ -50,6 +52,7 @@ export function consoleMessage(m: Message, agentNames: ReadonlyMap<string, strin
   if (m.skill !== undefined) out.skill = m.skill;
   if (Array.isArray(p['cards'])) out.cards = p['cards'] as unknown[];
   if (Array.isArray(p['suggestedActions'])) out.suggestedActions = p['suggestedActions'] as ConsoleMessage['suggestedActions'];
+  if (m.delivery) out.delivery = deliveryView(m.delivery);
   return out;
 }
 
@@ -83,11 +86,13 @@ export interface QueueItem {
   lastMessage?: { text: string; sender: string; at: string };
   tags: string[];
   wechatWindow?: WindowView;
+  /** Messages of this conversation whose delivery failed (the console offers Retry on each). */
+  failedDeliveries?: number;
 }
 
 export function queueItem(
   c: Conversation,
-  extra: { customer: Customer | null; agentNames: ReadonlyMap<string, string>; now: Date; position?: number; last?: Message; window?: WeChatWindow },
+  extra: { customer: Customer | null; agentNames: ReadonlyMap<string, string>; now: Date; position?: number; last?: Message; window?: WeChatWindow; failedDeliveries?: number },
 ): QueueItem {
   // Waiting = since it was queued, until someone took it (then: since assignment, for the handle time).
   const since = c.status === 'queued' ? c.queuedAt : c.status === 'assigned' ? c.assignedAt : undefined;
@@ -112,6 +117,7 @@ export function queueItem(
   if (extra.position) item.position = extra.position;
   if (extra.last) item.lastMessage = { text: extra.last.text.slice(0, 200), sender: extra.last.sender, at: extra.last.createdAt.toISOString() };
   if (extra.window) item.wechatWindow = windowView(extra.window);
+  if (extra.failedDeliveries) item.failedDeliveries = extra.failedDeliveries;
   return item;
 }
 

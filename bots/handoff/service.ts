@@ -1,4 +1,4 @@
-import { ActivityTypes, MessageFactory, type Activity, type ConversationReference, type TurnContext } from 'botbuilder-core';
+import { ActivityTypes, MessageFactory, TurnContext, type Activity, type ConversationReference } from 'botbuilder-core';
 import type { Logger } from 'pino';
 import {
   isShopError,
@@ -14,6 +14,8 @@ import {
   type Store,
 } from '../../store/index.js';
 import type { ChannelAdapter } from '../adapter.js';
+import { productCardAttachment, type ProductCard, type QuickReply } from '../cards.js';
+import { OutboundDelivery, type DeliveryResult } from '../delivery.js';
 import type { EventBus } from '../events.js';
 import { inboundMessage, turnConversation, turnCustomer, updateTurnConversation } from '../turn-state.js';
 import { pickAgent, priorityOf, queueOrder, topicOf, wechatWindow, type WeChatWindow } from './routing.js';
@@ -32,12 +34,17 @@ export interface HandoffServiceOptions {
   /** Called for each hand-off and each agent reply (metrics). */
   onCount?: (what: 'handoff' | 'agent_reply' | 'resolved', labels: Record<string, string>) => void;
   clock?: () => Date;
+  /** Retries and delivery status of what agents and notices send (default: the default policy). */
+  delivery?: OutboundDelivery;
 }
 
 /** What the console needs to know about a failed reply: `reason` is machine-readable. */
-function refuse(reason: string, message: string, code: 'conflict' | 'bad_request' | 'unavailable' = 'conflict'): ShopError {
-  return new ShopError(code, message, { details: { reason } });
+function refuse(reason: string, message: string, code: 'conflict' | 'bad_request' | 'unavailable' = 'conflict', extra: Record<string, unknown> = {}): ShopError {
+  return new ShopError(code, message, { details: { reason, ...extra } });
 }
+
+/** Original activities of messages not yet delivered, for resending them as they were (at most this many). */
+const MAX_KEPT_ACTIVITIES = 1000;
 
 /**
  * The hand-off from bot to human and back. The bot side escalates a turn's conversation
@@ -57,6 +64,8 @@ export class HandoffService {
   private readonly clock: () => Date;
   /** One assignment sweep at a time on this node (the store arbitrates between nodes). */
   private sweeping: Promise<number> = Promise.resolve(0);
+  readonly delivery: OutboundDelivery;
+  private readonly unsent = new Map<string, Partial<Activity>>();
 
   constructor(private readonly o: HandoffServiceOptions) {
     for (const key of ['store', 'events', 'logger'] as const) {
@@ -66,6 +75,7 @@ export class HandoffService {
     this.ratingWindowMs = o.ratingWindowMs ?? 24 * 3600_000;
     this.noticeIntervalMs = o.noticeIntervalMs ?? 2 * 60_000;
     this.clock = o.clock ?? (() => new Date());
+    this.delivery = o.delivery ?? new OutboundDelivery({ store: o.store, events: o.events, logger: o.logger });
   }
 
   /** Channels whose shoppers agents can reply to. */
@@ -406,12 +416,25 @@ export class HandoffService {
   }
 
   /**
-   * Sends one activity to the conversation's shopper through their channel's adapter (a
-   * proactive turn: the transcript stores it first). `recheck` runs on the conversation as
-   * the turn sees it, just before sending, so a conversation resolved or transferred
-   * meanwhile sends nothing.
+   * Sends again a stored outbound message whose delivery failed (the console's Retry): the
+   * SAME message, never a new copy in the transcript, with the retry policy. `conflict`
+   * (reason `not_failed`) unless its delivery is `failed` and not being retried already.
    */
-  private async deliver(conv: Conversation, activity: Partial<Activity>, recheck: (now: Conversation) => void): Promise<Message> {
+  async retryDelivery(messageId: string): Promise<Message> {
+    const message = await this.o.store.messages.get(messageId);
+    if (!message || message.direction !== 'out') throw new ShopError('not_found', `message ${messageId} not found`);
+    if (message.delivery?.status !== 'failed' || this.delivery.isBusy(message.id)) {
+      throw refuse('not_failed', `only a message whose delivery failed can be sent again; this one is ${message.delivery?.status ?? 'not tracked'}`);
+    }
+    const conv = await this.mustGet(message.conversationId);
+    const { adapter, reference } = await this.route(conv);
+    const activity = this.unsent.get(message.id) ?? activityOf(message);
+    const result = await this.delivery.send(message.id, () => this.resend(adapter, reference, activity, message), message.delivery.attempts);
+    return this.settle(conv, result, activity);
+  }
+
+  /** The channel adapter and the shopper's address on it, or `delivery_failed` (nothing was sent). */
+  private async route(conv: Conversation): Promise<{ adapter: ChannelAdapter; reference: Partial<ConversationReference> }> {
     const adapter = this.channels.get(conv.channel);
     if (!adapter || conv.channel === 'botframework') {
       throw refuse('delivery_failed', `replies to ${conv.channel} conversations cannot be sent from this server`, 'unavailable');
@@ -426,26 +449,113 @@ export class HandoffService {
       bot: { id: 'shop-assistant', name: 'Shop Assistant' },
       conversation: { id: `${conv.channel}:${identity.externalId}`, isGroup: false, conversationType: 'personal', name: '' },
     };
-    let sentId: string | undefined;
+    return { adapter, reference };
+  }
+
+  /**
+   * Sends an already stored activity to the channel again, outside the middleware (the
+   * transcript must not store it twice). The widget gets messages from the event bus, so
+   * there the message is published again.
+   */
+  private async resend(adapter: ChannelAdapter, reference: Partial<ConversationReference>, activity: Partial<Activity>, message?: Message): Promise<void> {
+    const event = TurnContext.applyConversationReference({ type: ActivityTypes.Event, name: 'redeliver' }, reference, true);
+    const context = new TurnContext(adapter, event);
+    try {
+      await adapter.sendActivities(context, [activity]);
+    } finally {
+      context.turnState.clear();
+    }
+    if (adapter.channelId === 'web') {
+      const stored = message ?? (activity.id ? await this.o.store.messages.get(activity.id) : null);
+      if (stored) this.o.events.publish({ type: 'message', message: stored });
+    }
+  }
+
+  /**
+   * Sends one activity to the conversation's shopper through their channel's adapter (a
+   * proactive turn: the transcript stores it first). `recheck` runs on the conversation as
+   * the turn sees it, just before sending, so a conversation resolved or transferred
+   * meanwhile sends nothing. A send the channel refuses for a while (network, WeChat busy,
+   * HTTP 5xx) is retried in the background and the message comes back `pending`; a
+   * permanent refusal marks it `failed` and throws (`wechat_window_closed` or `delivery_failed`).
+   */
+  private async deliver(conv: Conversation, activity: Partial<Activity>, recheck: (now: Conversation) => void): Promise<Message> {
+    const { adapter, reference } = await this.route(conv);
+    let sent: Partial<Activity> | undefined;
+    let error: unknown;
     try {
       await adapter.continueConversation(reference, async (ctx) => {
         const now = turnConversation(ctx);
         if (now.id !== conv.id) throw refuse('resolved', 'this conversation was resolved; nothing was sent');
         recheck(now);
-        sentId = (await ctx.sendActivity(activity))?.id;
+        // After the transcript stored it (so it has its id), before the channel sees it.
+        ctx.onSendActivities(async (_ctx, activities, next) => {
+          for (const a of activities) {
+            if (a.type !== ActivityTypes.Message || !a.id) continue;
+            sent = a;
+            this.delivery.watch(a.id);
+          }
+          return next();
+        });
+        await ctx.sendActivity(activity);
       });
     } catch (err) {
       if (isShopError(err) && typeof err.details?.['reason'] === 'string') throw err;
-      if (isShopError(err) && err.details?.['errcode'] === 45015) {
-        throw refuse('wechat_window_closed', `WeChat refused the message: the shopper has not written to the Official Account in the last 48 hours (errcode 45015). It is in the transcript but was not delivered.`);
+      if (!sent?.id) {
+        const why = isShopError(err) ? err.message : 'the channel did not accept it';
+        throw new ShopError('unavailable', `the ${conv.channel} channel did not take the message: ${why}`, { cause: err, details: { reason: 'delivery_failed' } });
       }
-      const why = isShopError(err) ? err.message : 'the channel did not accept it';
-      throw new ShopError('unavailable', `the message is stored but the ${conv.channel} channel did not deliver it: ${why}`, { cause: err, details: { reason: 'delivery_failed' } });
+      error = err;
     }
-    const stored = sentId ? await this.o.store.messages.get(sentId) : null;
-    if (!stored) throw new ShopError('internal', 'the sent message was not stored');
-    return stored;
+    if (!sent?.id) throw new ShopError('internal', 'the sent message was not stored');
+    const out = sent;
+    const result = await this.delivery.afterFirstAttempt(out.id!, error, () => this.resend(adapter, reference, out));
+    return this.settle(conv, result, out);
   }
+
+  /** The stored message after a first attempt; a failed one throws what the console shows. */
+  private settle(conv: Conversation, result: DeliveryResult, activity: Partial<Activity>): Message {
+    const id = result.message.id;
+    if (result.status === 'sent') {
+      this.unsent.delete(id);
+    } else {
+      this.unsent.set(id, activity);
+      if (this.unsent.size > MAX_KEPT_ACTIVITIES) this.unsent.delete(this.unsent.keys().next().value!);
+      void result.settled.then((m) => {
+        if (m.delivery?.status === 'sent') this.unsent.delete(id);
+      });
+    }
+    if (result.status !== 'failed') return result.message;
+    const err = result.cause;
+    if (isShopError(err) && err.details?.['errcode'] === 45015) {
+      throw refuse(
+        'wechat_window_closed',
+        `WeChat refused the message: the shopper has not written to the Official Account in the last 48 hours (errcode 45015). It is in the transcript but was not delivered.`,
+        'conflict',
+        { messageId: id },
+      );
+    }
+    const why = result.failure?.error ?? 'the channel did not accept it';
+    throw new ShopError('unavailable', `the message is stored but the ${conv.channel} channel did not deliver it: ${why}`, {
+      cause: err,
+      details: { reason: 'delivery_failed', messageId: id },
+    });
+  }
+}
+
+/** A stored outbound message as an activity again (text, product cards, quick replies), for a resend. */
+export function activityOf(m: Message): Partial<Activity> {
+  const p = m.payload ?? {};
+  const cards = Array.isArray(p['cards']) ? (p['cards'] as ProductCard[]) : [];
+  const quick = Array.isArray(p['suggestedActions']) ? (p['suggestedActions'] as QuickReply[]) : [];
+  return {
+    type: ActivityTypes.Message,
+    id: m.id,
+    text: m.text,
+    ...(cards.length > 0 ? { attachments: cards.map(productCardAttachment), attachmentLayout: 'carousel' as const } : {}),
+    ...(quick.length > 0 ? { suggestedActions: { to: [], actions: quick.map((q) => ({ type: 'imBack', title: q.title, value: q.value })) } } : {}),
+    channelData: { sender: m.sender, ...(m.agentId ? { agentId: m.agentId } : {}), message: m },
+  };
 }
 
 function systemMessage(text: string, locale: Locale): Partial<Activity> {

@@ -13,7 +13,7 @@ import { toWireMessage, type WireMessage } from '../web/index.js';
 import { AppAdapter } from './adapter.js';
 import { longPoll } from './long-poll.js';
 import { appOpenApiDocument } from './openapi.js';
-import { PushQueue } from './push.js';
+import { PushQueue, type PushQueueOptions } from './push.js';
 import { SIGNATURE_HEADER, TIMESTAMP_HEADER, verifySignature } from './signature.js';
 
 export { AppAdapter, type AppAdapterOptions, type AppMessageInput } from './adapter.js';
@@ -36,7 +36,7 @@ export interface AppChannelOptions {
   /** BODY_LIMIT: the raw-body parser of the signed routes enforces it (413). */
   bodyLimit: string;
   /** APP_PUSH_URL and its retry settings; without it nothing is pushed. */
-  push?: { url: string; maxAttempts: number; retryBaseMs: number };
+  push?: Pick<PushQueueOptions, 'url' | 'maxAttempts' | 'retryBaseMs'> & Partial<Pick<PushQueueOptions, 'maxDelayMs' | 'reporter'>>;
   maxTextLength?: number;
   /** Long-polls allowed to wait at once on this node; beyond it 503. */
   maxWaiters?: number;

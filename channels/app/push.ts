@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
+import { isTransientHttpStatus, retryDelay, SHUTDOWN_ERROR, type DeliveryReporter } from '../../bots/index.js';
 import { ShopError } from '../../store/index.js';
 import type { WireMessage } from '../web/index.js';
 import { signatureHeaders } from './signature.js';
@@ -30,17 +31,22 @@ export interface PushQueueOptions {
   /** Signs every delivery (APP_HMAC_SECRET), so the app backend can check it came from us. */
   secret: string;
   logger: Logger;
-  /** Attempts per delivery, the first included (APP_PUSH_MAX_ATTEMPTS). */
+  /** Attempts per delivery, the first included (APP_PUSH_MAX_ATTEMPTS, else OUTBOUND_RETRY_ATTEMPTS). */
   maxAttempts: number;
-  /** Delay before the first retry; doubles per retry, with jitter (APP_PUSH_RETRY_BASE_MS). */
+  /** Delay before the first retry; doubles per retry, with jitter (APP_PUSH_RETRY_BASE_MS, else OUTBOUND_RETRY_BASE_MS). */
   retryBaseMs: number;
+  /**
+   * Told about every push of an out-of-turn message (an agent's reply, a notice): the
+   * delivery status on the stored message follows the attempts (pending, sent, failed).
+   */
+  reporter?: DeliveryReporter;
   /** Deliveries waiting or in flight; beyond it new ones are dead-lettered at once. */
   maxQueued?: number;
   concurrency?: number;
   attemptTimeoutMs?: number;
   /** Newest dead letters kept (per node). */
   maxDeadLetters?: number;
-  /** The longest wait between attempts, whatever the backoff or Retry-After says. */
+  /** The longest wait between attempts, whatever the backoff or Retry-After says (OUTBOUND_RETRY_MAX_DELAY_MS). */
   maxDelayMs?: number;
   random?: () => number;
 }
@@ -52,6 +58,8 @@ interface Job {
   attempts: number;
   lastError: string;
   lastStatus?: number;
+  /** Its outcome goes to the reporter (the stored message's delivery status). */
+  tracked: boolean;
 }
 
 type AttemptResult = { ok: true } | { ok: false; retry: boolean; error: string; status?: number; retryAfterMs?: number };
@@ -59,10 +67,13 @@ type AttemptResult = { ok: true } | { ok: false; retry: boolean; error: string; 
 /**
  * Delivers push events to the app backend's webhook, off the turn: `enqueue` never waits.
  * Network errors, 5xx and 429 are retried with exponential backoff and jitter; other 4xx
- * answers mean the backend refuses this delivery, so retrying cannot help. A delivery that
- * gives up is logged at error and kept in a bounded in-memory dead-letter list. The queue
- * lives in this process: a restart drops what was still waiting (the messages themselves
- * are stored, and the app can fetch them with GET .../messages).
+ * answers mean the backend refuses this delivery, so retrying cannot help (the backoff and
+ * the classification are bots/delivery.ts's, shared with every out-of-turn send). A
+ * delivery that gives up is logged at error and kept in a bounded in-memory dead-letter
+ * list, and, for an out-of-turn message, recorded `failed` on the stored message (the agent
+ * console shows it, with a Retry). The queue lives in this process: a restart drops what
+ * was still waiting (the messages themselves are stored, and the app can fetch them with
+ * GET .../messages; out-of-turn ones are marked failed by the delivery sweep).
  */
 export class PushQueue {
   private readonly waiting: Job[] = [];
@@ -106,7 +117,8 @@ export class PushQueue {
 
   /** Queues one delivery and returns its id (also sent as `X-Shop-Delivery-Id`). */
   enqueue(event: PushEvent): string {
-    const job: Job = { deliveryId: `dlv_${randomUUID()}`, event, body: JSON.stringify(event), attempts: 0, lastError: '' };
+    const tracked = !this.closed && (this.opts.reporter?.accept(event.message.id) ?? false);
+    const job: Job = { deliveryId: `dlv_${randomUUID()}`, event, body: JSON.stringify(event), attempts: 0, lastError: '', tracked };
     if (this.closed) {
       this.opts.logger.warn({ deliveryId: job.deliveryId, messageId: event.message.id }, 'app push queue is closed: delivery dropped');
       return job.deliveryId;
@@ -129,6 +141,7 @@ export class PushQueue {
     if (this.closed) return;
     this.closed = true;
     const dropped = this.waiting.length + this.timers.size;
+    for (const job of [...this.waiting, ...this.timers.values()]) this.report(job, 'failed', SHUTDOWN_ERROR);
     for (const timer of this.timers.keys()) clearTimeout(timer);
     this.timers.clear();
     this.waiting.length = 0;
@@ -163,19 +176,22 @@ export class PushQueue {
     const result = await this.attempt(job);
     if (result.ok) {
       this.opts.logger.debug({ deliveryId: job.deliveryId, attempts: job.attempts }, 'app push delivered');
+      this.report(job, 'sent');
       return;
     }
     job.lastError = result.error;
     job.lastStatus = result.status;
     if (this.closed) {
       this.opts.logger.warn({ deliveryId: job.deliveryId, attempts: job.attempts, lastError: job.lastError }, 'app push interrupted by shutdown: dropped');
+      this.report(job, 'failed', SHUTDOWN_ERROR);
       return;
     }
     if (!result.retry || job.attempts >= this.opts.maxAttempts) {
       this.deadLetter(job);
       return;
     }
-    const delay = Math.min(this.maxDelayMs, Math.max(this.backoff(job.attempts), result.retryAfterMs ?? 0));
+    const delay = retryDelay({ attempts: this.opts.maxAttempts, baseMs: this.opts.retryBaseMs, maxDelayMs: this.maxDelayMs }, job.attempts, this.random, result.retryAfterMs);
+    this.report(job, 'pending');
     this.opts.logger.info({ deliveryId: job.deliveryId, attempts: job.attempts, lastError: job.lastError, retryInMs: delay }, 'app push failed: will retry');
     const timer = setTimeout(() => {
       this.timers.delete(timer);
@@ -185,9 +201,14 @@ export class PushQueue {
     this.timers.set(timer, job);
   }
 
-  /** base * 2^(n-1), scaled by a random factor in [0.5, 1): spread out, yet still growing. */
-  private backoff(attempts: number): number {
-    return Math.round(this.opts.retryBaseMs * 2 ** (attempts - 1) * (0.5 + this.random() / 2));
+  private report(job: Job, status: 'pending' | 'sent' | 'failed', error?: string): void {
+    if (!job.tracked) return;
+    const lastError = error ?? (job.lastError || undefined);
+    try {
+      this.opts.reporter?.report(job.event.message.id, { status, attempts: job.attempts, ...(status !== 'sent' && lastError ? { error: `app push webhook: ${lastError}` } : {}) });
+    } catch (err) {
+      this.opts.logger.warn({ err, deliveryId: job.deliveryId }, 'delivery report failed');
+    }
   }
 
   private async attempt(job: Job): Promise<AttemptResult> {
@@ -207,7 +228,7 @@ export class PushQueue {
       });
       await res.body?.cancel().catch(() => undefined);
       if (res.ok) return { ok: true };
-      const retry = res.status === 429 || res.status >= 500;
+      const retry = isTransientHttpStatus(res.status);
       return { ok: false, retry, status: res.status, error: `HTTP ${res.status}`, retryAfterMs: retryAfterMs(res.headers.get('retry-after')) };
     } catch (err) {
       const cause = err instanceof Error && err.cause instanceof Error ? `: ${err.cause.message}` : '';
@@ -216,6 +237,7 @@ export class PushQueue {
   }
 
   private deadLetter(job: Job): void {
+    this.report(job, 'failed');
     const letter: DeadLetter = {
       deliveryId: job.deliveryId,
       event: job.event,

@@ -138,8 +138,10 @@ export class WeChatApiClient {
   /**
    * POSTs to an API with the access_token. A token WeChat calls invalid or expired (another
    * server may have fetched a newer one, or it lapsed early) is dropped and the call retried
-   * once with a fresh one. Nothing else is retried: a "system busy" send may still have been
-   * delivered, and a second copy is worse than a reported failure.
+   * once with a fresh one. Nothing else is retried here: the caller decides (bots/delivery.ts
+   * retries sends whose error says `details.transient`, with backoff, and records the
+   * outcome on the stored message). WeChat documents -1 as "system busy, try again later";
+   * a busy send is very rarely delivered anyway, so a retry may, rarely, show twice.
    */
   private async call(path: string, body: Json | undefined, what: string): Promise<Json> {
     const withToken = (t: string) => `${path}${path.includes('?') ? '&' : '?'}access_token=${encodeURIComponent(t)}`;
@@ -199,11 +201,12 @@ export class WeChatApiClient {
         timedOut
           ? `WeChat ${what} timed out after ${this.timeoutMs} ms`
           : `WeChat ${what} failed: ${err instanceof Error ? err.message : String(err)}`,
-        { cause: err },
+        // Network trouble or a timeout: worth another try (a timed-out send may have arrived, rarely).
+        { cause: err, details: { transient: true } },
       );
     }
     if (!res.ok) {
-      throw new ShopError('unavailable', `WeChat ${what} answered HTTP ${res.status}`, { details: { status: res.status } });
+      throw new ShopError('unavailable', `WeChat ${what} answered HTTP ${res.status}`, { details: { status: res.status, transient: res.status === 408 || res.status === 429 || res.status >= 500 } });
     }
     try {
       const json: unknown = JSON.parse(text);
@@ -239,8 +242,16 @@ function errmsgOf(res: Json): string {
   return typeof res['errmsg'] === 'string' ? res['errmsg'] : '';
 }
 
-function fail(code: ShopErrorCode, message: string, errcode: number, errmsg: string): ShopError {
-  return new ShopError(code, message, { details: { errcode, errmsg } });
+/**
+ * `transient`: whether the same call may succeed in a moment (WeChat's global return codes:
+ * -1 "system busy, try again later", 45011 the per-minute quota, "retry next minute"; a
+ * token refused right after it was issued, when another server refreshed it meanwhile).
+ * Everything else is permanent for the next minutes, e.g. 45015 (48-hour window closed),
+ * 45047 (20 messages since the shopper last wrote), 43004 (unsubscribed), 40003 (invalid
+ * OpenID), 45009 (the DAILY quota is used up).
+ */
+function fail(code: ShopErrorCode, message: string, errcode: number, errmsg: string, transient = false, retryAfterMs?: number): ShopError {
+  return new ShopError(code, message, { details: { errcode, errmsg, transient, ...(retryAfterMs ? { retryAfterMs } : {}) } });
 }
 
 /** A send's errcode as our error: what the caller can do about it decides the code. */
@@ -248,7 +259,13 @@ function apiError(errcode: number, errmsg: string, what: string): ShopError {
   const suffix = `(errcode ${errcode}: ${errmsg || 'no message'})`;
   switch (errcode) {
     case -1:
-      return fail('unavailable', `WeChat is busy; the ${what} was not accepted ${suffix}`, errcode, errmsg);
+      return fail('unavailable', `WeChat is busy; the ${what} was not accepted ${suffix}`, errcode, errmsg, true);
+    case 45011:
+      return fail('rate_limited', `WeChat's per-minute quota for the ${what} is used up ${suffix}`, errcode, errmsg, true, 60_000);
+    case 40003:
+      return fail('bad_request', `WeChat does not know this OpenID for the account ${suffix}`, errcode, errmsg);
+    case 50002:
+      return fail('forbidden', `WeChat restricts this shopper's account ${suffix}`, errcode, errmsg);
     case 45015:
       return fail(
         'forbidden',
@@ -263,7 +280,7 @@ function apiError(errcode: number, errmsg: string, what: string): ShopError {
       return fail('forbidden', `the shopper no longer follows the account ${suffix}`, errcode, errmsg);
     default:
       if (TOKEN_ERRORS.has(errcode)) {
-        return fail('unavailable', `WeChat refused a freshly issued access_token ${suffix}`, errcode, errmsg);
+        return fail('unavailable', `WeChat refused a freshly issued access_token ${suffix}`, errcode, errmsg, true);
       }
       return fail('bad_request', `WeChat rejected the ${what} ${suffix}`, errcode, errmsg);
   }
@@ -272,7 +289,7 @@ function apiError(errcode: number, errmsg: string, what: string): ShopError {
 /** The token endpoint fails for configuration reasons (appid, secret, IP allow-list) unless busy. */
 function tokenError(errcode: number, errmsg: string): ShopError {
   const suffix = `(errcode ${errcode}: ${errmsg || 'no message'})`;
-  if (errcode === -1) return fail('unavailable', `WeChat is busy; no access_token issued ${suffix}`, errcode, errmsg);
+  if (errcode === -1) return fail('unavailable', `WeChat is busy; no access_token issued ${suffix}`, errcode, errmsg, true);
   if (errcode === 45009) return fail('rate_limited', `WeChat's daily access_token quota is used up ${suffix}`, errcode, errmsg);
   return fail(
     'config_invalid',

@@ -189,12 +189,23 @@ export function createWeChatChannel(
     const first = await Promise.race([turn, late]);
     clearTimeout(timer);
 
+    // Late answers go out as customer-service messages, in order, each retried with backoff
+    // (core.delivery) and marked on its stored message (sent, or failed: the console shows it).
     const sendLater = async (outcome: TurnOutcome | null): Promise<void> => {
       if (!outcome) return;
-      try {
-        for (const a of outcome.replies) await adapter.send(openId, a);
-      } catch (err) {
-        logger.error({ err, openId }, 'WeChat customer-service send failed');
+      for (const a of outcome.replies) {
+        const stored = (a.channelData as { message?: { id?: string } } | undefined)?.message;
+        try {
+          if (!stored?.id) {
+            await adapter.send(openId, a);
+            continue;
+          }
+          const r = await core.delivery.send(stored.id, () => adapter.send(openId, a));
+          const final = r.status === 'pending' ? await r.settled : r.message;
+          if (final.delivery?.status === 'failed') logger.error({ openId, messageId: stored.id, error: final.delivery.error }, 'WeChat customer-service send failed');
+        } catch (err) {
+          logger.error({ err, openId }, 'WeChat customer-service send failed');
+        }
       }
     };
 

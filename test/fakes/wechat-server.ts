@@ -46,8 +46,10 @@ export interface FakeWeChat {
   readonly currentToken: string | undefined;
   /** The current token stops working: 42001 (`expired`, default) or 40001 (`invalid`). */
   expireToken(kind?: 'expired' | 'invalid'): void;
-  /** The next request to `endpoint` (default: send) answers `errcode` instead, once. */
-  failNext(errcode: number, endpoint?: 'send' | 'token'): void;
+  /** The next request to `endpoint` (default: send) answers `errcode` instead, once (or `times` times). */
+  failNext(errcode: number, endpoint?: 'send' | 'token', times?: number): void;
+  /** The next `times` sends answer this HTTP status (e.g. 500, 502) with a WeChat-style error body. */
+  httpFailNext(status: number, times?: number): void;
   /** Sends to this OpenID answer 45015, as when the shopper has not written for 48 hours. */
   closeWindow(openId: string): void;
   /** Makes /cgi-bin/user/info report this UnionID for the follower (an Open Platform-bound account). */
@@ -76,6 +78,8 @@ const ERRMSG: Record<number, string> = {
   45002: 'content size out of limit',
   45008: 'article size out of limit',
   45015: 'response out of time limit or subscription is canceled',
+  45047: 'out of response count limit',
+  43004: 'require subscribe',
   47001: 'data format error',
 };
 
@@ -97,6 +101,7 @@ export async function startFakeWeChat(opts: FakeWeChatOptions = {}): Promise<Fak
   const tokens = new Map<string, IssuedToken>();
   const closedWindows = new Set<string>();
   const failures: Record<'send' | 'token', number[]> = { send: [], token: [] };
+  const httpFailures: number[] = [];
   const delays: number[] = [];
   const timers = new Set<NodeJS.Timeout>();
   const sent: FakeSend[] = [];
@@ -175,6 +180,8 @@ export async function startFakeWeChat(opts: FakeWeChatOptions = {}): Promise<Fak
     sendRequests++;
     const raw = await readBody(req);
     if (req.method !== 'POST') return error(res, 43002);
+    const httpStatus = httpFailures.shift();
+    if (httpStatus !== undefined) return reply(res, { errcode: -1, errmsg: 'system error' }, httpStatus);
     const token = url.searchParams.get('access_token');
     const status = tokenStatus(token);
     if (status !== 0) return error(res, status);
@@ -249,8 +256,11 @@ export async function startFakeWeChat(opts: FakeWeChatOptions = {}): Promise<Fak
       if (!t) throw new Error('no token has been issued yet');
       t.revoked = kind === 'expired' ? 42001 : 40001;
     },
-    failNext(errcode, endpoint = 'send') {
-      failures[endpoint].push(errcode);
+    failNext(errcode, endpoint = 'send', times = 1) {
+      for (let i = 0; i < times; i++) failures[endpoint].push(errcode);
+    },
+    httpFailNext(status, times = 1) {
+      for (let i = 0; i < times; i++) httpFailures.push(status);
     },
     setUnionId(openId, unionId) {
       unionIds.set(openId, unionId);
