@@ -110,12 +110,26 @@ describe('signing in', () => {
 
 describe('the team page for admins', () => {
   it('lists the agents, changes a capacity in place, and adds an agent (with a clear error first)', async () => {
+    // A refused login puts the email tried into the audit log: markup there must stay text.
+    const payload = '<img src=x onerror="window.__auditPwned=1">@example.com';
+    const refused = await fetch(`${shop.server.url}/api/console/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: payload, password: 'wrong-password' }) });
+    expect(refused.status).toBe(401);
     const page = await newPage('en-US');
     await page.goto(`${shop.server.url}/console/`);
     await signIn(page, 'admin@example.com', 'demo-admin-change-me');
     await page.locator('#app-view').waitFor({ state: 'visible' });
     await page.locator('#team-toggle').click();
-    const rows = page.locator('#admin-view tbody tr');
+    const rows = page.locator('#admin-view .admin-table:not(.audit-table) tbody tr');
+    // The audit log under the team: the admin's own sign-in, and the refused one rendered inert.
+    const audit = page.locator('#audit-view tbody tr');
+    await expect.poll(() => audit.count()).toBeGreaterThanOrEqual(2);
+    expect(await audit.first().innerText()).toMatch(/admin@example\.com[\s\S]*auth\.login[\s\S]*ok/);
+    expect(await page.locator('#audit-view tr.refused', { hasText: payload.toLowerCase() }).count()).toBe(1);
+    expect(await page.locator('#audit-view img').count()).toBe(0);
+    expect(await page.evaluate(() => (window as unknown as { __auditPwned?: number }).__auditPwned)).toBeUndefined();
+    await page.locator('#audit-filter').fill('auth.login');
+    await page.locator('#audit-view button[type="submit"]').click();
+    await expect.poll(async () => (await audit.allInnerTexts()).every((t) => t.includes('auth.login'))).toBe(true);
     const stored = (await shop.server.store.agents.list({}, { limit: 100 })).items;
     await expect.poll(() => rows.count()).toBe(stored.length);
 

@@ -1,6 +1,7 @@
 import { ApiError, type Api, type AgentLoad, type Lang, type Role } from './api.js';
 import { fill, h } from './dom.js';
 import type { Strings } from './i18n.js';
+import { AuditView } from './audit.js';
 
 /**
  * The admin's team page: every agent with their role, capacity, status and current load,
@@ -12,23 +13,28 @@ export class AdminView {
   private readonly message = h('p', { class: 'admin-msg', role: 'status', id: 'admin-msg' });
   private readonly form = h('form', { class: 'admin-add', id: 'admin-add', novalidate: true });
   readonly root = h('section', { class: 'admin', id: 'admin-view', 'aria-labelledby': 'admin-title', hidden: true });
+  /** The audit log, read-only, under the team. */
+  private readonly audit: AuditView;
 
   constructor(
     private readonly api: Api,
     private s: Strings,
   ) {
     this.form.addEventListener('submit', (e) => void this.add(e));
+    this.audit = new AuditView(api, s);
   }
 
   setStrings(s: Strings): void {
     this.s = s;
+    this.audit.setStrings(s);
     this.render();
   }
 
   async open(): Promise<void> {
     this.root.hidden = false;
     this.render();
-    await this.load();
+    this.audit.render();
+    await Promise.all([this.load(), this.audit.load(true)]);
   }
 
   close(): void {
@@ -72,6 +78,7 @@ export class AdminView {
       this.message,
       h('table', { class: 'admin-table' }, [h('thead', {}, [head]), this.table]),
       this.form,
+      this.audit.root,
     ]);
     this.renderRows();
   }

@@ -127,6 +127,17 @@ const en = {
   adminSaved: (n: string) => `Saved ${n}.`,
   adminAdded: (n: string) => `Added ${n}.`,
   roles: { agent: 'Agent', supervisor: 'Supervisor', admin: 'Admin' } as Record<string, string>,
+  auditTitle: 'Audit log',
+  auditWhen: 'When',
+  auditWho: 'Who',
+  auditAction: 'Action',
+  auditTarget: 'Target',
+  auditOutcome: 'Outcome',
+  auditDetails: 'Details',
+  auditShow: 'Show',
+  auditMore: 'Older entries',
+  auditEmpty: 'No entries.',
+  auditOutcomes: { ok: 'ok', refused: 'refused' } as Record<string, string>,
 };
 
 export type Strings = typeof en;
@@ -258,6 +269,17 @@ const zh: Strings = {
   adminSaved: (n: string) => `已保存 ${n}。`,
   adminAdded: (n: string) => `已添加 ${n}。`,
   roles: { agent: '客服', supervisor: '主管', admin: '管理员' },
+  auditTitle: '审计日志',
+  auditWhen: '时间',
+  auditWho: '操作人',
+  auditAction: '操作',
+  auditTarget: '对象',
+  auditOutcome: '结果',
+  auditDetails: '详情',
+  auditShow: '显示',
+  auditMore: '更早的记录',
+  auditEmpty: '没有记录。',
+  auditOutcomes: { ok: '成功', refused: '被拒绝' },
 };
 
 export const STRINGS: Record<Lang, Strings> = { en, zh };
