@@ -43,6 +43,8 @@ export interface QueueItem {
   lastMessage?: { text: string; sender: string; at: string };
   tags: string[];
   wechatWindow?: WeChatWindow;
+  /** Messages of this conversation whose delivery failed. */
+  failedDeliveries?: number;
 }
 
 export interface Note {
@@ -69,6 +71,15 @@ export interface ConsoleMessage {
   sentiment?: number;
   cards?: Array<{ title: string; subtitle?: string; price?: number; image?: string }>;
   suggestedActions?: Array<{ title: string; value: string }>;
+  /** Messages sent outside the shopper's turn: pending (retrying), sent, or failed with the channel's error. */
+  delivery?: Delivery;
+}
+
+export interface Delivery {
+  status: 'pending' | 'sent' | 'failed';
+  attempts: number;
+  error?: string;
+  updatedAt: string;
 }
 
 export interface OrderView {
@@ -205,6 +216,10 @@ export class Api {
   }
   send(id: string, text: string, clientId: string) {
     return this.act<{ message: ConsoleMessage }>(id, 'messages', { text, clientId });
+  }
+  /** Sends a message whose delivery failed again (the same stored message). */
+  retryDelivery(id: string, messageId: string) {
+    return this.act<{ message: ConsoleMessage }>(id, `messages/${encodeURIComponent(messageId)}/retry`);
   }
   transfer(id: string, toAgentId: string) {
     return this.act<{ conversation: QueueItem }>(id, 'transfer', { toAgentId });

@@ -1,4 +1,4 @@
-import { Api, ApiError, type AgentLoad, type Canned, type ConsoleMessage, type ConversationDetail, type Lang, type PublicAgent, type QueueItem, type QueueResponse } from './api.js';
+import { Api, ApiError, type AgentLoad, type Canned, type ConsoleMessage, type ConversationDetail, type Delivery, type Lang, type PublicAgent, type QueueItem, type QueueResponse } from './api.js';
 import { AdminView } from './admin.js';
 import { byId, fill, h, isTyping, type Child } from './dom.js';
 import { STRINGS, dateTime, duration, initialLang, money, saveLang, type Strings } from './i18n.js';
@@ -318,6 +318,74 @@ function waitSeconds(q: QueueItem): number {
   return q.waitingSeconds + (Date.now() - queueAt) / 1000;
 }
 
+/** The delivery marks' words (kept here, beside the marks). */
+const DELIVERY_TEXT = {
+  en: {
+    pending: (n: number) => (n > 1 ? `sending · retrying (${n})` : 'sending…'),
+    sent: 'delivered',
+    failed: (e: string) => `failed: ${e}`,
+    retry: 'Retry',
+    failedCount: (n: number) => `${n} not delivered`,
+  },
+  zh: {
+    pending: (n: number) => (n > 1 ? `发送中 · 重试（${n}）` : '发送中…'),
+    sent: '已送达',
+    failed: (e: string) => `发送失败：${e}`,
+    retry: '重试',
+    failedCount: (n: number) => `${n} 条未送达`,
+  },
+} as const;
+
+function deliveryMark(m: ConsoleMessage): HTMLElement | null {
+  const d = m.delivery;
+  if (!d || m.direction !== 'out') return null;
+  const t = DELIVERY_TEXT[lang];
+  const mark = h('div', { class: `delivery dl-${d.status}`, 'data-delivery': d.status, role: 'status' });
+  const label = d.status === 'pending' ? t.pending(d.attempts) : d.status === 'sent' ? t.sent : t.failed(d.error ?? '?');
+  mark.appendChild(h('span', { class: `badge dl-${d.status}`, title: d.error }, [label]));
+  if (d.status === 'failed' && canRetry()) {
+    const b = h('button', { type: 'button', class: 'btn small retry-delivery', 'data-retry': m.id }, [t.retry]);
+    b.addEventListener('click', () => void retryDelivery(m, b));
+    mark.appendChild(b);
+  }
+  return mark;
+}
+
+/** The assigned agent, or a supervisor, may send a failed message again. */
+function canRetry(): boolean {
+  return !!(me && detail && (me.role !== 'agent' || detail.conversation.assigneeId === me.id));
+}
+
+async function retryDelivery(m: ConsoleMessage, button: HTMLButtonElement): Promise<void> {
+  const id = currentId;
+  if (!id) return;
+  button.disabled = true;
+  try {
+    const r = await api.retryDelivery(id, m.id);
+    setError(undefined);
+    updateDelivery(r.message.id, r.message.delivery);
+  } catch (err) {
+    showError(err);
+    button.disabled = false;
+    if (err instanceof ApiError && err.status === 409) void loadDetail();
+  }
+}
+
+/** A delivery change (live frame or a retry's answer): the mark of that message is redrawn. */
+function updateDelivery(messageId: string, delivery: Delivery | undefined): void {
+  if (!delivery || !detail) return;
+  const m = detail.transcript.find((x) => x.id === messageId);
+  if (!m) return;
+  // Frames from several nodes may cross: an older state never replaces a newer one.
+  if (m.delivery && m.delivery.updatedAt > delivery.updatedAt) return;
+  m.delivery = delivery;
+  const row = Array.from(el.transcript.children).find((r) => (r as HTMLElement).dataset['id'] === messageId);
+  if (!row) return;
+  row.querySelector('.delivery')?.remove();
+  const mark = deliveryMark(m);
+  if (mark) row.appendChild(mark);
+}
+
 function renderItem(q: QueueItem, list: 'queued' | 'mine' | 'assigned'): HTMLElement {
   const btn = h('button', { type: 'button', class: 'conv-item', 'data-id': q.id, 'aria-current': q.id === currentId ? 'true' : undefined }, [
     h('span', { class: 'row1' }, [
@@ -329,6 +397,7 @@ function renderItem(q: QueueItem, list: 'queued' | 'mine' | 'assigned'): HTMLEle
       ...itemBadges(q),
       list === 'queued' && q.position ? badge(s.position(q.position), 'pos') : null,
       list === 'assigned' && q.assigneeName ? badge(s.assignedTo(q.assigneeName), 'who') : null,
+      q.failedDeliveries ? badge(DELIVERY_TEXT[lang].failedCount(q.failedDeliveries), 'dl-failed failed-count') : null,
     ]),
     q.lastMessage ? h('span', { class: `last ${q.lastMessage.sender}` }, [q.lastMessage.text]) : null,
   ]);
@@ -531,6 +600,8 @@ function buildMessage(m: ConsoleMessage): HTMLElement {
   if (m.suggestedActions?.length) {
     row.appendChild(h('div', { class: 'chips' }, m.suggestedActions.map((a) => h('span', { class: 'chip' }, [a.title]))));
   }
+  const mark = deliveryMark(m);
+  if (mark) row.appendChild(mark);
   if (m.sender === 'customer') {
     const nlu: Child[] = [];
     if (m.intent) nlu.push(h('span', { class: 'intent' }, [`${s.intent}: ${m.intent}${m.confidence !== undefined ? ` (${pct(m.confidence)})` : ''}`]));
@@ -650,6 +721,8 @@ async function onSend(e?: Event): Promise<void> {
       el.input.value = '';
       drafts.delete(id);
       addMessage(r.message);
+      // The live frame may have shown the message before its delivery was known.
+      updateDelivery(r.message.id, r.message.delivery);
     }
   } catch (err) {
     if (currentId === id) {
@@ -950,6 +1023,9 @@ function onFrame(f: ServerFrame): void {
       renderQueue();
       return;
     }
+    case 'delivery':
+      if (f.conversationId === currentId || convIds.has(f.conversationId)) updateDelivery(f.messageId, f.delivery);
+      return;
     case 'typing':
       if (f.from === 'customer' && f.conversationId === currentId) setCustomerTyping(f.on);
       return;

@@ -1,10 +1,11 @@
-import type { AgentLoad, ConsoleMessage, PublicAgent, QueueItem } from './api.js';
+import type { AgentLoad, ConsoleMessage, Delivery, PublicAgent, QueueItem } from './api.js';
 
 export type ServerFrame =
   | { type: 'hello'; agent: PublicAgent }
   | { type: 'queue' }
   | { type: 'conversation'; conversation: QueueItem }
   | { type: 'message'; message: ConsoleMessage }
+  | { type: 'delivery'; conversationId: string; messageId: string; delivery: Delivery }
   | { type: 'typing'; conversationId: string; from: 'customer' | 'agent'; on: boolean }
   | { type: 'agent'; agent: AgentLoad }
   | { type: 'error'; code: string; message: string }
