@@ -89,12 +89,14 @@ function errorHandler(logger: Logger): ErrorRequestHandler {
     const message = shopError.code === 'internal' ? 'internal error' : shopError.message;
     // A machine-readable reason beside the code (e.g. "wechat_window_closed"), when the thrower gave one.
     const reason = typeof shopError.details?.['reason'] === 'string' ? shopError.details['reason'] : undefined;
+    // The stored message a refused send is about (an agent's reply stored, then refused by the channel).
+    const messageId = typeof shopError.details?.['messageId'] === 'string' ? shopError.details['messageId'] : undefined;
     // Every 503 tells the client when to try again (an overloaded node says how long its queue waits).
     if (shopError.status === 503 && !res.getHeader('Retry-After')) {
       const after = shopError.details?.['retryAfterSeconds'];
       res.setHeader('Retry-After', String(typeof after === 'number' && after > 0 ? Math.ceil(after) : 5));
     }
-    res.status(shopError.status).json({ error: { code: shopError.code, message, ...(reason ? { reason } : {}), requestId } });
+    res.status(shopError.status).json({ error: { code: shopError.code, message, ...(reason ? { reason } : {}), ...(messageId ? { messageId } : {}), requestId } });
   };
 }
 

@@ -178,13 +178,14 @@ describe('WeChat customer-service sends', () => {
     const text = 'Are you still there?';
     const r = await api(lina, 'POST', `/api/console/conversations/${convId}/messages`, { text });
     expect(r.status).toBe(503);
-    const err = r.json['error'] as { reason: string; message: string };
+    const err = r.json['error'] as { reason: string; message: string; messageId?: string };
     expect(err.reason).toBe('delivery_failed');
     expect(err.message).toMatch(/43004/);
     await new Promise((res) => setTimeout(res, 300)); // several backoff periods: nothing more may go out
     expect(shop.fake.sendRequests - before).toBe(1);
     const failed = await storedByText(convId, text);
     const messageId = failed.id;
+    expect(err.messageId).toBe(messageId); // the error names the stored message, for the console's Retry
     expect(failed.delivery).toMatchObject({ status: 'failed', attempts: 1 });
     expect(failed.delivery!.error).toMatch(/43004/);
     expect((await transcript(convId)).find((m) => m.id === messageId)?.delivery).toMatchObject({ status: 'failed', attempts: 1 });
