@@ -65,6 +65,8 @@ const schema = z.object({
   WECHAT_ENCODING_AES_KEY: z.string().trim().regex(/^[A-Za-z0-9+/]{43}$/, { message: 'must be the 43-character EncodingAESKey' }).optional(),
   WECHAT_API_BASE: z.url({ message: 'must be an absolute http(s) URL' }).default('https://api.weixin.qq.com'),
   WECHAT_REPLY_DEADLINE_MS: int(100, 4900).default(4500),
+  WECHAT_SPOOL_DIR: z.string().trim().min(1).optional(),
+  WECHAT_SPOOL_MAX_MESSAGES: int(1, 10_000_000).default(10_000),
   APP_HMAC_SECRET: z.string().min(32, { message: 'must be at least 32 characters' }).optional(),
   APP_SIGNATURE_TOLERANCE_SECONDS: int(1, 3600).default(300),
   APP_PUSH_URL: z.url({ protocol: /^https?$/, message: 'must be an absolute http(s) URL' }).optional(),
@@ -165,7 +167,18 @@ export interface Config {
   linkCodeTtlMs: number;
   publicBaseUrl?: string;
   /** Present when WECHAT_TOKEN is set (the channel is on). */
-  wechat?: { token: string; appId: string; appSecret: string; encodingAESKey?: string; apiBase: string; replyDeadlineMs: number };
+  wechat?: {
+    token: string;
+    appId: string;
+    appSecret: string;
+    encodingAESKey?: string;
+    apiBase: string;
+    replyDeadlineMs: number;
+    /** Messages taken while the store is down wait here, one file each (WECHAT_SPOOL_DIR, default <DATA_DIR>/spool/wechat). */
+    spoolDir: string;
+    /** Beyond this many spooled messages WeChat is not told `success` (it retries). */
+    spoolMaxMessages: number;
+  };
   /** Always on: anonymous without an app id (Emulator, local Direct Line), JWT-checked with one. */
   botframework: { appId?: string; appPassword?: string; tenantId?: string; appType: RawConfig['BOTFRAMEWORK_APP_TYPE'] };
   /** Sentence embeddings, HNSW indexes and the trained NLU model. */
@@ -305,6 +318,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = p
           encodingAESKey: c.WECHAT_ENCODING_AES_KEY,
           apiBase: c.WECHAT_API_BASE.replace(/\/$/, ''),
           replyDeadlineMs: c.WECHAT_REPLY_DEADLINE_MS,
+          spoolDir: path.resolve(dataDir, c.WECHAT_SPOOL_DIR ?? 'spool/wechat'),
+          spoolMaxMessages: c.WECHAT_SPOOL_MAX_MESSAGES,
         }
       : undefined,
     botframework: {

@@ -81,7 +81,9 @@ function errorHandler(logger: Logger): ErrorRequestHandler {
     } else shopError = new ShopError('internal', 'internal error', { cause: err });
 
     withLogContext({ reqId: requestId }, () => {
-      if (shopError.status >= 500) logger.error({ err, code: shopError.code, url: req.originalUrl }, 'request error');
+      // A store outage is logged once when it starts (StoreHealth), not once per refused request.
+      if (shopError.details?.['reason'] === 'store_unavailable') logger.debug({ code: shopError.code, url: req.originalUrl }, 'request refused: store unavailable');
+      else if (shopError.status >= 500) logger.error({ err, code: shopError.code, url: req.originalUrl }, 'request error');
       else logger.info({ code: shopError.code, url: req.originalUrl, reason: shopError.message }, 'request rejected');
     });
     if (res.headersSent) return;

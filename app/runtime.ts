@@ -12,10 +12,10 @@ import type { Logger } from './logger.js';
 import { Readiness } from './readiness.js';
 import { seedDemoShop } from './seed.js';
 import { localSecret } from './secrets.js';
-import { createBotCore, LocalEventBus, TurnAdmission, type EventBus } from '../bots/index.js';
+import { createBotCore, LocalEventBus, StoreHealth, TurnAdmission, type EventBus } from '../bots/index.js';
 import { coalesce, RedisEventBus, type RateLimitRule } from '../bots/index.js';
 import { createWebChannel } from '../channels/web/index.js';
-import { createWeChatChannel } from '../channels/wechat/index.js';
+import { createWeChatChannel, WeChatSpool } from '../channels/wechat/index.js';
 import { createBotFrameworkChannel } from '../channels/botframework/index.js';
 import { appChannelOff, createAppChannel } from '../channels/app/index.js';
 import { mountWebPages } from './pages.js';
@@ -143,6 +143,15 @@ async function composeAndListen(
   // Changes made elsewhere while Redis was down were missed: read the knowledge base again.
   const offRecovered = bus?.onRecovered(reloadKb);
   const metrics = new Metrics();
+  // Whether the store answers: while it does not, the widget, the app API and Bot Framework get
+  // temporary errors (503 / `unavailable` + Retry-After) at once and WeChat messages are spooled.
+  const health = new StoreHealth({ ping: () => store.ping(), logger }).start();
+  const spool = config.wechat ? await new WeChatSpool({ dir: config.wechat.spoolDir, maxMessages: config.wechat.spoolMaxMessages, logger }).open() : undefined;
+  if (spool) readiness.add('wechatSpool', async () => ({ ok: !spool.full, detail: `${spool.size} of at most ${spool.opts.maxMessages} WeChat messages waiting for the store` }));
+  metrics.collect(() => {
+    metrics.set('shop_store_up', health.down ? 0 : 1);
+    metrics.set('shop_wechat_spooled_messages', spool?.size ?? 0);
+  });
   const core = createBotCore({
     store,
     events,
@@ -182,9 +191,10 @@ async function composeAndListen(
     identitySecret: config.web.identitySecret,
     maxSockets: config.load.maxSockets,
     maxPendingFrames: config.load.maxSocketPendingFrames,
+    health,
   });
   const wechat = config.wechat
-    ? createWeChatChannel({ ...config.wechat, publicBaseUrl: config.publicBaseUrl, bodyLimit: config.bodyLimit, core, store, logger, inFlight })
+    ? createWeChatChannel({ ...config.wechat, publicBaseUrl: config.publicBaseUrl, bodyLimit: config.bodyLimit, core, store, logger, inFlight, spool, health })
     : undefined;
   const appChannel = config.app
     ? createAppChannel({
@@ -195,6 +205,7 @@ async function composeAndListen(
         secret: config.app.hmacSecret,
         signatureToleranceSeconds: config.app.signatureToleranceSeconds,
         bodyLimit: config.bodyLimit,
+        health,
         push: config.app.pushUrl
           ? {
               url: config.app.pushUrl,
@@ -210,7 +221,7 @@ async function composeAndListen(
   // One gate for the node's shopper turns, whichever channel they come from (overload sheds with 503).
   const admission = new TurnAdmission({ maxConcurrent: config.load.maxConcurrentTurns, maxQueued: config.load.maxQueuedTurns, maxWaitMs: config.load.turnQueueWaitMs });
   for (const adapter of [web.adapter, wechat?.adapter, appChannel?.adapter]) adapter?.useAdmission(admission);
-  const botframework = createBotFrameworkChannel({ ...config.botframework, publicBaseUrl: config.publicBaseUrl, core, logger, admission });
+  const botframework = createBotFrameworkChannel({ ...config.botframework, publicBaseUrl: config.publicBaseUrl, core, logger, admission, health });
   const pages = await mountWebPages();
   const handoff = core.handoff;
   const canned = loadCannedResponses(config.cannedResponsesFile);
@@ -312,6 +323,8 @@ async function composeAndListen(
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
   const url = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`;
   logger.info({ url, port, store: store.kind }, 'listening');
+  // WeChat messages an earlier run spooled (the store was down) are replayed now, or once it answers.
+  wechat?.replayer?.start();
 
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> => {
@@ -324,6 +337,8 @@ async function composeAndListen(
       await web.close();
       await consoleSocket?.close();
       await appChannel?.close();
+      // A spool replay in progress finishes; what is left stays on disk for the next start.
+      await wechat?.close();
       // Retries not yet due are marked failed (the console offers Retry); status writes land before the store closes.
       await core.delivery.close(Math.min(config.shutdownTimeoutMs, 5000));
       const drained = await inFlight.drain(config.shutdownTimeoutMs);
@@ -333,6 +348,7 @@ async function composeAndListen(
       offReloads();
       offRecovered?.();
       await bus?.close();
+      health.stop();
       await store.close();
       logger.info('shutdown complete');
     })();

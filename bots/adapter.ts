@@ -10,7 +10,7 @@ import { ShopError, type ChannelId } from '../store/index.js';
 import type { TurnAdmission } from './admission.js';
 import { isHeldForAgent } from './middleware/handoff-gate.js';
 import { isRateLimited } from './middleware/rate-limit.js';
-import { isDuplicateDelivery } from './middleware/transcript.js';
+import { answerIfUnanswered, isDuplicateDelivery } from './middleware/transcript.js';
 import { inboundMessage, outbox, setClientIp, useOutbox } from './turn-state.js';
 import type { Message } from '../store/index.js';
 
@@ -44,6 +44,12 @@ export interface ProcessOptions {
    * retry, e.g. WeChat once it got `success`).
    */
   whenOverloaded?: 'refuse' | 'store';
+  /**
+   * A redelivery whose stored original has no answer yet (the store failed mid-turn) runs
+   * the bot instead of being dropped: for clients that retry with the same id after a
+   * temporary error (widget, app, the WeChat spool).
+   */
+  answerUnanswered?: boolean;
 }
 
 /**
@@ -91,6 +97,7 @@ export abstract class ChannelAdapter extends BotAdapter {
     const context = new TurnContext(this, activity);
     setClientIp(context, opts.ip);
     if (opts.collect) useOutbox(context);
+    if (opts.answerUnanswered) answerIfUnanswered(context);
     try {
       // Overloaded but kept: identity and transcript store the message; the bot does not run.
       await this.runMiddleware(context, overloaded ? async () => {} : logic);

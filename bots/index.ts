@@ -10,6 +10,7 @@ import { createRouter, type KnowledgeSearch, type NluPort, type RecommenderPort,
 import type { Locale } from '../store/index.js';
 import type { Store } from '../store/index.js';
 import { ChannelAdapter } from './adapter.js';
+import { isStoreUnavailable } from './store-health.js';
 import { ShopAssistantBot, type HandoffTriggers } from './bot.js';
 import { HandoffService } from './handoff/index.js';
 import { OutboundDelivery, type RetryPolicy } from './delivery.js';
@@ -25,6 +26,7 @@ import { CustomerState, ShopConversationState } from './state.js';
 
 export { ChannelAdapter, type BotLogic, type ProcessOptions, type TurnOutcome } from './adapter.js';
 export { TurnAdmission, OverloadError, isOverloadError, type AdmissionLimits, type AdmissionStats } from './admission.js';
+export { StoreHealth, isStoreUnavailable, type StoreHealthOptions } from './store-health.js';
 export { LocalEventBus, type EventBus, type ShopEvent } from './events.js';
 export { RedisEventBus, coalesce, encodeEvent, decodeEvent, type RedisEventBusOptions, type RedisEventBusStats, type BusLogger } from './redis-bus.js';
 export { PRODUCT_CARD, productCardAttachment, readCards, readQuickReplies, type ProductCard, type QuickReply } from './cards.js';
@@ -184,7 +186,8 @@ export function createBotCore(opts: BotCoreOptions): BotCore {
       adapter.use(...middleware);
       adapter.onTurnError = async (context, error) => {
         // The inbound message is stored already; log, and let the channel report the failure.
-        logger.error({ err: error, channel: context.activity.channelId }, 'turn failed');
+        // A store outage is logged once by the node's StoreHealth, not once per turn.
+        if (!isStoreUnavailable(error)) logger.error({ err: error, channel: context.activity.channelId }, 'turn failed');
         throw error;
       };
     },

@@ -36,6 +36,8 @@ export const SHOP_METRICS: readonly MetricDefinition[] = [
   { name: 'shop_queue_length', help: 'Conversations waiting in the hand-off queue (read at scrape time).', kind: 'gauge' },
   { name: 'shop_conversations', help: 'Conversations by status (read at scrape time; bot and resolved may be up to a few minutes old).', kind: 'gauge', labelNames: ['status'] },
   { name: 'shop_agents', help: 'Agents by status (read at scrape time).', kind: 'gauge', labelNames: ['status'] },
+  { name: 'shop_store_up', help: 'Whether this node\'s store answers (1) or not (0: temporary errors on the widget, app and Bot Framework; WeChat messages spooled).', kind: 'gauge' },
+  { name: 'shop_wechat_spooled_messages', help: 'WeChat messages in this node\'s spool, waiting for the store to answer again.', kind: 'gauge' },
   { name: 'shop_oldest_queued_seconds', help: 'How long the longest-waiting queued conversation has waited, in seconds (0 when none).', kind: 'gauge' },
 ];
 

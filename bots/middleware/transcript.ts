@@ -6,6 +6,16 @@ import type { MergeLog } from '../merge-log.js';
 import { setInboundMessage, turnConversation, turnCustomer } from '../turn-state.js';
 
 const DUPLICATE = Symbol('shop.duplicate');
+const ANSWER_UNANSWERED = Symbol('shop.answerUnanswered');
+
+/**
+ * Asks the transcript to run the bot on a redelivery whose stored original was never
+ * answered (the store failed after storing it, before the reply): a client's retry with the
+ * same id then gets its answer, and the message is still stored once.
+ */
+export function answerIfUnanswered(context: TurnContext): void {
+  context.turnState.set(ANSWER_UNANSWERED, true);
+}
 
 /** True when the turn was a redelivery of a message already stored (and was not run). */
 export function isDuplicateDelivery(context: TurnContext): boolean {
@@ -80,6 +90,14 @@ export function transcriptMiddleware(deps: {
             context.turnState.set(DUPLICATE, true);
             const original = await deps.messages.findByChannelMessageId(channel, a.id);
             if (original) setInboundMessage(context, original);
+            // Nothing after the original (no answer, no later message): answer it now.
+            if (original && context.turnState.get(ANSWER_UNANSWERED) === true) {
+              const after = await deps.messages.listByConversation(original.conversationId, { afterSeq: original.seq, limit: 1 });
+              if (after.length === 0) {
+                context.turnState.delete(DUPLICATE);
+                await next();
+              }
+            }
             return;
           }
           throw err;

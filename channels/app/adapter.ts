@@ -140,7 +140,8 @@ export class AppAdapter extends ChannelAdapter {
       locale: input.locale,
       timestamp: new Date(),
     };
-    const outcome = await this.processActivity(activity, this.opts.core.logic, { collect: true });
+    // A retry (same Idempotency-Key) of a message stored before the store failed gets its answer now.
+    const outcome = await this.processActivity(activity, this.opts.core.logic, { collect: true, answerUnanswered: true });
     for (const reply of outcome.replies) {
       const message = (reply.channelData as { message?: Message } | undefined)?.message;
       if (message) this.push(input.userId, message);

@@ -7,7 +7,7 @@ import type { Request } from 'express';
 import express, { type Router } from 'express';
 import type { Logger } from 'pino';
 import { z } from 'zod';
-import { isOverloadError, localeOf, resolveCustomer, type BotCore, type EventBus } from '../../bots/index.js';
+import { isOverloadError, isStoreUnavailable, localeOf, resolveCustomer, type BotCore, type EventBus, type StoreHealth } from '../../bots/index.js';
 import { ShopError, type Conversation, type Message, type Store } from '../../store/index.js';
 import { toWireMessage, type WireMessage } from '../web/index.js';
 import { AppAdapter } from './adapter.js';
@@ -40,6 +40,8 @@ export interface AppChannelOptions {
   maxTextLength?: number;
   /** Long-polls allowed to wait at once on this node; beyond it 503. */
   maxWaiters?: number;
+  /** Whether the store answers: while it does not, a message gets 503 + Retry-After at once (the backend retries with the same Idempotency-Key). */
+  health?: StoreHealth;
 }
 
 export interface AppChannel {
@@ -80,6 +82,15 @@ function parseHandle(raw: string): Handle {
 
 function issues(error: z.ZodError, what: string): string {
   return error.issues.map((i) => `${i.path.join('.') || what}: ${i.message}`).join('; ');
+}
+
+/** The 503 of a message the store could not take (or answer) now. */
+function storeDown(retryAfterSeconds: number, cause?: unknown): ShopError {
+  return new ShopError(
+    'unavailable',
+    'the assistant cannot reach its database right now: send the same request again (same Idempotency-Key) after Retry-After seconds; it is stored and answered once',
+    { cause, details: { reason: 'store_unavailable', retryAfterSeconds } },
+  );
 }
 
 const ackOf = (m: Message): MessageResponse['ack'] => ({ messageId: m.id, seq: m.seq, conversationId: m.conversationId });
@@ -172,7 +183,12 @@ export function createAppChannel(opts: AppChannelOptions): AppChannel {
   async function send(handle: Handle, input: z.infer<typeof messageBody>, channelMessageId: string): Promise<MessageResponse> {
     // Repeats are answered from the store before any work (and across nodes).
     const earlier = await store.messages.findByChannelMessageId('app', channelMessageId);
-    if (earlier) return replay(earlier, input.text);
+    if (earlier) {
+      const repeat = await replay(earlier, input.text);
+      // Stored but never answered (the store failed mid-turn): the turn below answers it now.
+      const unanswered = repeat.replies.length === 0 && (await store.messages.listByConversation(earlier.conversationId, { afterSeq: earlier.seq, limit: 1 })).length === 0;
+      if (!unanswered) return repeat;
+    }
     let conversation: Conversation | null = null;
     if (handle.kind === 'conversation') {
       conversation = await store.conversations.get(handle.id);
@@ -252,7 +268,13 @@ export function createAppChannel(opts: AppChannelOptions): AppChannel {
       );
       return;
     }
-    const response = send(handle, input, channelMessageId);
+    const retryAfter = opts.health?.retryAfterSeconds ?? 5;
+    if (opts.health?.down) throw storeDown(retryAfter);
+    const response = send(handle, input, channelMessageId).catch((err: unknown) => {
+      if (!isStoreUnavailable(err)) throw err;
+      opts.health?.failed(err);
+      throw storeDown(retryAfter, err);
+    });
     running.set(channelMessageId, { text: input.text, response });
     try {
       res.json(await response);

@@ -6,7 +6,7 @@
 import express, { type Router } from 'express';
 import type { Activity, Middleware, TurnContext } from 'botbuilder';
 import type { Logger } from 'pino';
-import { isRateLimited, type BotCore, type TurnAdmission } from '../../bots/index.js';
+import { isRateLimited, isStoreUnavailable, type BotCore, type StoreHealth, type TurnAdmission } from '../../bots/index.js';
 import { ShopError } from '../../store/index.js';
 import { BotFrameworkCloudAdapter, type BotFrameworkAppType, type BotFrameworkAuthOptions } from './adapter.js';
 import { renderForBotFramework } from './render.js';
@@ -29,6 +29,12 @@ export interface BotFrameworkChannelOptions extends BotFrameworkAuthOptions {
    * with 503 + Retry-After before anything is stored; the Bot Connector redelivers it.
    */
   admission?: TurnAdmission;
+  /**
+   * Whether the store answers. While it does not, a shopper message gets 503 + Retry-After
+   * (before anything runs) and the Bot Connector redelivers it; nothing is stored twice
+   * (the transcript dedupes on the activity id).
+   */
+  health?: StoreHealth;
 }
 
 export interface BotFrameworkChannel {
@@ -94,8 +100,22 @@ export function createBotFrameworkChannel(opts: BotFrameworkChannelOptions): Bot
         'without BOTFRAMEWORK_APP_ID the bot only answers a serviceUrl on this machine (the Emulator, a local Direct Line); register the bot in Azure and set BOTFRAMEWORK_APP_ID for remote channels',
       );
     }
+    const health = opts.health;
+    const storeDown = (cause?: unknown) =>
+      new ShopError('unavailable', 'the assistant cannot reach its database right now: deliver the activity again after Retry-After seconds', {
+        cause,
+        details: { reason: 'store_unavailable', retryAfterSeconds: health?.retryAfterSeconds ?? 5 },
+      });
+    if (health?.down && activity.type === 'message') throw storeDown();
     const turn = () => adapter.run(auth, activity, core.logic);
-    const result = opts.admission && activity.type === 'message' ? await opts.admission.run(turn) : await turn();
+    let result: Awaited<ReturnType<typeof turn>>;
+    try {
+      result = opts.admission && activity.type === 'message' ? await opts.admission.run(turn) : await turn();
+    } catch (err) {
+      if (!isStoreUnavailable(err)) throw err;
+      health?.failed(err);
+      throw storeDown(err);
+    }
     if (rateLimited.has(activity)) throw new ShopError('rate_limited', 'too many messages: wait a moment');
     // Invoke activities and expectReplies deliveries answer in the body; plain messages get 200.
     if (result) res.status(result.status).json(result.body ?? {});

@@ -71,7 +71,8 @@ export class WebAdapter extends ChannelAdapter {
         });
         await this.opts.core.logic(context);
       },
-      { ip: input.ip, collect: input.collect },
+      // The widget sends a message again (same id) after a temporary error: an unanswered original gets its answer.
+      { ip: input.ip, collect: input.collect, answerUnanswered: true },
     );
   }
 }

@@ -8,7 +8,7 @@ import express, { type Router } from 'express';
 import { WebSocketServer, type WebSocket, type RawData } from 'ws';
 import { z } from 'zod';
 import type { Logger } from 'pino';
-import { isOverloadError, resolveConversation, resolveCustomer, type BotCore, type EventBus, type LinkCodes } from '../../bots/index.js';
+import { isOverloadError, isStoreUnavailable, resolveConversation, resolveCustomer, type BotCore, type EventBus, type LinkCodes, type StoreHealth } from '../../bots/index.js';
 import { ShopError, type Customer, type Store } from '../../store/index.js';
 import { WebAdapter } from './adapter.js';
 import { issueVisitorToken, verifyIdentityToken, verifyVisitorToken } from './tokens.js';
@@ -31,6 +31,8 @@ export interface WebChannelOptions {
   maxSockets?: number;
   /** Frames one socket may have waiting (MAX_SOCKET_PENDING_FRAMES); beyond it a message is refused (`rate_limited`). */
   maxPendingFrames?: number;
+  /** Whether the store answers: while it does not, messages get `unavailable` (with retryAfterSeconds) at once, and the widget sends them again. */
+  health?: StoreHealth;
 }
 
 export interface WebChannel {
@@ -42,6 +44,10 @@ export interface WebChannel {
 }
 
 const MAX_FRAME_BYTES = 16 * 1024;
+
+/** What a shopper's widget is told while the store does not answer (it keeps the message and sends it again). */
+export const STORE_DOWN_MESSAGE = 'The assistant cannot reach its database right now. Your message is kept and will be sent again automatically.';
+
 /** A client that does not read its frames is dropped before the server buffers more than this for it. */
 const MAX_BUFFERED_BYTES = 1024 * 1024;
 
@@ -58,6 +64,9 @@ export function createWebChannel(opts: WebChannelOptions): WebChannel {
   const maxPendingFrames = opts.maxPendingFrames ?? 16;
   const adapter = new WebAdapter({ core, events, messages: store.messages });
   const linker: LinkCodes = core.linker;
+  const health = opts.health;
+  const storeDown = (cause?: unknown) =>
+    new ShopError('unavailable', STORE_DOWN_MESSAGE, { cause, details: { reason: 'store_unavailable', retryAfterSeconds: health?.retryAfterSeconds ?? 5 } });
 
   const clientFrame = z.discriminatedUnion('type', [
     z.object({ type: z.literal('message'), id: z.string().min(1).max(64), text: z.string().trim().min(1).max(maxText) }),
@@ -136,6 +145,7 @@ export function createWebChannel(opts: WebChannelOptions): WebChannel {
       throw new ShopError('bad_request', `invalid message: ${frame.success ? 'wrong type' : frame.error.issues.map((i) => i.path.join('.') + ' ' + i.message).join('; ')}`);
     }
     const f = frame.data;
+    if (health?.down) throw storeDown();
     const outcome = await adapter
       .handleMessage({
         visitorId,
@@ -149,6 +159,11 @@ export function createWebChannel(opts: WebChannelOptions): WebChannel {
       .catch((err: unknown) => {
         // Overloaded: nothing was stored; the widget sends the same id again after Retry-After.
         if (isOverloadError(err)) res.set('Retry-After', String(err.retryAfterSeconds));
+        // The store failed (before or after storing the message): the widget sends the same id again; stored once, answered once.
+        if (isStoreUnavailable(err)) {
+          health?.failed(err);
+          throw storeDown(err);
+        }
         throw err;
       });
     if (outcome.rateLimited) throw new ShopError('rate_limited', 'too many messages: wait a moment');
@@ -223,8 +238,11 @@ export function createWebChannel(opts: WebChannelOptions): WebChannel {
       send(ws, { type: 'history', ...(await history(customer.id)) });
     })();
     queue = start.catch((err: unknown) => {
-      logger.error({ err }, 'web socket start failed');
-      send(ws, { type: 'error', code: 'unavailable', message: 'could not load the conversation; retrying may help' });
+      if (isStoreUnavailable(err)) health?.failed(err);
+      else logger.error({ err }, 'web socket start failed');
+      send(ws, { type: 'error', code: 'unavailable', message: 'could not load the conversation; reconnecting', retryAfterSeconds: health?.retryAfterSeconds ?? 5 });
+      // Without its conversation the socket would show no replies: the widget reconnects (with backoff) instead.
+      ws.close(1013, 'try again later');
     });
 
     ws.on('message', (data: RawData, isBinary: boolean) => {
@@ -277,6 +295,11 @@ export function createWebChannel(opts: WebChannelOptions): WebChannel {
         else if (f.type === 'typing') await shopperTyping(f.on ?? true);
         else if (f.type === 'history') send(ws, { type: 'history', ...(await history(customerId, f.before)) });
         else {
+          if (health?.down) {
+            // Not tried: the widget keeps the message and sends the same id again after retryAfterSeconds.
+            send(ws, { type: 'error', code: 'unavailable', reason: 'store_unavailable', message: STORE_DOWN_MESSAGE, retryAfterSeconds: health.retryAfterSeconds, id: f.id });
+            return;
+          }
           const outcome = await adapter.handleMessage({
             visitorId,
             clientId: f.id,
@@ -292,6 +315,12 @@ export function createWebChannel(opts: WebChannelOptions): WebChannel {
         if (isOverloadError(err)) {
           // Not stored: the widget sends the same id again later.
           send(ws, { type: 'error', code, message: err.message, retryAfterSeconds: err.retryAfterSeconds, id: 'id' in f ? f.id : undefined });
+          return;
+        }
+        if (isStoreUnavailable(err)) {
+          // Stored or not, the widget sends the same id again: the transcript keeps one copy and answers it once.
+          health?.failed(err);
+          send(ws, { type: 'error', code: 'unavailable', reason: 'store_unavailable', message: STORE_DOWN_MESSAGE, retryAfterSeconds: health?.retryAfterSeconds ?? 5, id: 'id' in f ? f.id : undefined });
           return;
         }
         logger.error({ err }, 'web socket frame failed');

@@ -7,11 +7,12 @@
 import express, { type Router } from 'express';
 import { ActivityTypes, type Activity, type ConversationReference } from 'botbuilder-core';
 import type { Logger } from 'pino';
-import { ChannelAdapter, resolveCustomer, type BotCore, type TurnOutcome } from '../../bots/index.js';
+import { ChannelAdapter, isStoreUnavailable, resolveCustomer, type BotCore, type StoreHealth, type TurnOutcome } from '../../bots/index.js';
 import { ShopError, type Store } from '../../store/index.js';
 import { WeChatApiClient } from './api-client.js';
 import { WeChatCrypto } from './crypto.js';
 import { dedupeKey } from './dedupe-key.js';
+import { SpoolReplayer, type SpooledMessage, type WeChatSpool } from './spool.js';
 import { renderForWeChat } from './render.js';
 import { verifySignature } from './signature.js';
 import { toActivity } from './to-activity.js';
@@ -21,6 +22,7 @@ export { WeChatApiClient } from './api-client.js';
 export { WeChatCrypto } from './crypto.js';
 export { wechatSignature } from './signature.js';
 export { textReplyXml, newsReplyXml, parseInboundXml } from './xml.js';
+export { WeChatSpool, SpoolReplayer, type SpooledMessage, type WeChatSpoolOptions } from './spool.js';
 
 export interface WeChatAdapterOptions {
   token: string;
@@ -66,6 +68,10 @@ export class WeChatAdapter extends ChannelAdapter {
 export interface WeChatChannel {
   router: Router;
   adapter: WeChatAdapter;
+  /** Replays the spool when the store answers again (present with a spool and a health check). */
+  replayer?: SpoolReplayer;
+  /** Stops the replayer (a replay in progress finishes). */
+  close(): Promise<void>;
 }
 
 /** Checks the options, naming what is missing (fail fast at start). */
@@ -87,6 +93,10 @@ class RecentKeys {
     private readonly ttlMs = 60_000,
     private readonly max = 50_000,
   ) {}
+  /** Forgets `key`: WeChat's retry of a delivery we refused must be handled, not dropped as a repeat. */
+  forget(key: string): void {
+    this.keys.delete(key);
+  }
   /** True if `key` was seen within the TTL; records it otherwise. */
   seen(key: string, now = Date.now()): boolean {
     const at = this.keys.get(key);
@@ -103,7 +113,21 @@ class RecentKeys {
 }
 
 export function createWeChatChannel(
-  opts: WeChatAdapterOptions & { core: BotCore; store: Store; logger: Logger; inFlight?: { begin(): () => void } },
+  opts: WeChatAdapterOptions & {
+    core: BotCore;
+    store: Store;
+    logger: Logger;
+    inFlight?: { begin(): () => void };
+    /**
+     * With both: while the store does not answer, a message is written to the spool and
+     * WeChat gets `success` at once; the replayer runs it through the turn and sends the
+     * answer as customer-service messages once the store is back.
+     */
+    spool?: WeChatSpool;
+    health?: StoreHealth;
+    /** Spooled messages replayed at once (default 2). */
+    replayConcurrency?: number;
+  },
 ): WeChatChannel {
   checkOptions(opts);
   const { core, logger, store } = opts;
@@ -115,6 +139,46 @@ export function createWeChatChannel(
   core.install(adapter);
   const deadline = opts.replyDeadlineMs ?? 4500;
   const recent = new RecentKeys();
+  const { spool, health } = opts;
+  /** Keys of deliveries a request of this node is running now (the replayer leaves them alone). */
+  const live = new Set<string>();
+
+  /**
+   * Keeps a delivery in the spool. Full (or the disk fails): WeChat must not hear `success`,
+   * so it retries; the key is forgotten so that the retry is handled, not taken for a repeat.
+   */
+  async function keep(key: string, xml: string): Promise<void> {
+    let kept = false;
+    let cause: unknown;
+    try {
+      kept = spool ? await spool.put({ key, xml, receivedAt: Date.now() }) : false;
+    } catch (err) {
+      cause = err;
+    }
+    if (kept) return;
+    recent.forget(key);
+    logger.error({ err: cause, key, spooled: spool?.size, max: spool?.opts.maxMessages }, spool ? 'WeChat spool full or failing: message refused (WeChat retries it)' : 'store unavailable and no WeChat spool: message refused (WeChat retries it)');
+    throw new ShopError('unavailable', 'the assistant cannot take this message now: retry', { cause, details: { reason: 'spool_full', retryAfterSeconds: 5 } });
+  }
+
+  /** One spooled delivery through the normal turn; the answer goes out as customer-service messages. */
+  async function replaySpooled(m: SpooledMessage): Promise<void> {
+    const msg = parseInboundXml(m.xml);
+    const openId = msg.FromUserName;
+    await linkByUnionId(openId);
+    // A replay of a message stored before a crash is a duplicate: answered only if it never was.
+    const outcome = await adapter.processActivity(toActivity(msg), core.logic, { collect: true, answerUnanswered: true });
+    if (outcome.duplicate) return;
+    for (const a of outcome.replies.filter((r) => r.type === ActivityTypes.Message)) {
+      try {
+        await adapter.send(openId, a);
+      } catch (err) {
+        logger.error({ err, openId }, 'WeChat customer-service send of a spooled message\'s answer failed');
+      }
+    }
+  }
+  // Started by the caller once the node listens (`replayer.start()`): it replays what an earlier run left at once.
+  const replayer = spool && health ? new SpoolReplayer({ spool, health, replay: replaySpooled, concurrency: opts.replayConcurrency, busy: (k) => live.has(k), logger }) : undefined;
 
   /**
    * On a follower's first contact, asks WeChat for their UnionID: when the Official Account
@@ -172,12 +236,26 @@ export function createWeChatChannel(
     }
 
     const openId = msg.FromUserName;
+    if (spool && (health?.down || spool.has(key))) {
+      // The store is down (or this delivery waits in the spool already): WeChat hears `success` now, the answer follows once the store is back.
+      await keep(key, xml);
+      res.type('text/plain').send('success');
+      return;
+    }
+    live.add(key);
+    let storeFailure: unknown;
     const turn = linkByUnionId(openId)
       // Overloaded: WeChat does not resend a message it got `success` for, so it is stored (not answered).
       // No client IP: every follower's message comes from WeChat's own servers, so a per-IP
       // limit would throttle all of them together; the per-customer (OpenID) limit applies.
       .then(() => adapter.processActivity(toActivity(msg), core.logic, { collect: true, whenOverloaded: 'store' }))
       .catch((err: unknown) => {
+      if (spool && isStoreUnavailable(err)) {
+        // Stored or not, it goes to the spool: the replay stores it once and answers it once.
+        health?.failed(err);
+        storeFailure = err;
+        return null;
+      }
       // The message is stored before the bot runs; a failed turn must not make WeChat retry it.
       logger.error({ err, openId }, 'WeChat turn failed');
       return null;
@@ -209,15 +287,42 @@ export function createWeChatChannel(
       }
     };
 
+    if (first === null && storeFailure !== undefined) {
+      live.delete(key);
+      await keep(key, xml);
+      res.type('text/plain').send('success');
+      return;
+    }
+    if (first === 'late' && spool) {
+      // The turn may still fail on a slow or hung store: the message is on disk before WeChat hears
+      // `success`, and leaves the spool once the turn has stored it.
+      try {
+        await keep(key, xml);
+      } catch (err) {
+        live.delete(key);
+        throw err;
+      }
+    }
     if (first === 'late' || first === null) {
       res.type('text/plain').send('success');
       if (first === 'late') {
         // The turn outlives the request: count it, so a graceful shutdown waits for it.
         const end = opts.inFlight?.begin();
-        void turn.then(sendLater).finally(() => end?.());
+        void turn
+          .then(async (outcome) => {
+            // Failed on the store: it stays in the spool for the replayer.
+            if (storeFailure === undefined) await spool?.remove(key).catch((err: unknown) => logger.error({ err, key }, 'WeChat spool cleanup failed'));
+            live.delete(key);
+            replayer?.kick();
+            await sendLater(outcome);
+          })
+          .finally(() => end?.());
+      } else {
+        live.delete(key);
       }
       return;
     }
+    live.delete(key);
     if (first.overloaded && !first.duplicate) {
       // Stored for the agents, not answered: one passive line (no API call) tells the shopper to ask again.
       const busy = textReplyXml({ to: openId, from: msg.ToUserName, content: BUSY_TEXT });
@@ -247,5 +352,12 @@ export function createWeChatChannel(
     }
   });
 
-  return { router, adapter };
+  return {
+    router,
+    adapter,
+    replayer,
+    async close() {
+      await replayer?.stop();
+    },
+  };
 }

@@ -378,7 +378,11 @@ export class Connection {
     if (!res.ok) {
       if (res.status === 401) this.session = undefined;
       const err = parseErrorBody(json);
-      this.opts.onFrame({ type: 'error', code: err?.code ?? `http_${res.status}`, message: err?.message ?? '', id: frame.id }, true);
+      const retryAfter = Number(res.headers.get('retry-after'));
+      this.opts.onFrame(
+        { type: 'error', code: err?.code ?? `http_${res.status}`, message: err?.message ?? '', id: frame.id, ...(retryAfter >= 0 && res.headers.has('retry-after') ? { retryAfterSeconds: retryAfter } : {}) },
+        true,
+      );
       return;
     }
     const result = parseRestSend(json);

@@ -53,7 +53,7 @@ export type ServerFrame =
   | { type: 'message'; message: WireMessage }
   | { type: 'ack'; id: string; messageId: string; seq: number }
   | { type: 'typing'; on: boolean; from?: 'agent' | 'bot'; agentName?: string }
-  | { type: 'error'; code: string; message: string; id?: string }
+  | { type: 'error'; code: string; message: string; id?: string; retryAfterSeconds?: number }
   | { type: 'pong' };
 
 export type ClientFrame =
@@ -201,7 +201,10 @@ export function parseServerFrame(raw: string): ServerFrame | undefined {
       return { type: 'typing', on: v['on'] === true, ...(from ? { from } : {}), ...(agentName ? { agentName } : {}) };
     }
     case 'error':
-      return { type: 'error', code: str(v['code']) ?? 'error', message: str(v['message']) ?? '', id: str(v['id']) };
+    {
+      const retryAfter = num(v['retryAfterSeconds']);
+      return { type: 'error', code: str(v['code']) ?? 'error', message: str(v['message']) ?? '', id: str(v['id']), ...(retryAfter !== undefined && retryAfter >= 0 ? { retryAfterSeconds: retryAfter } : {}) };
+    }
     case 'pong':
       return { type: 'pong' };
     default:

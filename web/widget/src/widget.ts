@@ -9,6 +9,7 @@ import { ICONS } from './icons.js';
 import { uuid } from './ids.js';
 import { MessageStore, type ChatItem } from './message-store.js';
 import type { CardAction, ClientFrame, Locale, ProductCard, QuickReply, ServerFrame } from './protocol.js';
+import { backoffDelay } from './backoff.js';
 import { buildRow, sameGroup, updateRow, type RenderContext } from './render.js';
 import { CSS } from './styles.js';
 
@@ -53,6 +54,11 @@ export class Widget {
   private locale: Locale;
   private s: Strings;
   private readonly store = new MessageStore();
+  /** Our messages the server could not take for now (`unavailable`: busy, or its database is down): client id -> attempts. */
+  private readonly retrying = new Map<string, number>();
+  private readonly retryTimers = new Map<string, ReturnType<typeof setTimeout>>();
+  /** One notice per outage, not one per message. */
+  private unavailableNotice = false;
   private readonly tokens = tokenStore();
   private readonly conn: Connection;
   private host: HTMLElement | undefined;
@@ -383,6 +389,44 @@ export class Widget {
     return item.postback !== undefined ? { type: 'postback', id, value: item.postback, text: item.text } : { type: 'message', id, text: item.text };
   }
 
+  /**
+   * The server could not take message `clientId` for now: it goes again, with the same id,
+   * after the server's Retry-After (at least) and a growing backoff. The server stores it
+   * once and answers it once, even when the first try was stored before the failure.
+   */
+  private retryLater(clientId: string, retryAfterSeconds: number | undefined, text: string): void {
+    const attempt = this.retrying.get(clientId) ?? 0;
+    this.retrying.set(clientId, attempt + 1);
+    this.store.setStatus(clientId, 'queued');
+    if (!this.unavailableNotice) {
+      this.unavailableNotice = true;
+      this.store.addNotice(text);
+    }
+    const delay = Math.max((retryAfterSeconds ?? 0) * 1000, backoffDelay(attempt, Math.random, 1000, 30_000));
+    clearTimeout(this.retryTimers.get(clientId));
+    this.retryTimers.set(
+      clientId,
+      setTimeout(() => {
+        this.retryTimers.delete(clientId);
+        const item = this.store.byClientId(clientId);
+        if (!item || !this.retrying.has(clientId)) return;
+        // Not connected now: it stays queued and goes out with the others when the connection is back
+        // (one the server stored already, before it failed, is not queued: it keeps its own retry).
+        if (this.conn.send(this.frameFor(item))) this.store.setStatus(clientId, 'sending');
+        else if (item.id !== undefined) this.retryLater(clientId, undefined, text);
+        this.renderList();
+      }, delay),
+    );
+  }
+
+  /** The server took message `clientId` (acked): no more retries for it. */
+  private retried(clientId: string): void {
+    if (!this.retrying.delete(clientId)) return;
+    clearTimeout(this.retryTimers.get(clientId));
+    this.retryTimers.delete(clientId);
+    if (this.retrying.size === 0) this.unavailableNotice = false;
+  }
+
   private deliver(item: ChatItem): void {
     const id = item.clientId ?? item.key;
     this.store.setStatus(id, this.conn.send(this.frameFor(item)) ? 'sending' : 'queued');
@@ -485,6 +529,7 @@ export class Widget {
         return;
       }
       case 'ack': {
+        this.retried(frame.id);
         const { removedKey } = this.store.ack(frame.id, frame.messageId, frame.seq);
         if (removedKey) {
           this.rows.get(removedKey)?.remove();
@@ -500,7 +545,9 @@ export class Widget {
         return;
       case 'error': {
         const text = this.s.errors[frame.code] ?? (frame.message || this.s.errors['internal'] || '');
-        if (frame.id && this.store.byClientId(frame.id)) {
+        if (frame.code === 'unavailable' && frame.id && this.store.byClientId(frame.id)) {
+          this.retryLater(frame.id, frame.retryAfterSeconds, text);
+        } else if (frame.id && this.store.byClientId(frame.id)) {
           if (frame.code === 'network') this.store.setStatus(frame.id, 'queued');
           else if (frame.code === 'rate_limited') this.store.setError(frame.id, text);
           else this.store.setStatus(frame.id, 'failed', text);
