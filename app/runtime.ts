@@ -360,11 +360,11 @@ async function composeAndListen(
 }
 
 /**
- * A per-minute limit as a token bucket: the burst is `floor` (the defaults' 10 and 60), or
- * 12 seconds' worth when the limit is raised further, so a raised limit is raised for
+ * A per-minute limit as a token bucket: the burst is `floor` (10 per customer, 60 per IP), or
+ * two seconds' worth when the limit is raised far beyond it, so a raised limit is raised for
  * bursts too (with a fixed burst of 60, 200 widget users behind one IP sending in the same
  * millisecond were refused whatever the per-minute figure).
  */
 function burstOf(perMinute: number, floor: number): RateLimitRule {
-  return { burst: Math.min(perMinute, Math.max(floor, Math.ceil(perMinute / 5))), perSecond: perMinute / 60 };
+  return { burst: Math.min(perMinute, Math.max(floor, Math.ceil(perMinute / 30))), perSecond: perMinute / 60 };
 }
