@@ -38,6 +38,7 @@ const schema = z.object({
     .regex(/^mongodb(\+srv)?:\/\/.+/, { message: 'must start with mongodb:// or mongodb+srv://' })
     .optional(),
   MONGODB_SERVER_SELECTION_TIMEOUT_MS: int(100, 120_000).default(5000),
+  MONGODB_SOCKET_TIMEOUT_MS: int(1000, 3_600_000).default(30_000),
   REDIS_URL: z
     .string()
     .trim()
@@ -150,7 +151,7 @@ export interface Config {
   host: string;
   port: number;
   dataDir: string;
-  store: { kind: 'sqlite'; file: string } | { kind: 'mongo'; uri: string; serverSelectionTimeoutMS: number };
+  store: { kind: 'sqlite'; file: string } | { kind: 'mongo'; uri: string; serverSelectionTimeoutMS: number; socketTimeoutMS: number };
   /** Several nodes: cross-node events over Redis pub/sub (REDIS_URL); unset = one node, events in memory. */
   redisUrl?: string;
   logLevel: RawConfig['LOG_LEVEL'];
@@ -290,7 +291,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = p
     port: c.PORT,
     dataDir,
     store: c.MONGODB_URI
-      ? { kind: 'mongo', uri: c.MONGODB_URI, serverSelectionTimeoutMS: c.MONGODB_SERVER_SELECTION_TIMEOUT_MS }
+      ? { kind: 'mongo', uri: c.MONGODB_URI, serverSelectionTimeoutMS: c.MONGODB_SERVER_SELECTION_TIMEOUT_MS, socketTimeoutMS: c.MONGODB_SOCKET_TIMEOUT_MS }
       : { kind: 'sqlite', file: path.resolve(dataDir, c.SQLITE_FILE ?? 'shop.db') },
     redisUrl: c.REDIS_URL,
     logLevel: c.LOG_LEVEL,

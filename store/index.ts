@@ -14,11 +14,11 @@ export { openMongoStore, openSqliteStore };
 
 export type StoreOptions =
   | { kind: 'sqlite'; file: string }
-  | { kind: 'mongo'; uri: string; serverSelectionTimeoutMS?: number };
+  | { kind: 'mongo'; uri: string; serverSelectionTimeoutMS?: number; socketTimeoutMS?: number };
 
 /** Opens the configured store; fails fast with `unavailable` when it cannot be reached. */
 export async function openStore(opts: StoreOptions): Promise<Store> {
   return opts.kind === 'mongo'
-    ? openMongoStore({ uri: opts.uri, serverSelectionTimeoutMS: opts.serverSelectionTimeoutMS })
+    ? openMongoStore({ uri: opts.uri, serverSelectionTimeoutMS: opts.serverSelectionTimeoutMS, socketTimeoutMS: opts.socketTimeoutMS })
     : openSqliteStore({ file: opts.file });
 }

@@ -28,7 +28,10 @@ describe('loadConfig', () => {
 
   it('switches to MongoDB when MONGODB_URI is set', () => {
     const c = loadConfig({ MONGODB_URI: 'mongodb://u:p@db.example:27017/shop', MONGODB_SERVER_SELECTION_TIMEOUT_MS: '1500' }, emptyDir());
-    expect(c.store).toEqual({ kind: 'mongo', uri: 'mongodb://u:p@db.example:27017/shop', serverSelectionTimeoutMS: 1500 });
+    expect(c.store).toEqual({ kind: 'mongo', uri: 'mongodb://u:p@db.example:27017/shop', serverSelectionTimeoutMS: 1500, socketTimeoutMS: 30_000 });
+    const d = loadConfig({ MONGODB_URI: 'mongodb://db.example/shop', MONGODB_SOCKET_TIMEOUT_MS: '10000' }, emptyDir());
+    expect(d.store).toMatchObject({ kind: 'mongo', socketTimeoutMS: 10_000 });
+    expect(() => loadConfig({ MONGODB_URI: 'mongodb://db.example/shop', MONGODB_SOCKET_TIMEOUT_MS: '5' }, emptyDir())).toThrow(/MONGODB_SOCKET_TIMEOUT_MS/);
   });
 
   it('names every bad variable, with the value it got', () => {

@@ -29,6 +29,12 @@ interface MongoStoreOptions {
   uri: string;
   /** How long to look for a server before failing; default 5000 ms. */
   serverSelectionTimeoutMS?: number;
+  /**
+   * How long one operation may wait on its socket before it fails (default 30000 ms; the
+   * driver's own default is none, so a hung server held every running turn for a minute).
+   * A `socketTimeoutMS` in the URI wins.
+   */
+  socketTimeoutMS?: number;
 }
 
 /** The record count behind each collection name of the ports. */
@@ -69,6 +75,8 @@ export async function openMongoStore(opts: MongoStoreOptions): Promise<Store> {
   try {
     conn = mongoose.createConnection(opts.uri, {
       serverSelectionTimeoutMS: opts.serverSelectionTimeoutMS ?? 5000,
+      ...(/[?&]socketTimeoutMS=/i.test(opts.uri) ? {} : { socketTimeoutMS: opts.socketTimeoutMS ?? 30_000 }),
+      ...(/[?&]connectTimeoutMS=/i.test(opts.uri) ? {} : { connectTimeoutMS: 5000 }),
       bufferCommands: false,
       autoIndex: false,
       autoCreate: false,
