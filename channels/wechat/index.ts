@@ -169,11 +169,27 @@ export function createWeChatChannel(
     // A replay of a message stored before a crash is a duplicate: answered only if it never was.
     const outcome = await adapter.processActivity(toActivity(msg), core.logic, { collect: true, answerUnanswered: true });
     if (outcome.duplicate) return;
-    for (const a of outcome.replies.filter((r) => r.type === ActivityTypes.Message)) {
+    await sendAsCustomerService(openId, outcome.replies.filter((r) => r.type === ActivityTypes.Message));
+  }
+
+  /**
+   * Answers outside WeChat's 5-second reply (late turns, replayed spool messages) go out as
+   * customer-service messages, in order, each retried with backoff (core.delivery) and
+   * marked on its stored message (sent, or failed: the console shows it).
+   */
+  async function sendAsCustomerService(openId: string, replies: Array<Partial<Activity>>): Promise<void> {
+    for (const a of replies) {
+      const stored = (a.channelData as { message?: { id?: string } } | undefined)?.message;
       try {
-        await adapter.send(openId, a);
+        if (!stored?.id) {
+          await adapter.send(openId, a);
+          continue;
+        }
+        const r = await core.delivery.send(stored.id, () => adapter.send(openId, a));
+        const final = r.status === 'pending' ? await r.settled : r.message;
+        if (final.delivery?.status === 'failed') logger.error({ openId, messageId: stored.id, error: final.delivery.error }, 'WeChat customer-service send failed');
       } catch (err) {
-        logger.error({ err, openId }, 'WeChat customer-service send of a spooled message\'s answer failed');
+        logger.error({ err, openId }, 'WeChat customer-service send failed');
       }
     }
   }
@@ -267,24 +283,8 @@ export function createWeChatChannel(
     const first = await Promise.race([turn, late]);
     clearTimeout(timer);
 
-    // Late answers go out as customer-service messages, in order, each retried with backoff
-    // (core.delivery) and marked on its stored message (sent, or failed: the console shows it).
     const sendLater = async (outcome: TurnOutcome | null): Promise<void> => {
-      if (!outcome) return;
-      for (const a of outcome.replies) {
-        const stored = (a.channelData as { message?: { id?: string } } | undefined)?.message;
-        try {
-          if (!stored?.id) {
-            await adapter.send(openId, a);
-            continue;
-          }
-          const r = await core.delivery.send(stored.id, () => adapter.send(openId, a));
-          const final = r.status === 'pending' ? await r.settled : r.message;
-          if (final.delivery?.status === 'failed') logger.error({ openId, messageId: stored.id, error: final.delivery.error }, 'WeChat customer-service send failed');
-        } catch (err) {
-          logger.error({ err, openId }, 'WeChat customer-service send failed');
-        }
-      }
+      if (outcome) await sendAsCustomerService(openId, outcome.replies);
     };
 
     if (first === null && storeFailure !== undefined) {
