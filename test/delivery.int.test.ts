@@ -5,7 +5,7 @@ import { WebSocket } from 'ws';
 import { decodeEvent, encodeEvent, INTERRUPTED_ERROR, OutboundDelivery, type ShopEvent } from '../bots/index.js';
 import { createLogger } from '../app/logger.js';
 import type { Message } from '../store/index.js';
-import { startShopServer, wechatPost, type ShopServer } from './helpers/shop-server.js';
+import { startShopServer, wechatPost, type ShopServer, consoleApi, consoleLogin, type ConsoleSession } from './helpers/shop-server.js';
 
 /**
  * Out-of-turn delivery end to end: the real server in this process, the fake WeChat API (a
@@ -23,11 +23,7 @@ const pushes: Array<{ attempt: number; messageId: string; text: string }> = [];
 let webhook: Server;
 let webhookUrl = '';
 
-interface Session {
-  cookie: string;
-  csrf: string;
-  agentId: string;
-}
+type Session = ConsoleSession;
 let lina: Session;
 
 beforeAll(async () => {
@@ -60,22 +56,8 @@ afterAll(async () => {
   await new Promise((r) => webhook?.close(r));
 });
 
-async function login(email: string, password: string): Promise<Session> {
-  const res = await fetch(`${shop.server.url}/api/console/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email, password }) });
-  expect(res.status).toBe(200);
-  const body = (await res.json()) as { csrfToken: string; agent: { id: string } };
-  return { cookie: (res.headers.get('set-cookie') ?? '').split(';')[0]!, csrf: body.csrfToken, agentId: body.agent.id };
-}
-
-async function api(s: Session, method: string, path: string, body?: unknown): Promise<{ status: number; json: Record<string, unknown> }> {
-  const res = await fetch(`${shop.server.url}${path}`, {
-    method,
-    headers: { cookie: s.cookie, 'x-csrf-token': s.csrf, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  return { status: res.status, json: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
-}
+const login = (email: string, password: string): Promise<Session> => consoleLogin(shop.server.url, email, password);
+const api = (s: Session, method: string, path: string, body?: unknown) => consoleApi(shop.server.url, s, method, path, body);
 
 /** A WeChat shopper handed to the queue and claimed by Li Na; returns the conversation id. */
 async function wechatConversation(openId: string): Promise<string> {

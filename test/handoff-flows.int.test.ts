@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sendAcked as send, startShopServer, wechatPost, type ShopServer } from './helpers/shop-server.js';
+import { sendAcked as send, startShopServer, wechatPost, type ShopServer, consoleApi, consoleLogin, type ConsoleSession } from './helpers/shop-server.js';
 import type { WsClient, Frame } from './helpers/ws-client.js';
 
 /**
@@ -10,11 +10,7 @@ import type { WsClient, Frame } from './helpers/ws-client.js';
  * WeChat's 48-hour window.
  */
 
-interface Session {
-  cookie: string;
-  csrf: string;
-  agentId: string;
-}
+type Session = ConsoleSession;
 
 let shop: ShopServer;
 const OA = 'gh_handoff_test';
@@ -27,25 +23,8 @@ afterAll(async () => {
   await shop?.close();
 });
 
-async function login(email: string, password: string): Promise<Session> {
-  const res = await fetch(`${shop.server.url}/api/console/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email, password }) });
-  expect(res.status).toBe(200);
-  const cookie = (res.headers.get('set-cookie') ?? '').split(';')[0]!;
-  expect(cookie).toMatch(/^sa_console=/);
-  expect(res.headers.get('set-cookie')).toMatch(/HttpOnly/);
-  const body = (await res.json()) as { csrfToken: string; agent: { id: string } };
-  return { cookie, csrf: body.csrfToken, agentId: body.agent.id };
-}
-
-async function api(s: Session, method: string, path: string, body?: unknown): Promise<{ status: number; json: Record<string, unknown> }> {
-  const res = await fetch(`${shop.server.url}${path}`, {
-    method,
-    headers: { cookie: s.cookie, 'x-csrf-token': s.csrf, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  return { status: res.status, json: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
-}
+const login = (email: string, password: string): Promise<Session> => consoleLogin(shop.server.url, email, password);
+const api = (s: Session, method: string, path: string, body?: unknown) => consoleApi(shop.server.url, s, method, path, body);
 
 const messages = (c: WsClient, from: number) =>
   c.frames.slice(from).filter((f: Frame) => f.type === 'message').map((f) => f['message'] as { sender: string; text: string; agentName?: string; suggestedActions?: Array<{ value: string }> });

@@ -8,7 +8,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -17,31 +16,13 @@ import { wechatSignature } from '../../channels/wechat/index.js';
 import { openStore, type ChannelId, type Store } from '../../store/index.js';
 import { startShopServer, type ShopServer } from '../helpers/shop-server.js';
 import type { Frame, WsClient } from '../helpers/ws-client.js';
+import { canConnect, freePort } from '../helpers/net.js';
 
 const FERRETDB_BIN = process.env['FERRETDB_BIN'];
 const APP_SECRET = 'db-down-app-secret-0123456789abcdef0123';
 const OA = 'gh_dbdown';
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
-    s.on('error', reject);
-  });
-}
 
-async function listening(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const c = net.connect(port, '127.0.0.1');
-    c.once('connect', () => {
-      c.destroy();
-      resolve(true);
-    });
-    c.once('error', () => resolve(false));
-  });
-}
 
 /** A FerretDB this test owns: started, killed, hung and resumed on one port and data folder. */
 class Ferret {
@@ -55,7 +36,7 @@ class Ferret {
   async start(): Promise<void> {
     this.proc = spawn(this.bin, ['-listen-addr', `127.0.0.1:${this.port}`, '-sqlite-dir', this.dir], { stdio: 'ignore' });
     for (let i = 0; i < 100; i++) {
-      if (await listening(this.port)) return;
+      if (await canConnect(this.port)) return;
       if (this.proc.exitCode !== null) throw new Error(`FerretDB exited with ${this.proc.exitCode}`);
       await sleep(100);
     }

@@ -11,8 +11,9 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signatureHeaders } from '../../channels/app/index.js';
 import { wechatSignature } from '../../channels/wechat/index.js';
-import { ShopError, type ChannelId, type MessageRepository, type Store } from '../../store/index.js';
+import type { ChannelId, Store } from '../../store/index.js';
 import { startShopServer, type ShopServer } from '../helpers/shop-server.js';
+import { failNextReply } from './inject.js';
 
 const APP_SECRET = 'mid-turn-app-secret-0123456789abcdef01234';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -25,17 +26,6 @@ async function until(what: string, fn: () => Promise<boolean> | boolean, timeout
   }
 }
 
-/** The next outgoing message append fails as if the database had just gone away. */
-function failNextReply(messages: MessageRepository): void {
-  const append = messages.append.bind(messages);
-  messages.append = async (input) => {
-    if (input.direction === 'out') {
-      messages.append = append;
-      throw new ShopError('unavailable', 'MongoDB is unavailable: connection closed (injected)');
-    }
-    return append(input);
-  };
-}
 
 async function copies(store: Store, channel: ChannelId, channelMessageId: string) {
   const original = await store.messages.findByChannelMessageId(channel, channelMessageId);

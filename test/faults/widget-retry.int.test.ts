@@ -12,8 +12,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../app/config.js';
 import { createLogger } from '../../app/logger.js';
 import { startServer, type RunningServer } from '../../app/runtime.js';
-import { ShopError, type MessageRepository } from '../../store/index.js';
 import { launchChromium } from '../helpers/browser.js';
+import { failNextReply } from './inject.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'sa-widget-retry-'));
 let server: RunningServer;
@@ -30,17 +30,6 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-/** The next outgoing message append fails as if the database had just gone away. */
-function failNextReply(messages: MessageRepository): void {
-  const append = messages.append.bind(messages);
-  messages.append = async (input) => {
-    if (input.direction === 'out') {
-      messages.append = append;
-      throw new ShopError('unavailable', 'MongoDB is unavailable: connection closed (injected)');
-    }
-    return append(input);
-  };
-}
 
 describe('widget: a message the store could not answer is sent again and answered', () => {
   it('tells the shopper once, retries with the same id after retryAfterSeconds, shows the answer; stored once', async () => {

@@ -109,3 +109,37 @@ export async function wechatPost(shop: ShopServer, oa: string, openId: string, c
   const res = await fetch(`${shop.server.url}/wechat?${q}`, { method: 'POST', headers: { 'content-type': 'text/xml' }, body: wechatTextXml(oa, openId, content) });
   return { status: res.status, body: await res.text() };
 }
+
+/** A console login: the session cookie, its CSRF token and the agent's id. */
+export interface ConsoleSession {
+  cookie: string;
+  csrf: string;
+  agentId: string;
+}
+
+/** Logs in through `POST /api/console/login` and checks the cookie is the HTTP-only session cookie. */
+export async function consoleLogin(base: string, email: string, password: string): Promise<ConsoleSession> {
+  const res = await fetch(`${base}/api/console/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email, password }) });
+  if (res.status !== 200) throw new Error(`console login for ${email} answered ${res.status}: ${await res.text()}`);
+  const setCookie = res.headers.get('set-cookie') ?? '';
+  if (!/^sa_console=/.test(setCookie) || !/HttpOnly/.test(setCookie)) throw new Error(`not an HTTP-only console session cookie: ${setCookie}`);
+  const body = (await res.json()) as { csrfToken: string; agent: { id: string } };
+  return { cookie: setCookie.split(';')[0]!, csrf: body.csrfToken, agentId: body.agent.id };
+}
+
+/** A console API call with the session's cookie and CSRF header; the JSON answer ({} when empty). */
+export async function consoleApi(
+  base: string,
+  s: ConsoleSession,
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<{ status: number; json: Record<string, unknown> }> {
+  const res = await fetch(`${base}${path}`, {
+    method,
+    headers: { cookie: s.cookie, 'x-csrf-token': s.csrf, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  return { status: res.status, json: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
+}
