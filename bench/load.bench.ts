@@ -85,22 +85,29 @@ async function widgetUser(base: string, until: number, cell: Cell, seed: number)
     fail(cell, `socket_${(err as Error).message.startsWith('http_') ? (err as Error).message : 'connect'}`);
     return;
   }
-  let waiting: { id: string; done: (kind: 'ok' | string) => void } | undefined;
+  // A turn is over when its ack arrives (after all of its replies): the next message waits for
+  // it, as a shopper reading the answer would. Latency is to the turn's first bot reply. (Sending
+  // on the first reply raced ahead of turns with several replies until the socket's
+  // pending-frames cap refused messages: the unexplained `rate_limited` frames of earlier runs.)
+  let waiting: { id: string; firstReplyAt?: number; done: (kind: 'ok' | string) => void } | undefined;
   ws.on('message', (data) => {
     const f = JSON.parse(data.toString()) as { type: string; id?: string; code?: string; message?: { sender?: string; direction?: string } };
     if (!waiting) return;
-    if (f.type === 'message' && f.message?.sender === 'bot') waiting.done('ok');
+    if (f.type === 'message' && f.message?.sender === 'bot') waiting.firstReplyAt ??= performance.now();
+    else if (f.type === 'ack' && f.id === waiting.id) waiting.done(waiting.firstReplyAt === undefined ? 'no_reply' : 'ok');
     else if (f.type === 'error' && f.id === waiting.id) waiting.done(f.code ?? 'error');
   });
   for (let i = seed; Date.now() < until && ws.readyState === ws.OPEN; i++) {
     const id = randomUUID();
     const started = performance.now();
+    let firstReplyAt: number | undefined;
     const kind = await new Promise<string>((resolve) => {
       const timer = setTimeout(() => resolve('timeout'), REPLY_TIMEOUT_MS);
       waiting = {
         id,
         done: (k) => {
           clearTimeout(timer);
+          firstReplyAt = waiting?.firstReplyAt;
           resolve(k);
         },
       };
@@ -109,7 +116,7 @@ async function widgetUser(base: string, until: number, cell: Cell, seed: number)
     waiting = undefined;
     if (kind === 'ok') {
       cell.ok += 1;
-      cell.latencies.push(performance.now() - started);
+      cell.latencies.push(firstReplyAt! - started);
     } else {
       fail(cell, `widget_${kind}`);
       if (kind === 'unavailable') await new Promise((r) => setTimeout(r, 1000));
