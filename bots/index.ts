@@ -37,7 +37,7 @@ export { isRateLimited } from './middleware/rate-limit.js';
 export { RateLimiter, type RateLimitRule } from './rate-limit.js';
 export { inboundMessage, turnCustomer, turnConversation } from './turn-state.js';
 export { LinkCodes } from './linking.js';
-export { HandoffService, pickAgent, priorityOf, queueOrder, effectivePriority, topicOf, wechatWindow, WECHAT_WINDOW_MS, type WeChatWindow } from './handoff/index.js';
+export { HandoffService, pickAgent, priorityOf, queueOrder, effectivePriority, topicOf, wechatWindow, WECHAT_WINDOW_MS, RATING_WINDOW_MS, parseRating, awaitsRating, type WeChatWindow } from './handoff/index.js';
 export type { HandoffTriggers } from './bot.js';
 export {
   OutboundDelivery,

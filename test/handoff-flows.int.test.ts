@@ -23,6 +23,14 @@ afterAll(async () => {
   await shop?.close();
 });
 
+/** The ids of a customer's conversations that hold at least one message (a socket may open an empty one). */
+async function conversationsWithMessages(customerId: string): Promise<string[]> {
+  const all = (await shop.server.store.conversations.listByCustomer(customerId, { limit: 50 })).items;
+  const kept: string[] = [];
+  for (const c of all) if ((await shop.server.store.messages.listByConversation(c.id, { limit: 1 })).length > 0) kept.push(c.id);
+  return kept;
+}
+
 const login = (email: string, password: string): Promise<Session> => consoleLogin(shop.server.url, email, password);
 const api = (s: Session, method: string, path: string, body?: unknown) => consoleApi(shop.server.url, s, method, path, body);
 
@@ -91,9 +99,12 @@ describe('hand-off through the widget', () => {
     expect(conv).toMatchObject({ status: 'resolved', rating: 5 });
     expect(conv!.firstResponseAt).toBeInstanceOf(Date);
 
-    // The bot said nothing between the hand-off and the resolution.
+    // The bot said nothing between the hand-off and the resolution; its one line is the thanks for the rating.
     const stored = await shop.server.store.messages.listByConversation(id, { limit: 100 });
-    expect(stored.filter((m) => m.sender === 'bot')).toEqual([]);
+    expect(stored.filter((m) => m.sender === 'bot').map((m) => m.text)).toEqual([expect.stringMatching(/Thank you for rating us 5/)]);
+    // The rating is filed in the conversation it rates: no new conversation was opened for it.
+    expect(stored.some((m) => m.direction === 'in' && m.text === choices[4]!.title)).toBe(true);
+    expect(await conversationsWithMessages(conv!.customerId)).toEqual([id]);
     expect(stored.filter((m) => m.sender === 'agent').map((m) => m.text)).toEqual(['Hi, I am looking at your order now.']);
   }, 30_000);
 
@@ -178,6 +189,10 @@ describe('hand-off through WeChat', () => {
     const rated = await wechatPost(shop, OA, openId, '5');
     expect(rated.body).toMatch(/感谢您的评分/);
     expect((await shop.server.store.conversations.get(conv.id))!.rating).toBe(5);
+    // A bare "5" typed back is filed in the conversation it rates, too.
+    const last = (await shop.server.store.messages.listByConversation(conv.id, { limit: 100 })).filter((m) => m.direction === 'in').pop();
+    expect(last?.text).toBe('5');
+    expect(await conversationsWithMessages(conv.customerId)).toEqual([conv.id]);
   }, 30_000);
 
   it('a WeChat shopper who last wrote three days ago cannot be messaged: 409 wechat_window_closed and nothing reaches WeChat', async () => {

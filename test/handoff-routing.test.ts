@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { effectivePriority, pickAgent, priorityOf, queueOrder, topicOf, wechatWindow, WECHAT_WINDOW_MS } from '../bots/index.js';
-import type { Agent } from '../store/index.js';
+import { awaitsRating, effectivePriority, parseRating, pickAgent, priorityOf, queueOrder, RATING_WINDOW_MS, topicOf, wechatWindow, WECHAT_WINDOW_MS } from '../bots/index.js';
+import type { Agent, Conversation } from '../store/index.js';
 
 const T0 = new Date('2026-11-29T10:00:00Z');
 
@@ -75,5 +75,21 @@ describe('hand-off routing rules', () => {
     expect(wechatWindow(last, T0)).toEqual({ open: true, lastInboundAt: last, closesAt: new Date(T0.getTime() + 60_000) });
     expect(wechatWindow(last, new Date(T0.getTime() + 60_000)).open).toBe(false);
     expect(wechatWindow(null, T0)).toEqual({ open: false, lastInboundAt: null, closesAt: null });
+  });
+
+  it('reads a rating answer: the quick reply, or a bare score typed back; nothing else', () => {
+    expect(parseRating('csat:4')).toEqual({ score: 4, explicit: true });
+    for (const t of ['4', ' 4 ', '4分', '4 星', '4 stars', '4/5']) expect(parseRating(t), t).toEqual({ score: 4, explicit: false });
+    for (const t of ['0', '6', 'csat:6', '45', 'order 4', '4 items please', '']) expect(parseRating(t), t).toBeUndefined();
+  });
+
+  it('a conversation awaits its rating when an agent resolved it within the window and nobody rated it yet', () => {
+    const resolvedAt = new Date(T0.getTime() - 3600_000);
+    const base = { status: 'resolved', queuedAt: new Date(T0.getTime() - 7200_000), resolvedAt } as Conversation;
+    expect(awaitsRating(base, T0.getTime())).toBe(true);
+    expect(awaitsRating({ ...base, rating: 5 }, T0.getTime())).toBe(false);
+    expect(awaitsRating({ ...base, queuedAt: undefined }, T0.getTime())).toBe(false); // the bot resolved it: no question was asked
+    expect(awaitsRating({ ...base, status: 'assigned' }, T0.getTime())).toBe(false);
+    expect(awaitsRating(base, resolvedAt.getTime() + RATING_WINDOW_MS)).toBe(false);
   });
 });

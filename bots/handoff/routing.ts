@@ -114,3 +114,20 @@ export function wechatWindow(lastInboundAt: Date | null, now: Date): WeChatWindo
   const closesAt = new Date(lastInboundAt.getTime() + WECHAT_WINDOW_MS);
   return { open: now < closesAt, lastInboundAt, closesAt };
 }
+
+/** How long after a resolve the shopper's rating is taken (the 1-5 question's answer). */
+export const RATING_WINDOW_MS = 24 * 3600_000;
+
+/**
+ * A rating answer: the question's quick reply (`csat:4`, explicit) or a bare score typed
+ * back ("4", "4分", "4 stars", "4/5").
+ */
+export function parseRating(text: string): { score: number; explicit: boolean } | undefined {
+  const m = /^csat:([1-5])$/.exec(text) ?? /^([1-5])(?:\s*(?:分|星|stars?|\/\s*5))?$/i.exec(text.trim());
+  return m ? { score: Number(m[1]), explicit: text.startsWith('csat:') } : undefined;
+}
+
+/** A conversation an agent resolved within the window whose rating question is still unanswered. */
+export function awaitsRating(c: Conversation, now: number, windowMs: number = RATING_WINDOW_MS): boolean {
+  return c.status === 'resolved' && c.queuedAt !== undefined && c.rating === undefined && c.resolvedAt !== undefined && now - c.resolvedAt.getTime() < windowMs;
+}

@@ -18,7 +18,7 @@ import { productCardAttachment, type ProductCard, type QuickReply } from '../car
 import { OutboundDelivery, type DeliveryResult } from '../delivery.js';
 import type { EventBus } from '../events.js';
 import { inboundMessage, turnConversation, turnCustomer, updateTurnConversation } from '../turn-state.js';
-import { pickAgent, priorityOf, queueOrder, topicOf, wechatWindow, type WeChatWindow } from './routing.js';
+import { awaitsRating, parseRating, pickAgent, priorityOf, queueOrder, topicOf, wechatWindow, type WeChatWindow } from './routing.js';
 import { HANDOFF_TEXT, ratingChoices } from './texts.js';
 
 export interface HandoffServiceOptions {
@@ -142,19 +142,19 @@ export class HandoffService {
    * as the first message after a recent resolution. True when it was taken as the rating.
    */
   async captureRating(context: TurnContext, text: string, locale: Locale): Promise<boolean> {
-    const m = /^csat:([1-5])$/.exec(text) ?? /^([1-5])(?:\s*(?:分|星|stars?|\/\s*5))?$/i.exec(text.trim());
-    if (!m) return false;
-    const explicit = text.startsWith('csat:');
+    const rating = parseRating(text);
+    if (!rating) return false;
+    const { score, explicit } = rating;
     const inbound = inboundMessage(context);
-    if (!explicit && inbound && inbound.seq > 1) return false;
+    const here = turnConversation(context);
+    // A bare digit counts only as the first thing said after the question: the identity step
+    // files it in the resolved conversation it answers, or it opens a new conversation.
+    if (!explicit && inbound && inbound.seq > 1 && !awaitsRating(here, this.clock().getTime(), this.ratingWindowMs)) return false;
     const customer = turnCustomer(context);
     const recent = await this.o.store.conversations.listByCustomer(customer.id, { limit: 5 });
     const now = this.clock().getTime();
-    const pending = recent.items.find(
-      (c) => c.status === 'resolved' && c.queuedAt && c.rating === undefined && c.resolvedAt && now - c.resolvedAt.getTime() < this.ratingWindowMs,
-    );
+    const pending = awaitsRating(here, now, this.ratingWindowMs) ? here : recent.items.find((c) => awaitsRating(c, now, this.ratingWindowMs));
     if (!pending) return false;
-    const score = Number(m[1]);
     try {
       const rated = await this.o.store.conversations.rate(pending.id, score);
       this.publish(rated);

@@ -9,6 +9,7 @@ import {
   type CustomerRepository,
   type Locale,
 } from '../../store/index.js';
+import { awaitsRating, parseRating } from '../handoff/routing.js';
 import { setTurnCustomer } from '../turn-state.js';
 
 export interface IdentityDeps {
@@ -44,12 +45,34 @@ export async function resolveCustomer(
   }
 }
 
-/** The customer's open conversation on this channel, or a new one. */
-export async function resolveConversation(deps: IdentityDeps, customer: Customer, channel: ChannelId): Promise<Conversation> {
-  return (
-    (await deps.conversations.findOpenByCustomer(customer.id, channel)) ??
-    (await deps.conversations.create({ customerId: customer.id, channel, language: customer.locale }))
-  );
+/**
+ * The customer's open conversation on this channel, or a new one. An answer to the rating
+ * question (`ratingAnswer`) goes to the resolved conversation it rates, when there is one on
+ * this channel: a rating is the end of that conversation, not the start of another (it would
+ * count as one more bot conversation on the dashboard).
+ */
+export async function resolveConversation(
+  deps: IdentityDeps,
+  customer: Customer,
+  channel: ChannelId,
+  opts: { ratingAnswer?: boolean; now?: number } = {},
+): Promise<Conversation> {
+  const open = await deps.conversations.findOpenByCustomer(customer.id, channel);
+  if (open) return open;
+  if (opts.ratingAnswer) {
+    const now = opts.now ?? Date.now();
+    const recent = await deps.conversations.listByCustomer(customer.id, { limit: 5 });
+    const rated = recent.items.find((c) => c.channel === channel && awaitsRating(c, now));
+    if (rated) return rated;
+  }
+  return deps.conversations.create({ customerId: customer.id, channel, language: customer.locale });
+}
+
+/** Whether the activity answers the 1-5 rating question (its quick reply, or a bare score typed back). */
+function isRatingAnswer(a: { type?: string; text?: string; value?: unknown }): boolean {
+  if (a.type !== 'message') return false;
+  const text = typeof a.value === 'string' ? a.value : (a.text ?? '');
+  return parseRating(text) !== undefined;
 }
 
 export function localeOf(raw: string | undefined): Locale | undefined {
@@ -79,7 +102,7 @@ export function identityMiddleware(deps: IdentityDeps): Middleware {
       const a = context.activity;
       const { channel, externalId } = channelAccount(a);
       const customer = await resolveCustomer(deps, channel, externalId, { name: a.from.name, locale: localeOf(a.locale) });
-      const conversation = await resolveConversation(deps, customer, channel);
+      const conversation = await resolveConversation(deps, customer, channel, { ratingAnswer: isRatingAnswer(a) });
       setTurnCustomer(context, customer, conversation);
       await next();
     },
