@@ -108,6 +108,25 @@ describe('hand-off through the widget', () => {
     expect(stored.filter((m) => m.sender === 'agent').map((m) => m.text)).toEqual(['Hi, I am looking at your order now.']);
   }, 30_000);
 
+  it('an agent going offline puts their conversations back in the queue, keeping the priority earned by waiting; another agent takes them', async () => {
+    const lina = await login('li.na@example.com', 'demo-agent-lina');
+    const tom = await login('tom.baker@example.com', 'demo-agent-tom');
+    await api(lina, 'PUT', '/api/console/me/status', { status: 'online' });
+    const w = await shop.widget();
+    await send(w, 'talk to a person please');
+    const queued = (await api(lina, 'GET', '/api/console/queue')).json['queued'] as Array<{ id: string; customerId?: string }>;
+    const id = queued[queued.length - 1]!.id;
+    expect((await api(lina, 'POST', `/api/console/conversations/${id}/claim`)).status).toBe(200);
+    const before = (await shop.server.store.conversations.get(id))!;
+
+    expect((await api(lina, 'PUT', '/api/console/me/status', { status: 'offline' })).status).toBe(200);
+    const back = (await shop.server.store.conversations.get(id))!;
+    expect(back).toMatchObject({ status: 'queued', assigneeId: null, handoffReason: before.handoffReason });
+    expect(back.priority).toBeGreaterThanOrEqual(before.priority);
+    expect((await api(tom, 'POST', `/api/console/conversations/${id}/claim`)).json['conversation']).toMatchObject({ status: 'assigned', assigneeId: tom.agentId });
+    await api(tom, 'POST', `/api/console/conversations/${id}/resolve`);
+  }, 30_000);
+
   it('two agents claiming at once: exactly one wins; a reply after a transfer or a resolve is refused and nothing is sent', async () => {
     const lina = await login('li.na@example.com', 'demo-agent-lina');
     const tom = await login('tom.baker@example.com', 'demo-agent-tom');

@@ -18,7 +18,7 @@ import { productCardAttachment, type ProductCard, type QuickReply } from '../car
 import { OutboundDelivery, type DeliveryResult } from '../delivery.js';
 import type { EventBus } from '../events.js';
 import { inboundMessage, turnConversation, turnCustomer, updateTurnConversation } from '../turn-state.js';
-import { awaitsRating, parseRating, pickAgent, priorityOf, queueOrder, topicOf, wechatWindow, type WeChatWindow } from './routing.js';
+import { awaitsRating, effectivePriority, parseRating, pickAgent, priorityOf, queueOrder, topicOf, wechatWindow, type WeChatWindow } from './routing.js';
 import { HANDOFF_TEXT, ratingChoices } from './texts.js';
 
 export interface HandoffServiceOptions {
@@ -342,8 +342,39 @@ export class HandoffService {
   async setStatus(agent: Agent, status: AgentStatus): Promise<Agent> {
     const updated = await this.o.store.agents.update(agent.id, { status });
     this.o.events.publish({ type: 'agent', agentId: updated.id });
+    if (status === 'offline') await this.requeueAssignedTo(updated);
     if (status === 'online') void this.assignWaiting().catch((err: unknown) => this.o.logger.warn({ err }, 'assignment sweep failed'));
     return updated;
+  }
+
+  /**
+   * An agent going offline hands their open conversations back to the queue, keeping the
+   * priority they had earned by waiting, so no shopper waits on someone who has left; with
+   * auto-assign another agent gets them at once. Returns how many went back.
+   */
+  async requeueAssignedTo(agent: Agent): Promise<number> {
+    const mine = await listAll((page) => this.o.store.conversations.list({ status: 'assigned', assigneeId: agent.id }, page));
+    const now = this.clock();
+    let requeued = 0;
+    for (const c of mine) {
+      try {
+        const queued = await this.o.store.conversations.enqueue(c.id, {
+          priority: effectivePriority(c, now),
+          reason: c.handoffReason ?? 'requested',
+          ...(c.topic ? { topic: c.topic } : {}),
+          language: c.language,
+        });
+        this.publish(queued);
+        requeued += 1;
+      } catch (err) {
+        if (!isShopError(err, 'conflict')) throw err; // resolved meanwhile
+      }
+    }
+    if (requeued > 0) {
+      this.o.logger.info({ agentId: agent.id, requeued }, 'agent went offline: their conversations are back in the queue');
+      void this.assignWaiting().catch((err: unknown) => this.o.logger.warn({ err }, 'assignment sweep failed'));
+    }
+    return requeued;
   }
 
   /** An agent typing in a conversation: shown in the shopper's widget. */
