@@ -29,9 +29,10 @@ export { TurnAdmission, OverloadError, isOverloadError, type AdmissionLimits, ty
 export { StoreHealth, isStoreUnavailable, type StoreHealthOptions } from './store-health.js';
 export { LocalEventBus, type EventBus, type ShopEvent } from './events.js';
 export { RedisEventBus, coalesce, encodeEvent, decodeEvent, type RedisEventBusOptions, type RedisEventBusStats, type BusLogger } from './redis-bus.js';
+export { MemoryReplayCache, RedisReplayCache, type ReplayCache, type MemoryReplayCacheOptions, type RedisReplayCacheOptions } from './replay-cache.js';
 export { PRODUCT_CARD, productCardAttachment, readCards, readQuickReplies, type ProductCard, type QuickReply } from './cards.js';
 export { resolveCustomer, resolveConversation, localeOf, channelAccount } from './middleware/identity.js';
-export { isDuplicateDelivery } from './middleware/transcript.js';
+export { isDuplicateDelivery, inboundMessageKey } from './middleware/transcript.js';
 export { isHeldForAgent } from './middleware/handoff-gate.js';
 export { isRateLimited } from './middleware/rate-limit.js';
 export { RateLimiter, type RateLimitRule } from './rate-limit.js';

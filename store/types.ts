@@ -207,7 +207,11 @@ export interface Message {
   text: string;
   /** Cards, quick replies and channel extras, as plain JSON. */
   payload?: Record<string, unknown>;
-  /** The channel's message id (WeChat MsgId, app idempotency key): unique per channel. */
+  /**
+   * The channel's message id (WeChat MsgId, widget id, app Idempotency-Key, Bot Framework
+   * activity id) scoped to its sender (`<conversation>/<account>/<id>`, see the transcript's
+   * inboundMessageKey): unique per channel.
+   */
   channelMessageId?: string;
   intent?: string;
   confidence?: number;

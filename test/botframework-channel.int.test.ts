@@ -12,7 +12,7 @@ import { InFlight } from '../app/in-flight.js';
 import { createLogger } from '../app/logger.js';
 import { Readiness } from '../app/readiness.js';
 import { startServer, type RunningServer } from '../app/runtime.js';
-import { createBotCore, LocalEventBus, PRODUCT_CARD, productCardAttachment, type BotCore } from '../bots/index.js';
+import { createBotCore, inboundMessageKey, LocalEventBus, PRODUCT_CARD, productCardAttachment, type BotCore } from '../bots/index.js';
 import { createBotFrameworkChannel, renderForBotFramework, type BotFrameworkChannelOptions } from '../channels/botframework/index.js';
 import { isShopError, openStore, type Store } from '../store/index.js';
 
@@ -156,7 +156,8 @@ describe('Bot Framework channel, anonymous (no app id): the real server and a re
       ['out', 'botframework', String(reply.body['text']).slice(0, 5)],
       ['in', 'botframework', 'hello'],
     ]);
-    expect(messages[1]!.channelMessageId).toBe(hello['id']);
+    // Stored scoped to its sender: another user's activity with the same id is another message.
+    expect(messages[1]!.channelMessageId).toBe(inboundMessageKey({ id: String(hello['id']), conversation: { id: 'conv-u-1|livechat' }, from: { id: 'u-1' } }));
   });
 
   it('continues the same customer on the next message, and answers a redelivery once', async () => {

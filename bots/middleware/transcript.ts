@@ -17,6 +17,20 @@ export function answerIfUnanswered(context: TurnContext): void {
   context.turnState.set(ANSWER_UNANSWERED, true);
 }
 
+/**
+ * The stored key of an inbound message's channel id, scoped to its sender: the conversation
+ * and the account that sent it, then the channel's id (`web:v_1…/v_1…/m-608`). Clients
+ * choose ids (the widget, the app's Idempotency-Key) and Bot Framework ids are unique per
+ * conversation only, so an id alone names nobody: visitor B reusing visitor A's id must be
+ * a new message of B's, never a "redelivery" answered with A's replies. `%` and `/` in the
+ * conversation and account ids are escaped, so two different senders never share a key.
+ */
+export function inboundMessageKey(a: { id?: string; conversation?: { id?: string }; from?: { id?: string } }): string | undefined {
+  if (!a.id) return undefined;
+  const part = (s: string | undefined) => (s ?? '').replaceAll('%', '%25').replaceAll('/', '%2F');
+  return `${part(a.conversation?.id)}/${part(a.from?.id)}/${a.id}`;
+}
+
 /** True when the turn was a redelivery of a message already stored (and was not run). */
 export function isDuplicateDelivery(context: TurnContext): boolean {
   return context.turnState.get(DUPLICATE) === true;
@@ -72,6 +86,7 @@ export function transcriptMiddleware(deps: {
       });
 
       if (a.type === ActivityTypes.Message) {
+        const key = inboundMessageKey(a);
         try {
           const stored = await deps.messages.append({
             conversationId: conversation.id,
@@ -81,14 +96,14 @@ export function transcriptMiddleware(deps: {
             channel,
             text: storedText(a.text),
             payload: inboundPayload(a),
-            channelMessageId: a.id || undefined,
+            channelMessageId: key,
           });
           setInboundMessage(context, stored);
           deps.events.publish({ type: 'message', message: stored });
         } catch (err) {
-          if (isShopError(err, 'conflict') && a.id) {
+          if (isShopError(err, 'conflict') && key) {
             context.turnState.set(DUPLICATE, true);
-            const original = await deps.messages.findByChannelMessageId(channel, a.id);
+            const original = await deps.messages.findByChannelMessageId(channel, key);
             if (original) setInboundMessage(context, original);
             // Nothing after the original (no answer, no later message): answer it now.
             if (original && context.turnState.get(ANSWER_UNANSWERED) === true) {

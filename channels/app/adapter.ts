@@ -16,7 +16,7 @@ export interface AppAdapterOptions {
 /** One shopper message from the app backend, already authenticated (HMAC) and validated. */
 export interface AppMessageInput {
   userId: string;
-  /** The app's idempotency key, scoped to the user: stored as the message's channel id. */
+  /** The Idempotency-Key as the app sent it (the transcript scopes it to the app user). */
   channelMessageId: string;
   text: string;
   value?: unknown;

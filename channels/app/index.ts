@@ -7,18 +7,33 @@ import type { Request } from 'express';
 import express, { type Router } from 'express';
 import type { Logger } from 'pino';
 import { z } from 'zod';
-import { isOverloadError, isStoreUnavailable, localeOf, resolveCustomer, type BotCore, type EventBus, type StoreHealth } from '../../bots/index.js';
+import { inboundMessageKey, isOverloadError, isStoreUnavailable, localeOf, resolveCustomer, type BotCore, type EventBus, type StoreHealth } from '../../bots/index.js';
 import { ShopError, type Conversation, type Message, type Store } from '../../store/index.js';
 import { toWireMessage, type WireMessage } from '../web/index.js';
 import { AppAdapter } from './adapter.js';
 import { longPoll } from './long-poll.js';
 import { appOpenApiDocument } from './openapi.js';
 import { PushQueue, type PushQueueOptions } from './push.js';
-import { SIGNATURE_HEADER, TIMESTAMP_HEADER, verifySignature } from './signature.js';
+import { IDEMPOTENCY_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, verifyRequest } from './signature.js';
+import { MemoryReplayCache, type ReplayCache } from '../../bots/index.js';
 
 export { AppAdapter, type AppAdapterOptions, type AppMessageInput } from './adapter.js';
 export { PushQueue, type PushEvent, type DeadLetter, type PushQueueOptions } from './push.js';
-export { signPayload, signatureHeaders, verifySignature, SIGNATURE_HEADER, TIMESTAMP_HEADER } from './signature.js';
+export {
+  canonicalRequest,
+  signRequest,
+  requestSignatureHeaders,
+  verifyRequest,
+  signPayload,
+  signatureHeaders,
+  verifySignature,
+  SIGNATURE_HEADER,
+  TIMESTAMP_HEADER,
+  IDEMPOTENCY_HEADER,
+  SIGNATURE_VERSION,
+  type SignedRequest,
+  type SignatureFailure,
+} from './signature.js';
 export { appOpenApiDocument, type OpenApiDocument } from './openapi.js';
 
 /** Where the API lives; the version is in the path so a v2 can run beside it. */
@@ -33,6 +48,11 @@ export interface AppChannelOptions {
   secret: string;
   /** APP_SIGNATURE_TOLERANCE_SECONDS: the replay window, either side of the server clock. */
   signatureToleranceSeconds?: number;
+  /**
+   * Signatures already used, kept while their timestamp is inside the window (a signed GET is
+   * single-use). Default: this node's memory; the runtime passes a Redis-backed one with REDIS_URL.
+   */
+  replayCache?: ReplayCache;
   /** BODY_LIMIT: the raw-body parser of the signed routes enforces it (413). */
   bodyLimit: string;
   /** APP_PUSH_URL and its retry settings; without it nothing is pushed. */
@@ -101,6 +121,7 @@ export function createAppChannel(opts: AppChannelOptions): AppChannel {
   }
   const { store, events, logger, secret } = opts;
   const tolerance = opts.signatureToleranceSeconds ?? 300;
+  const replays = opts.replayCache ?? new MemoryReplayCache({ logger });
   const maxText = opts.maxTextLength ?? 2000;
   const maxWaiters = opts.maxWaiters ?? 5000;
   const push = opts.push ? new PushQueue({ ...opts.push, secret, logger }) : undefined;
@@ -133,16 +154,33 @@ export function createAppChannel(opts: AppChannelOptions): AppChannel {
       .default(0),
   });
 
-  /** 401 unless the shop's backend signed `payload` with our secret, recently. Runs before anything is read or stored. */
-  function authenticate(req: Request, payload: string | Buffer): void {
-    const check = verifySignature({
+  /**
+   * 401 unless the shop's backend signed this very call (method, path and query, timestamp,
+   * Idempotency-Key, body: see signature.ts) with our secret, recently. Runs before anything is
+   * read or stored. A `singleUse` call (a GET) is refused the second time its signature comes
+   * within the window: a captured poll cannot be replayed to read what came after it. A POST
+   * is not: its repeat is by construction the same message with the same Idempotency-Key, which
+   * the idempotency contract answers from the store (`duplicate: true`), never a second time.
+   */
+  async function authenticate(req: Request, body: Buffer | undefined, singleUse: boolean): Promise<void> {
+    const check = verifyRequest({
       secret,
       timestamp: req.get(TIMESTAMP_HEADER),
       signature: req.get(SIGNATURE_HEADER),
-      payload,
+      request: { method: req.method, target: req.originalUrl, idempotencyKey: req.get(IDEMPOTENCY_HEADER) ?? '', body },
       toleranceSeconds: tolerance,
     });
-    if (!check.ok) throw new ShopError('unauthorized', `app signature rejected: ${check.reason}`);
+    if (!check.ok) throw new ShopError('unauthorized', `app signature rejected: ${check.message}`, { details: { reason: check.reason } });
+    if (!singleUse) return;
+    // Remembered until its timestamp leaves the window (after that the window refuses it anyway).
+    const ttlSeconds = check.timestamp + tolerance - Math.floor(Date.now() / 1000) + 1;
+    if ((await replays.remember(`app:${check.mac}`, '1', ttlSeconds)) !== undefined) {
+      throw new ShopError(
+        'unauthorized',
+        'app signature rejected: this signed call was already used (a replay). Sign every GET when you send it; two identical GETs within one second need a distinguishing query parameter (e.g. &n=<random>), which the signature covers',
+        { details: { reason: 'signature_replayed' } },
+      );
+    }
   }
 
   function parseJson(raw: Buffer): unknown {
@@ -180,9 +218,11 @@ export function createAppChannel(opts: AppChannelOptions): AppChannel {
     }
   }
 
-  async function send(handle: Handle, input: z.infer<typeof messageBody>, channelMessageId: string): Promise<MessageResponse> {
-    // Repeats are answered from the store before any work (and across nodes).
-    const earlier = await store.messages.findByChannelMessageId('app', channelMessageId);
+  async function send(handle: Handle, input: z.infer<typeof messageBody>, idempotencyKey: string): Promise<MessageResponse> {
+    // Repeats are answered from the store before any work (and across nodes); the stored key is scoped to the app user.
+    const reference = AppAdapter.reference(input.userId);
+    const storedKey = inboundMessageKey({ id: idempotencyKey, conversation: reference.conversation, from: reference.user })!;
+    const earlier = await store.messages.findByChannelMessageId('app', storedKey);
     if (earlier) {
       const repeat = await replay(earlier, input.text);
       // Stored but never answered (the store failed mid-turn): the turn below answers it now.
@@ -203,7 +243,7 @@ export function createAppChannel(opts: AppChannelOptions): AppChannel {
 
     const outcome = await adapter.handleMessage({
       userId: input.userId,
-      channelMessageId,
+      channelMessageId: idempotencyKey,
       text: input.text,
       value: input.value,
       locale: input.locale,
@@ -243,7 +283,7 @@ export function createAppChannel(opts: AppChannelOptions): AppChannel {
   // Raw bytes on this route only: the signature covers the body exactly as sent.
   router.post(`${APP_API_BASE}/conversations/:id/messages`, express.raw({ type: () => true, limit: opts.bodyLimit }), async (req, res) => {
     const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-    authenticate(req, raw);
+    await authenticate(req, raw, false);
     const key = req.get('idempotency-key');
     if (!key || !IDEMPOTENCY_KEY.test(key)) {
       throw new ShopError('bad_request', 'Idempotency-Key header is required: 1..128 visible ASCII characters, unique per message (a UUID)');
@@ -270,7 +310,7 @@ export function createAppChannel(opts: AppChannelOptions): AppChannel {
     }
     const retryAfter = opts.health?.retryAfterSeconds ?? 5;
     if (opts.health?.down) throw storeDown(retryAfter);
-    const response = send(handle, input, channelMessageId).catch((err: unknown) => {
+    const response = send(handle, input, key).catch((err: unknown) => {
       if (!isStoreUnavailable(err)) throw err;
       opts.health?.failed(err);
       throw storeDown(retryAfter, err);
@@ -288,8 +328,8 @@ export function createAppChannel(opts: AppChannelOptions): AppChannel {
   });
 
   router.get(`${APP_API_BASE}/conversations/:id/messages`, async (req, res) => {
-    // The request target as sent (path and query): what the backend signed.
-    authenticate(req, req.originalUrl);
+    // Signed over the request target as sent (path and query); single-use.
+    await authenticate(req, undefined, true);
     const q = pollQuery.safeParse({ after: req.query['after'], wait: req.query['wait'] });
     if (!q.success) throw new ShopError('bad_request', `invalid query: ${issues(q.error, 'query')}`);
     const { after, wait } = q.data;
@@ -317,8 +357,8 @@ export function createAppChannel(opts: AppChannelOptions): AppChannel {
     res.json({ conversationId: conversation.id, messages: messages.map(toWireMessage), nextAfter: messages.at(-1)?.seq ?? after });
   });
 
-  router.get(`${APP_API_BASE}/push/dead-letters`, (req, res) => {
-    authenticate(req, req.originalUrl);
+  router.get(`${APP_API_BASE}/push/dead-letters`, async (req, res) => {
+    await authenticate(req, undefined, true);
     res.json({ pushEnabled: push !== undefined, deadLetters: push?.deadLetters() ?? [] });
   });
 

@@ -32,7 +32,13 @@ export function toWireMessage(m: Message): WireMessage {
   };
   if (Array.isArray(p['suggestedActions'])) wire.suggestedActions = p['suggestedActions'] as WireMessage['suggestedActions'];
   if (Array.isArray(p['cards'])) wire.cards = p['cards'] as unknown[];
-  if (m.direction === 'in' && m.channel === 'web' && m.channelMessageId) wire.clientId = m.channelMessageId;
+  if (m.direction === 'in' && m.channel === 'web' && m.channelMessageId) wire.clientId = clientIdOf(m.channelMessageId);
   if (m.sender === 'agent' && typeof p['agentName'] === 'string') wire.agentName = p['agentName'];
   return wire;
+}
+
+/** The widget's own id inside a stored key (`web:<visitor>/<visitor>/<clientId>`, see inboundMessageKey). */
+function clientIdOf(key: string): string {
+  const scoped = /^web:(v_[a-f0-9]{32})\/\1\//.exec(key);
+  return scoped ? key.slice(scoped[0].length) : key;
 }

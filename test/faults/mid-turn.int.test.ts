@@ -13,6 +13,7 @@ import { signatureHeaders } from '../../channels/app/index.js';
 import { wechatSignature } from '../../channels/wechat/index.js';
 import type { ChannelId, Store } from '../../store/index.js';
 import { startShopServer, type ShopServer } from '../helpers/shop-server.js';
+import { storedByChannelId } from '../helpers/stored.js';
 import { failNextReply } from './inject.js';
 
 const APP_SECRET = 'mid-turn-app-secret-0123456789abcdef01234';
@@ -28,13 +29,14 @@ async function until(what: string, fn: () => Promise<boolean> | boolean, timeout
 
 
 async function copies(store: Store, channel: ChannelId, channelMessageId: string) {
-  const original = await store.messages.findByChannelMessageId(channel, channelMessageId);
+  const copies = await storedByChannelId(store, channel, channelMessageId);
+  const original = copies[0];
   if (!original) return { stored: 0, answers: 0 };
   const all = await store.messages.listByConversation(original.conversationId, { limit: 500 });
   const after = all.filter((m) => m.seq > original.seq);
   const next = after.findIndex((m) => m.direction === 'in');
   return {
-    stored: all.filter((m) => m.channelMessageId === channelMessageId).length,
+    stored: copies.length,
     answers: (next < 0 ? after : after.slice(0, next)).filter((m) => m.sender === 'bot').length,
   };
 }
@@ -107,7 +109,7 @@ describe('the store fails between storing a message and answering it', () => {
     const again = (await (await post()).json()) as { duplicate: boolean; replies: unknown[] };
     expect(again.duplicate).toBe(true);
     expect(again.replies.length).toBe(json.replies.length);
-    expect(await copies(shop.server.store, 'app', `mid-user/${key}`)).toEqual({ stored: 1, answers: json.replies.length });
+    expect(await copies(shop.server.store, 'app', key)).toEqual({ stored: 1, answers: json.replies.length });
   });
 
   it('WeChat: `success`, spooled, and answered by the replayer as a customer-service message', async () => {
