@@ -32,7 +32,7 @@ export { RedisEventBus, coalesce, encodeEvent, decodeEvent, type RedisEventBusOp
 export { MemoryReplayCache, RedisReplayCache, type ReplayCache, type MemoryReplayCacheOptions, type RedisReplayCacheOptions } from './replay-cache.js';
 export { PRODUCT_CARD, productCardAttachment, readCards, readQuickReplies, type ProductCard, type QuickReply } from './cards.js';
 export { resolveCustomer, resolveConversation, localeOf, channelAccount } from './middleware/identity.js';
-export { isDuplicateDelivery, inboundMessageKey } from './middleware/transcript.js';
+export { isDuplicateDelivery, inboundMessageKey, answerIfUnanswered } from './middleware/transcript.js';
 export { isHeldForAgent } from './middleware/handoff-gate.js';
 export { isRateLimited } from './middleware/rate-limit.js';
 export { RateLimiter, type RateLimitRule } from './rate-limit.js';
