@@ -75,11 +75,17 @@ const errors = (...codes: Array<'400' | '401' | '404' | '409' | '413' | '429' | 
   Object.fromEntries(codes.map((c) => [c, ref('responses', `E${c}`)]));
 
 const SIGNING = [
-  'Every call except this document is signed by the shop\'s backend with `APP_HMAC_SECRET`:',
-  '`X-Shop-Timestamp: <unix seconds>` and `X-Shop-Signature: sha256=<hex HMAC-SHA256(secret, timestamp + "." + payload)>`,',
-  'where the payload is the raw request body for a POST and the request target (path and query, exactly as sent) for a GET.',
-  'A timestamp more than `APP_SIGNATURE_TOLERANCE_SECONDS` (default 300) from the server clock, or a wrong signature, is answered 401 and nothing is stored.',
+  'Every call except this document is signed by the shop\'s backend with `APP_HMAC_SECRET` (scheme v1):',
+  '`X-Shop-Timestamp: <unix seconds>` and `X-Shop-Signature: v1=<hex HMAC-SHA256(secret, canonical)>`, where `canonical` is six parts joined by `\\n`:',
+  '`v1`, the method (`POST`, `GET`), the request target (path and query, exactly as sent), the timestamp, the `Idempotency-Key` (empty when none), and the raw body (empty for a GET).',
+  'A timestamp more than `APP_SIGNATURE_TOLERANCE_SECONDS` (default 300) from the server clock, a wrong signature, or a signature of the retired `sha256=` scheme',
+  '(timestamp and body only) is answered 401 with a `reason` (`signature_missing`, `timestamp_invalid`, `timestamp_out_of_window`, `signature_malformed`,',
+  '`signature_scheme_retired`, `signature_mismatch`, `signature_replayed`) and nothing is stored.',
+  'A signed GET is single-use: the same signature again within the window is refused (`signature_replayed`); a POST repeated with its Idempotency-Key is answered from the first one.',
 ].join(' ');
+
+const PUSH_SIGNING =
+  '`X-Shop-Timestamp: <unix seconds>` and `X-Shop-Signature: sha256=<hex HMAC-SHA256(APP_HMAC_SECRET, timestamp + "." + raw body)>`';
 
 const conversationHandle: ParameterObject = {
   name: 'id',
@@ -190,13 +196,13 @@ export function appOpenApiDocument(opts: { maxTextLength: number; maxWaitSeconds
           tags: ['push'],
           summary: 'Every outgoing message (bot or agent) of the app channel, POSTed to APP_PUSH_URL',
           description:
-            `Signed like the API calls (${'`X-Shop-Timestamp`, `X-Shop-Signature` over the raw body'}), with \`X-Shop-Delivery-Id\` ` +
+            `Signed by us with ${PUSH_SIGNING} (check the timestamp is within a few minutes, compare in constant time), with \`X-Shop-Delivery-Id\` ` +
             '(the same on every attempt of one delivery) and `X-Shop-Delivery-Attempt`. Answer 2xx to accept. Network errors, 5xx and 429 ' +
             '(honouring `Retry-After` in seconds) are retried with exponential backoff and jitter up to `APP_PUSH_MAX_ATTEMPTS`; other ' +
             'answers are not retried. Deliveries may arrive out of order: order by `message.seq`, dedupe by `message.id`.',
           parameters: [
             ref('parameters', 'Timestamp'),
-            ref('parameters', 'Signature'),
+            ref('parameters', 'PushSignature'),
             { name: 'X-Shop-Delivery-Id', in: 'header', required: true, schema: { type: 'string' } },
             { name: 'X-Shop-Delivery-Attempt', in: 'header', required: true, schema: { type: 'integer', minimum: 1 } },
           ],
@@ -211,13 +217,14 @@ export function appOpenApiDocument(opts: { maxTextLength: number; maxWaitSeconds
           type: 'apiKey',
           in: 'header',
           name: 'X-Shop-Signature',
-          description: `sha256=<hex HMAC-SHA256(APP_HMAC_SECRET, timestamp + "." + payload)>. ${SIGNING}`,
+          description: `v1=<hex HMAC-SHA256(APP_HMAC_SECRET, "v1\\n" + method + "\\n" + path?query + "\\n" + timestamp + "\\n" + Idempotency-Key + "\\n" + body)>. ${SIGNING}`,
         },
         shopTimestamp: { type: 'apiKey', in: 'header', name: 'X-Shop-Timestamp', description: 'Unix seconds; part of what is signed.' },
       },
       parameters: {
         Timestamp: { name: 'X-Shop-Timestamp', in: 'header', required: true, description: 'Unix seconds.', schema: { type: 'string', pattern: '^\\d{1,12}$' } },
-        Signature: { name: 'X-Shop-Signature', in: 'header', required: true, description: 'sha256=<64 hex digits>', schema: { type: 'string', pattern: '^sha256=[0-9a-fA-F]{64}$' } },
+        Signature: { name: 'X-Shop-Signature', in: 'header', required: true, description: 'v1=<64 hex digits> (scheme v1, see the description above)', schema: { type: 'string', pattern: '^v1=[0-9a-fA-F]{64}$' } },
+        PushSignature: { name: 'X-Shop-Signature', in: 'header', required: true, description: `The push webhook's signature: ${PUSH_SIGNING}`, schema: { type: 'string', pattern: '^sha256=[0-9a-fA-F]{64}$' } },
         IdempotencyKey: {
           name: 'Idempotency-Key',
           in: 'header',
@@ -305,14 +312,22 @@ export function appOpenApiDocument(opts: { maxTextLength: number; maxWaitSeconds
             error: {
               type: 'object',
               required: ['code', 'message', 'requestId'],
-              properties: { code: { type: 'string' }, message: { type: 'string' }, requestId: { type: 'string' } },
+              properties: {
+                code: { type: 'string' },
+                message: { type: 'string' },
+                reason: { type: 'string', description: 'A machine-readable reason where there is one, e.g. `signature_scheme_retired` on a 401.' },
+                requestId: { type: 'string' },
+              },
             },
           },
         },
       },
       responses: {
         E400: { description: 'Malformed JSON, a bad field or query parameter, a missing Idempotency-Key.', content: json(ref('schemas', 'Error')) },
-        E401: { description: 'Missing or wrong signature, or a timestamp outside the replay window. Nothing was stored.', content: json(ref('schemas', 'Error')) },
+        E401: {
+          description: 'Missing, wrong, retired-scheme or replayed signature, or a timestamp outside the replay window; `error.reason` says which. Nothing was stored.',
+          content: json(ref('schemas', 'Error')),
+        },
         E404: { description: 'Unknown conversation, or one of another user (or the app channel is off).', content: json(ref('schemas', 'Error')) },
         E409: {
           description: 'The Idempotency-Key was used for a different message, or the conversation id is no longer the user\'s current conversation (it was resolved): post to `app:<userId>`.',
