@@ -32,8 +32,8 @@ const CANCEL_DIALOG = /^(cancel|stop|quit|exit|never ?mind|forget it|no thanks|a
 /** Intents that belong to a dialog's own questions, never an interruption. */
 const DIALOG_ANSWERS = new Set(['affirm', 'deny', 'out_of_scope', 'greeting', 'thanks']);
 
-/** How to name an intent in "did you mean A or B?". */
-const INTENT_LABELS: Record<string, Bilingual> = {
+/** How to name an intent in "did you mean A or B?". A Map: intent names come from the intent data (issue 14). */
+const INTENT_LABELS: ReadonlyMap<string, Bilingual> = new Map(Object.entries({
   track_order: { en: 'Track an order', zh: '查询订单物流' },
   cancel_order: { en: 'Cancel an order', zh: '取消订单' },
   change_order: { en: 'Change an order', zh: '修改订单' },
@@ -58,7 +58,7 @@ const INTENT_LABELS: Record<string, Bilingual> = {
   reset_password: { en: 'Reset my password', zh: '重置密码' },
   warranty: { en: 'Warranty', zh: '保修' },
   coupon: { en: 'Coupons and discounts', zh: '优惠券' },
-};
+}));
 
 const T = {
   clarify: { en: 'Just to be sure, do you mean:', zh: '想确认一下，您是想：' },
@@ -165,8 +165,8 @@ export class SkillRouter implements Router {
       nlu.confidence < this.o.sureConfidence &&
       nlu.confidence - second.confidence < this.o.clarifyMargin &&
       second.confidence >= this.o.minConfidence / 2 &&
-      INTENT_LABELS[nlu.intent] &&
-      INTENT_LABELS[second.intent]
+      INTENT_LABELS.has(nlu.intent) &&
+      INTENT_LABELS.has(second.intent)
     ) {
       await this.askWhich(turn, [nlu.intent, second.intent]);
       return 'clarify';
@@ -197,7 +197,7 @@ export class SkillRouter implements Router {
 
   private async askWhich(turn: Turn, intents: string[]): Promise<void> {
     const l = turn.locale;
-    const options = intents.map((intent) => ({ intent, value: INTENT_LABELS[intent]![l] }));
+    const options = intents.map((intent) => ({ intent, value: INTENT_LABELS.get(intent)![l] }));
     turn.session.clarifying = { text: turn.text, entities: turn.nlu.entities, options };
     const lines = options.map((o, i) => `${i + 1}. ${o.value}`).join('\n');
     await reply(turn, `${T.clarify[l]}\n${lines}`, { quickReplies: options.map((o) => ({ title: o.value, value: o.value })) });

@@ -36,7 +36,7 @@ function chooseModels(args: string[]): string[] {
     .filter(Boolean) ?? Object.keys(MODELS);
   if (wanted.length === 0) throw new ShopError('bad_request', '--models needs at least one model name');
   for (const name of wanted) {
-    if (!MODELS[name]) throw new ShopError('bad_request', `unknown model "${name}"; known: ${Object.keys(MODELS).join(', ')}`);
+    if (!Object.hasOwn(MODELS, name)) throw new ShopError('bad_request', `unknown model "${name}"; known: ${Object.keys(MODELS).join(', ')}`);
   }
   return wanted;
 }

@@ -39,7 +39,7 @@ const TOPICS: Record<string, string> = {
 
 /** The agent skill a conversation about `intent` needs, or undefined for small talk and the like. */
 export function topicOf(intent: string | undefined): string | undefined {
-  return intent ? TOPICS[intent] : undefined;
+  return intent && Object.hasOwn(TOPICS, intent) ? TOPICS[intent] : undefined;
 }
 
 const BASE: Record<string, number> = { high_value_order: 40, sentiment: 30, requested: 20, fallbacks: 10 };

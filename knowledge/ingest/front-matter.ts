@@ -28,7 +28,8 @@ export function parseFrontMatter(source: string, file: string): { data: Record<s
     if (!m) throw bad(file, { path: `front matter line ${i + 1}`, message: `expected "key: value", got "${line}"` });
     const key = m[1] ?? '';
     const value = (m[2] ?? '').trim();
-    if (key in data) throw bad(file, { path: key, message: 'appears twice in the front matter' });
+    // Own keys only: `key in {}` is true for `constructor` or `toString` (issue 14).
+    if (Object.hasOwn(data, key)) throw bad(file, { path: key, message: 'appears twice in the front matter' });
     data[key] =
       value.startsWith('[') && value.endsWith(']')
         ? value

@@ -48,13 +48,14 @@ export function predictsRatings(model: RatingModel): boolean {
 }
 
 export function createModel(name: string, ctx?: ModelContext): RatingModel {
-  const make = MODELS[name];
+  // Own keys only: `MODELS.constructor` is Object (issue 14).
+  const make = Object.hasOwn(MODELS, name) ? MODELS[name] : undefined;
   if (!make) throw new ShopError('bad_request', `unknown model "${name}"; one of: ${Object.keys(MODELS).join(', ')}`);
   return make(ctx);
 }
 
 export function restoreModel(saved: SavedModel): RatingModel {
-  const load = LOADERS[saved.kind];
+  const load = Object.hasOwn(LOADERS, saved.kind) ? LOADERS[saved.kind] : undefined;
   if (!load) throw new ShopError('bad_request', `unknown saved model kind "${saved.kind}"`);
   return load(saved);
 }

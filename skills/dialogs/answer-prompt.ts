@@ -69,9 +69,11 @@ export function recognizeAnswer(spec: AnswerSpec, turn: Turn): string | undefine
   }
 }
 
+/** A Map, not `{}`: looked up with the shopper's answer (issue 14). */
+const CHINESE_DIGITS: ReadonlyMap<string, number> = new Map([...'一二三四五六七八九十'].map((c, i) => [c, i + 1]));
+
 function chineseDigit(s: string): number {
-  const map: Record<string, number> = { 一: 1, 二: 2, 三: 3, 四: 4, 五: 5, 六: 6, 七: 7, 八: 8, 九: 9, 十: 10 };
-  return /^\d+$/.test(s) ? Number(s) : (map[s] ?? 0);
+  return /^\d+$/.test(s) ? Number(s) : (CHINESE_DIGITS.get(s) ?? 0);
 }
 
 /** The spec of the prompt waiting for an answer on this dialog stack (for the router's interruption check). */

@@ -68,15 +68,16 @@ export function scorePredictions(actual: string[], predictions: Array<Pick<Score
     const f1 = precision + recall === 0 ? 0 : (2 * precision * recall) / (precision + recall);
     return { precision: r4(precision), recall: r4(recall), f1: r4(f1), support: support.get(label) ?? 0 };
   };
-  const perIntent: IntentEvaluation['perIntent'] = {};
-  for (const l of labels) perIntent[l] = prf(l);
+  // Own properties whatever the intent is called (an assignment to `{}` under "__proto__" sets the prototype instead).
+  const perLabel = labels.map((l) => [l, prf(l)] as const);
+  const perIntent: IntentEvaluation['perIntent'] = Object.fromEntries(perLabel);
   const oos = prf(OUT_OF_SCOPE);
   const withScores = predictions.filter((p) => p.rawConfidence !== undefined && p.calibratedConfidence !== undefined && p.argmax !== undefined);
   const calibrated = withScores.length === predictions.length && predictions.length > 0;
   return {
     examples: actual.length,
     accuracy: r4(actual.length === 0 ? 0 : correct / actual.length),
-    macroF1: r4(labels.length === 0 ? 0 : labels.reduce((s, l) => s + perIntent[l]!.f1, 0) / labels.length),
+    macroF1: r4(labels.length === 0 ? 0 : perLabel.reduce((s, [, m]) => s + m.f1, 0) / labels.length),
     perIntent,
     confusions: [...confusions]
       .map(([key, count]) => {

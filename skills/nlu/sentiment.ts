@@ -76,8 +76,14 @@ const ANGER_SCORE = -0.85;
 
 const e = (v: number, kind: Kind = 'sent'): Entry => ({ v, kind });
 
+/**
+ * A lexicon is a Map, never a plain object: a shopper's word looked up in `{}` finds
+ * `constructor`, `toString` or `__proto__` (issue 14: "constructor" scored NaN).
+ */
+const table = <T>(entries: Record<string, T>): ReadonlyMap<string, T> => new Map(Object.entries(entries));
+
 /** Single English words (lower case). */
-const EN_WORDS: Record<string, Entry> = {
+const EN_WORDS: ReadonlyMap<string, Entry> = table({
   // positive
   good: e(1.5), great: e(2.2), excellent: e(2.6), amazing: e(2.6), awesome: e(2.5), fantastic: e(2.6),
   wonderful: e(2.5), perfect: e(2.5), love: e(2.4), loves: e(2.4), loved: e(2.4), loving: e(2), lovely: e(2.2), happy: e(2),
@@ -123,7 +129,7 @@ const EN_WORDS: Record<string, Entry> = {
   complaint: e(-2, 'threat'), complain: e(-2, 'threat'), complaining: e(-2, 'threat'),
   // blockers: words whose neighbours mean something else than they seem
   like: e(0, 'block'),
-};
+});
 
 /** Words that flip the next sentiment word (up to three words on, same clause). */
 const EN_NEGATORS = new Set([
@@ -133,12 +139,12 @@ const EN_NEGATORS = new Set([
 ]);
 
 /** Boosters and dampeners of the next sentiment word (one or two words on). */
-const EN_BOOSTERS: Record<string, number> = {
+const EN_BOOSTERS: ReadonlyMap<string, number> = table({
   very: 1.3, so: 1.3, extremely: 1.5, really: 1.25, totally: 1.4, absolutely: 1.4, completely: 1.4, utterly: 1.5,
   super: 1.3, incredibly: 1.5, too: 1.2, such: 1.2, most: 1.2, truly: 1.3, awfully: 1.4, terribly: 1.4, highly: 1.3,
   beyond: 1.3, seriously: 1.3, insanely: 1.4, damn: 1.3, bloody: 1.3, fucking: 1.5, freaking: 1.3,
   slightly: 0.6, somewhat: 0.6, kinda: 0.6, bit: 0.6, little: 0.7, quite: 0.9, fairly: 0.8, pretty: 1.1,
-};
+});
 
 /** English phrases, tried before single words; a phrase takes its words (the negator inside "not working" is part of it). */
 const EN_PHRASES: ReadonlyArray<readonly [string, Entry]> = [
@@ -228,7 +234,7 @@ const AGAIN_EN = /\b(?:another|again|once more|as usual|of course)\b/;
 
 // ---------------------------------------------------------------- Chinese
 
-const ZH_ENTRIES: Record<string, Entry> = {
+const ZH_ENTRIES: ReadonlyMap<string, Entry> = table({
   // anger
   生气: e(-2.2, 'anger'), 气死: e(-3, 'anger'), 气人: e(-2.2, 'anger'), 愤怒: e(-2.6, 'anger'), 火大: e(-2.5, 'anger'),
   恼火: e(-2.2, 'anger'), 受够了: e(-2.6, 'anger'), 忍无可忍: e(-3, 'anger'), 过分: e(-2, 'anger'), 岂有此理: e(-2.6, 'anger'),
@@ -278,12 +284,12 @@ const ZH_ENTRIES: Record<string, Entry> = {
   球棒: e(0, 'block'), 冰棒: e(0, 'block'), 棒棒糖: e(0, 'block'), 行不行: e(0, 'block'), 好不好: e(0, 'block'),
   是不是: e(0, 'block'), 有没有: e(0, 'block'), 能不能: e(0, 'block'), 要不要: e(0, 'block'), 对不对: e(0, 'block'),
   可不可以: e(0, 'block'), 不要: e(0, 'block'), 会不会: e(0, 'block'),
-};
+});
 
-const ZH_BOOSTERS: Record<string, number> = {
+const ZH_BOOSTERS: ReadonlyMap<string, number> = table({
   太: 1.3, 非常: 1.4, 特别: 1.4, 真: 1.3, 真的: 1.3, 超: 1.3, 超级: 1.4, 简直: 1.4, 很: 1.2, 好: 1.2, 极其: 1.5, 巨: 1.3,
   十分: 1.4, 相当: 1.3, 实在: 1.3, 完全: 1.3, 根本: 1.3, 最: 1.3, 更: 1.2, 这么: 1.2, 那么: 1.2, 有点: 0.7, 有些: 0.7, 稍微: 0.6,
-};
+});
 const ZH_NEGATORS = new Set(['不', '没', '别', '非', '未']);
 const ZH_CONTRAST = ['但是', '可是', '不过', '然而', '但'];
 /** Asked N times (问了三次, 催了好几次, 联系了5次) and the Nth time of asking (第三次问). */
@@ -321,7 +327,7 @@ const EN_PHRASE_INDEX: Map<string, Array<{ re: RegExp; entry: Entry }>> = (() =>
   return index;
 })();
 
-const ZH_KEYS = new Map<string, Entry | number>([...Object.entries(ZH_ENTRIES), ...Object.entries(ZH_BOOSTERS)]);
+const ZH_KEYS = new Map<string, Entry | number>([...ZH_ENTRIES, ...ZH_BOOSTERS]);
 const ZH_MAX_KEY = Math.max(...[...ZH_KEYS.keys()].map((k) => k.length));
 const WORD_RE = /[a-z0-9]+(?:'[a-z]+)*/gi;
 const CJK = /[\u3400-\u9fff\uf900-\ufaff]/;
@@ -405,7 +411,7 @@ function boostBefore(words: Word[], i: number): { factor: number; by: string } {
   let by = '';
   for (let j = i - 1; j >= 0 && j >= i - 2; j--) {
     const w = words[j]!;
-    const b = EN_BOOSTERS[w.lower];
+    const b = EN_BOOSTERS.get(w.lower);
     if (w.clause !== clause || w.taken || b === undefined) break;
     factor *= b;
     by = by ? `${w.lower} ${by}` : w.lower;
@@ -445,14 +451,14 @@ function englishHits(text: string, lower: string, hits: Hit[]): Word[] {
   for (let i = 0; i < words.length; i++) {
     const w = words[i]!;
     if (w.taken) continue;
-    const entry = EN_WORDS[w.lower];
+    const entry = EN_WORDS.get(w.lower);
     if (entry === undefined || entry.kind === 'block') continue;
     // A word that is also a booster, right before another sentiment word, is read as the
     // booster: "fucking awesome" and "seriously good" are praise. A swear word before a
     // negative word still counts as swearing ("fucking useless").
     const next = words[i + 1];
-    const nextEntry = next && !next.taken && next.clause === w.clause ? EN_WORDS[next.lower] : undefined;
-    if (EN_BOOSTERS[w.lower] !== undefined && nextEntry !== undefined && nextEntry.kind !== 'block' && (nextEntry.v > 0 || entry.kind !== 'swear')) continue;
+    const nextEntry = next && !next.taken && next.clause === w.clause ? EN_WORDS.get(next.lower) : undefined;
+    if (EN_BOOSTERS.has(w.lower) && nextEntry !== undefined && nextEntry.kind !== 'block' && (nextEntry.v > 0 || entry.kind !== 'swear')) continue;
     // Swearing stays swearing after a negator ("I can't find the damn button").
     const neg = entry.kind === 'swear' ? -1 : negatorBefore(words, i, entry.kind === 'sent' ? 3 : 5);
     const { factor, by } = boostBefore(words, i);
@@ -497,7 +503,7 @@ function chineseHits(text: string, lower: string, hits: Hit[]): void {
   }
   for (let p = 0; p < pieces.length; p++) {
     const piece = pieces[p]!;
-    const entry = ZH_ENTRIES[piece.key];
+    const entry = ZH_ENTRIES.get(piece.key);
     if (entry === undefined || entry.kind === 'block') continue;
     // Boosters right before (touching, or one character apart): 太慢, 真的很差.
     let factor = 1;
@@ -505,7 +511,7 @@ function chineseHits(text: string, lower: string, hits: Hit[]): void {
     let from = piece.start;
     for (let q = p - 1; q >= 0; q--) {
       const prev = pieces[q]!;
-      const b = ZH_BOOSTERS[prev.key];
+      const b = ZH_BOOSTERS.get(prev.key);
       if (b === undefined || from - prev.end > 1) break;
       factor *= b;
       by = prev.key + by;

@@ -16,13 +16,14 @@ export { describeOrder, describeReturn, estimatedDelivery, transitDays } from '.
 export const ORDER_ACTION = 'order_action';
 const PROMPT = 'order_action.prompt';
 
-const INTENT_PURPOSE: Record<string, OrderPurpose> = {
-  track_order: 'track',
-  cancel_order: 'cancel',
-  change_address: 'change_address',
-  change_order: 'change_order',
-  refund_status: 'refund_status',
-};
+/** A Map: intent names come from the intent data, and `{}` answers for `constructor` too (issue 14). */
+const INTENT_PURPOSE: ReadonlyMap<string, OrderPurpose> = new Map([
+  ['track_order', 'track'],
+  ['cancel_order', 'cancel'],
+  ['change_address', 'change_address'],
+  ['change_order', 'change_order'],
+  ['refund_status', 'refund_status'],
+]);
 
 const T = {
   confirmCancel: {
@@ -218,11 +219,11 @@ export class OrderActionDialog extends ComponentDialog {
 export function ordersSkill(store: OrderStore): Skill {
   return {
     name: 'orders',
-    intents: Object.keys(INTENT_PURPOSE),
+    intents: [...INTENT_PURPOSE.keys()],
     dialogId: ORDER_ACTION,
-    canHandle: (turn) => turn.nlu.intent in INTENT_PURPOSE,
+    canHandle: (turn) => INTENT_PURPOSE.has(turn.nlu.intent),
     handle: async (turn: Turn) => {
-      const purpose = INTENT_PURPOSE[turn.nlu.intent]!;
+      const purpose = INTENT_PURPOSE.get(turn.nlu.intent)!;
       const number = mentionedOrder(turn);
       if (purpose === 'refund_status' && !number && isVerified(turn.customer)) {
         const returns = await store.returns.listByCustomer(turn.customer.id, { limit: 3 });

@@ -63,11 +63,11 @@ const SINGLE_HAN_BLOCK_BEFORE = '明坦告表空蛋洁苍雪漂纯黑白红蓝�
 const SINGLE_HAN_NEXT = '(?=[的款色码那个吗呢吧啊，。,.!?！？\\s]|$)';
 
 /** Size words: Chinese size names and the spellings shoppers use for letter sizes. */
-const SIZE_WORDS: Record<string, string> = {
+const SIZE_WORDS: ReadonlyMap<string, string> = new Map(Object.entries({
   小号: 'S', 中号: 'M', 大号: 'L', 加大号: 'XL', 加大: 'XL', 特大号: 'XXL', 加加大: 'XXL',
   '2xl': 'XXL', xxl: 'XXL', '3xl': 'XXXL', xxxl: 'XXXL', xl: 'XL', xs: 'XS', l: 'L', m: 'M', s: 'S',
   small: 'S', medium: 'M', large: 'L', 'extra large': 'XL', 'x-large': 'XL', 'extra small': 'XS',
-};
+}));
 
 interface Term {
   phrase: string;
@@ -134,20 +134,24 @@ export class AttributeExtractor {
     // "size M", "size 42", "尺码 XL", "EU 40", "42码", "L码", "45 mm" (watch cases)
     for (const m of matchAll(SIZE_KEYWORD, text)) {
       const token = (m[1] ?? '').trim();
-      const value = /^\d/.test(token) ? token : SIZE_WORDS[token.toLowerCase()];
+      const value = /^\d/.test(token) ? token : SIZE_WORDS.get(token.toLowerCase());
       if (value) push(m[0], value, m.index);
     }
     for (const m of matchAll(SIZE_SUFFIX, text)) {
       const token = m[1] ?? '';
-      const value = /^\d/.test(token) ? token : SIZE_WORDS[token.toLowerCase()];
+      const value = /^\d/.test(token) ? token : SIZE_WORDS.get(token.toLowerCase());
       if (value) push(m[0], value, m.index);
     }
     for (const m of matchAll(WATCH_SIZE, text)) push(m[0], `${m[1] ?? ''} mm`, m.index);
-    for (const m of matchAll(ZH_SIZE, text)) push(m[0], SIZE_WORDS[m[0]] as string, m.index);
+    for (const m of matchAll(ZH_SIZE, text)) {
+      const value = SIZE_WORDS.get(m[0]);
+      if (value) push(m[0], value, m.index);
+    }
     // Upper-case letter sizes standing alone: "M", "XL" (not the "S" in "SA100123" or "T-shirt").
     for (const m of matchAll(LETTER_SIZE, text)) {
       if (m[0].length === 1 && !LONE_LETTER_OK(text, m.index)) continue;
-      push(m[0], SIZE_WORDS[m[0].toLowerCase()] as string, m.index);
+      const value = SIZE_WORDS.get(m[0].toLowerCase());
+      if (value) push(m[0], value, m.index);
     }
     return out.sort((a, b) => a.start - b.start);
   }

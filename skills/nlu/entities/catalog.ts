@@ -331,12 +331,21 @@ function listAllProducts(store: Pick<Store, 'products'>): Promise<Product[]> {
 const HAN = /[\u3400-\u9fff]/;
 
 /**
+ * A category's synonyms: own keys only. Categories come from the shop's catalogue data, and a
+ * plain object answers for `constructor` or `toString` too (issue 14).
+ */
+function synonymsOf(table: Readonly<Record<string, readonly string[]>> | undefined, category: string): readonly string[] {
+  const list = table !== undefined && Object.hasOwn(table, category) ? table[category] : undefined;
+  return Array.isArray(list) ? list : [];
+}
+
+/**
  * The texts a product is indexed by, one per language, so a short Chinese query is not
  * drowned by the English words of the same document: title, category (and its synonyms)
  * and tags in English; title and category synonyms in Chinese.
  */
 export function productTexts(p: Pick<Product, 'title' | 'category' | 'tags'>): { en: string; zh: string } {
-  const synonyms = CATEGORY_SYNONYMS[p.category] ?? [];
+  const synonyms = synonymsOf(CATEGORY_SYNONYMS, p.category);
   const en = [p.title.en, `${p.category.replace(/-/g, ' ')} ${synonyms.filter((s) => !HAN.test(s)).slice(0, 4).join(' ')}`, p.tags.join(' ')];
   const zh = [p.title.zh, synonyms.filter((s) => HAN.test(s)).slice(0, 4).join(' ')];
   return { en: en.filter((s) => s && s.trim() !== '').join('\n'), zh: zh.filter((s) => s && s.trim() !== '').join('\n') };
@@ -459,7 +468,7 @@ function buildLexicon(products: Product[], categories: string[], extra: Record<s
   for (const category of categories) {
     add(category, { type: 'category', value: category, score: SCORE_CATEGORY });
     add(category.replace(/-/g, ' '), { type: 'category', value: category, score: SCORE_CATEGORY });
-    for (const s of [...(CATEGORY_SYNONYMS[category] ?? []), ...(extra?.[category] ?? [])]) {
+    for (const s of [...synonymsOf(CATEGORY_SYNONYMS, category), ...synonymsOf(extra, category)]) {
       add(s, { type: 'category', value: category, score: SCORE_CATEGORY });
     }
   }

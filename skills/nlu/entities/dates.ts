@@ -78,23 +78,25 @@ function nearestYear(today: number, m: number, d: number): number | undefined {
   return best;
 }
 
-const EN_WEEKDAYS: Record<string, number> = {
+// Maps, not plain objects: looked up with words of the message (issue 14: `{}` answers for `constructor`).
+const table = (entries: Record<string, number>): ReadonlyMap<string, number> => new Map(Object.entries(entries));
+const EN_WEEKDAYS = table({
   monday: 0, mon: 0, tuesday: 1, tue: 1, tues: 1, wednesday: 2, wed: 2, thursday: 3, thu: 3, thur: 3, thurs: 3,
   friday: 4, fri: 4, saturday: 5, sat: 5, sunday: 6, sun: 6,
-};
-const ZH_WEEKDAYS: Record<string, number> = { 一: 0, 二: 1, 三: 2, 四: 3, 五: 4, 六: 5, 日: 6, 天: 6, '1': 0, '2': 1, '3': 2, '4': 3, '5': 4, '6': 5, '7': 6 };
-const EN_MONTHS: Record<string, number> = {
+});
+const ZH_WEEKDAYS = table({ 一: 0, 二: 1, 三: 2, 四: 3, 五: 4, 六: 5, 日: 6, 天: 6, '1': 0, '2': 1, '3': 2, '4': 3, '5': 4, '6': 5, '7': 6 });
+const EN_MONTHS = table({
   january: 1, jan: 1, february: 2, feb: 2, march: 3, mar: 3, april: 4, apr: 4, may: 5, june: 6, jun: 6,
   july: 7, jul: 7, august: 8, aug: 8, september: 9, sep: 9, sept: 9, october: 10, oct: 10, november: 11, nov: 11,
   december: 12, dec: 12,
-};
-const MONTH_NAMES = Object.keys(EN_MONTHS).sort((a, b) => b.length - a.length).join('|');
+});
+const MONTH_NAMES = [...EN_MONTHS.keys()].sort((a, b) => b.length - a.length).join('|');
 const ZH_SMALL_NUM = '[0-9零〇一二两三四五六七八九十]{1,3}';
 
 type Resolver = (m: RegExpExecArray, today: number) => [number, number] | undefined;
 
-const EN_OFFSET: Record<string, number> = { 'the day before yesterday': -2, 'day before yesterday': -2, yesterday: -1, today: 0, tonight: 0, tomorrow: 1, 'the day after tomorrow': 2, 'day after tomorrow': 2 };
-const ZH_OFFSET: Record<string, number> = { 大前天: -3, 前天: -2, 昨天: -1, 昨日: -1, 昨晚: -1, 今天: 0, 今日: 0, 今晚: 0, 明天: 1, 明日: 1, 后天: 2, 大后天: 3 };
+const EN_OFFSET = table({ 'the day before yesterday': -2, 'day before yesterday': -2, yesterday: -1, today: 0, tonight: 0, tomorrow: 1, 'the day after tomorrow': 2, 'day after tomorrow': 2 });
+const ZH_OFFSET = table({ 大前天: -3, 前天: -2, 昨天: -1, 昨日: -1, 昨晚: -1, 今天: 0, 今日: 0, 今晚: 0, 明天: 1, 明日: 1, 后天: 2, 大后天: 3 });
 
 function single(day: number | undefined): [number, number] | undefined {
   return day === undefined ? undefined : [day, day];
@@ -139,7 +141,7 @@ const PATTERNS: Array<{ re: RegExp; resolve: Resolver }> = [
   {
     re: new RegExp(`(?<![A-Za-z])(${MONTH_NAMES})\\.?\\s+(\\d{1,2})(?:st|nd|rd|th)?(?:,?\\s+(\\d{4}))?(?![\\d])`, 'gi'),
     resolve: (m, today) => {
-      const mo = EN_MONTHS[(m[1] as string).toLowerCase()] as number;
+      const mo = EN_MONTHS.get((m[1] as string).toLowerCase()) as number;
       const d = Number(m[2]);
       return single(m[3] ? ymd(Number(m[3]), mo, d) : nearestYear(today, mo, d));
     },
@@ -148,7 +150,7 @@ const PATTERNS: Array<{ re: RegExp; resolve: Resolver }> = [
   {
     re: new RegExp(`(?<![\\d.])(\\d{1,2})(?:st|nd|rd|th)?\\s+(?:of\\s+)?(${MONTH_NAMES})(?![A-Za-z])(?:,?\\s+(\\d{4}))?`, 'gi'),
     resolve: (m, today) => {
-      const mo = EN_MONTHS[(m[2] as string).toLowerCase()] as number;
+      const mo = EN_MONTHS.get((m[2] as string).toLowerCase()) as number;
       const d = Number(m[1]);
       return single(m[3] ? ymd(Number(m[3]), mo, d) : nearestYear(today, mo, d));
     },
@@ -174,15 +176,15 @@ const PATTERNS: Array<{ re: RegExp; resolve: Resolver }> = [
   },
   {
     re: /(?<![A-Za-z])(?:the\s+)?day\s+(?:before\s+yesterday|after\s+tomorrow)|(?<![A-Za-z])(?:yesterday|today|tonight|tomorrow)(?![A-Za-z])/gi,
-    resolve: (m, today) => single(today + (EN_OFFSET[m[0].toLowerCase().replace(/\s+/g, ' ')] ?? 0) * DAY),
+    resolve: (m, today) => single(today + (EN_OFFSET.get(m[0].toLowerCase().replace(/\s+/g, ' ')) ?? 0) * DAY),
   },
-  { re: /大前天|大后天|前天|昨天|昨日|昨晚|今天|今日|今晚|明天|明日|后天/g, resolve: (m, today) => single(today + (ZH_OFFSET[m[0]] as number) * DAY) },
+  { re: /大前天|大后天|前天|昨天|昨日|昨晚|今天|今日|今晚|明天|明日|后天/g, resolve: (m, today) => single(today + (ZH_OFFSET.get(m[0]) ?? 0) * DAY) },
   // last/this/next Monday; a bare full weekday name is this week's
   {
     re: /(?<![A-Za-z])(?:(last|this|next|previous|coming)\s+(monday|mon|tuesday|tues|tue|wednesday|wed|thursday|thurs|thur|thu|friday|fri|saturday|sat|sunday|sun)|(monday|tuesday|wednesday|thursday|friday|saturday|sunday))(?![A-Za-z])/gi,
     resolve: (m, today) => {
       const which = (m[1] ?? 'this').toLowerCase();
-      const wd = EN_WEEKDAYS[(m[2] ?? m[3] ?? '').toLowerCase()] as number;
+      const wd = EN_WEEKDAYS.get((m[2] ?? m[3] ?? '').toLowerCase()) as number;
       const offset = which === 'coming' ? (wd > weekday(today) ? 0 : 1) : relWeek(which);
       return single(weekStart(today) + (offset * 7 + wd) * DAY);
     },
@@ -190,7 +192,7 @@ const PATTERNS: Array<{ re: RegExp; resolve: Resolver }> = [
   // 上周五, 这周三, 下周一, 本星期日, 周五
   {
     re: /(上上个?|上个?|这个?|本|下个?)?(?:周|星期|礼拜)([一二三四五六日天1-7])/g,
-    resolve: (m, today) => single(weekStart(today) + (relWeek(m[1] ?? '') * 7 + (ZH_WEEKDAYS[m[2] as string] as number)) * DAY),
+    resolve: (m, today) => single(weekStart(today) + (relWeek(m[1] ?? '') * 7 + (ZH_WEEKDAYS.get(m[2] as string) as number)) * DAY),
   },
   // this weekend, 这周末, 下周末: Saturday..Sunday
   {

@@ -1,10 +1,12 @@
 import { foldWidth } from './text.js';
 
-const ZH_DIGIT: Record<string, number> = {
+// Maps, not plain objects: these are looked up with the shopper's characters and words, and
+// `{}` answers for `constructor` and `__proto__` too (issue 14).
+const ZH_DIGIT = new Map<string, number>(Object.entries({
   零: 0, 〇: 0, 一: 1, 二: 2, 两: 2, 三: 3, 四: 4, 五: 5, 六: 6, 七: 7, 八: 8, 九: 9,
-};
-const ZH_SMALL_UNIT: Record<string, number> = { 十: 10, 百: 100, 千: 1000 };
-const ZH_BIG_UNIT: Record<string, number> = { 万: 1e4, 亿: 1e8 };
+}));
+const ZH_SMALL_UNIT = new Map<string, number>(Object.entries({ 十: 10, 百: 100, 千: 1000 }));
+const ZH_BIG_UNIT = new Map<string, number>(Object.entries({ 万: 1e4, 亿: 1e8 }));
 
 /** Chinese numeral characters (digits and units). */
 export const ZH_NUM_CHARS = '零〇一二两三四五六七八九十百千万亿';
@@ -16,13 +18,13 @@ export const ARABIC_NUM = '\\d{1,12}(?:,\\d{3}){0,4}(?:\\.\\d{1,6})?';
  */
 export const NUMBER = `(?:\\d{1,12}(?:\\.\\d{1,6})?\\s?[kK](?![A-Za-z])|\\d{1,12}(?:\\.\\d{1,6})?[十百千万亿]{1,3}[${ZH_NUM_CHARS}]{0,8}|[${ZH_NUM_CHARS}]{1,12}|${ARABIC_NUM})`;
 
-const EN_SMALL: Record<string, number> = {
+const EN_SMALL = new Map<string, number>(Object.entries({
   zero: 0, one: 1, two: 2, three: 3, four: 4, five: 5, six: 6, seven: 7, eight: 8, nine: 9, ten: 10,
   eleven: 11, twelve: 12, thirteen: 13, fourteen: 14, fifteen: 15, sixteen: 16, seventeen: 17,
   eighteen: 18, nineteen: 19, twenty: 20, thirty: 30, forty: 40, fifty: 50, sixty: 60, seventy: 70,
   eighty: 80, ninety: 90,
-};
-const EN_WORDS = [...Object.keys(EN_SMALL), 'hundred', 'thousand', 'dozen'].sort((a, b) => b.length - a.length);
+}));
+const EN_WORDS = [...EN_SMALL.keys(), 'hundred', 'thousand', 'dozen'].sort((a, b) => b.length - a.length);
 const EN_WORD = `(?:${EN_WORDS.join('|')})`;
 /** English number words: "three", "twenty-five", "two hundred", "a dozen", "a couple". */
 export const EN_NUMBER = `(?:(?:a|an)\\s+(?:couple|dozen|hundred|thousand)|couple|${EN_WORD})(?:[\\s-]{1,3}(?:and\\s+)?${EN_WORD}){0,5}`;
@@ -37,8 +39,8 @@ export function parseChineseNumber(input: string): number | undefined {
   if (s === '') return undefined;
   if (/^\d+(?:\.\d+)?$/.test(s)) return Number(s);
   // Digit by digit, no units: "二〇二六", "一二三".
-  if ([...s].every((c) => c in ZH_DIGIT) && s.length > 1) {
-    return Number([...s].map((c) => ZH_DIGIT[c]).join(''));
+  if ([...s].every((c) => ZH_DIGIT.has(c)) && s.length > 1) {
+    return Number([...s].map((c) => ZH_DIGIT.get(c)).join(''));
   }
   let total = 0;
   let section = 0;
@@ -63,14 +65,14 @@ export function parseChineseNumber(input: string): number | undefined {
       sawSomething = true;
       continue;
     }
-    const digit = ZH_DIGIT[c];
+    const digit = ZH_DIGIT.get(c);
     if (digit !== undefined) {
       if (pending !== undefined) return undefined;
       pending = digit;
       sawSomething = true;
       continue;
     }
-    const small = ZH_SMALL_UNIT[c];
+    const small = ZH_SMALL_UNIT.get(c);
     if (small !== undefined) {
       if (lastUnit !== 0 && lastUnit < small && section > 0) return undefined; // "十百"
       section += (pending ?? 1) * small;
@@ -80,7 +82,7 @@ export function parseChineseNumber(input: string): number | undefined {
       sawSomething = true;
       continue;
     }
-    const big = ZH_BIG_UNIT[c];
+    const big = ZH_BIG_UNIT.get(c);
     if (big !== undefined) {
       let value = section + (pending ?? 0);
       if (value === 0 && !sawSomething) value = 1;
@@ -133,8 +135,8 @@ export function parseEnglishNumber(input: string): number | undefined {
       total += (current || 1) * 1000;
       current = 0;
       seen = true;
-    } else if (w in EN_SMALL) {
-      current += EN_SMALL[w] as number;
+    } else if (EN_SMALL.has(w)) {
+      current += EN_SMALL.get(w)!;
       seen = true;
     } else {
       return undefined;

@@ -7,21 +7,22 @@ type QuantityEntity = Extract<Entity, { type: 'quantity' }>;
 /** Largest count read as a quantity; bigger numbers are ids, years or prices. */
 export const MAX_QUANTITY = 9999;
 
-const EN_UNITS: Record<string, string> = {
+// A Map, not a plain object: looked up with a word of the message (issue 14).
+const EN_UNITS: ReadonlyMap<string, string> = new Map(Object.entries({
   pair: 'pair', pairs: 'pair', piece: 'piece', pieces: 'piece', pcs: 'piece', pc: 'piece', item: 'item', items: 'item',
   unit: 'unit', units: 'unit', box: 'box', boxes: 'box', pack: 'pack', packs: 'pack', set: 'set', sets: 'set',
   bottle: 'bottle', bottles: 'bottle', tube: 'tube', tubes: 'tube', jar: 'jar', jars: 'jar',
-};
-const EN_UNIT = Object.keys(EN_UNITS).sort((a, b) => b.length - a.length).join('|');
+}));
+const EN_UNIT = [...EN_UNITS.keys()].sort((a, b) => b.length - a.length).join('|');
 // Chinese classifiers for goods (块 is left out: "三百块" is money).
 const ZH_UNIT = '件|个|双|条|只|台|瓶|盒|套|副|支|份|顶|对|部|罐|包|袋|箱';
 const ZH_NUM = '[零〇一二两三四五六七八九十百千]{1,4}';
 
 const PATTERNS: Array<{ re: RegExp; unit: (m: RegExpExecArray) => string | undefined }> = [
   // "2 pairs", "three pieces of", "a dozen items"
-  { re: new RegExp(`(?<![A-Za-z0-9$¥￥#/-]|\\d[.,])(\\d{1,4}|${EN_NUMBER})\\s*(${EN_UNIT})(?![A-Za-z])`, 'gi'), unit: (m) => EN_UNITS[(m[2] as string).toLowerCase()] },
+  { re: new RegExp(`(?<![A-Za-z0-9$¥￥#/-]|\\d[.,])(\\d{1,4}|${EN_NUMBER})\\s*(${EN_UNIT})(?![A-Za-z])`, 'gi'), unit: (m) => EN_UNITS.get((m[2] as string).toLowerCase()) },
   // "a pair", "a box"
-  { re: new RegExp(`(?<![A-Za-z])(a|an)\\s+(pair|box|pack|set|bottle|tube|jar)(?![A-Za-z])`, 'gi'), unit: (m) => EN_UNITS[(m[2] as string).toLowerCase()] },
+  { re: new RegExp(`(?<![A-Za-z])(a|an)\\s+(pair|box|pack|set|bottle|tube|jar)(?![A-Za-z])`, 'gi'), unit: (m) => EN_UNITS.get((m[2] as string).toLowerCase()) },
   // "three of them", "2 of these", "a couple of"
   { re: new RegExp(`(?<![A-Za-z0-9$¥￥#/-]|\\d[.,])(\\d{1,4}|${EN_NUMBER})\\s+of\\s+(?:them|these|those|it|this|that)(?![A-Za-z])`, 'gi'), unit: () => undefined },
   { re: /(?<![A-Za-z])(a\s+couple|a\s+dozen)(?=\s+of\s)/gi, unit: () => undefined },

@@ -1,0 +1,67 @@
+/**
+ * Issue 14, point 6: "Is the constructor set included?" was stored and never answered. The
+ * sentiment lexicon was a plain object, `constructor` scored NaN and the store refused the
+ * annotation. Every lookup keyed by a shopper's words now uses a Map or a null-prototype
+ * object; this test posts sentences built around every Object.prototype property name (and
+ * a few more dangerous keys) through the real server, `POST /api/web/messages` with a
+ * visitor token from `POST /api/web/session`, and checks that each one is answered and
+ * stored with its intent and a finite sentiment.
+ */
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startShopServer, type ShopServer } from './helpers/shop-server.js';
+import { PROTOTYPE_KEYS } from './helpers/prototype-keys.js';
+
+let shop: ShopServer;
+
+beforeAll(async () => {
+  shop = await startShopServer('sa-proto-keys-', 'protokeys');
+}, 120_000);
+
+afterAll(async () => {
+  await shop?.close();
+});
+
+/** Shopper sentences in English and Chinese, each with a prototype key in it, in the cases a shopper might type. */
+function sentences(): string[] {
+  const out = ['Is the constructor set included?', 'constructor', '__proto__', '我想买constructor', 'constructor constructor constructor'];
+  for (const key of PROTOTYPE_KEYS) {
+    out.push(`Is the ${key} set included?`);
+    out.push(`${key.toLowerCase()} under 200 yuan`);
+    out.push(`请问${key}有货吗`);
+  }
+  return [...new Set(out)];
+}
+
+async function visitorToken(): Promise<string> {
+  const res = await fetch(`${shop.server.url}/api/web/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"locale":"en"}' });
+  expect(res.status).toBe(200);
+  return ((await res.json()) as { visitorToken: string }).visitorToken;
+}
+
+describe('prototype keys in shopper messages, through the real server', () => {
+  it('every sentence is answered, and stored with an intent and a finite sentiment', async () => {
+    const all = sentences();
+    expect(all.length).toBeGreaterThan(30);
+    for (const text of all) {
+      // A visitor each: "constructor constructor constructor" is (rightly) a repeated demand that
+      // hands the conversation to a person, and the bot says nothing more in it after that.
+      const token = await visitorToken();
+      const res = await fetch(`${shop.server.url}/api/web/messages`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+        body: JSON.stringify({ id: randomUUID(), text }),
+      });
+      const body = (await res.json()) as { ack: { messageId: string }; replies: Array<{ text: string }> };
+      expect(res.status, `${JSON.stringify(text)} answered ${res.status}: ${JSON.stringify(body)}`).toBe(200);
+      expect(body.replies.length, `no reply to ${JSON.stringify(text)}`).toBeGreaterThan(0);
+      for (const r of body.replies) expect(typeof r.text).toBe('string');
+      const stored = await shop.server.store.messages.get(body.ack.messageId);
+      expect(stored?.text).toBe(text);
+      expect(typeof stored?.intent, `no intent stored for ${JSON.stringify(text)}`).toBe('string');
+      expect(stored!.intent!.length).toBeGreaterThan(0);
+      expect(Number.isFinite(stored?.sentiment), `sentiment of ${JSON.stringify(text)} is ${String(stored?.sentiment)}`).toBe(true);
+      expect(Number.isFinite(stored?.confidence)).toBe(true);
+    }
+  }, 180_000);
+});
