@@ -238,6 +238,31 @@ export interface MessageDelivery {
   /** The channel's last error ("errcode 45015: ...", "HTTP 502"), never the message text. */
   error?: string;
   updatedAt: Date;
+  /**
+   * The outbox (a `pending` delivery only): the node sending it and until when. Another node
+   * may take it over (`claimDelivery`) once `claim.until` has passed, e.g. after a crash.
+   */
+  claim?: DeliveryClaim;
+  /** When the next attempt of a `pending` delivery is due (a retry waiting for its backoff). */
+  nextAttemptAt?: Date;
+  /** The attempt count at which this round of retries gives up (a console Retry starts a new round). */
+  maxAttempts?: number;
+}
+
+export interface DeliveryClaim {
+  /** The node id of the OutboundDelivery sending it. */
+  owner: string;
+  until: Date;
+}
+
+/** What `setDelivery` writes; the outbox fields are kept only with `pending` (cleared otherwise). */
+export interface DeliveryUpdate {
+  status: DeliveryStatus;
+  attempts: number;
+  error?: string;
+  claim?: DeliveryClaim;
+  nextAttemptAt?: Date;
+  maxAttempts?: number;
 }
 
 export interface NewMessage {
@@ -278,7 +303,17 @@ export interface MessageRepository {
   /** Messages with createdAt in the range, oldest first (createdAt, then id). */
   listByTime(range: TimeRange, page?: PageRequest): Promise<Page<Message>>;
   /** Records how delivery of an outbound message went; `not_found` for an unknown message. */
-  setDelivery(id: string, delivery: { status: DeliveryStatus; attempts: number; error?: string }): Promise<Message>;
+  setDelivery(id: string, delivery: DeliveryUpdate): Promise<Message>;
+  /**
+   * The outbox's compare-and-set: makes `owner` the one node delivering message `id` until
+   * `until`, and its status `pending` (attempts and error kept). It succeeds only when the
+   * status is `expect` (default `pending`; `failed` for a console Retry; null for a message
+   * never tracked) and, for `pending`, when no other node holds an unexpired claim at `now`
+   * (default: the current time); the owner itself may renew. Of concurrent callers (nodes,
+   * processes) exactly one wins. Returns the claimed message, or null when the condition did
+   * not hold; `not_found` for an unknown message.
+   */
+  claimDelivery(id: string, claim: { owner: string; until: Date; now?: Date; expect?: DeliveryStatus | null }): Promise<Message | null>;
   /** Messages whose delivery is in `status` (pending or failed, for retries and the console), oldest first (createdAt, then id). */
   listByDelivery(status: DeliveryStatus, page?: PageRequest): Promise<Page<Message>>;
 }

@@ -104,6 +104,13 @@ export interface MessageDoc {
   deliveryAttempts?: number;
   deliveryError?: string;
   deliveryUpdatedAt?: Date;
+  /** The outbox claim (node id, lease end), next attempt time and attempts allowed of a pending delivery. */
+  deliveryOwner?: string;
+  deliveryLeaseUntil?: Date;
+  deliveryNextAt?: Date;
+  deliveryMaxAttempts?: number;
+  /** Delivery changes are revisioned writes (revisions.ts): the outbox claim is a compare-and-set. */
+  rev: number;
   createdAt: Date;
 }
 
@@ -394,6 +401,11 @@ function messageSchema(): Schema<MessageDoc> {
       deliveryAttempts: Number,
       deliveryError: String,
       deliveryUpdatedAt: Date,
+      deliveryOwner: String,
+      deliveryLeaseUntil: Date,
+      deliveryNextAt: Date,
+      deliveryMaxAttempts: Number,
+      rev: { type: Number, default: 0 },
       createdAt: { type: Date, required: true },
     },
     OPTIONS,

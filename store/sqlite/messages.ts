@@ -4,6 +4,7 @@ import { pageLimit } from '../paging.js';
 import type {
   ChannelId,
   DeliveryStatus,
+  DeliveryUpdate,
   Message,
   MessageDirection,
   MessageRepository,
@@ -42,6 +43,10 @@ export interface MessageRow {
   delivery_attempts: number | null;
   delivery_error: string | null;
   delivery_updated_at: number | null;
+  delivery_owner: string | null;
+  delivery_lease_until: number | null;
+  delivery_next_at: number | null;
+  delivery_max_attempts: number | null;
   created_at: number;
 }
 
@@ -71,6 +76,9 @@ export function toMessage(r: MessageRow): Message {
             attempts: r.delivery_attempts ?? 0,
             error: opt(r.delivery_error),
             updatedAt: toDate(r.delivery_updated_at ?? r.created_at),
+            claim: r.delivery_owner === null || r.delivery_lease_until === null ? undefined : { owner: r.delivery_owner, until: toDate(r.delivery_lease_until) },
+            nextAttemptAt: r.delivery_next_at === null ? undefined : toDate(r.delivery_next_at),
+            maxAttempts: opt(r.delivery_max_attempts),
           },
     createdAt: toDate(r.created_at),
   };
@@ -204,17 +212,49 @@ export class SqliteMessages implements MessageRepository {
     return this.db.timePage({ table: 'messages', timeColumn: 'created_at', where, descending: false, page, map: toMessage, key: messageKey });
   }
 
-  async setDelivery(id: string, delivery: { status: DeliveryStatus; attempts: number; error?: string }): Promise<Message> {
+  async setDelivery(id: string, delivery: DeliveryUpdate): Promise<Message> {
     const status = check.oneOf('status', delivery.status, DELIVERY);
     const attempts = check.int('attempts', delivery.attempts, 0);
     const error = check.optText('error', delivery.error);
+    // The outbox fields belong to a delivery still under way only.
+    const pending = status === 'pending';
+    const owner = pending && delivery.claim ? check.text('claim.owner', delivery.claim.owner) : undefined;
+    const until = owner !== undefined ? check.date('claim.until', delivery.claim!.until).getTime() : null;
+    const nextAt = pending ? (check.optDate('nextAttemptAt', delivery.nextAttemptAt)?.getTime() ?? null) : null;
+    const maxAttempts = pending && delivery.maxAttempts !== undefined ? check.int('maxAttempts', delivery.maxAttempts, 1) : null;
     return this.db.write(() => {
       const changed = this.db.run(
-        'UPDATE messages SET delivery_status = ?, delivery_attempts = ?, delivery_error = ?, delivery_updated_at = ? WHERE id = ?',
-        [status, attempts, error ?? null, Date.now(), id],
+        `UPDATE messages SET delivery_status = ?, delivery_attempts = ?, delivery_error = ?, delivery_updated_at = ?,
+                             delivery_owner = ?, delivery_lease_until = ?, delivery_next_at = ?, delivery_max_attempts = ?
+         WHERE id = ?`,
+        [status, attempts, error ?? null, Date.now(), owner ?? null, until, nextAt, maxAttempts, id],
       ).changes;
       if (changed === 0) throw new ShopError('not_found', `message ${id} not found`, { details: { id } });
       return this.load(id);
+    });
+  }
+
+  /** One conditional UPDATE in an IMMEDIATE transaction: `changes` says who won, across processes too. */
+  async claimDelivery(id: string, claim: { owner: string; until: Date; now?: Date; expect?: DeliveryStatus | null }): Promise<Message | null> {
+    const owner = check.text('owner', claim.owner);
+    const until = check.date('until', claim.until).getTime();
+    const now = claim.now === undefined ? Date.now() : check.date('now', claim.now).getTime();
+    const expect = claim.expect === undefined ? 'pending' : claim.expect === null ? null : check.oneOf('expect', claim.expect, DELIVERY);
+    const where = new Where().add('id = ?', id);
+    if (expect === null) where.add('delivery_status IS NULL');
+    else where.add('delivery_status = ?', expect);
+    if (expect === 'pending') {
+      where.add('(delivery_owner IS NULL OR delivery_lease_until IS NULL OR delivery_lease_until <= ? OR delivery_owner = ?)', now, owner);
+    }
+    return this.db.write(() => {
+      const changed = this.db.run(
+        `UPDATE messages SET delivery_status = 'pending', delivery_attempts = COALESCE(delivery_attempts, 0), delivery_updated_at = ?,
+                             delivery_owner = ?, delivery_lease_until = ? ${where}`,
+        [Date.now(), owner, until, ...where.params],
+      ).changes;
+      if (changed === 1) return this.load(id);
+      if (!this.db.exists('messages', id)) throw new ShopError('not_found', `message ${id} not found`, { details: { id } });
+      return null;
     });
   }
 

@@ -295,6 +295,18 @@ CREATE INDEX messages_delivery ON messages (delivery_status, created_at, id) WHE
 `);
     },
   },
+  {
+    version: 5,
+    name: 'outbox: delivery claim (owner, lease), next attempt time, attempts allowed',
+    up(db) {
+      db.exec(`
+ALTER TABLE messages ADD COLUMN delivery_owner TEXT;
+ALTER TABLE messages ADD COLUMN delivery_lease_until INTEGER;
+ALTER TABLE messages ADD COLUMN delivery_next_at INTEGER;
+ALTER TABLE messages ADD COLUMN delivery_max_attempts INTEGER;
+`);
+    },
+  },
 ];
 
 /**

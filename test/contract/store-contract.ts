@@ -1347,6 +1347,100 @@ export function describeStoreContract(name: string, makeLocation: () => Promise<
         await s.deleteCustomerData(c.id);
         expect((await s.messages.listByDelivery('pending')).items).toEqual([]);
       });
+
+      it('setDelivery keeps the outbox fields (claim, next attempt, attempts allowed) with pending only', async () => {
+        const s = store();
+        const conv = await conversation((await customer()).id, 'wechat');
+        const m = await message(conv, { direction: 'out', sender: 'agent', text: 'outbox' });
+        const until = new Date(Date.now() + 30_000);
+        const next = new Date(Date.now() + 5000);
+        const pending = await s.messages.setDelivery(m.id, { status: 'pending', attempts: 1, error: 'errcode -1', claim: { owner: 'node-a', until }, nextAttemptAt: next, maxAttempts: 5 });
+        expect(pending.delivery).toMatchObject({ status: 'pending', attempts: 1, claim: { owner: 'node-a', until }, nextAttemptAt: next, maxAttempts: 5 });
+        expect(must(await s.messages.get(m.id), 'message').delivery).toMatchObject({ claim: { owner: 'node-a', until }, nextAttemptAt: next, maxAttempts: 5 });
+        const sent = await s.messages.setDelivery(m.id, { status: 'sent', attempts: 2, claim: { owner: 'node-a', until }, nextAttemptAt: next, maxAttempts: 5 });
+        expect(sent.delivery).toMatchObject({ status: 'sent', attempts: 2 });
+        for (const d of [sent.delivery, must(await s.messages.get(m.id), 'message').delivery]) {
+          expect(d?.claim).toBeUndefined();
+          expect(d?.nextAttemptAt).toBeUndefined();
+          expect(d?.maxAttempts).toBeUndefined();
+        }
+        await expectCode(s.messages.setDelivery(m.id, { status: 'pending', attempts: 1, claim: { owner: '', until } }), 'bad_request');
+        await expectCode(s.messages.setDelivery(m.id, { status: 'pending', attempts: 1, nextAttemptAt: new Date('nope') }), 'bad_request');
+      });
+
+      it('claimDelivery: of many concurrent claims from two connections exactly one wins, every round', async () => {
+        const s = store();
+        // A second connection to the same data, as a second node or process has.
+        const other = await must(location, 'location').open();
+        try {
+          const conv = await conversation((await customer()).id, 'wechat');
+          for (let round = 0; round < 5; round++) {
+            const m = await message(conv, { direction: 'out', sender: 'agent', text: `race ${round}` });
+            // Left pending by a node whose lease ran out (a crash).
+            await s.messages.setDelivery(m.id, { status: 'pending', attempts: 1, claim: { owner: 'dead-node', until: new Date(Date.now() - 1000) } });
+            const owners = Array.from({ length: 12 }, (_, i) => `node-${round}-${i}`);
+            const until = new Date(Date.now() + 60_000);
+            const results = await Promise.all(owners.map((owner, i) => (i % 2 === 0 ? s : other).messages.claimDelivery(m.id, { owner, until })));
+            const winners = results.filter((r): r is Message => r !== null);
+            expect(winners).toHaveLength(1);
+            const winner = must(winners[0], 'the winner');
+            expect(owners).toContain(winner.delivery?.claim?.owner);
+            expect(winner.delivery).toMatchObject({ status: 'pending', attempts: 1, claim: { until } });
+            expect(must(await other.messages.get(m.id), 'message').delivery?.claim?.owner).toBe(winner.delivery?.claim?.owner);
+          }
+        } finally {
+          await other.close();
+        }
+      });
+
+      it('claimDelivery: a live claim holds, the holder renews, an expired lease is re-claimed, a sent message is never claimed', async () => {
+        const s = store();
+        const conv = await conversation((await customer()).id, 'wechat');
+        const m = await message(conv, { direction: 'out', sender: 'agent', text: 'leases' });
+        const t0 = Date.now();
+        await s.messages.setDelivery(m.id, { status: 'pending', attempts: 2, error: 'HTTP 502', claim: { owner: 'node-a', until: new Date(t0 + 10_000) }, maxAttempts: 5 });
+        // Another node, while node-a's lease runs: refused.
+        expect(await s.messages.claimDelivery(m.id, { owner: 'node-b', until: new Date(t0 + 40_000), now: new Date(t0) })).toBeNull();
+        // node-a renews its own claim.
+        const renewed = await s.messages.claimDelivery(m.id, { owner: 'node-a', until: new Date(t0 + 20_000), now: new Date(t0 + 5000) });
+        expect(renewed?.delivery).toMatchObject({ status: 'pending', attempts: 2, error: 'HTTP 502', maxAttempts: 5, claim: { owner: 'node-a', until: new Date(t0 + 20_000) } });
+        expect(await s.messages.claimDelivery(m.id, { owner: 'node-b', until: new Date(t0 + 40_000), now: new Date(t0 + 19_999) })).toBeNull();
+        // The lease has run out (node-a stopped): node-b takes it over, and then holds it against node-a.
+        const taken = await s.messages.claimDelivery(m.id, { owner: 'node-b', until: new Date(t0 + 50_000), now: new Date(t0 + 20_000) });
+        expect(taken?.delivery?.claim).toEqual({ owner: 'node-b', until: new Date(t0 + 50_000) });
+        expect(await s.messages.claimDelivery(m.id, { owner: 'node-a', until: new Date(t0 + 60_000), now: new Date(t0 + 21_000) })).toBeNull();
+        // Sent: nobody claims it, whatever the clock says.
+        await s.messages.setDelivery(m.id, { status: 'sent', attempts: 3 });
+        for (const expect_ of ['pending', 'failed', null] as const) {
+          expect(await s.messages.claimDelivery(m.id, { owner: 'node-c', until: new Date(t0 + 90_000), now: new Date(t0 + 80_000), expect: expect_ })).toBeNull();
+        }
+        expect(must(await s.messages.get(m.id), 'message').delivery).toMatchObject({ status: 'sent', attempts: 3 });
+      });
+
+      it('claimDelivery from failed (a console Retry) and from untracked; exactly one of concurrent Retries wins; errors', async () => {
+        const s = store();
+        const conv = await conversation((await customer()).id, 'wechat');
+        const failed = await message(conv, { direction: 'out', sender: 'agent', text: 'failed once' });
+        await s.messages.setDelivery(failed.id, { status: 'failed', attempts: 1, error: 'errcode 43004' });
+        const until = new Date(Date.now() + 30_000);
+        // A pending claim does not take a failed message (a crashed node's leftovers only).
+        expect(await s.messages.claimDelivery(failed.id, { owner: 'node-a', until })).toBeNull();
+        const retries = await Promise.all(['node-a', 'node-b', 'node-c', 'node-d'].map((owner) => s.messages.claimDelivery(failed.id, { owner, until, expect: 'failed' })));
+        const won = retries.filter((r): r is Message => r !== null);
+        expect(won).toHaveLength(1);
+        expect(must(won[0], 'winner').delivery).toMatchObject({ status: 'pending', attempts: 1, error: 'errcode 43004', claim: { until } });
+
+        const fresh = await message(conv, { direction: 'out', sender: 'bot', text: 'late answer' });
+        expect(await s.messages.claimDelivery(fresh.id, { owner: 'node-a', until, expect: 'failed' })).toBeNull();
+        const tracked = await s.messages.claimDelivery(fresh.id, { owner: 'node-a', until, expect: null });
+        expect(tracked?.delivery).toMatchObject({ status: 'pending', attempts: 0, claim: { owner: 'node-a', until } });
+        expect(await s.messages.claimDelivery(fresh.id, { owner: 'node-b', until, expect: null })).toBeNull();
+
+        await expectCode(s.messages.claimDelivery('msg-missing', { owner: 'node-a', until }), 'not_found');
+        await expectCode(s.messages.claimDelivery(fresh.id, { owner: '', until }), 'bad_request');
+        await expectCode(s.messages.claimDelivery(fresh.id, { owner: 'node-a', until: new Date('nope') }), 'bad_request');
+        await expectCode(s.messages.claimDelivery(fresh.id, { owner: 'node-a', until, expect: 'lost' as 'sent' }), 'bad_request');
+      });
     });
 
     // --------------------------------------------------------------- audit
