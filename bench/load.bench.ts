@@ -18,7 +18,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import WebSocket from 'ws';
-import { signatureHeaders } from '../channels/app/index.js';
+import { requestSignatureHeaders } from '../channels/app/index.js';
 import { wechatSignature } from '../channels/wechat/index.js';
 import { startFakeWeChat, type FakeWeChat } from '../test/fakes/wechat-server.js';
 import { ROOT, runEntry, waitForLog, type Spawned } from '../test/helpers/processes.js';
@@ -130,7 +130,8 @@ async function wechatUser(base: string, until: number, cell: Cell, seed: number)
   const openId = `o-load-${randomUUID().slice(0, 12)}`;
   for (let i = seed; Date.now() < until; i++) {
     const timestamp = String(Math.floor(Date.now() / 1000));
-    const nonce = String(i);
+    // Unique per delivery: a timestamp+nonce carries one message (the replay cache refuses another under it).
+    const nonce = `${seed}${i}${Math.floor(Math.random() * 1e9)}`;
     const q = new URLSearchParams({ timestamp, nonce, signature: wechatSignature(WECHAT_TOKEN, timestamp, nonce) });
     const xml = `<xml><ToUserName><![CDATA[gh_load]]></ToUserName><FromUserName><![CDATA[${openId}]]></FromUserName><CreateTime>${timestamp}</CreateTime><MsgType><![CDATA[text]]></MsgType><Content><![CDATA[${TEXTS[i % TEXTS.length]}]]></Content><MsgId>${++msgId}</MsgId></xml>`;
     const started = performance.now();
@@ -156,9 +157,10 @@ async function appUser(base: string, until: number, cell: Cell, seed: number): P
     const raw = JSON.stringify({ userId, text: TEXTS[i % TEXTS.length] });
     const started = performance.now();
     try {
-      const res = await fetch(`${base}/api/app/v1/conversations/app:${userId}/messages`, {
+      const url = `${base}/api/app/v1/conversations/app:${userId}/messages`;
+      const res = await fetch(url, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', 'Idempotency-Key': randomUUID(), ...signatureHeaders(APP_SECRET, raw) },
+        headers: { 'content-type': 'application/json', ...requestSignatureHeaders(APP_SECRET, { method: 'POST', target: url, idempotencyKey: randomUUID(), body: raw }) },
         body: raw,
         signal: AbortSignal.timeout(REPLY_TIMEOUT_MS),
       });

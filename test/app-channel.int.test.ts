@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../app/config.js';
 import { createLogger } from '../app/logger.js';
 import { startServer, type RunningServer } from '../app/runtime.js';
-import { AppAdapter, signPayload, verifySignature, type DeadLetter, type OpenApiDocument, type PushEvent } from '../channels/app/index.js';
+import { AppAdapter, signPayload, signRequest, verifySignature, type DeadLetter, type OpenApiDocument, type PushEvent } from '../channels/app/index.js';
 import type { WireMessage } from '../channels/web/index.js';
 
 const SECRET = 'app-hmac-secret-for-tests-0123456789abcdef';
@@ -87,14 +87,17 @@ afterAll(async () => {
 
 // ------------------------------------------------------------------------------- helpers
 
-type Signing = 'good' | 'bad' | 'stale' | 'none';
+/** How a test call is signed: v1 with our secret, another secret, a stale timestamp, not at all, or the retired sha256= scheme. */
+type Signing = 'good' | 'bad' | 'stale' | 'none' | 'legacy';
 
-function signed(payload: string, how: Signing): Record<string, string> {
+/** The headers of a call to `target` (path and query exactly as fetch sends them). */
+function signed(call: { method: 'GET' | 'POST'; target: string; key?: string; body?: string }, how: Signing): Record<string, string> {
   const now = Math.floor(Date.now() / 1000);
   if (how === 'none') return {};
-  const ts = how === 'stale' ? now - 301 : now;
-  const sig = signPayload(how === 'bad' ? 'not-the-secret-but-long-enough-000000' : SECRET, ts, payload);
-  return { 'X-Shop-Timestamp': String(ts), 'X-Shop-Signature': sig };
+  if (how === 'legacy') return { 'X-Shop-Timestamp': String(now), 'X-Shop-Signature': signPayload(SECRET, now, call.body ?? call.target) };
+  const timestamp = String(how === 'stale' ? now - 301 : now);
+  const secret = how === 'bad' ? 'not-the-secret-but-long-enough-000000' : SECRET;
+  return { 'X-Shop-Timestamp': timestamp, 'X-Shop-Signature': signRequest(secret, { method: call.method, target: call.target, timestamp, idempotencyKey: call.key ?? '', body: call.body }) };
 }
 
 interface Posted {
@@ -104,7 +107,7 @@ interface Posted {
     duplicate: boolean;
     heldForAgent: boolean;
     replies: WireMessage[];
-    error?: { code: string; message: string };
+    error?: { code: string; message: string; reason?: string };
   };
 }
 
@@ -114,14 +117,16 @@ async function post(
   opts: { key?: string | null; sign?: Signing } = {},
 ): Promise<Posted> {
   const raw = typeof body === 'string' ? body : JSON.stringify(body);
-  const headers: Record<string, string> = { 'content-type': 'application/json', ...signed(raw, opts.sign ?? 'good') };
-  if (opts.key !== null) headers['Idempotency-Key'] = opts.key ?? randomUUID();
-  const res = await fetch(`${server.url}${BASE}/conversations/${encodeURIComponent(handle)}/messages`, { method: 'POST', headers, body: raw });
+  const target = `${BASE}/conversations/${encodeURIComponent(handle)}/messages`;
+  const key = opts.key === null ? undefined : (opts.key ?? randomUUID());
+  const headers: Record<string, string> = { 'content-type': 'application/json', ...signed({ method: 'POST', target, key, body: raw }, opts.sign ?? 'good') };
+  if (key !== undefined) headers['Idempotency-Key'] = key;
+  const res = await fetch(`${server.url}${target}`, { method: 'POST', headers, body: raw });
   return { status: res.status, body: (await res.json()) as Posted['body'] };
 }
 
 async function get<T>(target: string, sign: Signing = 'good', signal?: AbortSignal): Promise<{ status: number; body: T }> {
-  const res = await fetch(`${server.url}${target}`, { headers: signed(target, sign), signal });
+  const res = await fetch(`${server.url}${target}`, { headers: signed({ method: 'GET', target }, sign), signal });
   return { status: res.status, body: (await res.json()) as T };
 }
 
@@ -211,23 +216,33 @@ describe('app channel over real HTTP', () => {
     expect(other.body.ack.messageId).not.toBe(first.body.ack.messageId);
   });
 
-  it('refuses bad, missing and stale signatures with 401 and stores nothing', async () => {
+  it('refuses bad, missing, stale and old-scheme signatures with 401 and a reason, and stores nothing', async () => {
     const before = await server.store.counts();
-    for (const sign of ['bad', 'stale', 'none'] as const) {
+    const reasons: Record<Exclude<Signing, 'good'>, string> = {
+      bad: 'signature_mismatch',
+      stale: 'timestamp_out_of_window',
+      none: 'signature_missing',
+      // A backend still signing the old way (timestamp and body only) is told so, not just "wrong signature".
+      legacy: 'signature_scheme_retired',
+    };
+    for (const [sign, reason] of Object.entries(reasons) as Array<[Exclude<Signing, 'good'>, string]>) {
       const res = await post('app:u-forger', hello('u-forger'), { sign });
-      expect(res.status).toBe(401);
+      expect(res.status, sign).toBe(401);
       expect(res.body.error?.code).toBe('unauthorized');
+      expect(res.body.error?.reason, sign).toBe(reason);
     }
     // A body changed after signing.
     const raw = JSON.stringify(hello('u-forger'));
-    const res = await fetch(`${server.url}${BASE}/conversations/app:u-forger/messages`, {
+    const target = `${BASE}/conversations/app:u-forger/messages`;
+    const res = await fetch(`${server.url}${target}`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'Idempotency-Key': 'k1', ...signed(raw, 'good') },
+      headers: { 'content-type': 'application/json', 'Idempotency-Key': 'k1', ...signed({ method: 'POST', target, key: 'k1', body: raw }, 'good') },
       body: raw.replace('hello', 'hellO'),
     });
     expect(res.status).toBe(401);
     expect((await get(`${BASE}/conversations/app:u-hello/messages`, 'bad')).status).toBe(401);
     expect((await get(`${BASE}/push/dead-letters`, 'stale')).status).toBe(401);
+    expect((await get(`${BASE}/push/dead-letters`, 'legacy')).status).toBe(401);
     const after = await server.store.counts();
     expect(after.messages).toBe(before.messages);
     expect(after.customers).toBe(before.customers);
@@ -368,7 +383,8 @@ describe('app channel over real HTTP', () => {
     const res = await post('app:u-dead', hello('u-dead'));
     await eventually(() => (webhook.of('u-dead').length >= 3 ? true : undefined));
     const letters = await eventuallyAsync(async () => {
-      const list = await get<{ pushEnabled: boolean; deadLetters: DeadLetter[] }>(`${BASE}/push/dead-letters`);
+      // A signed GET is single-use: each poll of the loop differs by a query parameter (covered by the signature).
+      const list = await get<{ pushEnabled: boolean; deadLetters: DeadLetter[] }>(`${BASE}/push/dead-letters?n=${randomUUID()}`);
       return list.body.deadLetters.find((d) => d.event.userId === 'u-dead');
     });
     expect(letters).toMatchObject({ attempts: 3, lastStatus: 500, lastError: 'HTTP 500', event: { message: { id: res.body.replies[0]!.id } } });
@@ -378,7 +394,7 @@ describe('app channel over real HTTP', () => {
     webhook.plan.set('u-refused', [410]);
     await post('app:u-refused', hello('u-refused'));
     const refused = await eventuallyAsync(async () => {
-      const list = await get<{ deadLetters: DeadLetter[] }>(`${BASE}/push/dead-letters?fresh=1`);
+      const list = await get<{ deadLetters: DeadLetter[] }>(`${BASE}/push/dead-letters?fresh=${randomUUID()}`);
       return list.body.deadLetters.find((d) => d.event.userId === 'u-refused');
     });
     expect(refused).toMatchObject({ attempts: 1, lastStatus: 410 });

@@ -11,7 +11,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { signatureHeaders } from '../channels/app/index.js';
+import { requestSignatureHeaders } from '../channels/app/index.js';
 import { wechatSignature } from '../channels/wechat/index.js';
 import { openStore, type Message } from '../store/index.js';
 import { startFakeWeChat, type FakeWeChat } from './fakes/wechat-server.js';
@@ -71,9 +71,10 @@ function appMessage(userId: string, i: number): Outgoing {
     kind: 'app',
     tag,
     async send(base) {
-      const res = await fetch(`${base}/api/app/v1/conversations/app:${userId}/messages`, {
+      const url = `${base}/api/app/v1/conversations/app:${userId}/messages`;
+      const res = await fetch(url, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', 'Idempotency-Key': key, ...signatureHeaders(APP_SECRET, raw) },
+        headers: { 'content-type': 'application/json', ...requestSignatureHeaders(APP_SECRET, { method: 'POST', target: url, idempotencyKey: key, body: raw }) },
         body: raw,
         signal: AbortSignal.timeout(15_000),
       });

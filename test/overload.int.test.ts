@@ -7,7 +7,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { signatureHeaders } from '../channels/app/index.js';
+import { requestSignatureHeaders } from '../channels/app/index.js';
 import { BUSY_TEXT } from '../channels/wechat/index.js';
 import type { Message } from '../store/index.js';
 import { startShopServer, wechatPost, type ShopServer } from './helpers/shop-server.js';
@@ -64,9 +64,10 @@ async function webPost(token: string, id: string, text: string): Promise<{ statu
 
 async function appPost(userId: string, key: string, text: string): Promise<{ status: number; retryAfter: string | null; body: string }> {
   const raw = JSON.stringify({ userId, text });
-  const res = await fetch(`${shop.server.url}/api/app/v1/conversations/app:${userId}/messages`, {
+  const url = `${shop.server.url}/api/app/v1/conversations/app:${userId}/messages`;
+  const res = await fetch(url, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', 'Idempotency-Key': key, ...signatureHeaders(APP_SECRET, raw) },
+    headers: { 'content-type': 'application/json', ...requestSignatureHeaders(APP_SECRET, { method: 'POST', target: url, idempotencyKey: key, body: raw }) },
     body: raw,
   });
   return { status: res.status, retryAfter: res.headers.get('retry-after'), body: await res.text() };

@@ -23,6 +23,7 @@ export {
   canonicalRequest,
   signRequest,
   requestSignatureHeaders,
+  requestTarget,
   verifyRequest,
   signPayload,
   signatureHeaders,

@@ -60,15 +60,28 @@ export function signRequest(secret: string, r: SignedRequest): string {
 }
 
 /**
+ * The request target fetch sends for `url`: its path and query as the WHATWG URL parser
+ * serialises them (`/api/app/v1/conversations/app:u%201/messages?after=3`). A bare target
+ * (starting with `/`) is returned as it is.
+ */
+export function requestTarget(url: string): string {
+  if (url.startsWith('/')) return url;
+  const u = new URL(url);
+  return `${u.pathname}${u.search}`;
+}
+
+/**
  * The headers of a call signed now (X-Shop-Timestamp, X-Shop-Signature, and Idempotency-Key
- * when one is given): what a backend written in TypeScript can use as is.
+ * when one is given): what a backend written in TypeScript can use as is. `target` may be the
+ * whole URL the call goes to: its path and query are signed, as they go on the wire.
  */
 export function requestSignatureHeaders(
   secret: string,
   r: Omit<SignedRequest, 'timestamp'> & { nowMs?: number },
 ): Record<string, string> {
   const timestamp = String(Math.floor((r.nowMs ?? Date.now()) / 1000));
-  const headers: Record<string, string> = { [TIMESTAMP_HEADER]: timestamp, [SIGNATURE_HEADER]: signRequest(secret, { ...r, timestamp }) };
+  const signed = { method: r.method, target: requestTarget(r.target), timestamp, idempotencyKey: r.idempotencyKey, body: r.body };
+  const headers: Record<string, string> = { [TIMESTAMP_HEADER]: timestamp, [SIGNATURE_HEADER]: signRequest(secret, signed) };
   if (r.idempotencyKey) headers[IDEMPOTENCY_HEADER] = r.idempotencyKey;
   return headers;
 }

@@ -11,7 +11,7 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { signatureHeaders } from '../../channels/app/index.js';
+import { requestSignatureHeaders } from '../../channels/app/index.js';
 import { wechatSignature } from '../../channels/wechat/index.js';
 import { openStore, type ChannelId, type Store } from '../../store/index.js';
 import { startShopServer, type ShopServer } from '../helpers/shop-server.js';
@@ -95,9 +95,10 @@ interface AppResult {
 
 async function appPost(shop: ShopServer, userId: string, key: string, text: string): Promise<AppResult> {
   const body = JSON.stringify({ userId, text });
-  const res = await fetch(`${shop.server.url}/api/app/v1/conversations/app:${userId}/messages`, {
+  const url = `${shop.server.url}/api/app/v1/conversations/app:${userId}/messages`;
+  const res = await fetch(url, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', 'idempotency-key': key, ...signatureHeaders(APP_SECRET, body) },
+    headers: { 'content-type': 'application/json', ...requestSignatureHeaders(APP_SECRET, { method: 'POST', target: url, idempotencyKey: key, body }) },
     body,
   });
   return { status: res.status, retryAfter: res.headers.get('retry-after'), body: (await res.json()) as AppResult['body'] };

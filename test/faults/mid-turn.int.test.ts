@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { signatureHeaders } from '../../channels/app/index.js';
+import { requestSignatureHeaders } from '../../channels/app/index.js';
 import { wechatSignature } from '../../channels/wechat/index.js';
 import type { ChannelId, Store } from '../../store/index.js';
 import { startShopServer, type ShopServer } from '../helpers/shop-server.js';
@@ -91,7 +91,10 @@ describe('the store fails between storing a message and answering it', () => {
     const post = () =>
       fetch(`${shop.server.url}/api/app/v1/conversations/app:mid-user/messages`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', 'idempotency-key': key, ...signatureHeaders(APP_SECRET, body) },
+        headers: {
+          'content-type': 'application/json',
+          ...requestSignatureHeaders(APP_SECRET, { method: 'POST', target: '/api/app/v1/conversations/app:mid-user/messages', idempotencyKey: key, body }),
+        },
         body,
       });
     failNextReply(shop.server.store.messages);
@@ -117,7 +120,8 @@ describe('the store fails between storing a message and answering it', () => {
     const openId = `o-mid-${randomUUID().slice(0, 8)}`;
     const msgId = String(7_300_000_000_000_000 + Math.floor(Math.random() * 1e12));
     const timestamp = String(Math.floor(Date.now() / 1000));
-    const q = new URLSearchParams({ timestamp, nonce: '1', signature: wechatSignature(shop.wechatToken, timestamp, '1') });
+    const nonce = String(Math.floor(Math.random() * 1e9));
+    const q = new URLSearchParams({ timestamp, nonce, signature: wechatSignature(shop.wechatToken, timestamp, nonce) });
     const xml = `<xml><ToUserName><![CDATA[gh_mid]]></ToUserName><FromUserName><![CDATA[${openId}]]></FromUserName><CreateTime>${timestamp}</CreateTime><MsgType><![CDATA[text]]></MsgType><Content><![CDATA[退货政策是什么]]></Content><MsgId>${msgId}</MsgId></xml>`;
     failNextReply(shop.server.store.messages);
     const res = await fetch(`${shop.server.url}/wechat?${q}`, { method: 'POST', headers: { 'content-type': 'text/xml' }, body: xml });

@@ -16,7 +16,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { hashPassword } from '../../app/passwords.js';
-import { signatureHeaders } from '../../channels/app/signature.js';
+import { requestSignatureHeaders } from '../../channels/app/signature.js';
 import { wechatSignature } from '../../channels/wechat/index.js';
 import { startShopServer, type ShopServer } from '../helpers/shop-server.js';
 
@@ -252,9 +252,10 @@ async function send(c: Case): Promise<{ status: number; text: string; contentTyp
   if (c.auth === 'visitor') headers['authorization'] = `Bearer ${visitorToken}`;
   const hasBody = !['GET', 'HEAD'].includes(c.endpoint.method);
   if (c.signed && p.startsWith('/api/app/')) {
-    const target = qs ? `${p}?${qs}` : p;
-    Object.assign(headers, signatureHeaders(APP_SECRET, hasBody ? c.body : target));
     if (hasBody && !headers['idempotency-key']) headers['idempotency-key'] = randomUUID();
+    // Signed (v1) over the target as fetch sends it (the URL parser's serialisation of path and query).
+    const target = `${base}${p}${qs ? `?${qs}` : ''}`;
+    Object.assign(headers, requestSignatureHeaders(APP_SECRET, { method: c.endpoint.method, target, idempotencyKey: headers['idempotency-key'], ...(hasBody ? { body: c.body } : {}) }));
   }
   if (c.signed && p === '/wechat') {
     const timestamp = String(Math.floor(Date.now() / 1000));
