@@ -85,6 +85,8 @@ const schema = z.object({
   BOTFRAMEWORK_APP_PASSWORD: z.string().min(1).optional(),
   BOTFRAMEWORK_TENANT_ID: z.string().trim().min(1).optional(),
   BOTFRAMEWORK_APP_TYPE: z.enum(['MultiTenant', 'SingleTenant', 'UserAssignedMSI']).default('MultiTenant'),
+  /** One Bot Connector call (a reply, an agent's message); a slower or dead connector makes it a retried delivery. */
+  BOTFRAMEWORK_CONNECTOR_TIMEOUT_MS: int(100, 60_000).default(5000),
   EMBEDDINGS_MODEL: z.string().trim().min(1).default('sentence-transformers/all-MiniLM-L6-v2'),
   MODELS_DIR: z.string().trim().min(1).default('./models'),
   MODELS_ALLOW_REMOTE: bool('MODELS_ALLOW_REMOTE').default(false),
@@ -181,7 +183,7 @@ export interface Config {
     spoolMaxMessages: number;
   };
   /** Always on: anonymous without an app id (Emulator, local Direct Line), JWT-checked with one. */
-  botframework: { appId?: string; appPassword?: string; tenantId?: string; appType: RawConfig['BOTFRAMEWORK_APP_TYPE'] };
+  botframework: { appId?: string; appPassword?: string; tenantId?: string; appType: RawConfig['BOTFRAMEWORK_APP_TYPE']; connectorTimeoutMs: number };
   /** Sentence embeddings, HNSW indexes and the trained NLU model. */
   models: {
     embeddingsModel: string;
@@ -328,6 +330,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = p
       appPassword: c.BOTFRAMEWORK_APP_PASSWORD,
       tenantId: c.BOTFRAMEWORK_TENANT_ID,
       appType: c.BOTFRAMEWORK_APP_TYPE,
+      connectorTimeoutMs: c.BOTFRAMEWORK_CONNECTOR_TIMEOUT_MS,
     },
     models: {
       embeddingsModel: c.EMBEDDINGS_MODEL,

@@ -221,7 +221,7 @@ async function composeAndListen(
   // One gate for the node's shopper turns, whichever channel they come from (overload sheds with 503).
   const admission = new TurnAdmission({ maxConcurrent: config.load.maxConcurrentTurns, maxQueued: config.load.maxQueuedTurns, maxWaitMs: config.load.turnQueueWaitMs });
   for (const adapter of [web.adapter, wechat?.adapter, appChannel?.adapter]) adapter?.useAdmission(admission);
-  const botframework = createBotFrameworkChannel({ ...config.botframework, publicBaseUrl: config.publicBaseUrl, core, logger, admission, health });
+  const botframework = createBotFrameworkChannel({ ...config.botframework, publicBaseUrl: config.publicBaseUrl, core, logger, admission, health, store });
   const pages = await mountWebPages();
   const handoff = core.handoff;
   const canned = loadCannedResponses(config.cannedResponsesFile);

@@ -172,6 +172,25 @@ describe('Bot Framework channel, anonymous (no app id): the real server and a re
     expect(repliesTo('conv-u-1|livechat')).toHaveLength(2);
   });
 
+  it('takes the same activity id from two users (or two conversations) for two messages: both stored, both answered', async () => {
+    // Bot Framework activity ids are unique per conversation only.
+    const a = emulatorActivity('same-id-a', 'hello', { id: 'shared-activity-1' });
+    const b = emulatorActivity('same-id-b', 'hello', { id: 'shared-activity-1' });
+    // One user in a second conversation (a group chat next to the personal chat), same id again.
+    const c = emulatorActivity('same-id-a', 'what is your return policy?', { id: 'shared-activity-1', conversation: { id: 'group-chat-1' } });
+    for (const activity of [a, b, c]) expect((await post(server.url, activity)).status).toBe(200);
+
+    expect(repliesTo('conv-same-id-a|livechat')).toHaveLength(1);
+    expect(repliesTo('conv-same-id-b|livechat')).toHaveLength(1);
+    expect(repliesTo('group-chat-1')).toHaveLength(1);
+    const first = await history(server.store, 'emulator:same-id-a');
+    const second = await history(server.store, 'emulator:same-id-b');
+    expect(first.customer!.id).not.toBe(second.customer!.id);
+    expect(first.messages.filter((m) => m.direction === 'in').map((m) => m.text).sort()).toEqual(['hello', 'what is your return policy?']);
+    expect(second.messages.filter((m) => m.direction === 'in').map((m) => m.text)).toEqual(['hello']);
+    expect(second.messages.filter((m) => m.direction === 'out')).toHaveLength(1);
+  });
+
   it("delivers a proactive message (an agent's reply) to a known conversation through continueConversation", async () => {
     // What a caller keeps from an earlier activity of the conversation.
     const reference = TurnContext.getConversationReference(emulatorActivity('u-1', '') as Partial<Activity>);
@@ -238,30 +257,33 @@ describe('Bot Framework channel behind the node\'s admission gate', () => {
   });
 
   it('a full node refuses messages with 503 + Retry-After before storing them; a redelivery later is answered once', async () => {
-    const activities = Array.from({ length: 6 }, (_, i) => emulatorActivity(`u-full-${i}`, `hello ${i}`));
-    const results = await Promise.all(
-      activities.map(async (a) => {
-        const res = await fetch(`${server.url}/api/messages`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(a) });
-        return { status: res.status, retryAfter: res.headers.get('retry-after'), body: (await res.json().catch(() => ({}))) as Json };
-      }),
-    );
-    const refused = results.filter((r) => r.status === 503);
-    expect(results.filter((r) => r.status === 200).length).toBeGreaterThanOrEqual(1);
-    expect(refused.length).toBeGreaterThanOrEqual(1);
-    expect(results.every((r) => r.status === 200 || r.status === 503)).toBe(true);
-    for (const r of refused) {
+    // The node's one turn slot is taken (a long turn of another channel); nobody may wait.
+    const release = await server.admission.enter();
+    const activities = Array.from({ length: 3 }, (_, i) => emulatorActivity(`u-full-${i}`, `hello ${i}`));
+    let results: Array<{ status: number; retryAfter: string | null; body: Json }>;
+    try {
+      results = await Promise.all(
+        activities.map(async (a) => {
+          const res = await fetch(`${server.url}/api/messages`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(a) });
+          return { status: res.status, retryAfter: res.headers.get('retry-after'), body: (await res.json().catch(() => ({}))) as Json };
+        }),
+      );
+    } finally {
+      release();
+    }
+    for (const r of results) {
+      expect(r.status).toBe(503);
       expect(Number(r.retryAfter)).toBeGreaterThanOrEqual(1);
       expect(r.body).toMatchObject({ error: { code: 'unavailable' } });
     }
     // The refused ones stored nothing; the connector redelivers them (same activity id) and each is answered once.
     for (let i = 0; i < activities.length; i++) {
-      const { messages } = await history(server.store, `emulator:u-full-${i}`);
-      expect(messages.filter((m) => m.direction === 'in')).toHaveLength(results[i]!.status === 200 ? 1 : 0);
-      if (results[i]!.status === 503) expect((await post(server.url, activities[i])).status).toBe(200);
-    }
-    for (let i = 0; i < activities.length; i++) {
+      expect((await history(server.store, `emulator:u-full-${i}`)).messages).toHaveLength(0);
+      expect((await post(server.url, activities[i])).status).toBe(200);
+      expect((await post(server.url, activities[i])).status).toBe(200);
       const { messages } = await history(server.store, `emulator:u-full-${i}`);
       expect(messages.filter((m) => m.direction === 'in')).toHaveLength(1);
+      expect(repliesTo(`conv-u-full-${i}|livechat`)).toHaveLength(1);
     }
   });
 });
@@ -445,7 +467,11 @@ describe('Bot Framework rendering and settings', () => {
     fails({ ...id, BOTFRAMEWORK_APP_PASSWORD: 'x', BOTFRAMEWORK_TENANT_ID: 't', BOTFRAMEWORK_APP_TYPE: 'UserAssignedMSI' }, 'BOTFRAMEWORK_APP_PASSWORD: must not be set');
     fails({ BOTFRAMEWORK_APP_TYPE: 'Both' }, 'BOTFRAMEWORK_APP_TYPE');
 
-    expect(loadConfig({ DATA_DIR: dir }, dir).botframework).toEqual({ appType: 'MultiTenant' });
+    fails({ BOTFRAMEWORK_CONNECTOR_TIMEOUT_MS: '0' }, 'BOTFRAMEWORK_CONNECTOR_TIMEOUT_MS');
+    fails({ BOTFRAMEWORK_CONNECTOR_TIMEOUT_MS: 'soon' }, 'BOTFRAMEWORK_CONNECTOR_TIMEOUT_MS');
+
+    expect(loadConfig({ DATA_DIR: dir }, dir).botframework).toEqual({ appId: undefined, appPassword: undefined, tenantId: undefined, appType: 'MultiTenant', connectorTimeoutMs: 5000 });
+    expect(loadConfig({ DATA_DIR: dir, BOTFRAMEWORK_CONNECTOR_TIMEOUT_MS: '1500' }, dir).botframework.connectorTimeoutMs).toBe(1500);
     expect(loadConfig({ DATA_DIR: dir, ...id, BOTFRAMEWORK_APP_PASSWORD: 'x', BOTFRAMEWORK_TENANT_ID: 't', BOTFRAMEWORK_APP_TYPE: 'SingleTenant' }, dir).botframework).toMatchObject({
       ...{ appId: id.BOTFRAMEWORK_APP_ID, tenantId: 't', appType: 'SingleTenant' },
     });

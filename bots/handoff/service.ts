@@ -38,6 +38,9 @@ export interface HandoffServiceOptions {
   delivery?: OutboundDelivery;
 }
 
+/** A channel's address of a customer for an out-of-turn message (see `registerChannel`). */
+export type ReferenceResolver = (conv: Conversation, customer: Customer) => Promise<Partial<ConversationReference> | undefined>;
+
 /** What the console needs to know about a failed reply: `reason` is machine-readable. */
 function refuse(reason: string, message: string, code: 'conflict' | 'bad_request' | 'unavailable' = 'conflict', extra: Record<string, unknown> = {}): ShopError {
   return new ShopError(code, message, { details: { reason, ...extra } });
@@ -66,6 +69,7 @@ export class HandoffService {
   private sweeping: Promise<number> = Promise.resolve(0);
   readonly delivery: OutboundDelivery;
   private readonly unsent = new Map<string, Partial<Activity>>();
+  private readonly references = new Map<ChannelId, ReferenceResolver>();
 
   constructor(private readonly o: HandoffServiceOptions) {
     for (const key of ['store', 'events', 'logger'] as const) {
@@ -78,9 +82,14 @@ export class HandoffService {
     this.delivery = o.delivery ?? new OutboundDelivery({ store: o.store, events: o.events, logger: o.logger });
   }
 
-  /** Channels whose shoppers agents can reply to. */
-  registerChannel(adapter: ChannelAdapter): void {
+  /**
+   * Channels whose shoppers agents can reply to. `reference`: the shopper's address on a
+   * channel where it cannot be derived from the account id (Bot Framework: the serviceUrl
+   * and conversation their last message came from); undefined means nothing to reach.
+   */
+  registerChannel(adapter: ChannelAdapter, opts: { reference?: ReferenceResolver } = {}): void {
     this.channels.set(adapter.channelId, adapter);
+    if (opts.reference) this.references.set(adapter.channelId, opts.reference);
   }
 
   get autoAssigns(): boolean {
@@ -467,10 +476,16 @@ export class HandoffService {
   /** The channel adapter and the shopper's address on it, or `delivery_failed` (nothing was sent). */
   private async route(conv: Conversation): Promise<{ adapter: ChannelAdapter; reference: Partial<ConversationReference> }> {
     const adapter = this.channels.get(conv.channel);
-    if (!adapter || conv.channel === 'botframework') {
+    if (!adapter) {
       throw refuse('delivery_failed', `replies to ${conv.channel} conversations cannot be sent from this server`, 'unavailable');
     }
     const customer = await this.o.store.customers.get(conv.customerId);
+    const resolve = this.references.get(conv.channel);
+    if (resolve) {
+      const stored = customer ? await resolve(conv, customer) : undefined;
+      if (!stored) throw refuse('delivery_failed', `the customer has no ${conv.channel} address to reply to (they have not written there from a reachable conversation)`, 'unavailable');
+      return { adapter, reference: stored };
+    }
     const identity = customer?.identities.filter((i) => i.channel === conv.channel).sort((a, b) => b.linkedAt.getTime() - a.linkedAt.getTime())[0];
     if (!identity) throw refuse('delivery_failed', `the customer has no ${conv.channel} account any more`, 'unavailable');
     const reference: Partial<ConversationReference> = {

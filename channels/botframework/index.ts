@@ -4,17 +4,33 @@
  * `CloudAdapter`. See the README's "Bot Framework" section.
  */
 import express, { type Router } from 'express';
-import type { Activity, Middleware, TurnContext } from 'botbuilder';
+import type { Activity, Middleware, Storage, TurnContext } from 'botbuilder';
 import type { Logger } from 'pino';
-import { isRateLimited, isStoreUnavailable, type BotCore, type StoreHealth, type TurnAdmission } from '../../bots/index.js';
-import { ShopError } from '../../store/index.js';
-import { BotFrameworkCloudAdapter, type BotFrameworkAppType, type BotFrameworkAuthOptions } from './adapter.js';
+import {
+  answerIfUnanswered,
+  inboundMessage,
+  isDuplicateDelivery,
+  isRateLimited,
+  isStoreUnavailable,
+  type BotCore,
+  type StoreHealth,
+  type TurnAdmission,
+} from '../../bots/index.js';
+import { isShopError, ShopError, type Message, type MessageRepository } from '../../store/index.js';
+import { BotFrameworkCloudAdapter, type BotFrameworkAppType, type BotFrameworkAuthOptions, type DeferredReplies } from './adapter.js';
+import { anonymousCallerRefusal } from './caller.js';
+import { BotFrameworkProactiveAdapter } from './proactive.js';
+import { ConversationReferences } from './references.js';
 import { renderForBotFramework } from './render.js';
 import { isLoopbackUrl, toActivity } from './to-activity.js';
 
 export { BotFrameworkCloudAdapter, type BotFrameworkAppType } from './adapter.js';
+export { BotFrameworkProactiveAdapter } from './proactive.js';
+export { ConversationReferences } from './references.js';
+export { anonymousCallerRefusal, isLoopbackPeer, PROXY_HEADERS } from './caller.js';
+export { DEFAULT_CONNECTOR_TIMEOUT_MS } from './connector.js';
 export { renderForBotFramework } from './render.js';
-export { toActivity } from './to-activity.js';
+export { toActivity, RESERVED_CHANNEL_IDS } from './to-activity.js';
 
 export const BOTFRAMEWORK_APP_TYPES: readonly BotFrameworkAppType[] = ['MultiTenant', 'SingleTenant', 'UserAssignedMSI'];
 
@@ -35,11 +51,26 @@ export interface BotFrameworkChannelOptions extends BotFrameworkAuthOptions {
    * (the transcript dedupes on the activity id).
    */
   health?: StoreHealth;
+  /**
+   * The store's messages and bot-state storage. With them, each shopper's Bot Framework
+   * address is kept (agents can reply: the hand-off service sends through it), and a
+   * redelivered activity whose stored replies failed to go out gets them sent again.
+   */
+  store?: { messages: MessageRepository; botState: Storage };
 }
 
 export interface BotFrameworkChannel {
   router: Router;
   adapter: BotFrameworkCloudAdapter;
+  /** Sends out-of-turn messages (agents' replies) through the stored conversation references. */
+  proactive: BotFrameworkProactiveAdapter;
+}
+
+/** What the turn's first middleware saw of a message's turn. */
+interface TurnSeen {
+  rateLimited: boolean;
+  duplicate: boolean;
+  inbound?: Message;
 }
 
 /** Fails fast on settings botbuilder would accept and then fail on (or run anonymously with). */
@@ -63,33 +94,114 @@ function checkOptions(o: BotFrameworkChannelOptions): void {
 
 /**
  * The Bot Framework channel: a `CloudAdapter` carrying the bot core's middleware, and the
- * express route that feeds it. Anonymous without an app id (for the Emulator and local
- * Direct Line; replies then only go to a serviceUrl on this machine), JWT-checked with one.
+ * express route that feeds it. Anonymous without an app id — then only for callers on this
+ * machine (the Emulator; see `anonymousCallerRefusal`), whose replies only go to a
+ * serviceUrl on this machine — and JWT-checked with one.
+ *
+ * A message's turn stores the shopper's activity and the bot's replies, and gives its slot
+ * back; the replies are then posted to the Bot Connector (one attempt each, bounded by
+ * `connectorTimeoutMs`). A connector that refuses or hangs costs no slot and no 500: the
+ * request is answered 202 (stored, reply on its way) and the replies go on as retried
+ * deliveries marked on their stored messages (pending, then sent or failed), in order.
  */
 export function createBotFrameworkChannel(opts: BotFrameworkChannelOptions): BotFrameworkChannel {
   checkOptions(opts);
   const { core, logger } = opts;
   const maxText = opts.maxTextLength ?? 2000;
   const adapter = new BotFrameworkCloudAdapter(opts);
+  const references = opts.store ? new ConversationReferences(opts.store.botState) : undefined;
+  const messages = opts.store?.messages;
 
   // Registered before the core so it sees the whole turn, including a rate-limited one
   // that never reaches the later middleware.
-  const rateLimited = new WeakSet<Partial<Activity>>();
+  const seen = new WeakMap<Partial<Activity>, TurnSeen>();
   adapter.use(async (context, next) => {
+    // A redelivery whose original was stored but never answered (the turn failed after
+    // storing it) runs the bot; one that was answered is not answered twice.
+    if (context.activity.type === 'message') answerIfUnanswered(context);
     await next();
-    if (isRateLimited(context)) rateLimited.add(context.activity);
+    seen.set(context.activity, { rateLimited: isRateLimited(context), duplicate: isDuplicateDelivery(context), inbound: inboundMessage(context) });
   });
   core.install(adapter);
   adapter.use(renderMiddleware(opts.publicBaseUrl));
 
+  // Agents reply into Bot Framework conversations through the address each shopper's last
+  // message gave (without one, the hand-off service refuses the reply: nothing to reach).
+  const proactive = new BotFrameworkProactiveAdapter(adapter, opts.publicBaseUrl);
+  core.install(proactive);
+  if (references) core.handoff?.registerChannel(proactive, { reference: (_conv, customer) => references.latestFor(customer) });
+
   if (adapter.anonymous) {
-    logger.info('Bot Framework endpoint /api/messages is anonymous (no BOTFRAMEWORK_APP_ID): it answers the Emulator and local Direct Line clients only');
+    logger.info('Bot Framework endpoint /api/messages is anonymous (no BOTFRAMEWORK_APP_ID): it answers callers on this machine only (the Emulator)');
   } else {
     logger.info({ appId: opts.appId, appType: opts.appType ?? 'MultiTenant' }, 'Bot Framework endpoint /api/messages checks channel tokens');
   }
 
+  /** Posts a turn's replies in order; after a failure the rest go on in the background (false). */
+  async function postReplies(replies: DeferredReplies): Promise<boolean> {
+    const { client, activities } = replies;
+    for (let i = 0; i < activities.length; i++) {
+      try {
+        await adapter.post(client, activities[i]!);
+      } catch (err) {
+        void retryInOrder(replies, i, err).catch((e: unknown) => logger.warn({ err: e }, 'Bot Framework replies: retry failed'));
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /**
+   * Replies from `from` on, one after the other: the first with the failure of its first
+   * attempt, each with the delivery's retry policy, the next once the previous is settled
+   * (sent or given up), so the shopper reads them in order. Activities that are not stored
+   * messages (no id) are not worth a retry.
+   */
+  async function retryInOrder({ client, activities }: DeferredReplies, from: number, firstError: unknown): Promise<void> {
+    for (let i = from; i < activities.length; i++) {
+      const a = activities[i]!;
+      if (!a.id) continue;
+      const send = async () => {
+        await adapter.post(client, a);
+      };
+      const r = i === from ? await core.delivery.afterFirstAttempt(a.id, firstError, send) : await core.delivery.send(a.id, send);
+      await r.settled;
+    }
+  }
+
+  /**
+   * A redelivered activity (the channel got no success from us: a timeout, a 5xx): replies
+   * stored for it whose delivery failed are sent again, as the same stored messages (the
+   * console's Retry). True when nothing is left undelivered.
+   */
+  async function resendFailedReplies(original: Message): Promise<boolean> {
+    if (!messages) return true;
+    const after = await messages.listByConversation(original.conversationId, { afterSeq: original.seq, limit: 20 });
+    const next = after.findIndex((m) => m.direction === 'in');
+    const replies = (next < 0 ? after : after.slice(0, next)).filter((m) => m.direction === 'out' && m.sender !== 'agent' && m.delivery);
+    for (const m of replies) {
+      if (m.delivery?.status === 'pending') return false; // being retried now
+      if (m.delivery?.status !== 'failed' || !core.handoff) continue;
+      try {
+        const sent = await core.handoff.retryDelivery(m.id);
+        if (sent.delivery?.status !== 'sent') return false; // retrying in the background; the rest after a later redelivery
+      } catch (err) {
+        if (isShopError(err, 'conflict')) continue; // retried meanwhile (the console, another node)
+        logger.warn({ err, messageId: m.id }, 'Bot Framework redelivery: a failed reply could not be sent again');
+        return false;
+      }
+    }
+    return true;
+  }
+
   const router = express.Router();
   router.post('/api/messages', async (req, res) => {
+    // Without an app id there is no token to check: only this machine may call (the TCP
+    // peer, never X-Forwarded-For), before anything of the request is looked at.
+    if (adapter.anonymous) {
+      const refusal = anonymousCallerRefusal(req.socket.remoteAddress, req.headers);
+      if (refusal) throw new ShopError('unauthorized', refusal, { details: { reason: 'botframework_app_id_required' } });
+    }
     const activity = toActivity(req.body, maxText);
     const auth = await adapter.authenticate(req.get('authorization') ?? '', activity);
     // Without tokens anyone could name any serviceUrl, and the bot would POST its replies
@@ -106,22 +218,40 @@ export function createBotFrameworkChannel(opts: BotFrameworkChannelOptions): Bot
         cause,
         details: { reason: 'store_unavailable', retryAfterSeconds: health?.retryAfterSeconds ?? 5 },
       });
-    if (health?.down && activity.type === 'message') throw storeDown();
-    const turn = () => adapter.run(auth, activity, core.logic);
+    const message = activity.type === 'message';
+    if (health?.down && message) throw storeDown();
+    // expectReplies: the replies go back in the response body (botbuilder buffers them), no connector call.
+    const turn = () => adapter.run(auth, activity, core.logic, { deferReplies: activity.deliveryMode !== 'expectReplies' });
     let result: Awaited<ReturnType<typeof turn>>;
     try {
-      result = opts.admission && activity.type === 'message' ? await opts.admission.run(turn) : await turn();
+      result = opts.admission && message ? await opts.admission.run(turn) : await turn();
     } catch (err) {
+      adapter.takeReplies(activity);
       if (!isStoreUnavailable(err)) throw err;
       health?.failed(err);
       throw storeDown(err);
     }
-    if (rateLimited.has(activity)) throw new ShopError('rate_limited', 'too many messages: wait a moment');
-    // Invoke activities and expectReplies deliveries answer in the body; plain messages get 200.
+    const turnSeen = seen.get(activity);
+    // The shopper's address, for agents' replies (best effort: the message is stored either way).
+    if (references && message && turnSeen?.inbound) {
+      await references.remember(activity).catch((err: unknown) => logger.warn({ err }, 'could not store a Bot Framework conversation reference'));
+    }
+    // Outside the turn slot: the replies go to the Bot Connector now.
+    let delivered = true;
+    const replies = adapter.takeReplies(activity);
+    if (replies) delivered = await postReplies(replies);
+    else if (turnSeen?.duplicate && turnSeen.inbound) delivered = await resendFailedReplies(turnSeen.inbound);
+    if (turnSeen?.rateLimited) throw new ShopError('rate_limited', 'too many messages: wait a moment');
+    if (result && activity.type === 'invoke' && result.status >= 500) {
+      // botbuilder answers an invoke no handler takes with 501; it is the caller's request we do not serve.
+      throw new ShopError('bad_request', `this bot handles no "${activity.name ?? ''}" invoke activities`, { details: { reason: 'unsupported_invoke' } });
+    }
+    // Invoke activities and expectReplies deliveries answer in the body; plain messages get
+    // 200, or 202 when the activity is stored and its reply is still on its way.
     if (result) res.status(result.status).json(result.body ?? {});
-    else res.status(200).end();
+    else res.status(delivered ? 200 : 202).end();
   });
-  return { router, adapter };
+  return { router, adapter, proactive };
 }
 
 /**

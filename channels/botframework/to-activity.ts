@@ -2,23 +2,110 @@ import type { Activity } from 'botbuilder';
 import { z } from 'zod';
 import { ShopError } from '../../store/index.js';
 
-const account = z.looseObject({ id: z.string().trim().min(1).max(256), name: z.string().max(256).optional() });
+const id = (max: number) => z.string().trim().min(1).max(max);
+const text = (max: number) => z.string().max(max);
+const url = z.string().max(2048);
+
+/** A channel account (`from`, `recipient`, a member added or removed). */
+const account = z.looseObject({
+  id: id(256),
+  name: text(256).optional(),
+  role: z.enum(['user', 'bot', 'skill']).optional(),
+  aadObjectId: text(256).optional(),
+});
 // Lenient on purpose: channels send 3 to 7 fractional digits and various offsets.
 const date = z.string().max(64).refine((s) => !Number.isNaN(Date.parse(s)), { message: 'must be a date-time' });
+/** A JSON object (not an array, not null): what `channelData`, a card's content or an entity is. */
+const object = z.record(z.string(), z.unknown());
+
+const attachment = z.looseObject({
+  contentType: id(256),
+  contentUrl: url.optional(),
+  content: z.unknown().optional(),
+  name: text(256).optional(),
+  thumbnailUrl: url.optional(),
+});
+
+const cardAction = z.looseObject({
+  type: id(64),
+  title: text(256).optional(),
+  value: z.unknown().optional(),
+  text: text(2000).optional(),
+  displayText: text(2000).optional(),
+  image: url.optional(),
+});
+
+/** Bot Framework activity types (botframework-schema's ActivityTypes) a channel may send a bot. */
+const INBOUND_TYPES = [
+  'message',
+  'contactRelationUpdate',
+  'conversationUpdate',
+  'typing',
+  'endOfConversation',
+  'event',
+  'invoke',
+  'deleteUserData',
+  'messageUpdate',
+  'messageDelete',
+  'installationUpdate',
+  'messageReaction',
+  'suggestion',
+  'handoff',
+  'command',
+  'commandResult',
+] as const;
 
 /**
- * What a turn needs from a Bot Framework activity. Everything else (channelData,
- * entities, attachments, ...) passes through untouched: channels add their own fields.
+ * This server's own channels. An activity claiming to come from one of them would be filed
+ * under that channel's accounts (identity takes `web`/`wechat`/`app` ids as they are): a
+ * Bot Framework caller could then speak as a widget visitor or a WeChat follower.
+ */
+export const RESERVED_CHANNEL_IDS: readonly string[] = ['web', 'wechat', 'app'];
+
+/**
+ * Every field of a Bot Framework activity that our middleware, the bot or botbuilder reads
+ * is checked for its type and size here, at the door: a malformed `membersAdded`,
+ * `attachments`, `suggestedActions`, `from`, `recipient`, `conversation` or `channelData`
+ * is a 400 naming the field, never a turn that throws halfway. Other fields (channels add
+ * their own) pass through; `__proto__` keys are dropped by the parse.
  */
 const activitySchema = z.looseObject({
-  type: z.string().trim().min(1).max(64),
-  id: z.string().max(256).optional(),
-  channelId: z.string().trim().min(1).max(64),
-  serviceUrl: z.url({ protocol: /^https?$/, message: 'must be an http(s) URL' }),
+  type: z.enum(INBOUND_TYPES, { message: `must be one of ${INBOUND_TYPES.join(', ')}` }),
+  id: text(256).optional(),
+  channelId: id(64)
+    .regex(/^[A-Za-z0-9._-]+$/, { message: 'must be letters, digits, ".", "_" or "-"' })
+    .refine((c) => !RESERVED_CHANNEL_IDS.includes(c.toLowerCase()), { message: `must not be one of this server's own channels (${RESERVED_CHANNEL_IDS.join(', ')})` }),
+  serviceUrl: z.url({ protocol: /^https?$/, message: 'must be an http(s) URL' }).max(2048),
   from: account,
   recipient: account.optional(),
-  conversation: z.looseObject({ id: z.string().trim().min(1).max(1024) }),
-  locale: z.string().max(32).optional(),
+  conversation: z.looseObject({
+    id: id(1024),
+    name: text(256).optional(),
+    isGroup: z.boolean().optional(),
+    conversationType: text(64).optional(),
+    tenantId: text(256).optional(),
+  }),
+  locale: text(32).optional(),
+  textFormat: text(32).optional(),
+  speak: text(8000).optional(),
+  inputHint: text(32).optional(),
+  summary: text(2000).optional(),
+  replyToId: text(256).optional(),
+  name: text(256).optional(),
+  action: text(64).optional(),
+  topicName: text(256).optional(),
+  valueType: text(256).optional(),
+  deliveryMode: z.enum(['normal', 'notification', 'expectReplies', 'ephemeral']).optional(),
+  attachmentLayout: text(32).optional(),
+  attachments: z.array(attachment).max(50).optional(),
+  entities: z.array(z.looseObject({ type: text(256) })).max(50).optional(),
+  membersAdded: z.array(account).max(500).optional(),
+  membersRemoved: z.array(account).max(500).optional(),
+  reactionsAdded: z.array(z.looseObject({ type: text(64) })).max(50).optional(),
+  reactionsRemoved: z.array(z.looseObject({ type: text(64) })).max(50).optional(),
+  suggestedActions: z.looseObject({ to: z.array(text(256)).max(50).optional(), actions: z.array(cardAction).max(50) }).optional(),
+  channelData: object.optional(),
+  relatesTo: object.optional(),
   timestamp: date.optional(),
   localTimestamp: date.optional(),
   expiration: date.optional(),
@@ -36,7 +123,7 @@ export function toActivity(raw: unknown, maxTextLength: number): Activity {
   const schema = activitySchema.extend({ text: z.string().max(maxTextLength, { message: `must be at most ${maxTextLength} characters` }).optional() });
   const parsed = schema.safeParse(raw);
   if (!parsed.success) {
-    const fields = parsed.error.issues.map((i) => `${i.path.join('.') || 'activity'}: ${i.message}`);
+    const fields = parsed.error.issues.slice(0, 10).map((i) => `${i.path.map(String).join('.') || 'activity'}: ${i.message}`.slice(0, 300));
     throw new ShopError('bad_request', `invalid activity: ${fields.join('; ')}`, { details: { fields } });
   }
   const a = parsed.data;
