@@ -11,7 +11,7 @@ import { ChannelAdapter, isStoreUnavailable, resolveCustomer, type BotCore, type
 import { ShopError, type Store } from '../../store/index.js';
 import { WeChatApiClient } from './api-client.js';
 import { WeChatCrypto } from './crypto.js';
-import { dedupeKey } from './dedupe-key.js';
+import { deliveryKey } from './dedupe-key.js';
 import { SpoolReplayer, type SpooledMessage, type WeChatSpool } from './spool.js';
 import { renderForWeChat } from './render.js';
 import { verifySignature } from './signature.js';
@@ -244,7 +244,7 @@ export function createWeChatChannel(
       throw new ShopError('unauthorized', 'bad WeChat signature');
     }
     const msg = parseInboundXml(xml);
-    const key = dedupeKey(msg);
+    const key = deliveryKey(msg);
     if (recent.seen(key)) {
       // A retry of a delivery this node has (or is) handling: the shopper gets one answer.
       res.type('text/plain').send('success');

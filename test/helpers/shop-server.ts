@@ -96,17 +96,17 @@ export async function sendAcked(c: WsClient, text: string, value?: string): Prom
 
 let msgId = 8_000_000_000_000_000 + Math.floor(Math.random() * 1e12);
 
-/** A WeChat text message as the platform posts it. */
-export function wechatTextXml(oa: string, openId: string, content: string): string {
-  return `<xml><ToUserName><![CDATA[${oa}]]></ToUserName><FromUserName><![CDATA[${openId}]]></FromUserName><CreateTime>${Math.floor(Date.now() / 1000)}</CreateTime><MsgType><![CDATA[text]]></MsgType><Content><![CDATA[${content}]]></Content><MsgId>${++msgId}</MsgId></xml>`;
+/** A WeChat text message as the platform posts it (a fresh MsgId unless one is given, e.g. to replay one). */
+export function wechatTextXml(oa: string, openId: string, content: string, id: string = String(++msgId)): string {
+  return `<xml><ToUserName><![CDATA[${oa}]]></ToUserName><FromUserName><![CDATA[${openId}]]></FromUserName><CreateTime>${Math.floor(Date.now() / 1000)}</CreateTime><MsgType><![CDATA[text]]></MsgType><Content><![CDATA[${content}]]></Content><MsgId>${id}</MsgId></xml>`;
 }
 
-/** Posts a signed WeChat message; returns the HTTP status and the passive reply body. */
-export async function wechatPost(shop: ShopServer, oa: string, openId: string, content: string): Promise<{ status: number; body: string }> {
+/** Posts a signed WeChat message (with MsgId `msgId` when given); returns the HTTP status and the passive reply body. */
+export async function wechatPost(shop: ShopServer, oa: string, openId: string, content: string, msgId?: string): Promise<{ status: number; body: string }> {
   const timestamp = String(Math.floor(Date.now() / 1000));
   const nonce = String(Math.floor(Math.random() * 1e9));
   const q = new URLSearchParams({ timestamp, nonce, signature: wechatSignature(shop.wechatToken, timestamp, nonce) });
-  const res = await fetch(`${shop.server.url}/wechat?${q}`, { method: 'POST', headers: { 'content-type': 'text/xml' }, body: wechatTextXml(oa, openId, content) });
+  const res = await fetch(`${shop.server.url}/wechat?${q}`, { method: 'POST', headers: { 'content-type': 'text/xml' }, body: wechatTextXml(oa, openId, content, msgId) });
   return { status: res.status, body: await res.text() };
 }
 
