@@ -77,6 +77,9 @@ const schema = z.object({
   OUTBOUND_RETRY_ATTEMPTS: int(1, 20).default(5),
   OUTBOUND_RETRY_BASE_MS: int(1, 600_000).default(1000),
   OUTBOUND_RETRY_MAX_DELAY_MS: int(1, 3_600_000).default(60_000),
+  /** The outbox: how often a node looks for deliveries a stopped node left (0 = only at start), and how long a claim holds unrenewed. */
+  OUTBOX_POLL_MS: int(0, 3_600_000).default(15_000),
+  OUTBOX_LEASE_MS: int(1000, 3_600_000).default(30_000),
   BOTFRAMEWORK_APP_ID: z
     .string()
     .trim()
@@ -230,6 +233,12 @@ export interface Config {
   };
   /** Retries of out-of-turn sends (agent replies, notices, late WeChat answers, app pushes): attempts, first wait, longest wait. */
   outboundRetry: { attempts: number; baseMs: number; maxDelayMs: number };
+  /**
+   * The durable outbox of out-of-turn sends: every `pollMs` (OUTBOX_POLL_MS; 0 = only at
+   * start) a node resumes pending deliveries whose claim lapsed; a claim holds `leaseMs`
+   * (OUTBOX_LEASE_MS) unrenewed, so a crashed node's deliveries resume that long after it died.
+   */
+  outbox: { pollMs: number; leaseMs: number };
   /** Present when APP_HMAC_SECRET is set (the mobile app channel is on). */
   app?: { hmacSecret: string; signatureToleranceSeconds: number; pushUrl?: string; pushMaxAttempts: number; pushRetryBaseMs: number };
 }
@@ -378,6 +387,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = p
       // The ceiling never undercuts the first wait.
       maxDelayMs: Math.max(c.OUTBOUND_RETRY_MAX_DELAY_MS, c.OUTBOUND_RETRY_BASE_MS),
     },
+    outbox: { pollMs: c.OUTBOX_POLL_MS, leaseMs: c.OUTBOX_LEASE_MS },
   };
 }
 

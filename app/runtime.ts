@@ -298,8 +298,11 @@ async function composeAndListen(
     ? setInterval(() => void handoff.assignWaiting().catch((err: unknown) => logger.warn({ err }, 'assignment sweep failed')), 15_000)
     : undefined;
   sweep?.unref();
-  // Out-of-turn sends: what a stopped node left `pending` is marked failed now and every few minutes.
-  core.delivery.start();
+  // Out-of-turn sends are a durable outbox: what a stopped node left `pending` (its claim lapsed) is
+  // resumed now and every OUTBOX_POLL_MS, by exactly one node (a compare-and-set claim in the store).
+  core.delivery
+    .useOutbox({ nodeId, leaseMs: config.outbox.leaseMs, pollEveryMs: config.outbox.pollMs, ...(handoff ? { resend: (m) => handoff.redeliver(m) } : {}) })
+    .start();
   // Knowledge written outside this server (the CLI, another node without Redis) is picked up within KB_REFRESH_SECONDS.
   const kbRefresh =
     config.kbRefreshSeconds > 0

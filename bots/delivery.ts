@@ -5,13 +5,23 @@
  * `sent`, `failed` with the channel's last error), published on the event bus as
  * `message.delivery` so every agent console (on any node) shows it live.
  *
- * Retries are timers in this process. A node that dies mid-retry leaves `pending` messages;
- * `sweepInterrupted` (on start and every few minutes, on every node) marks those whose last
- * update is older than the whole retry window as `failed`, with an error telling the agent to
- * retry from the console. They are not resumed automatically: the store has no
- * compare-and-set on the delivery status, so two nodes resuming the same message could
- * both send it, and a second copy in the shopper's chat is worse than a visible failure.
+ * The stored delivery state is a durable outbox. A `pending` delivery carries a claim: the
+ * node sending it and a lease (`leaseMs`), renewed while an attempt or a push queue has it
+ * and set past the next attempt while a retry waits, plus the next attempt time and the
+ * attempt count at which its round gives up. A node that dies leaves its claims to lapse;
+ * on start and every `pollEveryMs` each node resumes the lapsed, due ones, under the same
+ * retry, backoff and give-up rules. Taking a delivery is a compare-and-set in the store
+ * (`messages.claimDelivery`), and a node re-checks its claim before every retry, so of
+ * several nodes exactly one sends each attempt. A graceful shutdown hands its waiting
+ * retries back to the outbox (a lapsed claim) instead of failing them.
+ *
+ * What "exactly once" cannot cover: an attempt the channel took just before the node died,
+ * before its outcome was stored, is sent again on resume (no channel here offers an
+ * idempotency key for out-of-turn sends); and a message whose very first attempt was cut
+ * short when only `watch` had run (a hand-off reply: the claim is written with the
+ * outcome) has no delivery state to resume, as before.
  */
+import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { isShopError, type DeliveryStatus, type Message, type MessageDelivery, type Store } from '../store/index.js';
 import type { EventBus } from './events.js';
@@ -130,14 +140,31 @@ export interface DeliveryReporter {
   report(messageId: string, outcome: { status: DeliveryStatus; attempts: number; error?: string }): void;
 }
 
-export interface OutboundDeliveryOptions {
+/** Sends a stored outbound message to its shopper's channel again, as it is stored (resuming a delivery). */
+export type Resender = (message: Message) => Promise<void>;
+
+/** The outbox settings of a node (see the module comment). */
+export interface OutboxOptions {
+  /** This node's id in delivery claims. Default: a random UUID per OutboundDelivery. */
+  nodeId?: string;
+  /** How long a claim holds without renewal (OUTBOX_LEASE_MS). Default 30 s. */
+  leaseMs?: number;
+  /** How often to look for deliveries to resume (OUTBOX_POLL_MS). Default 15 s; 0 = only on `start`. */
+  pollEveryMs?: number;
+  /** How resumed deliveries are sent; without it they are marked `failed` (INTERRUPTED_ERROR) as before the outbox. */
+  resend?: Resender;
+  /** At most this many deliveries resumed per poll (the rest wait for the next). Default 50. */
+  resumeBatch?: number;
+}
+
+export interface OutboundDeliveryOptions extends OutboxOptions {
   store: Store;
   events: EventBus;
   logger: Logger;
   policy?: RetryPolicy;
   /** A channel attempt's own timeout (WeChat API, app webhook), for the retry window. Default 10 s. */
   attemptTimeoutMs?: number;
-  /** How often to look for `pending` messages left by a node that stopped. Default 3 minutes; 0 = only on `start`. */
+  /** The former name of `pollEveryMs` (used when that is not given). */
   sweepEveryMs?: number;
   random?: () => number;
   clock?: () => Date;
@@ -157,30 +184,46 @@ export interface DeliveryResult {
 interface Retrying {
   messageId: string;
   attempts: number;
-  /** Attempts left in this round (a manual retry starts a new round). */
-  budget: number;
+  /** The attempt count at which this round gives up (a manual retry starts a new round). */
+  maxAttempts: number;
   resend: () => Promise<void>;
   timer?: NodeJS.Timeout;
+  nextAttemptAt?: Date;
+  lastError?: string;
   done: (m: Message) => void;
 }
 
+type Outcome = { status: DeliveryStatus; attempts: number; error?: string; nextAttemptAt?: Date; maxAttempts?: number; claimUntil?: Date };
+
+const DEFAULT_LEASE_MS = 30_000;
+const DEFAULT_POLL_MS = 15_000;
+
 /**
  * Sends out-of-turn messages with retries and records their delivery on the stored message.
- * One per node; `close()` before the store closes.
+ * One per node; `start()` it (resumes what stopped nodes left), `close()` before the store closes.
  */
 export class OutboundDelivery implements DeliveryReporter {
   readonly policy: RetryPolicy;
   private readonly attemptTimeoutMs: number;
   private readonly random: () => number;
   private readonly clock: () => Date;
+  private nodeIdValue: string;
+  private leaseMsValue: number;
+  private pollEveryMs: number;
+  private resumeBatch: number;
+  private resender?: Resender;
   /** Out-of-turn messages being sent now (a queue that gets one reports on it). */
   private readonly watched = new Map<string, number>();
   /** Messages whose delivery a queue with its own retries has taken over (with the attempts made before). */
   private readonly queued = new Map<string, number>();
   private readonly retrying = new Map<string, Retrying>();
+  /** Claimed messages with an attempt running now: their claim is renewed until it ends. */
+  private readonly attempting = new Set<string>();
   /** Store writes per message, in order (a slow write never lands after a newer one). */
   private readonly writes = new Map<string, Promise<unknown>>();
-  private sweepTimer?: NodeJS.Timeout;
+  private pollTimer?: NodeJS.Timeout;
+  private heartbeatTimer?: NodeJS.Timeout;
+  private resuming?: Promise<number>;
   private closed = false;
 
   constructor(private readonly o: OutboundDeliveryOptions) {
@@ -191,17 +234,52 @@ export class OutboundDelivery implements DeliveryReporter {
     this.attemptTimeoutMs = o.attemptTimeoutMs ?? 10_000;
     this.random = o.random ?? Math.random;
     this.clock = o.clock ?? (() => new Date());
+    this.nodeIdValue = o.nodeId ?? randomUUID();
+    this.leaseMsValue = DEFAULT_LEASE_MS;
+    this.pollEveryMs = DEFAULT_POLL_MS;
+    this.resumeBatch = 50;
+    this.useOutbox({ ...o, pollEveryMs: o.pollEveryMs ?? o.sweepEveryMs });
   }
 
-  /** Marks what a stopped node left pending, now and every `sweepEveryMs`. */
-  start(): void {
-    const sweep = () => void this.sweepInterrupted().catch((err: unknown) => this.o.logger.warn({ err }, 'delivery sweep failed'));
-    sweep();
-    const every = this.o.sweepEveryMs ?? 3 * 60_000;
-    if (every > 0) {
-      this.sweepTimer = setInterval(sweep, every);
-      this.sweepTimer.unref();
+  /**
+   * Outbox settings given after construction (the composition root knows how to resend
+   * only once the hand-off service exists). Call before `start()`.
+   */
+  useOutbox(opts: OutboxOptions): this {
+    if (opts.leaseMs !== undefined && !(Number.isFinite(opts.leaseMs) && opts.leaseMs >= 100)) throw new Error('OutboxOptions.leaseMs must be at least 100 ms');
+    if (opts.pollEveryMs !== undefined && !(Number.isFinite(opts.pollEveryMs) && opts.pollEveryMs >= 0)) throw new Error('OutboxOptions.pollEveryMs must be 0 or more');
+    if (opts.resumeBatch !== undefined && !(Number.isInteger(opts.resumeBatch) && opts.resumeBatch >= 1)) throw new Error('OutboxOptions.resumeBatch must be an integer of 1 or more');
+    if (opts.nodeId !== undefined) {
+      if (!opts.nodeId) throw new Error('OutboxOptions.nodeId must be a non-empty string');
+      this.nodeIdValue = opts.nodeId;
     }
+    this.leaseMsValue = opts.leaseMs ?? this.leaseMsValue;
+    this.pollEveryMs = opts.pollEveryMs ?? this.pollEveryMs;
+    this.resumeBatch = opts.resumeBatch ?? this.resumeBatch;
+    if (opts.resend) this.resender = opts.resend;
+    return this;
+  }
+
+  /** This node's id in delivery claims. */
+  get nodeId(): string {
+    return this.nodeIdValue;
+  }
+
+  get leaseMs(): number {
+    return this.leaseMsValue;
+  }
+
+  /** Resumes what stopped nodes left pending, now and every `pollEveryMs`; renews this node's claims while they run. */
+  start(): void {
+    if (this.closed || this.heartbeatTimer) return;
+    const poll = () => void this.resumeInterrupted().catch((err: unknown) => this.o.logger.warn({ err }, 'outbox poll failed'));
+    poll();
+    if (this.pollEveryMs > 0) {
+      this.pollTimer = setInterval(poll, this.pollEveryMs);
+      this.pollTimer.unref();
+    }
+    this.heartbeatTimer = setInterval(() => void this.renewClaims(), Math.max(50, Math.floor(this.leaseMsValue / 3)));
+    this.heartbeatTimer.unref();
   }
 
   /** Messages retrying on this node now. */
@@ -230,26 +308,39 @@ export class OutboundDelivery implements DeliveryReporter {
     return true;
   }
 
-  /** A queue's report; `attempts` counts its own attempts (a console retry's earlier ones are added). */
+  /**
+   * A queue's report; `attempts` counts its own attempts (a console retry's earlier ones are
+   * added). A queue that stops before delivering (`failed` with SHUTDOWN_ERROR) hands the
+   * message back to the outbox: it stays `pending` under a lapsed claim, for the next node.
+   */
   report(messageId: string, outcome: { status: DeliveryStatus; attempts: number; error?: string }): void {
     const offset = this.queued.get(messageId) ?? 0;
     if (outcome.status !== 'pending') this.queued.delete(messageId);
-    void this.record(messageId, { ...outcome, attempts: outcome.attempts + offset }).catch((err: unknown) =>
-      this.o.logger.warn({ err, messageId }, 'could not record a delivery status'),
-    );
+    const attempts = outcome.attempts + offset;
+    const handBack = outcome.status === 'failed' && outcome.error === SHUTDOWN_ERROR;
+    const recorded = handBack ? this.handBack(messageId, attempts) : this.record(messageId, { ...outcome, attempts });
+    void recorded.catch((err: unknown) => this.o.logger.warn({ err, messageId }, 'could not record a delivery status'));
   }
 
   /**
    * Runs `send` for a stored message with the retry policy: see `afterFirstAttempt`.
-   * `previousAttempts` continues the count of a message retried from the console.
+   * `previousAttempts` continues the count of a message retried from the console. The
+   * message is claimed first (from its current status: untracked, or `failed` for a console
+   * Retry), so two nodes retrying it at once send it once; when another node has it, nothing
+   * is sent and the result is its current state.
    */
   async send(messageId: string, send: () => Promise<void>, previousAttempts = 0): Promise<DeliveryResult> {
+    const taken = await this.claimFirst(messageId);
+    if (taken) return { message: taken, status: taken.delivery?.status ?? 'pending', settled: Promise.resolve(taken) };
     this.watch(messageId, previousAttempts);
+    this.attempting.add(messageId);
     let error: unknown;
     try {
       await send();
     } catch (err) {
       error = err;
+    } finally {
+      this.attempting.delete(messageId);
     }
     return this.afterFirstAttempt(messageId, error, send, previousAttempts);
   }
@@ -276,82 +367,199 @@ export class OutboundDelivery implements DeliveryReporter {
       return { message, status: 'sent', settled: Promise.resolve(message) };
     }
     const failure = classifyFailure(error);
-    if (!failure.transient || this.policy.attempts <= 1 || this.closed) {
+    const maxAttempts = previousAttempts + this.policy.attempts;
+    if (!failure.transient || attempts >= maxAttempts) {
       const message = await this.record(messageId, { status: 'failed', attempts, error: failure.error });
       this.o.logger.warn({ messageId, attempts, error: failure.error }, 'outbound message not delivered');
       return { message, status: 'failed', failure, cause: error, settled: Promise.resolve(message) };
     }
-    const message = await this.record(messageId, { status: 'pending', attempts, error: failure.error });
     let done!: (m: Message) => void;
     const settled = new Promise<Message>((resolve) => (done = resolve));
-    const job: Retrying = { messageId, attempts, budget: this.policy.attempts - 1, resend, done };
+    const job: Retrying = { messageId, attempts, maxAttempts, resend, done, lastError: failure.error };
+    if (this.closed) {
+      // Shutting down: the next node (or this one restarted) resumes it.
+      const message = await this.handBack(messageId, attempts, failure.error, undefined, maxAttempts);
+      done(message);
+      return { message, status: 'pending', failure, cause: error, settled };
+    }
     this.retrying.set(messageId, job);
-    this.schedule(job, failure);
+    const message = await this.schedule(job, failure);
     return { message, status: 'pending', failure, cause: error, settled };
   }
 
   /**
-   * `pending` messages whose last update is older than the retry window were left by a node
-   * that stopped: marked `failed` (see the module comment). Returns how many.
+   * Resumes the `pending` deliveries that no live node holds: a lapsed claim (a crashed or
+   * stopped node's), or no claim at all and untouched for longer than the whole retry
+   * window (left by a version without the outbox), whose next attempt is due. Each is taken
+   * with the store's compare-and-set, so across nodes exactly one resumes it. Without a
+   * `resend`, they are marked `failed` (INTERRUPTED_ERROR) instead. Returns how many this
+   * node took; one pass at a time per node.
    */
-  async sweepInterrupted(): Promise<number> {
-    const cutoff = this.clock().getTime() - (retryWindowMs(this.policy, this.attemptTimeoutMs) + 60_000);
-    let marked = 0;
-    let cursor: string | null | undefined;
-    for (let pages = 0; pages < 20; pages++) {
-      const page = await this.o.store.messages.listByDelivery('pending', { limit: 200, cursor });
-      for (const m of page.items) {
-        if (this.isBusy(m.id) || !m.delivery || m.delivery.updatedAt.getTime() > cutoff) continue;
-        await this.record(m.id, { status: 'failed', attempts: m.delivery.attempts, error: INTERRUPTED_ERROR });
-        marked++;
-      }
-      cursor = page.nextCursor;
-      if (!cursor) break;
-    }
-    if (marked > 0) this.o.logger.warn({ marked }, 'messages left pending by a stopped node marked failed');
-    return marked;
+  resumeInterrupted(): Promise<number> {
+    if (this.closed) return Promise.resolve(0);
+    this.resuming ??= this.resumePass().finally(() => (this.resuming = undefined));
+    return this.resuming;
+  }
+
+  /** The former name of `resumeInterrupted` (which marked them failed): kept for callers. */
+  sweepInterrupted(): Promise<number> {
+    return this.resumeInterrupted();
   }
 
   /**
    * Stops: attempts running now finish (bounded by `graceMs`); retries not yet due are
-   * marked `failed` (SHUTDOWN_ERROR) rather than left `pending`; every status write is
-   * flushed, so the store can close next.
+   * handed back to the outbox (`pending` under a lapsed claim: the next node resumes them at
+   * their due time); every status write is flushed, so the store can close next.
    */
   async close(graceMs = 5000): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    clearInterval(this.sweepTimer);
+    clearInterval(this.pollTimer);
     const waiting = [...this.retrying.values()].filter((j) => j.timer);
     for (const job of waiting) {
       clearTimeout(job.timer);
+      job.timer = undefined;
       this.retrying.delete(job.messageId);
-      void this.finish(job, { status: 'failed', attempts: job.attempts, error: SHUTDOWN_ERROR });
+      void this.handBack(job.messageId, job.attempts, job.lastError, job.nextAttemptAt, job.maxAttempts)
+        .then(job.done)
+        .catch((err: unknown) => {
+          this.o.logger.warn({ err, messageId: job.messageId }, 'could not hand a delivery back to the outbox');
+          job.done({ id: job.messageId } as Message);
+        });
     }
-    if (waiting.length > 0) this.o.logger.warn({ interrupted: waiting.length }, 'shutdown: retries not yet due marked failed');
+    if (waiting.length > 0) this.o.logger.info({ handedBack: waiting.length }, 'shutdown: retries not yet due handed back to the outbox');
     const deadline = Date.now() + graceMs;
     while ((this.retrying.size > 0 || this.writes.size > 0) && Date.now() < deadline) {
       await Promise.race([Promise.allSettled([...this.writes.values()]), new Promise((r) => setTimeout(r, 50))]);
     }
+    clearInterval(this.heartbeatTimer);
   }
 
-  private schedule(job: Retrying, failure: FailureVerdict): void {
+  // ------------------------------------------------------------------ internals
+
+  private async resumePass(): Promise<number> {
+    const now = this.clock().getTime();
+    const legacyCutoff = now - (retryWindowMs(this.policy, this.attemptTimeoutMs) + 60_000);
+    let taken = 0;
+    let cursor: string | null | undefined;
+    scan: for (let pages = 0; pages < 20; pages++) {
+      const page = await this.o.store.messages.listByDelivery('pending', { limit: 200, cursor });
+      for (const m of page.items) {
+        if (taken >= this.resumeBatch || this.closed) break scan;
+        const d = m.delivery;
+        if (!d || this.isBusy(m.id)) continue;
+        if (d.claim ? d.claim.until.getTime() > now : d.updatedAt.getTime() > legacyCutoff) continue;
+        if (d.nextAttemptAt && d.nextAttemptAt.getTime() > now) continue;
+        if (await this.resume(m.id, now)) taken++;
+      }
+      cursor = page.nextCursor;
+      if (!cursor) break;
+    }
+    if (taken > 0) this.o.logger.info({ resumed: taken, node: this.nodeIdValue }, this.resender ? 'outbox: resumed deliveries a stopped node left pending' : 'outbox: deliveries a stopped node left pending marked failed');
+    return taken;
+  }
+
+  /** Claims one lapsed delivery and sends it again; false when another node was first. */
+  private async resume(messageId: string, now: number): Promise<boolean> {
+    const claimed = await this.o.store.messages.claimDelivery(messageId, { owner: this.nodeIdValue, until: new Date(now + this.leaseMsValue), now: new Date(now) });
+    if (!claimed?.delivery || this.isBusy(messageId)) return false;
+    const { attempts, error } = claimed.delivery;
+    const resend = this.resender;
+    if (!resend) {
+      await this.record(messageId, { status: 'failed', attempts, error: INTERRUPTED_ERROR });
+      return true;
+    }
+    const maxAttempts = Math.max(claimed.delivery.maxAttempts ?? this.policy.attempts, attempts + 1);
+    const job: Retrying = { messageId, attempts, maxAttempts, resend: () => resend(claimed), done: () => undefined, lastError: error };
+    this.retrying.set(messageId, job);
+    this.o.logger.info({ messageId, attempts, maxAttempts }, 'outbox: resuming an interrupted delivery');
+    void this.run(job).catch((err: unknown) => this.o.logger.error({ err, messageId }, 'resumed delivery failed'));
+    return true;
+  }
+
+  /**
+   * Before a first attempt made through `send`: the claim. Undefined: go ahead (claimed, or
+   * the store could not say: sent untracked as before the outbox, rather than not at all).
+   * A message: another node has it, or it was sent already; nothing may be sent.
+   */
+  private async claimFirst(messageId: string): Promise<Message | undefined> {
+    try {
+      const current = await this.o.store.messages.get(messageId);
+      if (!current) return undefined;
+      const status = current.delivery?.status ?? null;
+      if (status === 'sent') return current;
+      const until = new Date(this.clock().getTime() + this.leaseMsValue);
+      const claimed = await this.o.store.messages.claimDelivery(messageId, { owner: this.nodeIdValue, until, now: this.clock(), expect: status });
+      if (claimed) return undefined;
+      this.o.logger.info({ messageId }, 'delivery is being sent by another node: not sent here');
+      return (await this.o.store.messages.get(messageId)) ?? current;
+    } catch (err) {
+      this.o.logger.warn({ err, messageId }, 'could not claim a delivery: sending it unclaimed');
+      return undefined;
+    }
+  }
+
+  /** Waits for the backoff, records `pending` until then (the claim outlasts the wait), then retries. */
+  private schedule(job: Retrying, failure: FailureVerdict): Promise<Message> {
     const delay = retryDelay(this.policy, job.attempts, this.random, failure.retryAfterMs);
+    const now = this.clock().getTime();
+    job.nextAttemptAt = new Date(now + delay);
+    job.lastError = failure.error;
     this.o.logger.info({ messageId: job.messageId, attempts: job.attempts, error: failure.error, retryInMs: delay }, 'outbound message not delivered: will retry');
     job.timer = setTimeout(() => {
       job.timer = undefined;
       void this.retry(job).catch((err: unknown) => this.o.logger.error({ err, messageId: job.messageId }, 'delivery retry failed'));
     }, delay);
     job.timer.unref();
+    return this.record(job.messageId, {
+      status: 'pending',
+      attempts: job.attempts,
+      error: failure.error,
+      nextAttemptAt: job.nextAttemptAt,
+      maxAttempts: job.maxAttempts,
+      claimUntil: new Date(now + delay + this.leaseMsValue),
+    });
   }
 
+  /** A retry that is due: only while this node still holds the claim (it re-checks in the store). */
   private async retry(job: Retrying): Promise<void> {
+    if (this.closed) return;
+    let mine = true;
+    try {
+      const now = this.clock().getTime();
+      mine = (await this.o.store.messages.claimDelivery(job.messageId, { owner: this.nodeIdValue, until: new Date(now + this.leaseMsValue), now: new Date(now) })) !== null;
+    } catch (err) {
+      // The store does not answer: no other node can take the claim over either.
+      this.o.logger.warn({ err, messageId: job.messageId }, 'could not renew a delivery claim: retrying anyway');
+    }
+    if (!mine) {
+      this.retrying.delete(job.messageId);
+      this.o.logger.warn({ messageId: job.messageId }, 'outbox: another node took this delivery over: not retried here');
+      job.done(await this.current(job.messageId).catch(() => ({ id: job.messageId }) as Message));
+      return;
+    }
+    await this.run(job);
+  }
+
+  /** One attempt of a claimed delivery, and what follows from it (sent, another retry, or failed). */
+  private async run(job: Retrying): Promise<void> {
     job.attempts++;
-    job.budget--;
+    this.watch(job.messageId, job.attempts - 1); // a resumed app push is taken over by the push queue
+    this.attempting.add(job.messageId);
     let error: unknown;
     try {
       await job.resend();
     } catch (err) {
       error = err;
+    } finally {
+      this.attempting.delete(job.messageId);
+      this.watched.delete(job.messageId);
+    }
+    if (error === undefined && this.queued.has(job.messageId)) {
+      // A queue with its own retries has it now and reports (and this node renews the claim meanwhile).
+      this.retrying.delete(job.messageId);
+      job.done(await this.current(job.messageId).catch(() => ({ id: job.messageId }) as Message));
+      return;
     }
     if (error === undefined) {
       this.retrying.delete(job.messageId);
@@ -360,19 +568,40 @@ export class OutboundDelivery implements DeliveryReporter {
       return;
     }
     const failure = classifyFailure(error);
-    if (!failure.transient || job.budget <= 0 || this.closed) {
+    if (failure.transient && this.closed && job.attempts < job.maxAttempts) {
       this.retrying.delete(job.messageId);
-      this.o.logger.warn({ messageId: job.messageId, attempts: job.attempts, error: failure.error }, 'outbound message not delivered: giving up');
-      await this.finish(job, { status: 'failed', attempts: job.attempts, error: this.closed && failure.transient ? SHUTDOWN_ERROR : failure.error });
+      job.done(await this.handBack(job.messageId, job.attempts, failure.error, undefined, job.maxAttempts).catch(() => ({ id: job.messageId }) as Message));
       return;
     }
-    await this.record(job.messageId, { status: 'pending', attempts: job.attempts, error: failure.error }).catch((err: unknown) =>
-      this.o.logger.warn({ err, messageId: job.messageId }, 'could not record a delivery status'),
-    );
-    this.schedule(job, failure);
+    if (!failure.transient || job.attempts >= job.maxAttempts || this.closed) {
+      this.retrying.delete(job.messageId);
+      this.o.logger.warn({ messageId: job.messageId, attempts: job.attempts, error: failure.error }, 'outbound message not delivered: giving up');
+      await this.finish(job, { status: 'failed', attempts: job.attempts, error: failure.error });
+      return;
+    }
+    await this.schedule(job, failure).catch((err: unknown) => this.o.logger.warn({ err, messageId: job.messageId }, 'could not record a delivery status'));
   }
 
-  private async finish(job: Retrying, outcome: { status: DeliveryStatus; attempts: number; error?: string }): Promise<void> {
+  /** Keeps this node's claims alive while an attempt runs or a queue has the message. */
+  private async renewClaims(): Promise<void> {
+    const ids = new Set([...this.attempting, ...this.queued.keys()]);
+    for (const messageId of ids) {
+      try {
+        const now = this.clock().getTime();
+        const renewed = await this.o.store.messages.claimDelivery(messageId, { owner: this.nodeIdValue, until: new Date(now + this.leaseMsValue), now: new Date(now) });
+        if (!renewed) this.o.logger.debug({ messageId }, 'outbox: claim not renewed (settled meanwhile, or taken over)');
+      } catch (err) {
+        this.o.logger.warn({ err, messageId }, 'outbox: could not renew a delivery claim');
+      }
+    }
+  }
+
+  /** `pending` under a claim that has already lapsed: any node (this one restarted too) resumes it when due. */
+  private handBack(messageId: string, attempts: number, error?: string, nextAttemptAt?: Date, maxAttempts?: number): Promise<Message> {
+    return this.record(messageId, { status: 'pending', attempts, error, nextAttemptAt, maxAttempts, claimUntil: this.clock() });
+  }
+
+  private async finish(job: Retrying, outcome: Outcome): Promise<void> {
     try {
       job.done(await this.record(job.messageId, outcome));
     } catch (err) {
@@ -387,15 +616,28 @@ export class OutboundDelivery implements DeliveryReporter {
     return m;
   }
 
-  /** Writes the status (in order per message) and publishes `message.delivery`. */
-  private record(messageId: string, outcome: { status: DeliveryStatus; attempts: number; error?: string }): Promise<Message> {
+  /**
+   * Writes the status (in order per message) and publishes `message.delivery`. A `pending`
+   * status carries this node's claim (until `claimUntil`, default one lease from now).
+   */
+  private record(messageId: string, outcome: Outcome): Promise<Message> {
     const previous = this.writes.get(messageId) ?? Promise.resolve();
     const write = previous
       .catch(() => undefined)
       .then(async () => {
-        const clean = { status: outcome.status, attempts: outcome.attempts, ...(outcome.error ? { error: outcome.error.slice(0, MAX_ERROR_LENGTH) } : {}) };
-        const message = await this.o.store.messages.setDelivery(messageId, clean);
-        this.o.events.publish({ type: 'message.delivery', conversationId: message.conversationId, messageId, delivery: message.delivery! });
+        const error = outcome.error ? { error: outcome.error.slice(0, MAX_ERROR_LENGTH) } : {};
+        const outbox =
+          outcome.status === 'pending'
+            ? {
+                claim: { owner: this.nodeIdValue, until: outcome.claimUntil ?? new Date(this.clock().getTime() + this.leaseMsValue) },
+                ...(outcome.nextAttemptAt ? { nextAttemptAt: outcome.nextAttemptAt } : {}),
+                ...(outcome.maxAttempts ? { maxAttempts: outcome.maxAttempts } : {}),
+              }
+            : {};
+        const message = await this.o.store.messages.setDelivery(messageId, { status: outcome.status, attempts: outcome.attempts, ...error, ...outbox });
+        const d = message.delivery!;
+        // The console's mark: what the outbox keeps for itself (claims, node ids) stays out of the event.
+        this.o.events.publish({ type: 'message.delivery', conversationId: message.conversationId, messageId, delivery: { status: d.status, attempts: d.attempts, ...(d.error ? { error: d.error } : {}), updatedAt: d.updatedAt } });
         return message;
       });
     this.writes.set(messageId, write);

@@ -473,6 +473,17 @@ export class HandoffService {
     return this.settle(conv, result, activity);
   }
 
+  /**
+   * One attempt to send a stored outbound message to its shopper's channel again, as it was
+   * stored: the outbox (bots/delivery.ts) resuming a delivery a stopped node left unfinished.
+   * It has claimed the message and applies the retry policy; nothing is added to the transcript.
+   */
+  async redeliver(message: Message): Promise<void> {
+    const conv = await this.mustGet(message.conversationId);
+    const { adapter, reference } = await this.route(conv);
+    await this.resend(adapter, reference, this.unsent.get(message.id) ?? activityOf(message), message);
+  }
+
   /** The channel adapter and the shopper's address on it, or `delivery_failed` (nothing was sent). */
   private async route(conv: Conversation): Promise<{ adapter: ChannelAdapter; reference: Partial<ConversationReference> }> {
     const adapter = this.channels.get(conv.channel);
