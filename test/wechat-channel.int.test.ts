@@ -204,10 +204,13 @@ describe('WeChat Official Account webhook', () => {
     const userId = `app-user-${randomUUID().slice(0, 8)}`;
     const body = JSON.stringify({ userId, wechatUnionId: unionId, text: 'hello' });
     const ts = String(Math.floor(Date.now() / 1000));
-    const sig = createHmac('sha256', APP_SECRET).update(`${ts}.${body}`).digest('hex');
-    const res = await fetch(`${server.url}/api/app/v1/conversations/app:${userId}/messages`, {
+    // Signed by hand, as the README tells a backend to (scheme v1): no helper of ours involved.
+    const path = `/api/app/v1/conversations/app:${userId}/messages`;
+    const key = randomUUID();
+    const sig = createHmac('sha256', APP_SECRET).update(['v1', 'POST', path, ts, key, body].join('\n')).digest('hex');
+    const res = await fetch(`${server.url}${path}`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-shop-timestamp': ts, 'x-shop-signature': `sha256=${sig}`, 'idempotency-key': randomUUID() },
+      headers: { 'content-type': 'application/json', 'x-shop-timestamp': ts, 'x-shop-signature': `v1=${sig}`, 'idempotency-key': key },
       body,
     });
     expect(res.status).toBe(200);

@@ -4,17 +4,19 @@
  * one passive XML reply within WeChat's 5-second window, or `success` and the
  * customer-service message API when the turn runs late or says more than one thing.
  */
+import { createHash } from 'node:crypto';
 import express, { type Router } from 'express';
 import { ActivityTypes, type Activity, type ConversationReference } from 'botbuilder-core';
 import type { Logger } from 'pino';
 import { ChannelAdapter, isStoreUnavailable, resolveCustomer, type BotCore, type StoreHealth, type TurnOutcome } from '../../bots/index.js';
+import { MemoryReplayCache, type ReplayCache } from '../../bots/index.js';
 import { ShopError, type Store } from '../../store/index.js';
 import { WeChatApiClient } from './api-client.js';
 import { WeChatCrypto } from './crypto.js';
 import { deliveryKey } from './dedupe-key.js';
 import { SpoolReplayer, type SpooledMessage, type WeChatSpool } from './spool.js';
 import { renderForWeChat } from './render.js';
-import { verifySignature } from './signature.js';
+import { checkTimestamp, validNonce, verifySignature } from './signature.js';
 import { toActivity } from './to-activity.js';
 import { newsReplyXml, parseEncryptedEnvelope, parseInboundXml, textReplyXml } from './xml.js';
 
@@ -36,6 +38,16 @@ export interface WeChatAdapterOptions {
   publicBaseUrl?: string;
   /** Answer passively only if the turn finishes within this (WeChat waits 5 s). */
   replyDeadlineMs?: number;
+  /**
+   * WECHAT_SIGNATURE_TOLERANCE_SECONDS (default 300): how far a request's `timestamp` may be from
+   * the server clock, either side. The signature itself never expires; this window does.
+   */
+  signatureToleranceSeconds?: number;
+  /**
+   * The `timestamp`+`nonce` pairs seen within the window, with the message each carried.
+   * Default: this node's memory; the runtime passes a Redis-backed one with REDIS_URL.
+   */
+  replayCache?: ReplayCache;
   bodyLimit?: string;
 }
 
@@ -138,6 +150,8 @@ export function createWeChatChannel(
   const adapter = new WeChatAdapter(api, opts.publicBaseUrl);
   core.install(adapter);
   const deadline = opts.replyDeadlineMs ?? 4500;
+  const tolerance = opts.signatureToleranceSeconds ?? 300;
+  const replays = opts.replayCache ?? new MemoryReplayCache({ logger });
   const recent = new RecentKeys();
   const { spool, health } = opts;
   /** Keys of deliveries a request of this node is running now (the replayer leaves them alone). */
@@ -222,9 +236,34 @@ export function createWeChatChannel(
     return typeof v === 'string' ? v : '';
   };
 
+  /** 401 unless `timestamp` is inside the window (checked after the signature, so only WeChat's own requests learn why). */
+  const inWindow = (timestamp: string): number => {
+    const window = checkTimestamp(timestamp, tolerance);
+    if (!window.ok) throw new ShopError('unauthorized', `WeChat request refused: ${window.reason}`, { details: { reason: window.code } });
+    return window.seconds;
+  };
+
+  /**
+   * A `timestamp`+`nonce` carries one message: the first one seen with it is remembered (by
+   * digest) while the timestamp is in the window. The same message again is WeChat retrying an
+   * unanswered delivery (its retries repeat the message byte for byte, MsgId included; whether
+   * they reuse the query string is not documented, so both are fine) and goes on to the MsgId
+   * dedupe, answered as before. Another message under a seen pair is a captured query string
+   * carrying a forged body (plaintext mode signs no body): refused.
+   */
+  async function checkReplay(timestamp: string, seconds: number, nonce: string, xml: string): Promise<void> {
+    const digest = createHash('sha256').update(xml, 'utf8').digest('hex');
+    const ttlSeconds = seconds + tolerance - Math.floor(Date.now() / 1000) + 1;
+    const first = await replays.remember(`wechat:${timestamp}:${nonce}`, digest, ttlSeconds);
+    if (first !== undefined && first !== digest) {
+      throw new ShopError('unauthorized', 'WeChat request refused: this timestamp and nonce already carried another message', { details: { reason: 'nonce_reused' } });
+    }
+  }
+
   router.get('/wechat', (req, res) => {
     const [signature, timestamp, nonce, echostr] = ['signature', 'timestamp', 'nonce', 'echostr'].map((n) => query(req.query, n));
     if (!verifySignature(signature, opts.token, timestamp!, nonce!)) throw new ShopError('unauthorized', 'bad WeChat signature');
+    inWindow(timestamp!);
     res.type('text/plain').send(echostr);
   });
 
@@ -243,7 +282,10 @@ export function createWeChatChannel(
     } else if (!verifySignature(query(q, 'signature'), opts.token, timestamp, nonce)) {
       throw new ShopError('unauthorized', 'bad WeChat signature');
     }
+    const seconds = inWindow(timestamp);
+    if (!validNonce(nonce)) throw new ShopError('unauthorized', 'WeChat request refused: nonce must be 1..64 visible ASCII characters', { details: { reason: 'nonce_invalid' } });
     const msg = parseInboundXml(xml);
+    await checkReplay(timestamp, seconds, nonce, xml);
     const key = deliveryKey(msg);
     if (recent.seen(key)) {
       // A retry of a delivery this node has (or is) handling: the shopper gets one answer.
