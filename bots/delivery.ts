@@ -444,12 +444,19 @@ export class OutboundDelivery implements DeliveryReporter {
     let cursor: string | null | undefined;
     scan: for (let pages = 0; pages < 20; pages++) {
       const page = await this.o.store.messages.listByDelivery('pending', { limit: 200, cursor });
-      for (const m of page.items) {
-        if (taken >= this.resumeBatch || this.closed) break scan;
+      const due = page.items.filter((m) => {
         const d = m.delivery;
-        if (!d || this.isBusy(m.id)) continue;
-        if (d.claim ? d.claim.until.getTime() > now : d.updatedAt.getTime() > legacyCutoff) continue;
-        if (d.nextAttemptAt && d.nextAttemptAt.getTime() > now) continue;
+        if (!d || this.isBusy(m.id)) return false;
+        if (d.claim ? d.claim.until.getTime() > now : d.updatedAt.getTime() > legacyCutoff) return false;
+        return !d.nextAttemptAt || d.nextAttemptAt.getTime() <= now;
+      });
+      // In random order, so nodes resuming one backlog together share it rather than queue behind each other.
+      for (let i = due.length - 1; i > 0; i--) {
+        const j = Math.floor(this.random() * (i + 1));
+        [due[i], due[j]] = [due[j]!, due[i]!];
+      }
+      for (const m of due) {
+        if (taken >= this.resumeBatch || this.closed) break scan;
         if (await this.resume(m.id, now)) taken++;
       }
       cursor = page.nextCursor;
