@@ -42,11 +42,12 @@ export function readQuickReplies(activity: Partial<Activity>): QuickReply[] {
 
 /** The JSON the transcript stores for an activity's extras (null when it has none). */
 export function activityPayload(activity: Partial<Activity>): Record<string, unknown> | undefined {
-  const payload: Record<string, unknown> = {};
   const cards = readCards(activity);
   const quick = readQuickReplies(activity);
-  if (cards.length > 0) payload['cards'] = cards;
-  if (quick.length > 0) payload['suggestedActions'] = quick;
-  if (activity.value !== undefined) payload['value'] = activity.value as unknown;
+  const payload = {
+    ...(cards.length > 0 ? { cards } : {}),
+    ...(quick.length > 0 ? { suggestedActions: quick } : {}),
+    ...(activity.value !== undefined ? { value: activity.value as unknown } : {}),
+  };
   return Object.keys(payload).length > 0 ? payload : undefined;
 }

@@ -50,7 +50,7 @@ const BASE: Record<string, number> = { high_value_order: 40, sentiment: 30, requ
  * read (`effectivePriority`), so nobody waits for ever behind newer urgent cases.
  */
 export function priorityOf(reason: string, opts: { vip: boolean; sentiment?: number }): number {
-  const base = BASE[reason] ?? 20;
+  const base = (Object.hasOwn(BASE, reason) ? BASE[reason] : undefined) ?? 20;
   const mood = opts.sentiment !== undefined && opts.sentiment < 0 ? Math.round(-opts.sentiment * 20) : 0;
   return base + (opts.vip ? 50 : 0) + mood;
 }

@@ -125,8 +125,7 @@ export class LexicalEmbeddings extends Embeddings {
   }
 
   toJSON(): LexicalEmbeddingsState {
-    const idf: Record<string, number> = {};
-    for (const [h, v] of this.idf) idf[String(h)] = v;
+    const idf = Object.fromEntries([...this.idf].map(([h, v]) => [String(h), v]));
     return { version: 1, dimension: this.dimension, idf, maxIdf: this.maxIdf, documents: this.documents };
   }
 

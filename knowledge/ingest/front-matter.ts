@@ -20,7 +20,8 @@ export function parseFrontMatter(source: string, file: string): { data: Record<s
   if (lines[0]?.trim() !== '---') throw bad(file, { path: 'front matter', message: 'the file must start with a --- line' });
   const end = lines.findIndex((l, i) => i > 0 && l.trim() === '---');
   if (end < 0) throw bad(file, { path: 'front matter', message: 'no closing --- line' });
-  const data: Record<string, string | string[]> = {};
+  // No prototype: a key such as `constructor` or `toString` is the article's own field, nothing inherited.
+  const data = Object.create(null) as Record<string, string | string[]>;
   for (let i = 1; i < end; i++) {
     const line = lines[i] ?? '';
     if (line.trim() === '' || line.trim().startsWith('#')) continue;

@@ -15,6 +15,7 @@ export interface AttributeVocabulary {
  * catalogue's `attributes.color` spellings, plus plain families (blue, green, ...) that
  * shoppers ask for and no single catalogue colour is.
  */
+// eslint-disable-next-line no-restricted-syntax -- only iterated (Object.entries), never looked up by a word
 export const COLOR_SYNONYMS: Record<string, string[]> = {
   black: ['black', '黑色', '黑'],
   white: ['white', '白色', '白'],

@@ -61,6 +61,7 @@ export interface ProductMetadata {
  * Category words shoppers use, EN and ZH, for the demo shop's categories. Generic "shoes"
  * is in SHARED_SYNONYMS: it names two categories and the vector index decides between them.
  */
+// eslint-disable-next-line no-restricted-syntax -- read only through synonymsOf (own keys)
 export const CATEGORY_SYNONYMS: Record<string, string[]> = {
   'running-shoes': ['running shoes', 'running shoe', 'running trainers', 'road running shoes', 'trail shoes', 'jogging shoes', '跑鞋', '跑步鞋', '慢跑鞋', '跑步的鞋'],
   sneakers: ['sneakers', 'sneaker', 'trainers', 'canvas shoes', 'casual shoes', 'kicks', 'plimsolls', '运动鞋', '板鞋', '帆布鞋', '休闲鞋', '球鞋', '小白鞋'],
