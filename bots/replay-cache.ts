@@ -144,6 +144,7 @@ export class RedisReplayCache implements ReplayCache {
       connectionName: 'shop-replay-cache',
     });
     this.redis.on('error', (err: Error) => this.down(err.message));
+    this.redis.on('close', () => this.down('connection closed'));
     this.redis.on('ready', () => {
       if (!this.degraded) return;
       this.degraded = false;
