@@ -248,7 +248,7 @@ describe('events and interrupted deliveries', () => {
     expect((back as Extract<ShopEvent, { type: 'message.delivery' }>).delivery.updatedAt).toBeInstanceOf(Date);
   });
 
-  it('a pending message older than the retry window (its node stopped) is marked failed "interrupted"; a fresh one is left alone', async () => {
+  it('without a way to resend, a pending message older than the retry window (its node stopped) is marked failed "interrupted"; a fresh one is left alone', async () => {
     const s = shop.server.store;
     const customer = await s.customers.create({ displayName: 'Sweep', locale: 'en' });
     const conv = await s.conversations.create({ customerId: customer.id, channel: 'wechat', language: 'en' });
@@ -267,5 +267,72 @@ describe('events and interrupted deliveries', () => {
     await now.sweepInterrupted();
     expect((await s.messages.get(fresh.id))!.delivery?.status).toBe('pending');
     await s.messages.setDelivery(fresh.id, { status: 'sent', attempts: 1 });
+  });
+
+  it('a graceful shutdown hands a waiting retry back to the outbox (pending, claim lapsed, not failed); the next node resumes it and sends it once', async () => {
+    const s = shop.server.store;
+    const customer = await s.customers.create({ displayName: 'Handback', locale: 'en' });
+    const conv = await s.conversations.create({ customerId: customer.id, channel: 'wechat', language: 'en' });
+    const m = await s.messages.append({ conversationId: conv.id, customerId: customer.id, direction: 'out', sender: 'agent', channel: 'wechat', text: 'handed back' });
+    const silent = createLogger({ level: 'silent' });
+    const sends: string[] = [];
+    // The retry waits 10 s: the node stops before it is due.
+    const stopping = new OutboundDelivery({ store: s, events: shop.server.events, logger: silent, policy: { attempts: 3, baseMs: 10_000, maxDelayMs: 10_000 }, nodeId: 'node-stopping', pollEveryMs: 0 });
+    const first = await stopping.send(m.id, async () => {
+      sends.push('stopping');
+      throw new Error('connect ECONNREFUSED');
+    });
+    expect(first.status).toBe('pending');
+    await stopping.close();
+    const handed = (await s.messages.get(m.id))!.delivery!;
+    expect(handed).toMatchObject({ status: 'pending', attempts: 1, error: 'connect ECONNREFUSED', maxAttempts: 3 });
+    expect(handed.claim!.until.getTime()).toBeLessThanOrEqual(Date.now());
+    expect((await first.settled).delivery?.status).toBe('pending');
+
+    // The next node (here: at the time the retry was due) takes it over and sends it.
+    const next = new OutboundDelivery({
+      store: s,
+      events: shop.server.events,
+      logger: silent,
+      policy: { attempts: 3, baseMs: 20, maxDelayMs: 60 },
+      nodeId: 'node-next',
+      pollEveryMs: 0,
+      clock: () => new Date(Date.now() + 20_000),
+      resend: async (stored) => void sends.push(`next:${stored.text}`),
+    });
+    try {
+      expect(await next.resumeInterrupted()).toBe(1);
+      const done = await finalDelivery(m.id);
+      expect(done.delivery).toMatchObject({ status: 'sent', attempts: 2 });
+      expect(sends).toEqual(['stopping', 'next:handed back']);
+      expect(await next.resumeInterrupted()).toBe(0);
+    } finally {
+      await next.close();
+    }
+  });
+
+  it('two nodes retrying the same failed message at once (two consoles pressing Retry): one sends it, the other sends nothing', async () => {
+    const s = shop.server.store;
+    const customer = await s.customers.create({ displayName: 'Double retry', locale: 'en' });
+    const conv = await s.conversations.create({ customerId: customer.id, channel: 'wechat', language: 'en' });
+    const m = await s.messages.append({ conversationId: conv.id, customerId: customer.id, direction: 'out', sender: 'agent', channel: 'wechat', text: 'retried twice' });
+    await s.messages.setDelivery(m.id, { status: 'failed', attempts: 1, error: 'errcode 45015' });
+    const silent = createLogger({ level: 'silent' });
+    const sends: string[] = [];
+    const nodes = ['node-1', 'node-2'].map((nodeId) => new OutboundDelivery({ store: s, events: shop.server.events, logger: silent, policy: { attempts: 3, baseMs: 20, maxDelayMs: 60 }, nodeId, pollEveryMs: 0 }));
+    try {
+      const results = await Promise.all(nodes.map((n) => n.send(m.id, async () => void sends.push(n.nodeId), 1)));
+      expect(sends).toHaveLength(1);
+      // The loser answers with the message as the winner has it (pending, or sent already).
+      expect(results.some((r) => r.status === 'sent')).toBe(true);
+      for (const r of results) expect(['pending', 'sent']).toContain(r.status);
+      expect((await s.messages.get(m.id))!.delivery).toMatchObject({ status: 'sent', attempts: 2 });
+      // A message that was sent is never sent again, whoever asks.
+      const again = await nodes[0]!.send(m.id, async () => void sends.push('again'), 2);
+      expect(again.status).toBe('sent');
+      expect(sends).toHaveLength(1);
+    } finally {
+      for (const n of nodes) await n.close();
+    }
   });
 });
