@@ -51,6 +51,10 @@ const schema = z.object({
   TRUST_PROXY: bool('TRUST_PROXY').default(false),
   WEB_TOKEN_SECRET: z.string().min(32, { message: 'must be at least 32 characters' }).optional(),
   WEB_IDENTITY_SECRET: z.string().min(32, { message: 'must be at least 32 characters' }).optional(),
+  /** How long a widget visitor token lives after it was issued (renewed by the session call); then the visitor starts over. */
+  VISITOR_TOKEN_TTL_DAYS: int(1, 3650).default(90),
+  /** POST /api/web/session calls per minute per client IP (the widget makes one per page load). */
+  WEB_SESSION_IP_PER_MINUTE: int(1, 1_000_000).default(300),
   RATE_LIMIT_CUSTOMER_PER_MINUTE: int(1, 100_000).default(30),
   RATE_LIMIT_IP_PER_MINUTE: int(1, 1_000_000).default(300),
   MAX_CONCURRENT_TURNS: int(1, 10_000).default(8),
@@ -166,7 +170,8 @@ export interface Config {
   kbRefreshSeconds: number;
   trustProxy: boolean;
   bodyLimit: string;
-  web: { tokenSecret?: string; identitySecret?: string };
+  /** The widget's tokens and sessions: visitor token lifetime, session calls per minute per client IP. */
+  web: { tokenSecret?: string; identitySecret?: string; visitorTokenTtlSeconds: number; sessionIpPerMinute: number };
   rateLimits: { customerPerMinute: number; ipPerMinute: number };
   /** Bounded work per node: turns running and waiting, widget sockets, frames waiting per socket. */
   load: { maxConcurrentTurns: number; maxQueuedTurns: number; turnQueueWaitMs: number; maxSockets: number; maxSocketPendingFrames: number };
@@ -311,7 +316,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = p
     kbRefreshSeconds: c.KB_REFRESH_SECONDS,
     trustProxy: c.TRUST_PROXY,
     bodyLimit: c.BODY_LIMIT.toLowerCase(),
-    web: { tokenSecret: c.WEB_TOKEN_SECRET, identitySecret: c.WEB_IDENTITY_SECRET },
+    web: {
+      tokenSecret: c.WEB_TOKEN_SECRET,
+      identitySecret: c.WEB_IDENTITY_SECRET,
+      visitorTokenTtlSeconds: c.VISITOR_TOKEN_TTL_DAYS * 86_400,
+      sessionIpPerMinute: c.WEB_SESSION_IP_PER_MINUTE,
+    },
     rateLimits: { customerPerMinute: c.RATE_LIMIT_CUSTOMER_PER_MINUTE, ipPerMinute: c.RATE_LIMIT_IP_PER_MINUTE },
     load: {
       maxConcurrentTurns: c.MAX_CONCURRENT_TURNS,

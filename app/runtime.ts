@@ -191,6 +191,8 @@ async function composeAndListen(
     identitySecret: config.web.identitySecret,
     maxSockets: config.load.maxSockets,
     maxPendingFrames: config.load.maxSocketPendingFrames,
+    visitorTokenTtlSeconds: config.web.visitorTokenTtlSeconds,
+    sessionsPerIp: burstOf(config.web.sessionIpPerMinute, 60),
     health,
   });
   const wechat = config.wechat

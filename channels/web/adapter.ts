@@ -1,6 +1,7 @@
 import { ActivityTypes, type Activity, type ConversationReference } from 'botbuilder-core';
 import {
   ChannelAdapter,
+  inboundMessageKey,
   turnConversation,
   turnCustomer,
   type BotCore,
@@ -8,6 +9,17 @@ import {
   type TurnOutcome,
 } from '../../bots/index.js';
 import { ShopError, type MessageRepository } from '../../store/index.js';
+
+/** The Bot Framework conversation of a widget visitor (one per visitor; the store's conversations are separate). */
+function visitorConversationId(visitorId: string): string {
+  return `web:${visitorId}`;
+}
+
+/** How every stored channel id of this visitor's messages starts (inboundMessageKey of their activities). */
+export function visitorMessageKeyPrefix(visitorId: string): string {
+  const key = inboundMessageKey({ id: '-', conversation: { id: visitorConversationId(visitorId) }, from: { id: visitorId } })!;
+  return key.slice(0, -1);
+}
 
 export interface WebAdapterOptions {
   core: BotCore;
@@ -54,7 +66,7 @@ export class WebAdapter extends ChannelAdapter {
       id: input.clientId,
       from: { id: input.visitorId, name: '' },
       recipient: { id: 'shop-assistant', name: 'Shop Assistant' },
-      conversation: { id: `web:${input.visitorId}`, isGroup: false, conversationType: 'personal', name: '' },
+      conversation: { id: visitorConversationId(input.visitorId), isGroup: false, conversationType: 'personal', name: '' },
       serviceUrl: '',
       text: input.text,
       value: input.value,

@@ -8,13 +8,34 @@ import express, { type Router } from 'express';
 import { WebSocketServer, type WebSocket, type RawData } from 'ws';
 import { z } from 'zod';
 import type { Logger } from 'pino';
-import { isOverloadError, isStoreUnavailable, resolveConversation, resolveCustomer, type BotCore, type EventBus, type LinkCodes, type StoreHealth } from '../../bots/index.js';
-import { ShopError, type Customer, type Store } from '../../store/index.js';
-import { WebAdapter } from './adapter.js';
-import { issueVisitorToken, verifyIdentityToken, verifyVisitorToken } from './tokens.js';
+import {
+  isOverloadError,
+  isStoreUnavailable,
+  RateLimiter,
+  resolveConversation,
+  resolveCustomer,
+  type BotCore,
+  type EventBus,
+  type LinkCodes,
+  type RateLimitRule,
+  type StoreHealth,
+} from '../../bots/index.js';
+import { isShopError, ShopError, type Conversation, type Customer, type Locale, type Message, type Store } from '../../store/index.js';
+import { visitorMessageKeyPrefix, WebAdapter } from './adapter.js';
+import { checkVisitorToken, DEFAULT_VISITOR_TOKEN_TTL_SECONDS, issueVisitorToken, shouldRenewVisitorToken, verifyIdentityToken } from './tokens.js';
 import { toWireMessage, type WireMessage } from './wire.js';
 
-export { signIdentityToken, issueVisitorToken, verifyVisitorToken } from './tokens.js';
+export {
+  signIdentityToken,
+  issueVisitorToken,
+  verifyVisitorToken,
+  checkVisitorToken,
+  shouldRenewVisitorToken,
+  DEFAULT_VISITOR_TOKEN_TTL_SECONDS,
+  VISITOR_TOKEN_CLOCK_SKEW_SECONDS,
+  type VisitorTokenCheck,
+  type VisitorTokenFailure,
+} from './tokens.js';
 export { toWireMessage, type WireMessage } from './wire.js';
 
 export interface WebChannelOptions {
@@ -33,6 +54,10 @@ export interface WebChannelOptions {
   maxPendingFrames?: number;
   /** Whether the store answers: while it does not, messages get `unavailable` (with retryAfterSeconds) at once, and the widget sends them again. */
   health?: StoreHealth;
+  /** VISITOR_TOKEN_TTL_DAYS in seconds: a visitor token older than this is refused (401, reason `visitor_token_expired`). */
+  visitorTokenTtlSeconds?: number;
+  /** WEB_SESSION_IP_PER_MINUTE as a token bucket: `POST /api/web/session` calls per client IP (beyond it 429 + Retry-After). */
+  sessionsPerIp?: RateLimitRule;
 }
 
 export interface WebChannel {
@@ -51,6 +76,18 @@ export const STORE_DOWN_MESSAGE = 'The assistant cannot reach its database right
 /** A client that does not read its frames is dropped before the server buffers more than this for it. */
 const MAX_BUFFERED_BYTES = 1024 * 1024;
 
+/** What `POST /api/web/session` answers. `customerId`/`conversationId` are null until the visitor's first message (anonymous sessions write nothing). */
+export interface WebSessionResponse {
+  visitorToken: string;
+  /** When `visitorToken` stops being accepted (ISO 8601); a session call before then renews it. */
+  visitorTokenExpiresAt: string;
+  customerId: string | null;
+  conversationId: string | null;
+  locale: Locale;
+}
+
+const localeField = z.enum(['en', 'zh']).optional();
+
 const sessionBody = z.object({
   visitorToken: z.string().max(512).optional(),
   identityToken: z.string().max(1024).optional(),
@@ -62,6 +99,8 @@ export function createWebChannel(opts: WebChannelOptions): WebChannel {
   const maxText = opts.maxTextLength ?? 2000;
   const maxSockets = opts.maxSockets ?? 10_000;
   const maxPendingFrames = opts.maxPendingFrames ?? 16;
+  const tokenTtl = opts.visitorTokenTtlSeconds ?? DEFAULT_VISITOR_TOKEN_TTL_SECONDS;
+  const sessionLimiter = new RateLimiter(opts.sessionsPerIp ?? { burst: 60, perSecond: 5 });
   const adapter = new WebAdapter({ core, events, messages: store.messages });
   const linker: LinkCodes = core.linker;
   const health = opts.health;
@@ -76,35 +115,74 @@ export function createWebChannel(opts: WebChannelOptions): WebChannel {
     z.object({ type: z.literal('ping') }),
   ]);
 
-  /** The visitor's customer, logging them in when the shop signed an identity token. */
-  async function session(visitorToken: string | undefined, identityToken: string | undefined, locale: 'en' | 'zh' | undefined) {
-    let visitorId = visitorToken ? verifyVisitorToken(opts.visitorSecret, visitorToken) : null;
-    if (visitorToken && !visitorId) throw new ShopError('unauthorized', 'visitor token is not valid');
-    let token = visitorToken;
-    if (!visitorId) {
-      const issued = issueVisitorToken(opts.visitorSecret);
+  /**
+   * The visitor id of a visitor token, or a 401 whose `reason` says why: `visitor_token_expired`
+   * (older than VISITOR_TOKEN_TTL_DAYS: the widget starts a new anonymous session) or
+   * `visitor_token_invalid` (forged, damaged, or issued in the future).
+   */
+  function visitorOf(token: string | undefined, nowSec = Math.floor(Date.now() / 1000)): { visitorId: string; issuedAtSec: number; expiresAtSec: number } {
+    const check = token ? checkVisitorToken(opts.visitorSecret, token, { ttlSeconds: tokenTtl, nowSec }) : ({ ok: false, reason: 'malformed' } as const);
+    if (check.ok) return check;
+    if (check.reason === 'expired') {
+      throw new ShopError('unauthorized', 'visitor token expired: start a new session (POST /api/web/session without it)', { details: { reason: 'visitor_token_expired' } });
+    }
+    throw new ShopError('unauthorized', 'missing or invalid visitor token', { details: { reason: 'visitor_token_invalid' } });
+  }
+
+  /**
+   * A visitor's session. Anonymous, it only signs a token: the visitor becomes a customer with a
+   * conversation on their first message, so opening a page (or a flood of session calls) writes
+   * nothing. A returning visitor's token is renewed once it is a day old, and their customer and
+   * open conversation are read, not created. A shop-signed identity token logs the visitor in
+   * (that writes: the shop vouched for it).
+   */
+  async function session(visitorToken: string | undefined, identityToken: string | undefined, locale: Locale | undefined) {
+    const nowSec = Math.floor(Date.now() / 1000);
+    let visitorId: string;
+    let token: string;
+    let expiresAtSec: number;
+    const held = visitorToken !== undefined ? visitorOf(visitorToken, nowSec) : undefined;
+    if (held && !shouldRenewVisitorToken(held, nowSec)) {
+      ({ visitorId, expiresAtSec } = held);
+      token = visitorToken!;
+    } else {
+      const issued = issueVisitorToken(opts.visitorSecret, held?.visitorId, nowSec);
       visitorId = issued.visitorId;
       token = issued.token;
+      expiresAtSec = nowSec + tokenTtl;
     }
-    let customer = await resolveCustomer(store, 'web', visitorId, { locale });
+    let customer = await store.customers.findByIdentity('web', visitorId);
+    let conversation: Conversation | null = null;
     if (identityToken) {
       if (!opts.identitySecret) throw new ShopError('unauthorized', 'this shop does not accept identity tokens (WEB_IDENTITY_SECRET is not set)');
       const check = verifyIdentityToken(opts.identitySecret, identityToken);
       if (!check.ok) throw new ShopError('unauthorized', `identity token rejected: ${check.reason}`);
-      customer = await logIn(customer, check.customerId, locale);
+      customer = await logIn(visitorId, customer, check.customerId, locale);
+      conversation = await resolveConversation(store, customer, 'web');
+    } else if (customer) {
+      conversation = await store.conversations.findOpenByCustomer(customer.id, 'web');
     }
-    const conversation = await resolveConversation(store, customer, 'web');
-    return { visitorToken: token!, visitorId, customer, conversation };
+    return { visitorToken: token, expiresAtSec, visitorId, customer, conversation };
   }
 
-  /** Verified evidence: the visitor becomes the signed customer, bringing their anonymous history. */
-  async function logIn(visitor: Customer, customerId: string, locale: 'en' | 'zh' | undefined): Promise<Customer> {
-    if (visitor.id === customerId) return visitor;
+  /** Verified evidence: the visitor becomes the signed customer, bringing their anonymous history (if they have one yet). */
+  async function logIn(visitorId: string, visitor: Customer | null, customerId: string, locale: Locale | undefined): Promise<Customer> {
+    if (visitor?.id === customerId) return visitor;
     let known = await store.customers.get(customerId);
     if (!known) {
-      known = await store.customers.create({ id: customerId, displayName: locale === 'zh' ? '顾客' : 'Customer', locale: locale ?? visitor.locale });
+      known = await store.customers.create({ id: customerId, displayName: locale === 'zh' ? '顾客' : 'Customer', locale: locale ?? visitor?.locale ?? 'en' });
     }
-    return linker.mergeCustomers(visitor.id, known.id);
+    if (visitor) return linker.mergeCustomers(visitor.id, known.id);
+    try {
+      // No anonymous customer to merge: the visitor's web identity joins the signed customer.
+      return await store.customers.linkIdentity(known.id, 'web', visitorId);
+    } catch (err) {
+      if (!isShopError(err, 'conflict')) throw err;
+      // The visitor's first message made them a customer meanwhile: that one is merged in.
+      const holder = await store.customers.findByIdentity('web', visitorId);
+      if (!holder) throw err;
+      return holder.id === known.id ? holder : linker.mergeCustomers(holder.id, known.id);
+    }
   }
 
   // ---------------------------------------------------------------- REST
@@ -125,29 +203,46 @@ export function createWebChannel(opts: WebChannelOptions): WebChannel {
   });
 
   router.post('/api/web/session', async (req, res) => {
+    // Per client IP, before anything is parsed or read (TRUST_PROXY decides what the client IP is).
+    const ip = req.ip ?? req.socket.remoteAddress ?? 'unknown';
+    if (!sessionLimiter.take(ip)) {
+      throw new ShopError('rate_limited', 'too many chat sessions started from this address: try again shortly', {
+        details: { reason: 'session_rate_limited', retryAfterSeconds: Math.max(1, sessionLimiter.retryAfter(ip)) },
+      });
+    }
     const body = sessionBody.safeParse(req.body ?? {});
     if (!body.success) throw new ShopError('bad_request', `invalid session request: ${body.error.issues.map((i) => i.path.join('.') + ' ' + i.message).join('; ')}`);
     const s = await session(body.data.visitorToken, body.data.identityToken, body.data.locale);
-    res.json({ visitorToken: s.visitorToken, customerId: s.customer.id, conversationId: s.conversation.id, locale: s.customer.locale });
+    const answer: WebSessionResponse = {
+      visitorToken: s.visitorToken,
+      visitorTokenExpiresAt: new Date(s.expiresAtSec * 1000).toISOString(),
+      customerId: s.customer?.id ?? null,
+      conversationId: s.conversation?.id ?? null,
+      locale: s.customer?.locale ?? body.data.locale ?? 'en',
+    };
+    res.json(answer);
   });
 
   function bearerVisitor(header: string | undefined): string {
-    const token = header?.startsWith('Bearer ') ? header.slice(7) : undefined;
-    const visitorId = token ? verifyVisitorToken(opts.visitorSecret, token) : null;
-    if (!visitorId) throw new ShopError('unauthorized', 'missing or invalid visitor token (Authorization: Bearer <visitorToken>)');
-    return visitorId;
+    return visitorOf(header?.startsWith('Bearer ') ? header.slice(7) : undefined).visitorId;
   }
 
   router.post('/api/web/messages', async (req, res) => {
     const visitorId = bearerVisitor(req.get('authorization'));
-    const frame = clientFrame.safeParse({ type: 'value' in (req.body ?? {}) ? 'postback' : 'message', ...(req.body ?? {}) });
+    const raw = (typeof req.body === 'object' && req.body !== null && !Array.isArray(req.body) ? req.body : {}) as Record<string, unknown>;
+    const { locale: rawLocale, ...rest } = raw;
+    const locale = localeField.safeParse(rawLocale);
+    if (!locale.success) throw new ShopError('bad_request', 'invalid message: locale must be "en" or "zh"');
+    const frame = clientFrame.safeParse({ type: 'value' in rest ? 'postback' : 'message', ...rest });
     if (!frame.success || (frame.data.type !== 'message' && frame.data.type !== 'postback')) {
       throw new ShopError('bad_request', `invalid message: ${frame.success ? 'wrong type' : frame.error.issues.map((i) => i.path.join('.') + ' ' + i.message).join('; ')}`);
     }
     const f = frame.data;
     if (health?.down) throw storeDown();
-    const outcome = await adapter
-      .handleMessage({
+    const turn = async () => {
+      // A new visitor becomes a customer in the widget's language (the turn would create them in English).
+      if (locale.data) await resolveCustomer(store, 'web', visitorId, { locale: locale.data });
+      return adapter.handleMessage({
         visitorId,
         clientId: f.id,
         // The transcript shows what the shopper saw (the button's title); the bot reads the value.
@@ -155,7 +250,9 @@ export function createWebChannel(opts: WebChannelOptions): WebChannel {
         value: f.type === 'postback' ? f.value : undefined,
         ip: req.ip,
         collect: true,
-      })
+      });
+    };
+    const outcome = await turn()
       .catch((err: unknown) => {
         // Overloaded: nothing was stored; the widget sends the same id again after Retry-After.
         if (isOverloadError(err)) res.set('Retry-After', String(err.retryAfterSeconds));
@@ -178,12 +275,19 @@ export function createWebChannel(opts: WebChannelOptions): WebChannel {
     const visitorId = bearerVisitor(req.get('authorization'));
     const after = z.coerce.number().int().min(0).default(0).safeParse(req.query['after']);
     if (!after.success) throw new ShopError('bad_request', 'after must be a message seq (integer >= 0)');
+    // Reads only: a visitor without a message yet has no conversation (null, nothing to show).
     const customer = await store.customers.findByIdentity('web', visitorId);
-    if (!customer) throw new ShopError('not_found', 'no conversation for this visitor yet');
-    const conversation = await resolveConversation(store, customer, 'web');
-    const messages = await store.messages.listByConversation(conversation.id, { afterSeq: after.data, limit: 100 });
-    res.json({ conversationId: conversation.id, messages: messages.map(toWireMessage) });
+    const conversation = customer ? await latestWebConversation(customer.id) : null;
+    const messages = conversation ? await store.messages.listByConversation(conversation.id, { afterSeq: after.data, limit: 100 }) : [];
+    res.json({ conversationId: conversation?.id ?? null, messages: messages.map(toWireMessage) });
   });
+
+  /** The open web conversation, else the latest one (a resolved conversation still shows its rating question). */
+  async function latestWebConversation(customerId: string): Promise<Conversation | null> {
+    const open = await store.conversations.findOpenByCustomer(customerId, 'web');
+    if (open) return open;
+    return (await store.conversations.listByCustomer(customerId, { limit: 20 })).items.find((c) => c.channel === 'web') ?? null;
+  }
 
   // ------------------------------------------------------------ WebSocket
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_BYTES });
@@ -206,17 +310,23 @@ export function createWebChannel(opts: WebChannelOptions): WebChannel {
     return { messages: page.items.reverse().map(toWireMessage), nextCursor: page.nextCursor };
   }
 
-  wss.on('connection', (ws: WebSocket, req: IncomingMessage, visitorId: string) => {
+  wss.on('connection', (ws: WebSocket, req: IncomingMessage, visitor: { id: string; locale?: Locale }) => {
     sockets.add(ws);
+    const visitorId = visitor.id;
     const ip = req.socket.remoteAddress;
+    // '' until the visitor is a customer: opening the chat writes nothing, their first message does.
     let customerId = '';
+    const ownKeyPrefix = visitorMessageKeyPrefix(visitorId);
+    /** The visitor's first message, sent from another tab (or over REST): this socket follows that customer from now on. */
+    const isOwnMessage = (m: Message) => m.channel === 'web' && m.direction === 'in' && m.channelMessageId?.startsWith(ownKeyPrefix) === true;
     // Frames of one socket run one after another, so a shopper's messages keep their order.
     let queue: Promise<void> = Promise.resolve();
     // Frames waiting in `queue` (bounded: a flood on one socket costs a refusal each, not memory).
     let pending = 0;
 
     const unsubscribe = events.subscribe((event) => {
-      if (event.type === 'message' && event.message.customerId === customerId) {
+      if (!customerId && event.type === 'message' && isOwnMessage(event.message)) customerId = event.message.customerId;
+      if (event.type === 'message' && customerId && event.message.customerId === customerId) {
         send(ws, { type: 'message', message: toWireMessage(event.message) });
       } else if (event.type === 'typing' && event.customerId === customerId && event.from !== 'customer') {
         send(ws, { type: 'typing', on: event.on, ...(event.from === 'agent' ? { from: 'agent', ...(event.agentName ? { agentName: event.agentName } : {}) } : {}) });
@@ -231,10 +341,16 @@ export function createWebChannel(opts: WebChannelOptions): WebChannel {
     });
 
     const start = (async () => {
-      const customer = await resolveCustomer(store, 'web', visitorId);
-      const conversation = await resolveConversation(store, customer, 'web');
+      // Reads only. A visitor who has not written yet gets a hello without customerId and an empty history.
+      const customer = await store.customers.findByIdentity('web', visitorId);
+      if (!customer) {
+        send(ws, { type: 'hello', locale: visitor.locale ?? 'en' });
+        send(ws, { type: 'history', messages: [], nextCursor: null });
+        return;
+      }
       customerId = customer.id;
-      send(ws, { type: 'hello', customerId: customer.id, conversationId: conversation.id, locale: customer.locale });
+      const open = await store.conversations.findOpenByCustomer(customer.id, 'web');
+      send(ws, { type: 'hello', customerId: customer.id, ...(open ? { conversationId: open.id } : {}), locale: customer.locale });
       send(ws, { type: 'history', ...(await history(customer.id)) });
     })();
     queue = start.catch((err: unknown) => {
@@ -293,12 +409,19 @@ export function createWebChannel(opts: WebChannelOptions): WebChannel {
       try {
         if (f.type === 'ping') send(ws, { type: 'pong' });
         else if (f.type === 'typing') await shopperTyping(f.on ?? true);
-        else if (f.type === 'history') send(ws, { type: 'history', ...(await history(customerId, f.before)) });
+        else if (f.type === 'history') send(ws, customerId ? { type: 'history', ...(await history(customerId, f.before)) } : { type: 'history', messages: [], nextCursor: null });
         else {
           if (health?.down) {
             // Not tried: the widget keeps the message and sends the same id again after retryAfterSeconds.
             send(ws, { type: 'error', code: 'unavailable', reason: 'store_unavailable', message: STORE_DOWN_MESSAGE, retryAfterSeconds: health.retryAfterSeconds, id: f.id });
             return;
+          }
+          if (!customerId) {
+            // The first message: now the visitor becomes a customer, and this socket follows them before the turn's replies are published.
+            const customer = await resolveCustomer(store, 'web', visitorId, { locale: visitor.locale });
+            const conversation = await resolveConversation(store, customer, 'web');
+            customerId = customer.id;
+            send(ws, { type: 'hello', customerId, conversationId: conversation.id, locale: customer.locale });
           }
           const outcome = await adapter.handleMessage({
             visitorId,
@@ -357,12 +480,15 @@ export function createWebChannel(opts: WebChannelOptions): WebChannel {
       socket.end('HTTP/1.1 503 Service Unavailable\r\nRetry-After: 5\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n{"error":{"code":"unavailable","message":"too many open chats on this server: retry shortly"}}');
       return;
     }
-    const token = url.searchParams.get('token') ?? '';
-    const visitorId = verifyVisitorToken(opts.visitorSecret, token);
-    if (!visitorId) {
-      socket.end('HTTP/1.1 401 Unauthorized\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n{"error":{"code":"unauthorized","message":"invalid visitor token"}}');
+    const check = checkVisitorToken(opts.visitorSecret, url.searchParams.get('token') ?? '', { ttlSeconds: tokenTtl });
+    if (!check.ok) {
+      const reason = check.reason === 'expired' ? 'visitor_token_expired' : 'visitor_token_invalid';
+      const message = check.reason === 'expired' ? 'visitor token expired: start a new session' : 'invalid visitor token';
+      socket.end(`HTTP/1.1 401 Unauthorized\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n{"error":{"code":"unauthorized","message":"${message}","reason":"${reason}"}}`);
       return;
     }
+    const locale = localeField.safeParse(url.searchParams.get('locale') ?? undefined);
+    const visitor = { id: check.visitorId, locale: locale.success ? locale.data : undefined };
     upgrading += 1;
     let counted = true;
     const uncount = () => {
@@ -372,7 +498,7 @@ export function createWebChannel(opts: WebChannelOptions): WebChannel {
     socket.once('close', uncount);
     wss.handleUpgrade(req, socket, head, (ws) => {
       uncount();
-      wss.emit('connection', ws, req, visitorId);
+      wss.emit('connection', ws, req, visitor);
     });
   }
 

@@ -217,7 +217,8 @@ export class Connection {
   }
 
   private openSocket(token: string, probe: boolean): void {
-    const url = `${this.opts.server.replace(/^http/i, 'ws')}/ws/web?token=${encodeURIComponent(token)}`;
+    // The locale is the language a new visitor's customer gets when their first message creates it.
+    const url = `${this.opts.server.replace(/^http/i, 'ws')}/ws/web?token=${encodeURIComponent(token)}&locale=${this.opts.locale}`;
     let ws: WebSocket;
     try {
       ws = new WebSocket(url);
@@ -330,14 +331,22 @@ export class Connection {
         this.session = await this.fetchSession();
         this.opts.onSession(this.session);
       }
-      const conversationId = this.session.conversationId;
+      const session = this.session;
       const initial = this.firstPoll;
       for (let page = 0; page < 10; page++) {
-        const after = this.opts.afterSeq(conversationId);
+        // Null until the first message; a new one once the last was resolved (seqs count per conversation).
+        const asked = session.conversationId;
+        const after = asked ? this.opts.afterSeq(asked) : 0;
         const res = await fetch(`${this.opts.server}/api/web/messages?after=${after}`, { headers: this.authHeaders(), credentials: 'omit' });
         if (res.status === 401) this.session = undefined;
         if (!res.ok) throw new HttpError(res.status, 'http', `poll: HTTP ${res.status}`);
         const body: unknown = await res.json();
+        const current = (body as { conversationId?: unknown }).conversationId;
+        if (typeof current === 'string' && current !== asked) {
+          session.conversationId = current;
+          // Asked after a seq of another conversation: ask again from this one's newest.
+          if (after > 0) continue;
+        }
         const messages = parseWireMessages((body as { messages?: unknown }).messages);
         if (this.state !== 'online') {
           this.everOnline = true;
@@ -359,7 +368,7 @@ export class Connection {
   }
 
   private async restSend(frame: Extract<ClientFrame, { type: 'message' | 'postback' }>): Promise<void> {
-    const body = frame.type === 'message' ? { id: frame.id, text: frame.text } : { id: frame.id, value: frame.value, text: frame.text };
+    const body = frame.type === 'message' ? { id: frame.id, text: frame.text, locale: this.opts.locale } : { id: frame.id, value: frame.value, text: frame.text, locale: this.opts.locale };
     let res: Response;
     try {
       res = await fetch(`${this.opts.server}/api/web/messages`, {
@@ -375,8 +384,17 @@ export class Connection {
       return;
     }
     const json: unknown = await res.json().catch(() => undefined);
+    if (res.status === 401) {
+      // The visitor token expired (or the secret changed): the poll starts a session (a new visitor once the
+      // stored token is refused), and the message, still queued, goes out again once that is online.
+      this.session = undefined;
+      this.opts.onFrame({ type: 'error', code: 'network', message: '', id: frame.id }, true);
+      this.setState('reconnecting', 'rest');
+      this.clearTimer('poll');
+      void this.poll();
+      return;
+    }
     if (!res.ok) {
-      if (res.status === 401) this.session = undefined;
       const err = parseErrorBody(json);
       const retryAfter = Number(res.headers.get('retry-after'));
       this.opts.onFrame(

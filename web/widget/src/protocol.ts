@@ -42,13 +42,14 @@ export interface WireMessage {
 
 export interface SessionInfo {
   visitorToken: string;
-  customerId: string;
-  conversationId: string;
+  /** Null until the visitor's first message (an anonymous session creates nothing on the server). */
+  customerId: string | null;
+  conversationId: string | null;
   locale: Locale;
 }
 
 export type ServerFrame =
-  | { type: 'hello'; customerId: string; conversationId?: string; locale?: Locale; merged?: boolean }
+  | { type: 'hello'; customerId?: string; conversationId?: string; locale?: Locale; merged?: boolean }
   | { type: 'history'; messages: WireMessage[]; nextCursor: string | null }
   | { type: 'message'; message: WireMessage }
   | { type: 'ack'; id: string; messageId: string; seq: number }
@@ -172,11 +173,11 @@ export function parseServerFrame(raw: string): ServerFrame | undefined {
   if (!isObj(v)) return undefined;
   switch (v['type']) {
     case 'hello': {
+      // No customerId yet: a visitor who has not written (the server creates them with their first message).
       const customerId = str(v['customerId']);
-      if (!customerId) return undefined;
       return {
         type: 'hello',
-        customerId,
+        ...(customerId ? { customerId } : {}),
         conversationId: str(v['conversationId']),
         locale: parseLocale(v['locale']),
         merged: v['merged'] === true,
@@ -215,9 +216,9 @@ export function parseServerFrame(raw: string): ServerFrame | undefined {
 export function parseSession(v: unknown): SessionInfo | undefined {
   if (!isObj(v)) return undefined;
   const visitorToken = str(v['visitorToken']);
-  const customerId = str(v['customerId']);
-  const conversationId = str(v['conversationId']);
-  if (!visitorToken || !customerId || !conversationId) return undefined;
+  const customerId = v['customerId'] === null ? null : str(v['customerId']);
+  const conversationId = v['conversationId'] === null ? null : str(v['conversationId']);
+  if (!visitorToken || customerId === undefined || conversationId === undefined) return undefined;
   return { visitorToken, customerId, conversationId, locale: parseLocale(v['locale']) ?? 'en' };
 }
 
