@@ -14,6 +14,11 @@ describe('RateLimiter when its map is full', () => {
     // ...and nobody lost their limit to make room for it.
     expect([rl.take('a'), rl.take('b'), rl.take('c')]).toEqual([false, false, false]);
     expect(rl.size).toBe(3);
+    // 10 s on, the least recently used bucket has refilled: it makes room for the newcomer.
+    now = 10_000;
+    expect(rl.retryAfter('d')).toBe(0);
+    expect(rl.take('d')).toBe(true);
+    expect(rl.size).toBe(3);
   });
 
   it('makes room by dropping refilled buckets, least recently used first, keeping the active ones', () => {
