@@ -7,6 +7,9 @@ import { ShopError, type Agent, type AgentRepository, type AgentRole } from '../
 import { parseOrThrow } from '../http.js';
 import { hashPassword, verifyPassword } from '../passwords.js';
 import type { Auditor } from '../audit.js';
+import type { Logger } from '../logger.js';
+import { LoginThrottle } from './login-throttle.js';
+import { SessionExpiryIndex } from './session-expiry.js';
 
 /** The cookie that carries a console session. HTTP-only: page scripts never see it. */
 export const SESSION_COOKIE = 'sa_console';
@@ -59,9 +62,16 @@ export interface ConsoleAuthOptions {
   adminToken?: string;
   /** Session lifetime; default 12 hours (a shift). */
   sessionTtlMs?: number;
-  /** Failed logins per email before a lockout, and how long it lasts. */
+  /** Failed logins per (email, client address) before a lockout (default 5), and how long it lasts after the last one (default 15 min). */
   maxFailures?: number;
   lockoutMs?: number;
+  /** Failed logins per client address (IPv6: per /64) per window, whatever the emails (default 20 per 15 min). */
+  ipMaxFailures?: number;
+  ipWindowMs?: number;
+  /** Addresses and (email, address) pairs the login throttle tracks at once, each (default 50,000). */
+  throttleMaxKeys?: number;
+  /** Warnings (the login throttle is full, a session purge failed). */
+  logger?: Logger;
   /** Mark the cookie Secure (behind HTTPS). */
   secureCookie?: boolean;
   now?: () => number;
@@ -89,7 +99,8 @@ export function readCookie(header: string | undefined, name: string): string | u
 /**
  * Console and admin authentication: agents log in with email and password (scrypt hashes),
  * get an HTTP-only SameSite=Strict session cookie and a CSRF token that state-changing
- * requests echo in `X-CSRF-Token`. Repeated failures lock the email out for a while.
+ * requests echo in `X-CSRF-Token`. Failed logins are throttled per client address and lock
+ * an email out from that address for a while (LoginThrottle); expired sessions are purged.
  * The ADMIN_TOKEN bearer still works for scripts and acts as an admin without CSRF (a
  * browser never sends it on its own).
  */
@@ -99,7 +110,9 @@ export class ConsoleAuth {
   private readonly lockoutMs: number;
   private readonly now: () => number;
   private readonly adminDigest: Buffer | undefined;
-  private readonly failures = new Map<string, { count: number; until: number }>();
+  private readonly throttle: LoginThrottle;
+  private readonly expiry: SessionExpiryIndex;
+  private lastFullWarning = 0;
   /** A constant hash verified on unknown emails, so response time does not reveal which emails exist. */
   private dummyHash: Promise<string> | undefined;
 
@@ -111,35 +124,85 @@ export class ConsoleAuth {
     this.lockoutMs = opts.lockoutMs ?? 15 * 60_000;
     this.now = opts.now ?? Date.now;
     this.adminDigest = opts.adminToken ? sha(opts.adminToken) : undefined;
+    this.throttle = new LoginThrottle(
+      {
+        maxFailures: this.maxFailures,
+        lockoutMs: this.lockoutMs,
+        ipMaxFailures: opts.ipMaxFailures ?? 20,
+        ipWindowMs: opts.ipWindowMs ?? 15 * 60_000,
+        ...(opts.throttleMaxKeys ? { maxKeys: opts.throttleMaxKeys } : {}),
+      },
+      this.now,
+      (which) => {
+        // Once a minute at most: a flood must not turn into a flood of log lines.
+        if (this.now() - this.lastFullWarning < 60_000) return;
+        this.lastFullWarning = this.now();
+        this.opts.logger?.warn({ which }, which === 'addresses' ? 'login throttle full: logins from new addresses refused until entries expire' : 'login lockout table full: new (email, address) pairs limited per address only');
+      },
+    );
+    this.expiry = new SessionExpiryIndex(opts.sessions);
   }
 
-  /** Checks the password; returns a new session token and CSRF token. */
-  async login(emailRaw: string, password: string): Promise<{ token: string; csrf: string; agent: Agent }> {
+  /**
+   * Checks the password; returns a new session token and CSRF token. `ip` is the client's
+   * address (`req.ip`): failures are throttled per address and locked out per (email, address),
+   * both before any password is checked (see LoginThrottle).
+   */
+  async login(emailRaw: string, password: string, ip?: string): Promise<{ token: string; csrf: string; agent: Agent }> {
     const email = emailRaw.trim().toLowerCase();
-    const now = this.now();
-    const f = this.failures.get(email);
-    if (f && f.count >= this.maxFailures && now < f.until) {
-      throw new ShopError('rate_limited', `too many failed logins for this email: try again in ${Math.ceil((f.until - now) / 60_000)} minutes`, {
-        details: { reason: 'locked_out' },
-      });
+    const verdict = this.throttle.begin(email, ip);
+    if (!verdict.ok) {
+      const minutes = Math.max(1, Math.ceil(verdict.retryAfterSeconds / 60));
+      const message =
+        verdict.reason === 'locked_out'
+          ? `too many failed logins for this email: try again in ${minutes} minutes`
+          : verdict.reason === 'ip_throttled'
+            ? `too many failed logins from your address: try again in ${minutes} minutes`
+            : 'too many logins are being tried right now: try again in a minute';
+      throw new ShopError('rate_limited', message, { details: { reason: verdict.reason, retryAfterSeconds: verdict.retryAfterSeconds } });
     }
-    const agent = await this.opts.agents.getByEmail(email);
-    this.dummyHash ??= hashPassword('not-a-password');
-    const ok = agent ? await verifyPassword(password, agent.passwordHash) : (await verifyPassword(password, await this.dummyHash), false);
+    const { attempt } = verdict;
+    let agent: Agent | null;
+    let ok: boolean;
+    try {
+      agent = await this.opts.agents.getByEmail(email);
+      this.dummyHash ??= hashPassword('not-a-password');
+      // An unknown email costs the same scrypt as a known one, so timing does not tell which emails exist.
+      ok = agent ? await verifyPassword(password, agent.passwordHash) : (await verifyPassword(password, await this.dummyHash), false);
+    } catch (err) {
+      attempt.abandoned();
+      throw err;
+    }
     if (!agent || !ok) {
-      const count = f && now < f.until ? f.count + 1 : 1;
-      this.failures.set(email, { count, until: now + this.lockoutMs });
-      if (this.failures.size > 10_000) this.failures.delete(this.failures.keys().next().value!);
+      const lockedOut = attempt.failed();
       // `audit` is for the audit log only: the error handler sends `reason` alone, so the client never learns which emails exist.
       throw new ShopError('unauthorized', 'wrong email or password', {
-        details: { audit: { reason: agent ? 'bad_password' : 'unknown_email', agentId: agent?.id, lockedOut: count >= this.maxFailures } },
+        details: { audit: { reason: agent ? 'bad_password' : 'unknown_email', agentId: agent?.id, lockedOut } },
       });
     }
-    this.failures.delete(email);
+    attempt.succeeded();
     const token = randomBytes(32).toString('base64url');
     const csrf = randomBytes(24).toString('base64url');
-    await this.opts.sessions.write({ [sessionKey(token)]: { agentId: agent.id, csrf, expiresAt: now + this.ttl, eTag: '*' } });
+    const key = sessionKey(token);
+    const expiresAt = this.now() + this.ttl;
+    // Listed for the purge first: a session written but not listed would never be purged.
+    await this.expiry.add(key, expiresAt);
+    await this.opts.sessions.write({ [key]: { agentId: agent.id, csrf, expiresAt, eTag: '*' } });
     return { token, csrf, agent };
+  }
+
+  /** Deletes the sessions that have expired (their expiry hour is over); returns how many. */
+  purgeExpiredSessions(): Promise<number> {
+    return this.expiry.purge(this.now());
+  }
+
+  /** Purges expired sessions every `intervalMs` until the returned stop is called. */
+  startPurging(intervalMs: number): () => void {
+    const timer = setInterval(() => {
+      this.purgeExpiredSessions().catch((err: unknown) => this.opts.logger?.warn({ err }, 'console session purge failed'));
+    }, intervalMs);
+    timer.unref();
+    return () => clearInterval(timer);
   }
 
   async logout(token: string): Promise<void> {
@@ -151,7 +214,12 @@ export class ConsoleAuth {
     if (!token) return null;
     const key = sessionKey(token);
     const rec = (await this.opts.sessions.read([key]))[key] as SessionRecord | undefined;
-    if (!rec || rec.expiresAt <= this.now()) return null;
+    if (!rec) return null;
+    if (rec.expiresAt <= this.now()) {
+      // Gone at once when presented (sessions from before the expiry index are purged this way too).
+      await this.opts.sessions.delete([key]);
+      return null;
+    }
     const agent = await this.opts.agents.get(rec.agentId);
     return agent ? { agent, csrf: rec.csrf } : null;
   }
@@ -195,7 +263,7 @@ export class ConsoleAuth {
     const router = express.Router();
     router.post('/api/console/login', async (req, res) => {
       const body = parseOrThrow(loginBody, req.body ?? {}, 'login');
-      const { token, csrf, agent } = await this.login(body.email, body.password).catch(async (err: unknown) => {
+      const { token, csrf, agent } = await this.login(body.email, body.password, req.ip ?? req.socket.remoteAddress).catch(async (err: unknown) => {
         await this.opts.audit?.loginRefused(req, body.email, err);
         throw err;
       });
