@@ -20,7 +20,26 @@ export interface KnowledgeRoutesOptions {
   onChange?: () => void;
   /** Records article adds, changes and deletions in the audit log. */
   audit?: Auditor;
+  /** Bounds on the anonymous search (GET /api/knowledge/search). */
+  search?: SearchLimits;
 }
+
+/**
+ * The public search is anonymous, so it is bounded like a shopper turn: its query length, the
+ * requests per client IP, and the work running at once (the node's turn admission gate, whose
+ * queue sheds with 503 + Retry-After). Without them a flood of long queries starves the node.
+ */
+export interface SearchLimits {
+  /** Longest `q` accepted (KNOWLEDGE_SEARCH_MAX_CHARS, default 500); longer is a 400. */
+  maxQueryChars?: number;
+  /** Requests per client IP (`req.ip`, so behind TRUST_PROXY the forwarded address); over it a 429 with Retry-After. */
+  perIp?: { take(key: string): boolean; retryAfter(key: string): number };
+  /** Runs each search in a slot of the node's admission gate (`TurnAdmission`). */
+  admission?: { run<T>(work: () => Promise<T>): Promise<T> };
+}
+
+/** The default longest search query, in characters. */
+export const DEFAULT_MAX_QUERY_CHARS = 500;
 
 /** The citation target of an article: its /help page. */
 export function articleUrl(slug: string, locale: Locale, publicBaseUrl?: string): string {
@@ -155,11 +174,12 @@ const HELP_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' 
 
 // -------------------------------------------------------------------- routes
 
-const searchQuery = z.object({
-  q: z.string({ message: 'q is required' }).max(10_000),
-  locale: z.enum(['en', 'zh']).optional(),
-  k: z.coerce.number().int().min(1).max(20).optional(),
-});
+const searchQuery = (maxChars: number) =>
+  z.object({
+    q: z.string({ message: 'q is required' }).max(maxChars, { message: `must be at most ${maxChars} characters` }),
+    locale: z.enum(['en', 'zh']).optional(),
+    k: z.coerce.number().int().min(1).max(20).optional(),
+  });
 
 const helpQuery = z.object({ lang: z.enum(['en', 'zh']).optional() });
 
@@ -214,10 +234,18 @@ function withUrl(doc: KnowledgeDocument, base: string | undefined): KnowledgeDoc
 export function knowledgeRoutes(kb: KnowledgeBase, opts: KnowledgeRoutesOptions = {}): Router {
   const base = opts.publicBaseUrl;
   const router = express.Router();
+  const limits = opts.search ?? {};
+  const searchSchema = searchQuery(limits.maxQueryChars ?? DEFAULT_MAX_QUERY_CHARS);
+  const run = <T>(work: () => Promise<T>): Promise<T> => (limits.admission ? limits.admission.run(work) : work());
 
   router.get('/api/knowledge/search', async (req, res) => {
-    const q = parseOrThrow(searchQuery, req.query, 'query');
-    const hits = await kb.search(q.q, { ...(q.locale ? { locale: q.locale } : {}), k: q.k ?? 5 });
+    const ip = req.ip ?? req.socket.remoteAddress ?? 'unknown';
+    if (limits.perIp && !limits.perIp.take(ip)) {
+      const after = Math.max(1, limits.perIp.retryAfter(ip));
+      throw new ShopError('rate_limited', `too many searches from your address: try again in ${after} s`, { details: { reason: 'rate_limited', retryAfterSeconds: after } });
+    }
+    const q = parseOrThrow(searchSchema, req.query, 'query');
+    const hits = await run(() => kb.search(q.q, { ...(q.locale ? { locale: q.locale } : {}), k: q.k ?? 5 }));
     res.json({ query: q.q, hits: hits.map((h) => publicHit(h, base)) });
   });
 
