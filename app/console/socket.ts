@@ -33,6 +33,9 @@ function sameOrigin(req: IncomingMessage): boolean {
   }
 }
 
+/** The console socket's path (the server answers upgrades to any other path it does not serve with 404). */
+export const CONSOLE_SOCKET_PATH = '/ws/console';
+
 /**
  * `/ws/console`: live updates for logged-in agents. Frames are small notifications (the
  * queue changed, a new message in a conversation the agent may see, typing, an agent's
@@ -136,12 +139,18 @@ export function attachConsoleSocket(server: Server, o: ConsoleSocketOptions): { 
       clearTimeout(queueTimer);
       sockets.delete(ws);
     });
-    ws.on('error', (err) => o.logger.warn({ err }, 'console socket error'));
+    // A client's protocol error (oversized or malformed frame): ws closes the socket; worth a debug line, not a stack.
+    ws.on('error', (err) => o.logger.debug({ code: (err as { code?: unknown }).code, error: err.message }, 'console socket closed on a client error'));
   });
 
   function onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
-    const url = new URL(req.url ?? '/', 'http://localhost');
-    if (url.pathname !== '/ws/console') return;
+    let pathname: string;
+    try {
+      pathname = new URL(req.url ?? '/', 'http://localhost').pathname;
+    } catch {
+      return; // not a URL: not ours (the server's upgrade dispatcher answers it)
+    }
+    if (pathname !== CONSOLE_SOCKET_PATH) return;
     const reject = (status: string, message: string) =>
       socket.end(`HTTP/1.1 ${status}\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n${JSON.stringify({ error: { message } })}`);
     if (!sameOrigin(req)) {
