@@ -24,6 +24,16 @@ export interface HttpAppOptions {
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
 
 /**
+ * What a log line says about a request's target: the path only, at most 200 characters. The
+ * query string is never logged: it can carry credentials (the widget socket's `?token=`,
+ * WeChat's signature, a search someone typed).
+ */
+export function loggedPath(url: string | undefined): string {
+  const path = (url ?? '').split('?')[0] ?? '';
+  return path.length > 200 ? `${path.slice(0, 200)}…` : path;
+}
+
+/**
  * Gives every request an id (a sane incoming X-Request-Id is kept, so ids follow a request
  * through a proxy), echoes it back, logs the request's end, and counts it as in flight.
  */
@@ -38,7 +48,7 @@ function requestContext(logger: Logger, inFlight: InFlight): RequestHandler {
       end();
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
       withLogContext({ reqId }, () => {
-        const fields = { method: req.method, url: req.originalUrl, status: res.statusCode, ms: Math.round(ms * 10) / 10 };
+        const fields = { method: req.method, path: loggedPath(req.originalUrl), status: res.statusCode, ms: Math.round(ms * 10) / 10 };
         if (res.statusCode >= 500) logger.warn(fields, 'request failed');
         else logger.debug(fields, 'request');
       });
@@ -81,10 +91,12 @@ function errorHandler(logger: Logger): ErrorRequestHandler {
     } else shopError = new ShopError('internal', 'internal error', { cause: err });
 
     withLogContext({ reqId: requestId }, () => {
+      const path = loggedPath(req.originalUrl);
       // A store outage is logged once when it starts (StoreHealth), not once per refused request.
-      if (shopError.details?.['reason'] === 'store_unavailable') logger.debug({ code: shopError.code, url: req.originalUrl }, 'request refused: store unavailable');
-      else if (shopError.status >= 500) logger.error({ err, code: shopError.code, url: req.originalUrl }, 'request error');
-      else logger.info({ code: shopError.code, url: req.originalUrl, reason: shopError.message }, 'request rejected');
+      if (shopError.details?.['reason'] === 'store_unavailable') logger.debug({ code: shopError.code, path }, 'request refused: store unavailable');
+      else if (shopError.status >= 500) logger.error({ err, code: shopError.code, path }, 'request error');
+      // A 4xx is the client's doing: at debug, so a scanner or a fuzzer cannot fill the log (staff refusals are in the audit log).
+      else logger.debug({ code: shopError.code, path, reason: shopError.message }, 'request rejected');
     });
     if (res.headersSent) return;
     // Internal details stay in the log; a client sees the code and a safe message.
@@ -97,6 +109,11 @@ function errorHandler(logger: Logger): ErrorRequestHandler {
     if (shopError.status === 503 && !res.getHeader('Retry-After')) {
       const after = shopError.details?.['retryAfterSeconds'];
       res.setHeader('Retry-After', String(typeof after === 'number' && after > 0 ? Math.ceil(after) : 5));
+    }
+    // A 429 that knows when the limit lifts says so.
+    if (shopError.status === 429 && !res.getHeader('Retry-After')) {
+      const after = shopError.details?.['retryAfterSeconds'];
+      if (typeof after === 'number' && after > 0) res.setHeader('Retry-After', String(Math.ceil(after)));
     }
     res.status(shopError.status).json({ error: { code: shopError.code, message, ...(reason ? { reason } : {}), ...(messageId ? { messageId } : {}), requestId } });
   };

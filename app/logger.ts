@@ -58,13 +58,40 @@ const HEADER_PATHS = ['authorization', 'cookie', 'headers.authorization', 'heade
 /** Fields that are ids, never PII, and must stay intact for correlation. */
 const KEEP = new Set(['reqId', 'pid', 'hostname', 'level', 'time', 'name']);
 
+/** Fields that hold a URL or a path: logged without their query string, which can carry credentials (`?token=`, signatures). */
+const URL_FIELDS = new Set(['url', 'originalUrl', 'path', 'href']);
+
+export function withoutQuery(url: string): string {
+  const i = url.indexOf('?');
+  return i < 0 ? url : url.slice(0, i);
+}
+
 function redactFields(obj: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(obj)) out[k] = KEEP.has(k) || v instanceof Error ? v : redactDeep(v);
+  for (const [k, v] of Object.entries(obj)) {
+    if (KEEP.has(k) || v instanceof Error) out[k] = v;
+    else out[k] = redactDeep(URL_FIELDS.has(k) && typeof v === 'string' ? withoutQuery(v) : v);
+  }
   return out;
+}
+
+/**
+ * Errors a client causes on its own connection (a protocol violation on a WebSocket, a bad
+ * HTTP parse, a reset or a timeout): their stack is our library's, never our bug, so it is
+ * left out (a fuzz run once wrote thousands of such stacks).
+ */
+const CLIENT_FAULT = /^(WS_ERR_|HPE_)|^(ECONNRESET|EPIPE|ECONNABORTED|ERR_STREAM_PREMATURE_CLOSE|ERR_HTTP_REQUEST_TIMEOUT)$/;
+
+export function isClientFault(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && CLIENT_FAULT.test(code);
 }
 
 function redactedErr(err: Error): ReturnType<typeof pino.stdSerializers.err> {
   const s = pino.stdSerializers.err(err);
+  if (isClientFault(err)) {
+    const { stack: _stack, ...rest } = s;
+    return { ...rest, message: redactPII(s.message) } as ReturnType<typeof pino.stdSerializers.err>;
+  }
   return { ...s, message: redactPII(s.message), ...(s.stack ? { stack: redactPII(s.stack) } : {}) };
 }
