@@ -62,6 +62,12 @@ const schema = z.object({
   TURN_QUEUE_WAIT_MS: int(10, 600_000).default(5000),
   MAX_SOCKETS: int(1, 1_000_000).default(10_000),
   MAX_SOCKET_PENDING_FRAMES: int(1, 10_000).default(16),
+  /** TCP connections open at once on this node (HTTP, widget and console sockets); default MAX_SOCKETS + 10,000. */
+  MAX_CONNECTIONS: int(2, 10_000_000).optional(),
+  HTTP_HEADERS_TIMEOUT_MS: int(100, 600_000).default(15_000),
+  HTTP_REQUEST_TIMEOUT_MS: int(100, 3_600_000).default(30_000),
+  KNOWLEDGE_SEARCH_PER_MINUTE: int(1, 1_000_000).default(120),
+  KNOWLEDGE_SEARCH_MAX_CHARS: int(1, 10_000).default(500),
   LINK_CODE_TTL_MINUTES: int(1, 1440).default(10),
   PUBLIC_BASE_URL: z.url({ message: 'must be an absolute http(s) URL' }).optional(),
   WECHAT_TOKEN: z.string().trim().regex(/^[A-Za-z0-9]{3,32}$/, { message: 'must be 3-32 letters or digits (as WeChat requires)' }).optional(),
@@ -119,6 +125,11 @@ const schema = z.object({
   HANDOFF_AUTO_ASSIGN: bool('HANDOFF_AUTO_ASSIGN').default(true),
   CONSOLE_SESSION_HOURS: int(1, 24 * 30).default(12),
   CONSOLE_SECURE_COOKIE: bool('CONSOLE_SECURE_COOKIE').default(false),
+  CONSOLE_LOGIN_MAX_FAILURES: int(1, 1000).default(5),
+  CONSOLE_LOCKOUT_MINUTES: int(1, 1440).default(15),
+  CONSOLE_LOGIN_IP_MAX_FAILURES: int(1, 100_000).default(20),
+  CONSOLE_LOGIN_IP_WINDOW_MINUTES: int(1, 1440).default(15),
+  CONSOLE_SESSION_PURGE_MINUTES: int(1, 1440).default(10),
   REDACT_TRANSCRIPTS: bool('REDACT_TRANSCRIPTS').default(false),
   CANNED_RESPONSES_FILE: z.string().trim().min(1).optional(),
   METRICS_TOKEN: z.string().min(16, { message: 'must be at least 16 characters' }).optional(),
@@ -175,6 +186,10 @@ export interface Config {
   rateLimits: { customerPerMinute: number; ipPerMinute: number };
   /** Bounded work per node: turns running and waiting, widget sockets, frames waiting per socket. */
   load: { maxConcurrentTurns: number; maxQueuedTurns: number; turnQueueWaitMs: number; maxSockets: number; maxSocketPendingFrames: number };
+  /** The HTTP server's own bounds: connections open at once, and how long a client may take to send headers / the whole request. */
+  http: { maxConnections: number; headersTimeoutMs: number; requestTimeoutMs: number };
+  /** GET /api/knowledge/search: requests per minute per client IP, and the longest query. */
+  knowledgeSearch: { perMinute: number; maxQueryChars: number };
   linkCodeTtlMs: number;
   publicBaseUrl?: string;
   /** Present when WECHAT_TOKEN is set (the channel is on). */
@@ -216,8 +231,19 @@ export interface Config {
     /** Assign queued conversations to the least busy matching agent; off = agents claim. */
     autoAssign: boolean;
   };
-  /** The agent console's sessions. */
-  console: { sessionTtlMs: number; secureCookie: boolean };
+  /**
+   * The agent console's sessions and logins: failed logins per (e-mail, IP) before a lockout and its length;
+   * failed logins per IP per window; how often expired sessions are purged.
+   */
+  console: {
+    sessionTtlMs: number;
+    secureCookie: boolean;
+    maxFailures: number;
+    lockoutMs: number;
+    ipMaxFailures: number;
+    ipWindowMs: number;
+    sessionPurgeMs: number;
+  };
   /** Mask phones, e-mails, card and ID numbers in stored message text (REDACT_TRANSCRIPTS). */
   redactTranscripts: boolean;
   /** The console's canned responses (JSON). */
@@ -294,6 +320,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = p
       details: { variables: ['APP_PUSH_URL'] },
     });
   }
+  const maxConnections = c.MAX_CONNECTIONS ?? c.MAX_SOCKETS + 10_000;
+  const httpProblems: Array<{ name: string; message: string }> = [];
+  if (maxConnections <= c.MAX_SOCKETS) {
+    httpProblems.push({ name: 'MAX_CONNECTIONS', message: `must be more than MAX_SOCKETS (${c.MAX_SOCKETS}): widget sockets are connections too, and HTTP needs some left` });
+  }
+  if (c.HTTP_HEADERS_TIMEOUT_MS > c.HTTP_REQUEST_TIMEOUT_MS) {
+    httpProblems.push({ name: 'HTTP_HEADERS_TIMEOUT_MS', message: `must be at most HTTP_REQUEST_TIMEOUT_MS (${c.HTTP_REQUEST_TIMEOUT_MS})` });
+  }
+  if (httpProblems.length > 0) {
+    throw new ShopError('config_invalid', `Invalid configuration:\n  ${httpProblems.map((p) => `${p.name}: ${p.message}`).join('\n  ')}`, {
+      details: { variables: httpProblems.map((p) => p.name) },
+    });
+  }
   const bfProblems = botFrameworkProblems(c, input['BOTFRAMEWORK_APP_TYPE'] !== undefined);
   if (bfProblems.length > 0) {
     throw new ShopError('config_invalid', `Invalid configuration:\n  ${bfProblems.map((p) => `${p.name}: ${p.message}`).join('\n  ')}`, {
@@ -330,6 +369,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = p
       maxSockets: c.MAX_SOCKETS,
       maxSocketPendingFrames: c.MAX_SOCKET_PENDING_FRAMES,
     },
+    http: { maxConnections, headersTimeoutMs: c.HTTP_HEADERS_TIMEOUT_MS, requestTimeoutMs: c.HTTP_REQUEST_TIMEOUT_MS },
+    knowledgeSearch: { perMinute: c.KNOWLEDGE_SEARCH_PER_MINUTE, maxQueryChars: c.KNOWLEDGE_SEARCH_MAX_CHARS },
     linkCodeTtlMs: c.LINK_CODE_TTL_MINUTES * 60_000,
     publicBaseUrl: c.PUBLIC_BASE_URL?.replace(/\/$/, ''),
     wechat: c.WECHAT_TOKEN
@@ -367,7 +408,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = p
       sentimentThreshold: c.HANDOFF_SENTIMENT_THRESHOLD,
       autoAssign: c.HANDOFF_AUTO_ASSIGN,
     },
-    console: { sessionTtlMs: c.CONSOLE_SESSION_HOURS * 3600_000, secureCookie: c.CONSOLE_SECURE_COOKIE },
+    console: {
+      sessionTtlMs: c.CONSOLE_SESSION_HOURS * 3600_000,
+      secureCookie: c.CONSOLE_SECURE_COOKIE,
+      maxFailures: c.CONSOLE_LOGIN_MAX_FAILURES,
+      lockoutMs: c.CONSOLE_LOCKOUT_MINUTES * 60_000,
+      ipMaxFailures: c.CONSOLE_LOGIN_IP_MAX_FAILURES,
+      ipWindowMs: c.CONSOLE_LOGIN_IP_WINDOW_MINUTES * 60_000,
+      sessionPurgeMs: c.CONSOLE_SESSION_PURGE_MINUTES * 60_000,
+    },
     redactTranscripts: c.REDACT_TRANSCRIPTS,
     metricsToken: c.METRICS_TOKEN,
     cannedResponsesFile: c.CANNED_RESPONSES_FILE ? path.resolve(cwd, c.CANNED_RESPONSES_FILE) : fileURLToPath(new URL('../data/canned-responses.json', import.meta.url)),

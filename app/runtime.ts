@@ -13,7 +13,7 @@ import { Readiness } from './readiness.js';
 import { seedDemoShop } from './seed.js';
 import { localSecret } from './secrets.js';
 import { createBotCore, LocalEventBus, StoreHealth, TurnAdmission, type EventBus } from '../bots/index.js';
-import { coalesce, RedisEventBus, type RateLimitRule } from '../bots/index.js';
+import { coalesce, RateLimiter, RedisEventBus, type RateLimitRule } from '../bots/index.js';
 import { createWebChannel } from '../channels/web/index.js';
 import { createWeChatChannel, WeChatSpool } from '../channels/wechat/index.js';
 import { createBotFrameworkChannel } from '../channels/botframework/index.js';
@@ -24,7 +24,8 @@ import { articleUrl, knowledgeRoutes } from './knowledge-routes.js';
 import { loadUnderstanding, type UnderstandingModules } from './understanding.js';
 import { ConsoleAuth } from './console/auth.js';
 import { consoleRoutes, loadCannedResponses } from './console/routes.js';
-import { attachConsoleSocket } from './console/socket.js';
+import { attachConsoleSocket, CONSOLE_SOCKET_PATH } from './console/socket.js';
+import { dispatchUpgrades } from './upgrades.js';
 import { scoreSentiment } from '../skills/nlu/sentiment.js';
 import { adminRoutes } from './admin-routes.js';
 import { redactPII } from './redact.js';
@@ -236,7 +237,13 @@ async function composeAndListen(
     adminToken: config.adminToken,
     sessionTtlMs: config.console.sessionTtlMs,
     secureCookie: config.console.secureCookie,
+    maxFailures: config.console.maxFailures,
+    lockoutMs: config.console.lockoutMs,
+    ipMaxFailures: config.console.ipMaxFailures,
+    ipWindowMs: config.console.ipWindowMs,
+    logger,
   });
+  const stopSessionPurge = auth.startPurging(config.console.sessionPurgeMs);
 
   // The app API checks its HMAC over the raw body, so it mounts before the JSON parser.
   const rawRoutes = appChannel ? appChannel.router : appChannelOff();
@@ -255,6 +262,12 @@ async function composeAndListen(
         publicBaseUrl: config.publicBaseUrl,
         guard: auth.require('admin'),
         onChange: () => events.publish({ type: 'kb.changed', node: nodeId }),
+        // Anonymous: limited per client IP, its query length capped, and run in the shopper turns' admission gate.
+        search: {
+          maxQueryChars: config.knowledgeSearch.maxQueryChars,
+          perIp: new RateLimiter(burstOf(config.knowledgeSearch.perMinute, 30)),
+          admission,
+        },
       }),
     );
     a.use(recommendations.router);
@@ -292,9 +305,22 @@ async function composeAndListen(
     a.use(audit.refusals()); // after every staff router: their 403s become `refused` entries
     a.use(pages);
   });
-  const server = http.createServer(app);
+  // A slow client is cut off (408) once it has taken headersTimeout for its headers or requestTimeout for the whole
+  // request; both count only until the request is read, so long-polls and open WebSockets are not affected.
+  const server = http.createServer(
+    {
+      headersTimeout: config.http.headersTimeoutMs,
+      requestTimeout: config.http.requestTimeoutMs,
+      connectionsCheckingInterval: Math.min(30_000, Math.max(50, Math.floor(config.http.headersTimeoutMs / 4))),
+    },
+    app,
+  );
+  // Beyond it new connections are closed at once (widget sockets count: MAX_CONNECTIONS > MAX_SOCKETS).
+  server.maxConnections = config.http.maxConnections;
   web.attach(server);
   const consoleSocket = handoff ? attachConsoleSocket(server, { store, auth, handoff, events, logger }) : undefined;
+  // After every socket above: their paths go to them, any other upgrade is answered 404 and closed, a non-URL target 400.
+  const offUpgrades = dispatchUpgrades(server, ['/ws/web', ...(consoleSocket ? [CONSOLE_SOCKET_PATH] : [])], logger);
   // Catches what no event triggered (an agent freed on another node, a missed wake-up).
   const sweep = handoff?.autoAssigns
     ? setInterval(() => void handoff.assignWaiting().catch((err: unknown) => logger.warn({ err }, 'assignment sweep failed')), 15_000)
@@ -339,6 +365,8 @@ async function composeAndListen(
       server.closeIdleConnections();
       clearInterval(sweep);
       clearInterval(kbRefresh);
+      stopSessionPurge();
+      offUpgrades();
       await web.close();
       await consoleSocket?.close();
       await appChannel?.close();
