@@ -20,6 +20,7 @@ import { runEntry, waitForLog, type Spawned } from './helpers/processes.js';
 import { consoleApi, consoleLogin, wechatTextXml } from './helpers/shop-server.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'sa-outbox-crash-'));
+const raceDir = mkdtempSync(path.join(tmpdir(), 'sa-outbox-two-'));
 const WECHAT_TOKEN = 'outboxcrash42';
 const running: Spawned[] = [];
 let fake: FakeWeChat | undefined;
@@ -30,6 +31,7 @@ afterAll(async () => {
   await slow?.close();
   await fake?.close();
   rmSync(dir, { recursive: true, force: true });
+  rmSync(raceDir, { recursive: true, force: true });
 });
 
 /**
@@ -91,12 +93,12 @@ async function startSlowEndpoint(upstream: string): Promise<SlowEndpoint> {
   };
 }
 
-async function startNode(): Promise<{ p: Spawned; url: string }> {
+async function startNode(dataDir = dir, extra: Record<string, string> = {}): Promise<{ p: Spawned; url: string }> {
   const p = runEntry('server.ts', [], {
     PORT: '0',
     HOST: '127.0.0.1',
     LOG_LEVEL: 'info',
-    DATA_DIR: dir,
+    DATA_DIR: dataDir,
     EMBEDDINGS_MODEL: 'lexical',
     WEB_TOKEN_SECRET: 'outbox-crash-web-token-secret-0123456789ab',
     HANDOFF_AUTO_ASSIGN: 'false',
@@ -109,6 +111,7 @@ async function startNode(): Promise<{ p: Spawned; url: string }> {
     OUTBOUND_RETRY_MAX_DELAY_MS: '400',
     OUTBOX_LEASE_MS: '1500',
     OUTBOX_POLL_MS: '250',
+    ...extra,
   });
   running.push(p);
   const line = await waitForLog(p, 'listening', 90_000);
@@ -134,8 +137,8 @@ async function until<T>(what: string, get: () => Promise<T | undefined> | T | un
   }
 }
 
-async function withStore<T>(fn: (s: Store) => Promise<T>): Promise<T> {
-  const s = await openStore({ kind: 'sqlite', file: path.join(dir, 'shop.db') });
+async function withStore<T>(fn: (s: Store) => Promise<T>, dataDir = dir): Promise<T> {
+  const s = await openStore({ kind: 'sqlite', file: path.join(dataDir, 'shop.db') });
   try {
     return await fn(s);
   } finally {
@@ -206,5 +209,53 @@ describe('outbox across a crash', () => {
     expect(fake.sent.filter((m) => m.touser === openId && m.text?.content === text)).toHaveLength(1);
     const transcript: Message[] = await withStore((s) => s.messages.listByConversation(convId, { limit: 500 }));
     expect(transcript.filter((m) => m.text === text)).toHaveLength(1);
+  }, 240_000);
+});
+
+describe('outbox with two server processes on one SQLite file', () => {
+  it('deliveries a crashed node left pending are resumed by the two live nodes racing for them: each reaches WeChat exactly once', async () => {
+    fake ??= await startFakeWeChat();
+    slow ??= await startSlowEndpoint(fake.apiBase);
+    // What a crashed third node left: agent replies pending after one busy attempt, its claim
+    // still running, so that neither live node may touch them until the test lets it lapse.
+    const N = 16;
+    const texts: string[] = [];
+    const ids = await withStore(async (s) => {
+      const out: string[] = [];
+      for (let c = 0; c < 4; c++) {
+        const openId = `o_outbox_two_${c}_${Date.now()}`;
+        const customer = await s.customers.create({ displayName: `Two ${c}`, locale: 'zh', identities: [{ channel: 'wechat', externalId: openId }] });
+        const conv = await s.conversations.create({ customerId: customer.id, channel: 'wechat', language: 'zh' });
+        for (let i = 0; i < N / 4; i++) {
+          const text = `Reply ${c}.${i} from a node that crashed`;
+          texts.push(text);
+          const m = await s.messages.append({ conversationId: conv.id, customerId: customer.id, direction: 'out', sender: 'agent', agentId: 'agt-gone', channel: 'wechat', text });
+          await s.messages.setDelivery(m.id, { status: 'pending', attempts: 1, error: 'errcode -1: system error', claim: { owner: 'node-crashed', until: new Date(Date.now() + 3600_000) }, maxAttempts: 5 });
+          out.push(m.id);
+        }
+      }
+      return out;
+    }, raceDir);
+    const nodes = await Promise.all([startNode(raceDir, { SEED_DEMO: 'false', OUTBOX_POLL_MS: '100' }), startNode(raceDir, { SEED_DEMO: 'false', OUTBOX_POLL_MS: '100' })]);
+    // Both nodes are up and polling: the crashed node's claims lapse now, for both at once.
+    await withStore(async (s) => {
+      for (const id of ids) await s.messages.setDelivery(id, { status: 'pending', attempts: 1, error: 'errcode -1: system error', claim: { owner: 'node-crashed', until: new Date(Date.now() - 1) }, maxAttempts: 5 });
+    }, raceDir);
+    const settled = await until(
+      'every delivery to settle',
+      () => withStore(async (s) => {
+        const all = await Promise.all(ids.map((id) => s.messages.get(id)));
+        return all.every((m) => m?.delivery?.status === 'sent') ? all : undefined;
+      }, raceDir),
+      60_000,
+    );
+    for (const n of nodes) n.p.child.kill('SIGTERM');
+    await Promise.all(nodes.map((n) => n.p.exited));
+    for (const m of settled) expect(m?.delivery).toMatchObject({ status: 'sent', attempts: 2 });
+    // Counted at WeChat after both nodes have stopped: each reply once, none twice.
+    for (const text of texts) expect(fake.sent.filter((m) => m.text?.content === text), text).toHaveLength(1);
+    const resumedBy = nodes.map((n) => n.p.logs().filter((l) => l['msg'] === 'outbox: resuming an interrupted delivery' && ids.includes(String(l['messageId']))).length);
+    expect(resumedBy[0]! + resumedBy[1]!).toBe(N);
+    console.log(`outbox, two processes on one SQLite file: ${N} deliveries resumed, ${resumedBy[0]} by one node and ${resumedBy[1]} by the other; each received once`);
   }, 240_000);
 });
