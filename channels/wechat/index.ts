@@ -284,8 +284,9 @@ export function createWeChatChannel(
     }
     const seconds = inWindow(timestamp);
     if (!validNonce(nonce)) throw new ShopError('unauthorized', 'WeChat request refused: nonce must be 1..64 visible ASCII characters', { details: { reason: 'nonce_invalid' } });
-    const msg = parseInboundXml(xml);
+    // Before parsing: any other body under a used timestamp+nonce is refused the same way (401), well-formed or not.
     await checkReplay(timestamp, seconds, nonce, xml);
+    const msg = parseInboundXml(xml);
     const key = deliveryKey(msg);
     if (recent.seen(key)) {
       // A retry of a delivery this node has (or is) handling: the shopper gets one answer.
