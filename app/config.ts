@@ -84,6 +84,8 @@ const schema = z.object({
   /** Overrides OUTBOUND_RETRY_ATTEMPTS / OUTBOUND_RETRY_BASE_MS for app pushes only (older setting names). */
   APP_PUSH_MAX_ATTEMPTS: int(1, 20).optional(),
   APP_PUSH_RETRY_BASE_MS: int(1, 600_000).optional(),
+  /** How far a WeChat request's `timestamp` may be from the server clock (either side) before it is refused as a replay. */
+  WECHAT_SIGNATURE_TOLERANCE_SECONDS: int(30, 3600).default(300),
   OUTBOUND_RETRY_ATTEMPTS: int(1, 20).default(5),
   OUTBOUND_RETRY_BASE_MS: int(1, 600_000).default(1000),
   OUTBOUND_RETRY_MAX_DELAY_MS: int(1, 3_600_000).default(60_000),
@@ -210,6 +212,8 @@ export interface Config {
   /** Sentence embeddings, HNSW indexes and the trained NLU model. */
   models: {
     embeddingsModel: string;
+    /** The replay window of WeChat's signed query strings (WECHAT_SIGNATURE_TOLERANCE_SECONDS). */
+    signatureToleranceSeconds: number;
     modelsDir: string;
     allowRemote: boolean;
     indexDir: string;
@@ -397,6 +401,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = p
       modelsDir: path.resolve(cwd, c.MODELS_DIR),
       allowRemote: c.MODELS_ALLOW_REMOTE,
       indexDir: path.resolve(dataDir, c.INDEX_DIR ?? 'indexes'),
+          signatureToleranceSeconds: c.WECHAT_SIGNATURE_TOLERANCE_SECONDS,
       nluModelFile: path.resolve(dataDir, c.NLU_MODEL_FILE ?? 'nlu-model.json'),
       faqMinScore: c.FAQ_MIN_SCORE,
       chatModelModule: c.CHAT_MODEL_MODULE ? path.resolve(cwd, c.CHAT_MODEL_MODULE) : undefined,

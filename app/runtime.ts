@@ -14,6 +14,7 @@ import { seedDemoShop } from './seed.js';
 import { localSecret } from './secrets.js';
 import { createBotCore, LocalEventBus, StoreHealth, TurnAdmission, type EventBus } from '../bots/index.js';
 import { coalesce, RateLimiter, RedisEventBus, type RateLimitRule } from '../bots/index.js';
+import { MemoryReplayCache, RedisReplayCache, type ReplayCache } from '../bots/index.js';
 import { createWebChannel } from '../channels/web/index.js';
 import { createWeChatChannel, WeChatSpool } from '../channels/wechat/index.js';
 import { createBotFrameworkChannel } from '../channels/botframework/index.js';
@@ -197,7 +198,9 @@ async function composeAndListen(
     health,
   });
   const wechat = config.wechat
-    ? createWeChatChannel({ ...config.wechat, publicBaseUrl: config.publicBaseUrl, bodyLimit: config.bodyLimit, core, store, logger, inFlight, spool, health })
+  // Signatures and WeChat nonces already used (replay protection): shared by every node through Redis when there is one.
+  const replayCache: ReplayCache = config.redisUrl ? new RedisReplayCache({ url: config.redisUrl, logger }) : new MemoryReplayCache({ logger });
+    ? createWeChatChannel({ ...config.wechat, publicBaseUrl: config.publicBaseUrl, bodyLimit: config.bodyLimit, core, store, logger, inFlight, spool, health, replayCache })
     : undefined;
   const appChannel = config.app
     ? createAppChannel({
@@ -208,6 +211,7 @@ async function composeAndListen(
         secret: config.app.hmacSecret,
         signatureToleranceSeconds: config.app.signatureToleranceSeconds,
         bodyLimit: config.bodyLimit,
+        replayCache,
         health,
         push: config.app.pushUrl
           ? {
@@ -382,6 +386,7 @@ async function composeAndListen(
       offRecovered?.();
       await bus?.close();
       health.stop();
+      await replayCache.close();
       await store.close();
       logger.info('shutdown complete');
     })();
