@@ -197,9 +197,9 @@ async function composeAndListen(
     sessionsPerIp: burstOf(config.web.sessionIpPerMinute, 60),
     health,
   });
-  const wechat = config.wechat
   // Signatures and WeChat nonces already used (replay protection): shared by every node through Redis when there is one.
   const replayCache: ReplayCache = config.redisUrl ? new RedisReplayCache({ url: config.redisUrl, logger }) : new MemoryReplayCache({ logger });
+  const wechat = config.wechat
     ? createWeChatChannel({ ...config.wechat, publicBaseUrl: config.publicBaseUrl, bodyLimit: config.bodyLimit, core, store, logger, inFlight, spool, health, replayCache })
     : undefined;
   const appChannel = config.app
