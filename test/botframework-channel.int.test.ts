@@ -191,6 +191,20 @@ describe('Bot Framework channel, anonymous (no app id): the real server and a re
     expect(second.messages.filter((m) => m.direction === 'out')).toHaveLength(1);
   });
 
+  it('takes the same conversation, user and activity ids on two Bot Framework channels for two senders: both stored, both answered', async () => {
+    // `emulator:u-x` and `directline:u-x` are two channel accounts (two customers): an id reused across them is no redelivery.
+    const onEmulator = emulatorActivity('cross-1', 'hello', { id: 'shared-activity-2', conversation: { id: 'conv-cross' } });
+    const onDirectLine = { ...onEmulator, channelId: 'directline', text: 'what is your return policy?' };
+    for (const activity of [onEmulator, onDirectLine]) expect((await post(server.url, activity)).status).toBe(200);
+    const emulator = await history(server.store, 'emulator:cross-1');
+    const directLine = await history(server.store, 'directline:cross-1');
+    expect(directLine.customer).not.toBeNull();
+    expect(directLine.customer!.id).not.toBe(emulator.customer!.id);
+    expect(directLine.messages.filter((m) => m.direction === 'in').map((m) => m.text)).toEqual(['what is your return policy?']);
+    expect(directLine.messages.filter((m) => m.direction === 'out')).toHaveLength(1);
+    expect(repliesTo('conv-cross')).toHaveLength(2);
+  });
+
   it("delivers a proactive message (an agent's reply) to a known conversation through continueConversation", async () => {
     // What a caller keeps from an earlier activity of the conversation.
     const reference = TurnContext.getConversationReference(emulatorActivity('u-1', '') as Partial<Activity>);
@@ -221,6 +235,42 @@ describe('Bot Framework channel, anonymous (no app id): the real server and a re
     expect(notJson.status).toBe(400);
     expect(((await notJson.json()) as { error: { code: string } }).error.code).toBe('bad_request');
     expect((await history(server.store, 'emulator:u-bad')).customer).toBeNull();
+  });
+
+  it('refuses each malformed field that used to break a turn (500) with a 400 naming it, storing nothing', async () => {
+    const evil = JSON.parse('{"length":[{"toString":null}]}') as Json; // makes zod's own length check throw
+    const cases: Array<[Json, RegExp]> = [
+      [{ type: 'conversationUpdate', membersAdded: 'u-bad-1' }, /membersAdded: /],
+      [{ type: 'conversationUpdate', membersAdded: [{ name: 'no id' }] }, /membersAdded\.0\.id: /],
+      [{ type: 'conversationUpdate', membersAdded: [null] }, /membersAdded\.0: /],
+      [{ attachments: 'x' }, /attachments: /],
+      [{ attachments: [{ contentUrl: 'https://x.example/a.png' }] }, /attachments\.0\.contentType: /],
+      [{ suggestedActions: { actions: 'yes' } }, /suggestedActions\.actions: /],
+      [{ suggestedActions: { actions: [{ type: 'imBack', value: JSON.parse('{"toString":null}') }] } }, /suggestedActions\.actions\.0\.value: /],
+      [{ from: 'u-bad-1' }, /from: /],
+      [{ from: { id: { toString: null } } }, /from\.id: /],
+      [{ from: { id: 'u-bad-1', role: 'admin' } }, /from\.role: /],
+      [{ recipient: [] }, /recipient: /],
+      [{ conversation: { id: ' ' } }, /conversation\.id: /],
+      [{ conversation: { id: 'c', isGroup: 'yes' } }, /conversation\.isGroup: /],
+      [{ channelData: 'not an object' }, /channelData: /],
+      [{ entities: [{}] }, /entities\.0\.type: /],
+      [{ deliveryMode: 'expectreplies' }, /deliveryMode: /],
+      [{ type: 'trace' }, /type: must be one of/],
+      [{ text: evil }, /text: /],
+      [{ membersAdded: evil }, /membersAdded: /],
+      [{ serviceUrl: evil }, /serviceUrl: /],
+    ];
+    for (const [override, message] of cases) {
+      const res = await post(server.url, { ...emulatorActivity('u-bad-1', 'hello'), ...override });
+      expect(res.status, JSON.stringify(override)).toBe(400);
+      expect(res.body!['error'], JSON.stringify(override)).toMatchObject({ code: 'bad_request', message: expect.stringMatching(message) });
+    }
+    // The bot handles no invoke: a clear 400 rather than botbuilder's 501 (or its crash on a malformed value).
+    const invoke = await post(server.url, emulatorActivity('u-bad-1', '', { type: 'invoke', name: 'adaptiveCard/action', value: 5 }));
+    expect(invoke.status).toBe(400);
+    expect(invoke.body!['error']).toMatchObject({ code: 'bad_request', reason: 'unsupported_invoke' });
+    expect((await history(server.store, 'emulator:u-bad-1')).customer).toBeNull();
   });
 
   it('answers only a serviceUrl on this machine while anonymous', async () => {

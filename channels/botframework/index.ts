@@ -212,6 +212,11 @@ export function createBotFrameworkChannel(opts: BotFrameworkChannelOptions): Bot
         'without BOTFRAMEWORK_APP_ID the bot only answers a serviceUrl on this machine (the Emulator, a local Direct Line); register the bot in Azure and set BOTFRAMEWORK_APP_ID for remote channels',
       );
     }
+    // The bot handles no invoke (adaptive card actions, Teams messaging extensions, sign-in):
+    // botbuilder's defaults would answer 501, or throw on a malformed value.
+    if (activity.type === 'invoke') {
+      throw new ShopError('bad_request', `this bot handles no invoke activities (name: ${JSON.stringify(activity.name ?? '')})`, { details: { reason: 'unsupported_invoke' } });
+    }
     const health = opts.health;
     const storeDown = (cause?: unknown) =>
       new ShopError('unavailable', 'the assistant cannot reach its database right now: deliver the activity again after Retry-After seconds', {
@@ -242,12 +247,8 @@ export function createBotFrameworkChannel(opts: BotFrameworkChannelOptions): Bot
     if (replies) delivered = await postReplies(replies);
     else if (turnSeen?.duplicate && turnSeen.inbound) delivered = await resendFailedReplies(turnSeen.inbound);
     if (turnSeen?.rateLimited) throw new ShopError('rate_limited', 'too many messages: wait a moment');
-    if (result && activity.type === 'invoke' && result.status >= 500) {
-      // botbuilder answers an invoke no handler takes with 501; it is the caller's request we do not serve.
-      throw new ShopError('bad_request', `this bot handles no "${activity.name ?? ''}" invoke activities`, { details: { reason: 'unsupported_invoke' } });
-    }
-    // Invoke activities and expectReplies deliveries answer in the body; plain messages get
-    // 200, or 202 when the activity is stored and its reply is still on its way.
+    // expectReplies deliveries answer in the body; other activities get 200, or 202 when the
+    // activity is stored and its reply is still on its way.
     if (result) res.status(result.status).json(result.body ?? {});
     else res.status(delivered ? 200 : 202).end();
   });

@@ -2,9 +2,15 @@ import type { Activity } from 'botbuilder';
 import { z } from 'zod';
 import { ShopError } from '../../store/index.js';
 
-const id = (max: number) => z.string().trim().min(1).max(max);
-const text = (max: number) => z.string().max(max);
-const url = z.string().max(2048);
+/*
+ * Length checks only after the type check passed (`pipe`): zod runs `.min`/`.max` on a value
+ * of the wrong type too when it has a `length`, and `{"length": [{"toString": null}]}`
+ * then throws a TypeError inside zod (a 500) instead of failing the parse.
+ */
+const id = (max: number) => z.string().pipe(z.string().trim().min(1).max(max));
+const text = (max: number) => z.string().pipe(z.string().max(max));
+const list = <T extends z.ZodType>(item: T, max: number) => z.array(z.unknown()).pipe(z.array(item).max(max));
+const url = text(2048);
 
 /** A channel account (`from`, `recipient`, a member added or removed). */
 const account = z.looseObject({
@@ -14,7 +20,7 @@ const account = z.looseObject({
   aadObjectId: text(256).optional(),
 });
 // Lenient on purpose: channels send 3 to 7 fractional digits and various offsets.
-const date = z.string().max(64).refine((s) => !Number.isNaN(Date.parse(s)), { message: 'must be a date-time' });
+const date = z.string().pipe(z.string().max(64).refine((s) => !Number.isNaN(Date.parse(s)), { message: 'must be a date-time' }));
 /** A JSON object (not an array, not null): what `channelData`, a card's content or an entity is. */
 const object = z.record(z.string(), z.unknown());
 
@@ -26,10 +32,15 @@ const attachment = z.looseObject({
   thumbnailUrl: url.optional(),
 });
 
+/**
+ * A quick reply on an incoming activity (unusual: they are the bot's). The transcript keeps
+ * its title and value as text, so the value is a string, number or boolean: an object there
+ * (say, one whose `toString` is null) cannot even be turned into a string.
+ */
 const cardAction = z.looseObject({
   type: id(64),
   title: text(256).optional(),
-  value: z.unknown().optional(),
+  value: z.union([text(2000), z.number(), z.boolean()]).optional(),
   text: text(2000).optional(),
   displayText: text(2000).optional(),
   image: url.optional(),
@@ -72,10 +83,16 @@ export const RESERVED_CHANNEL_IDS: readonly string[] = ['web', 'wechat', 'app'];
 const activitySchema = z.looseObject({
   type: z.enum(INBOUND_TYPES, { message: `must be one of ${INBOUND_TYPES.join(', ')}` }),
   id: text(256).optional(),
-  channelId: id(64)
-    .regex(/^[A-Za-z0-9._-]+$/, { message: 'must be letters, digits, ".", "_" or "-"' })
-    .refine((c) => !RESERVED_CHANNEL_IDS.includes(c.toLowerCase()), { message: `must not be one of this server's own channels (${RESERVED_CHANNEL_IDS.join(', ')})` }),
-  serviceUrl: z.url({ protocol: /^https?$/, message: 'must be an http(s) URL' }).max(2048),
+  channelId: z.string().pipe(
+    z
+      .string()
+      .trim()
+      .min(1)
+      .max(64)
+      .regex(/^[A-Za-z0-9._-]+$/, { message: 'must be letters, digits, ".", "_" or "-"' })
+      .refine((c) => !RESERVED_CHANNEL_IDS.includes(c.toLowerCase()), { message: `must not be one of this server's own channels (${RESERVED_CHANNEL_IDS.join(', ')})` }),
+  ),
+  serviceUrl: z.string().pipe(z.url({ protocol: /^https?$/, message: 'must be an http(s) URL' }).max(2048)),
   from: account,
   recipient: account.optional(),
   conversation: z.looseObject({
@@ -97,13 +114,13 @@ const activitySchema = z.looseObject({
   valueType: text(256).optional(),
   deliveryMode: z.enum(['normal', 'notification', 'expectReplies', 'ephemeral']).optional(),
   attachmentLayout: text(32).optional(),
-  attachments: z.array(attachment).max(50).optional(),
-  entities: z.array(z.looseObject({ type: text(256) })).max(50).optional(),
-  membersAdded: z.array(account).max(500).optional(),
-  membersRemoved: z.array(account).max(500).optional(),
-  reactionsAdded: z.array(z.looseObject({ type: text(64) })).max(50).optional(),
-  reactionsRemoved: z.array(z.looseObject({ type: text(64) })).max(50).optional(),
-  suggestedActions: z.looseObject({ to: z.array(text(256)).max(50).optional(), actions: z.array(cardAction).max(50) }).optional(),
+  attachments: list(attachment, 50).optional(),
+  entities: list(z.looseObject({ type: text(256) }), 50).optional(),
+  membersAdded: list(account, 500).optional(),
+  membersRemoved: list(account, 500).optional(),
+  reactionsAdded: list(z.looseObject({ type: text(64) }), 50).optional(),
+  reactionsRemoved: list(z.looseObject({ type: text(64) }), 50).optional(),
+  suggestedActions: z.looseObject({ to: list(text(256), 50).optional(), actions: list(cardAction, 50) }).optional(),
   channelData: object.optional(),
   relatesTo: object.optional(),
   timestamp: date.optional(),
@@ -120,8 +137,14 @@ export function toActivity(raw: unknown, maxTextLength: number): Activity {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
     throw new ShopError('bad_request', 'the body must be a Bot Framework activity (a JSON object, Content-Type: application/json)');
   }
-  const schema = activitySchema.extend({ text: z.string().max(maxTextLength, { message: `must be at most ${maxTextLength} characters` }).optional() });
-  const parsed = schema.safeParse(raw);
+  const schema = activitySchema.extend({ text: z.string().pipe(z.string().max(maxTextLength, { message: `must be at most ${maxTextLength} characters` })).optional() });
+  let parsed: ReturnType<typeof schema.safeParse>;
+  try {
+    parsed = schema.safeParse(raw);
+  } catch {
+    // A value no check foresaw made zod itself throw: still the sender's fault, not ours.
+    throw new ShopError('bad_request', 'invalid activity: a field has a value that is not valid JSON data of its type');
+  }
   if (!parsed.success) {
     const fields = parsed.error.issues.slice(0, 10).map((i) => `${i.path.map(String).join('.') || 'activity'}: ${i.message}`.slice(0, 300));
     throw new ShopError('bad_request', `invalid activity: ${fields.join('; ')}`, { details: { fields } });
