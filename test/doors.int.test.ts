@@ -6,6 +6,7 @@
  * cut off, long-polls and open sockets untouched, connections capped), and what a run of
  * bad requests writes to the log (no query string, nothing at error level, no stack).
  */
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
@@ -16,6 +17,7 @@ import WebSocket from 'ws';
 import { loadConfig } from '../app/config.js';
 import { createLogger } from '../app/logger.js';
 import { startServer, type RunningServer } from '../app/runtime.js';
+import { requestSignatureHeaders } from '../channels/app/signature.js';
 
 type LogLine = Record<string, unknown> & { level: number; msg?: string };
 
@@ -26,6 +28,7 @@ interface Node {
 }
 
 const nodes: Node[] = [];
+const APP_SECRET = 'doors-app-hmac-secret-0123456789abcdefghij';
 
 async function startNode(env: Record<string, string>): Promise<Node> {
   const dir = mkdtempSync(path.join(tmpdir(), 'sa-doors-'));
@@ -98,9 +101,10 @@ describe('doors of one node', () => {
       CONSOLE_LOGIN_MAX_FAILURES: '3',
       HTTP_HEADERS_TIMEOUT_MS: '500',
       HTTP_REQUEST_TIMEOUT_MS: '1000',
+      APP_HMAC_SECRET: APP_SECRET,
     });
     base = node.server.url;
-  }, 60_000);
+  }, 120_000);
 
   const search = (q: string, ip: string) => fetch(`${base}/api/knowledge/search?q=${encodeURIComponent(q)}&locale=en`, { headers: { 'x-forwarded-for': ip } });
 
@@ -240,6 +244,25 @@ describe('doors of one node', () => {
       expect((await fetch(`${base}/healthz`)).status).toBe(200);
     });
 
+    it('answers a long-poll that waits longer than the request timeout (the timeout covers reading the request only)', async () => {
+      const target = `/api/app/v1/conversations/${encodeURIComponent('app:u-doors')}/messages`;
+      const body = JSON.stringify({ userId: 'u-doors', text: 'hello' });
+      const key = randomUUID();
+      const posted = await fetch(`${base}${target}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...requestSignatureHeaders(APP_SECRET, { method: 'POST', target, idempotencyKey: key, body }) },
+        body,
+      });
+      expect(posted.status).toBe(200);
+      const sent = (await posted.json()) as { ack: { seq: number }; replies: Array<{ seq: number }> };
+      const after = Math.max(sent.ack.seq, ...sent.replies.map((r) => r.seq));
+      // Three seconds of waiting: three times the request timeout.
+      const poll = `${target}?after=${after}&wait=3`;
+      const res = await fetch(`${base}${poll}`, { headers: requestSignatureHeaders(APP_SECRET, { method: 'GET', target: poll }) });
+      expect(res.status).toBe(200);
+      expect(await res.json()).toMatchObject({ messages: [] });
+    });
+
     it('leaves an open WebSocket alone past the request timeout', async () => {
       const ws = new WebSocket(`${base.replace('http', 'ws')}/ws/web?token=${encodeURIComponent(await visitorToken(base))}`);
       const frames: string[] = [];
@@ -279,7 +302,7 @@ describe('connections per node', () => {
     for (const s of held) s.destroy();
     // Once they are gone, a new connection is served.
     await expect.poll(async () => (await rawExchange(node.server.port, 'GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n')).split('\r\n')[0], { timeout: 10_000 }).toBe('HTTP/1.1 200 OK');
-  }, 60_000);
+  }, 120_000);
 });
 
 describe('logging a run of bad requests', () => {
@@ -329,5 +352,5 @@ describe('logging a run of bad requests', () => {
     const rejected = run.filter((l) => l.msg === 'request rejected');
     expect(rejected.every((l) => l.level === 20)).toBe(true);
     expect(rejected.map((l) => l['path'])).toContain('/api/nope-0');
-  }, 60_000);
+  }, 120_000);
 });
