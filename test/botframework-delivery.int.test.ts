@@ -168,7 +168,7 @@ describe('a Bot Connector that hangs does not starve the node (2 turn slots, con
     shop = await startShopServer('sa-bf-hang-', 'bfHangToken1', {
       EMBEDDINGS_MODEL: 'lexical',
       MAX_CONCURRENT_TURNS: '2',
-      MAX_QUEUED_TURNS: '4',
+      MAX_QUEUED_TURNS: '20',
       TURN_QUEUE_WAIT_MS: '3000',
       BOTFRAMEWORK_CONNECTOR_TIMEOUT_MS: '60000',
     });
