@@ -22,15 +22,15 @@ afterAll(async () => {
   await shop?.close();
 });
 
-/** Shopper sentences in English and Chinese, each with a prototype key in it, in the cases a shopper might type. */
-function sentences(): string[] {
-  const out = ['Is the constructor set included?', 'constructor', '__proto__', '我想买constructor', 'constructor constructor constructor'];
-  for (const key of PROTOTYPE_KEYS) {
-    out.push(`Is the ${key} set included?`);
-    out.push(`${key.toLowerCase()} under 200 yuan`);
-    out.push(`请问${key}有货吗`);
-  }
-  return [...new Set(out)];
+/**
+ * Shopper sentences in English and Chinese with a prototype key in them, in the cases a shopper
+ * might type, grouped by visitor: the issue's own sentence and a repeated key alone (a repeated
+ * demand hands the conversation to a person, after which the bot rightly says nothing more in
+ * it), then three neutral questions per key.
+ */
+function conversations(): string[][] {
+  const alone = [['Is the constructor set included?'], ['constructor'], ['__proto__'], ['我想买constructor'], ['constructor constructor constructor']];
+  return [...alone, ...PROTOTYPE_KEYS.map((key) => [`Is the ${key} set included?`, `${key.toLowerCase()} under 200 yuan`, `请问${key}有货吗`])];
 }
 
 async function visitorToken(): Promise<string> {
@@ -41,27 +41,26 @@ async function visitorToken(): Promise<string> {
 
 describe('prototype keys in shopper messages, through the real server', () => {
   it('every sentence is answered, and stored with an intent and a finite sentiment', async () => {
-    const all = sentences();
-    expect(all.length).toBeGreaterThan(30);
-    for (const text of all) {
-      // A visitor each: "constructor constructor constructor" is (rightly) a repeated demand that
-      // hands the conversation to a person, and the bot says nothing more in it after that.
+    const groups = conversations();
+    expect(groups.flat().length).toBeGreaterThan(30);
+    for (const group of groups) {
       const token = await visitorToken();
-      const res = await fetch(`${shop.server.url}/api/web/messages`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-        body: JSON.stringify({ id: randomUUID(), text }),
-      });
-      const body = (await res.json()) as { ack: { messageId: string }; replies: Array<{ text: string }> };
-      expect(res.status, `${JSON.stringify(text)} answered ${res.status}: ${JSON.stringify(body)}`).toBe(200);
-      expect(body.replies.length, `no reply to ${JSON.stringify(text)}`).toBeGreaterThan(0);
-      for (const r of body.replies) expect(typeof r.text).toBe('string');
-      const stored = await shop.server.store.messages.get(body.ack.messageId);
-      expect(stored?.text).toBe(text);
-      expect(typeof stored?.intent, `no intent stored for ${JSON.stringify(text)}`).toBe('string');
-      expect(stored!.intent!.length).toBeGreaterThan(0);
-      expect(Number.isFinite(stored?.sentiment), `sentiment of ${JSON.stringify(text)} is ${String(stored?.sentiment)}`).toBe(true);
-      expect(Number.isFinite(stored?.confidence)).toBe(true);
+      for (const text of group) {
+        const res = await fetch(`${shop.server.url}/api/web/messages`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+          body: JSON.stringify({ id: randomUUID(), text }),
+        });
+        const body = (await res.json()) as { ack: { messageId: string }; replies: Array<{ text: string }> };
+        expect(res.status, `${JSON.stringify(text)} answered ${res.status}: ${JSON.stringify(body)}`).toBe(200);
+        expect(body.replies.length, `no reply to ${JSON.stringify(text)}`).toBeGreaterThan(0);
+        for (const r of body.replies) expect(r.text).toMatch(/\S/);
+        const stored = await shop.server.store.messages.get(body.ack.messageId);
+        expect(stored?.text).toBe(text);
+        expect(stored?.intent, `no intent stored for ${JSON.stringify(text)}`).toMatch(/^[a-z_]+$/);
+        expect(Number.isFinite(stored?.sentiment), `sentiment of ${JSON.stringify(text)} is ${String(stored?.sentiment)}`).toBe(true);
+        expect(Number.isFinite(stored?.confidence)).toBe(true);
+      }
     }
   }, 180_000);
 });
