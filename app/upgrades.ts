@@ -21,13 +21,6 @@ function upgradePath(req: IncomingMessage): string | null {
   }
 }
 
-/** Answers and closes in full once written (the HTTP server allows half-open sockets: `end` alone would leave it open while the client keeps its side). */
-function refuse(socket: Duplex, response: string): void {
-  // A client that resets first must not take the process down: the HTTP server's own error handler is gone from an upgraded socket.
-  socket.on('error', () => socket.destroy());
-  socket.end(response, () => socket.destroy());
-}
-
 /**
  * The one dispatcher of the server's WebSocket upgrades. Once a server has an 'upgrade'
  * listener, Node hands every upgrade request to its listeners and nothing else: a request
@@ -41,6 +34,12 @@ function refuse(socket: Duplex, response: string): void {
  * before (one that throws is logged and its connection closed); any other path gets 404.
  * So exactly one answer goes out for every request. `servedPaths` sits beside the code that
  * attaches the sockets: a socket added without its path here answers nothing (404).
+ *
+ * Every upgrade socket also gets what Node took away from it when it handed it over: an
+ * error handler (a client's reset on a socket without one is an uncaught exception: one bad
+ * token and a reset took the server down), and a full close once our side has ended (the
+ * HTTP server allows half-open sockets, so a refusal's `end` alone left the connection open
+ * for as long as the client kept its side: the growing file descriptors).
  * Returns the function that removes the dispatcher (at shutdown).
  */
 export function dispatchUpgrades(server: Server, servedPaths: readonly string[], logger: Logger): () => void {
@@ -48,15 +47,20 @@ export function dispatchUpgrades(server: Server, servedPaths: readonly string[],
   const listeners = server.listeners('upgrade') as UpgradeListener[];
   server.removeAllListeners('upgrade');
   const dispatch: UpgradeListener = (req, socket, head) => {
+    socket.on('error', (err) => {
+      logger.debug({ code: (err as { code?: unknown }).code, error: err.message }, 'upgrade socket closed on a client error');
+      socket.destroy();
+    });
+    socket.once('finish', () => socket.destroy());
     const path = upgradePath(req);
     if (path === null) {
       logger.debug('upgrade with a request target that is not a URL: 400');
-      refuse(socket, BAD_TARGET);
+      socket.end(BAD_TARGET);
       return;
     }
     if (!served.has(path)) {
       logger.debug({ path: path.slice(0, 200) }, 'upgrade to a path no socket serves: 404');
-      refuse(socket, NOT_FOUND);
+      socket.end(NOT_FOUND);
       return;
     }
     for (const listener of listeners) {

@@ -160,6 +160,51 @@ describe('doors of one node', () => {
       expect((await fetch(`${base}/healthz`)).status).toBe(200);
     });
 
+    /**
+     * Sends an upgrade request on a socket that keeps its own side open, reads the refusal, then
+     * either resets the connection or writes more: resolves with how the connection ended.
+     */
+    function refusedThen(target: string, then: 'reset' | 'write', extra = ''): Promise<{ status: string; ended: 'closed' | 'reset-sent' }> {
+      return new Promise((resolve, reject) => {
+        const socket = net.connect({ port: node.server.port, host: '127.0.0.1', allowHalfOpen: true }, () => socket.write(upgradeRequest(target, extra)));
+        let data = '';
+        const timer = setTimeout(() => {
+          socket.destroy();
+          reject(new Error(`the server kept the refused connection open: ${JSON.stringify(data.slice(0, 200))}`));
+        }, 10_000);
+        socket.on('error', () => undefined);
+        socket.once('data', (d: Buffer) => {
+          data += d.toString('latin1');
+          if (then === 'reset') {
+            clearTimeout(timer);
+            socket.resetAndDestroy();
+            resolve({ status: data.split('\r\n')[0]!, ended: 'reset-sent' });
+            return;
+          }
+          // Our side stays open and writes: a server that closed in full answers with a reset; a half-open one reads on.
+          const poke = setInterval(() => !socket.destroyed && socket.write('x'), 100);
+          socket.on('close', () => {
+            clearInterval(poke);
+            clearTimeout(timer);
+            resolve({ status: data.split('\r\n')[0]!, ended: 'closed' });
+          });
+        });
+      });
+    }
+
+    it('a client that resets a refused upgrade does not take the server down', async () => {
+      for (const [target, extra] of [['/ws/web?token=bad', ''], ['/ws/console', 'Origin: http://127.0.0.1\r\n'], ['/ws/nope', '']] as const) {
+        expect((await refusedThen(target, 'reset', extra)).status, target).toMatch(/^HTTP\/1\.1 (401|404)/);
+      }
+      expect((await fetch(`${base}/healthz`)).status).toBe(200);
+    });
+
+    it('closes a refused upgrade in full, even when the client keeps its side open', async () => {
+      for (const [target, extra] of [['/ws/web?token=bad', ''], ['/ws/console', 'Origin: http://127.0.0.1\r\n'], ['/ws/nope', '']] as const) {
+        expect(await refusedThen(target, 'write', extra), target).toMatchObject({ ended: 'closed' });
+      }
+    });
+
     it('leaves the served paths to their sockets: exactly one answer each', async () => {
       // A bad visitor token: the widget socket's own 401, and nothing else.
       expect(statusLines(await rawExchange(node.server.port, upgradeRequest('/ws/web?token=nope')))).toEqual(['HTTP/1.1 401 Unauthorized']);
