@@ -69,6 +69,14 @@ const schema = z.object({
   KNOWLEDGE_SEARCH_PER_MINUTE: int(1, 1_000_000).default(120),
   KNOWLEDGE_SEARCH_MAX_CHARS: int(1, 10_000).default(500),
   LINK_CODE_TTL_MINUTES: int(1, 1440).default(10),
+  /** Wrong link codes a customer may send per code lifetime (LINK_CODE_TTL_MINUTES). */
+  LINK_MAX_FAILURES_PER_CUSTOMER: int(1, 1000).default(5),
+  /** Wrong link codes per client IP (IPv6: per /64), or per channel account where the channel has no IP, per code lifetime; per node. */
+  LINK_MAX_FAILURES_PER_IP: int(1, 100_000).default(10),
+  /** Wrong codes with a live code's first half after which that code is void. */
+  LINK_MAX_FAILURES_PER_CODE: int(1, 100).default(3),
+  /** Wrong link codes per minute across all customers and nodes; then redeeming pauses until the minute ends. */
+  LINK_MAX_FAILURES_PER_MINUTE: int(1, 1_000_000).default(30),
   PUBLIC_BASE_URL: z.url({ message: 'must be an absolute http(s) URL' }).optional(),
   WECHAT_TOKEN: z.string().trim().regex(/^[A-Za-z0-9]{3,32}$/, { message: 'must be 3-32 letters or digits (as WeChat requires)' }).optional(),
   WECHAT_APP_ID: z.string().trim().min(1).optional(),
@@ -193,6 +201,8 @@ export interface Config {
   /** GET /api/knowledge/search: requests per minute per client IP, and the longest query. */
   knowledgeSearch: { perMinute: number; maxQueryChars: number };
   linkCodeTtlMs: number;
+  /** Guess limits of link codes (see bots/linking.ts). */
+  linkLimits: { perCustomer: number; perSource: number; perCode: number; perMinute: number };
   publicBaseUrl?: string;
   /** Present when WECHAT_TOKEN is set (the channel is on). */
   wechat?: {
@@ -376,6 +386,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = p
     http: { maxConnections, headersTimeoutMs: c.HTTP_HEADERS_TIMEOUT_MS, requestTimeoutMs: c.HTTP_REQUEST_TIMEOUT_MS },
     knowledgeSearch: { perMinute: c.KNOWLEDGE_SEARCH_PER_MINUTE, maxQueryChars: c.KNOWLEDGE_SEARCH_MAX_CHARS },
     linkCodeTtlMs: c.LINK_CODE_TTL_MINUTES * 60_000,
+    linkLimits: {
+      perCustomer: c.LINK_MAX_FAILURES_PER_CUSTOMER,
+      perSource: c.LINK_MAX_FAILURES_PER_IP,
+      perCode: c.LINK_MAX_FAILURES_PER_CODE,
+      perMinute: c.LINK_MAX_FAILURES_PER_MINUTE,
+    },
     publicBaseUrl: c.PUBLIC_BASE_URL?.replace(/\/$/, ''),
     wechat: c.WECHAT_TOKEN
       ? {

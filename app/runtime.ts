@@ -159,6 +159,7 @@ async function composeAndListen(
     events,
     logger,
     linkCodeTtlMs: config.linkCodeTtlMs,
+    linkLimits: config.linkLimits,
     ...(config.redactTranscripts ? { redactTranscript: redactPII } : {}),
     nlu: understanding.nlu,
     kb: understanding.kb,

@@ -15,7 +15,7 @@ import { ShopAssistantBot, type HandoffTriggers } from './bot.js';
 import { HandoffService } from './handoff/index.js';
 import { OutboundDelivery, type RetryPolicy } from './delivery.js';
 import type { EventBus } from './events.js';
-import { LinkCodes } from './linking.js';
+import { DEFAULT_LINK_LIMITS, LinkCodes, OwnerNotices, type LinkLimits } from './linking.js';
 import { MergeLog } from './merge-log.js';
 import { handoffGateMiddleware } from './middleware/handoff-gate.js';
 import { identityMiddleware } from './middleware/identity.js';
@@ -37,7 +37,7 @@ export { isHeldForAgent } from './middleware/handoff-gate.js';
 export { isRateLimited } from './middleware/rate-limit.js';
 export { RateLimiter, type RateLimitRule } from './rate-limit.js';
 export { inboundMessage, turnCustomer, turnConversation } from './turn-state.js';
-export { LinkCodes } from './linking.js';
+export { LinkCodes, OwnerNotices, GuessWindows, SharedGuessBudget, DEFAULT_LINK_LIMITS, canonicalLinkCode, formatLinkCode, newLinkCode, ipBucket, type LinkLimits } from './linking.js';
 export { HandoffService, pickAgent, priorityOf, queueOrder, effectivePriority, topicOf, wechatWindow, WECHAT_WINDOW_MS, RATING_WINDOW_MS, parseRating, awaitsRating, type WeChatWindow } from './handoff/index.js';
 export type { HandoffTriggers } from './bot.js';
 export {
@@ -64,6 +64,8 @@ export interface BotCoreOptions {
   logger: Logger;
   rateLimits?: { perCustomer: RateLimitRule; perIp: RateLimitRule };
   linkCodeTtlMs?: number;
+  /** Guess limits of link codes (LINK_MAX_FAILURES_*); default DEFAULT_LINK_LIMITS. */
+  linkLimits?: LinkLimits;
   /** Redacts the text of messages before they are stored (REDACT_TRANSCRIPTS); the turn still sees the original. */
   redactTranscript?: (text: string) => string;
   /** The understanding module; without it the bot knows only the keyword basics. */
@@ -110,7 +112,10 @@ export function createBotCore(opts: BotCoreOptions): BotCore {
   const { store, events, logger } = opts;
   const ttl = opts.linkCodeTtlMs ?? 10 * 60_000;
   const merges = new MergeLog();
-  const linker = new LinkCodes(store, store.botState, events, merges, { codeTtlMs: ttl, maxFailures: 5 });
+  const delivery = new OutboundDelivery({ store, events, logger, policy: opts.outboundRetry });
+  // The owner of a link code hears on their channel when it is used (channels register in `install`).
+  const linkNotices = new OwnerNotices(delivery, logger);
+  const linker = new LinkCodes(store, store.botState, events, merges, { codeTtlMs: ttl, limits: opts.linkLimits ?? DEFAULT_LINK_LIMITS, notices: linkNotices, logger });
   const conversationState = new ShopConversationState(store.botState);
   const router = createRouter({
     linker,
@@ -127,7 +132,6 @@ export function createBotCore(opts: BotCoreOptions): BotCore {
     onError: (err) => logger.warn({ err }, 'generative answer failed; answering from the passage'),
     ...(opts.recommender ? { recommender: { ...opts.recommender, store } } : {}),
   });
-  const delivery = new OutboundDelivery({ store, events, logger, policy: opts.outboundRetry });
   const handoff = opts.handoff
     ? new HandoffService({ store, events, logger, autoAssign: opts.handoff.autoAssign, onCount: opts.handoff.onCount, clock: opts.clock, delivery })
     : undefined;
@@ -184,6 +188,7 @@ export function createBotCore(opts: BotCoreOptions): BotCore {
     middleware,
     install(adapter) {
       if (handoff && adapter instanceof ChannelAdapter) handoff.registerChannel(adapter);
+      if (adapter instanceof ChannelAdapter) linkNotices.registerChannel(adapter);
       adapter.use(...middleware);
       adapter.onTurnError = async (context, error) => {
         // The inbound message is stored already; log, and let the channel report the failure.

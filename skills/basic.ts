@@ -3,12 +3,23 @@ import { reply } from './respond.js';
 import type { Skill, Turn, Understanding } from './types.js';
 
 /**
+ * A link code as shoppers type it: letters and digits (half- or full-width), spaces and
+ * dashes between them, at least one digit (so "link my wechat" is not taken for a code).
+ * The linker decides whether it has a code's shape.
+ */
+const CODE_CHAR = '0-9A-Za-z\\uFF10-\\uFF19\\uFF21-\\uFF3A\\uFF41-\\uFF5A';
+const CODE_SEP = '\\s\\-\\u2010-\\u2015\\uFF0D_';
+const LINK_CODE = `(?=[${CODE_CHAR}${CODE_SEP}]{0,23}[0-9\\uFF10-\\uFF19])[${CODE_CHAR}](?:[${CODE_CHAR}${CODE_SEP}]{0,22}[${CODE_CHAR}])?`;
+
+/**
  * Keyword understanding for the conversational basics (greeting, help, thanks, goodbye,
  * account linking). The trained intent classifier of the understanding module replaces
  * `understand` for everything else; these stay as a fast path.
  */
 const PATTERNS: Array<[string, RegExp]> = [
-  ['link_account', /^\s*(link|绑定|关联)(\s*(my\s+)?(account|账号|账户))?\s*[:：]?\s*(\d{6})?\s*$/i],
+  // Each run of spaces has one owner (every optional part starts with its own word), so a long
+  // message of spaces cannot make the engine try every split of it (polynomial backtracking).
+  ['link_account', new RegExp(`^\\s*(link|绑定|关联)(?:\\s*(?:my\\s+)?(?:account|账号|账户))?(?:\\s*[:：])?(?:\\s*(${LINK_CODE}))?\\s*(?:[.。!！]\\s*)?$`, 'i')],
   ['greeting', /^\s*(hi|hello|hey|good (morning|afternoon|evening)|你好|您好|嗨|哈喽|在吗)(?![a-z])[\s!！.。?？]*$/i],
   ['thanks', /^\s*(thanks?|thank you|thx|谢谢|多谢|感谢)/i],
   ['goodbye', /^\s*(bye|goodbye|see you|再见|拜拜)/i],
@@ -19,9 +30,14 @@ export function understandBasics(text: string): Understanding {
   for (const [intent, re] of PATTERNS) {
     const m = re.exec(text);
     if (m) {
-      const code = intent === 'link_account' ? m[5] : undefined;
+      const code = intent === 'link_account' ? m[2] : undefined;
       const start = code ? text.lastIndexOf(code) : 0;
-      return { intent, confidence: 0.99, entities: code ? [{ type: 'link_code', value: code, text: code, start, end: start + code.length }] : [] };
+      // The value without separators, upper-case and half-width: "7kq2 m9xd" -> "7KQ2M9XD".
+      const value = code?.normalize('NFKC').toUpperCase().replace(/[\s\-\u2010-\u2015_]/gu, '');
+      const entities: Understanding['entities'] = code && value ? [{ type: 'link_code', value, text: code, start, end: start + code.length }] : [];
+      // "绑定 7KQ2-M9XD" is Chinese whatever the code's letters say: the command word decides.
+      if (intent === 'link_account') return { intent, confidence: 0.99, entities, language: /^[a-z]/i.test(m[1] ?? '') ? 'en' : 'zh' };
+      return { intent, confidence: 0.99, entities };
     }
   }
   return { intent: 'out_of_scope', confidence: 0.2, entities: [] };

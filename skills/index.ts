@@ -16,7 +16,8 @@ export { humanContactText } from './smalltalk.js';
 import type { NluPort, Skill } from './types.js';
 
 export type { Router, Skill, Turn, Understanding, CustomerMemory, ConversationSession, Entity, EntityType, NluPort } from './types.js';
-export type { AccountLinker, RedeemResult } from './link.js';
+export type { AccountLinker, LinkParty, RedeemResult } from './link.js';
+export { linkedNotice } from './link.js';
 export type { KnowledgeSearch, KnowledgeHit } from './faq.js';
 export { FaqSkill, FAQ_INTENTS, plainExcerpt } from './faq.js';
 export { detectLanguage } from './language.js';

@@ -174,8 +174,8 @@ describe('WeChat Official Account webhook', () => {
     await ws.waitFor((f) => f.type === 'message' && (f['message'] as { sender: string }).sender === 'bot');
     const from = ws.frames.length;
     ws.send({ type: 'message', id: randomUUID(), text: 'link' });
-    const codeFrame = await ws.waitFor((f) => f.type === 'message' && /\d{6}/.test((f['message'] as { text: string }).text), { from });
-    const code = /(\d{6})/.exec((codeFrame['message'] as { text: string }).text)![1]!;
+    const codeFrame = await ws.waitFor((f) => f.type === 'message' && /link code is/.test((f['message'] as { text: string }).text), { from });
+    const code = /link code is ([0-9A-Z]{4}-[0-9A-Z]{4})/.exec((codeFrame['message'] as { text: string }).text)![1]!;
 
     const openId = `oWx_${randomUUID().slice(0, 8)}`;
     await post(textXml(openId, '你好'));

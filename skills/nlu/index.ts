@@ -107,7 +107,8 @@ export class Nlu {
       const basics = understandBasics(seen);
       // Keyword fast path: an account-link code, and the fully anchored greeting / help patterns.
       if (basics.intent === 'link_account' || basics.intent === 'greeting' || basics.intent === 'help') {
-        return { ...basics, alternatives: [], language };
+        // A link command names its language ("绑定 7KQ2-M9XD": the code's letters are not English).
+        return { ...basics, alternatives: [], language: basics.language ?? language };
       }
       if (!/[\p{L}\p{N}]/u.test(seen)) return { ...symbolsOnly(seen), entities: [], alternatives: [], language };
       const [prediction, entities] = await Promise.all([this.classifier.classify(seen), this.extract(seen, language, opts.now)]);
