@@ -1,10 +1,11 @@
 import express, { type RequestHandler, type Router } from 'express';
 import { z } from 'zod';
 import type { KbHit, KnowledgeBase } from '../knowledge/index.js';
-import { ShopError, type KnowledgeDocument, type Locale } from '../store/index.js';
+import { ShopError, type KnowledgeDocument, type Locale, safeParse } from '../store/index.js';
 import { adminAuth } from './admin-auth.js';
 import { parseOrThrow } from './http.js';
 import { changedFields, type Auditor } from './audit.js';
+import { throttleKey } from './console/login-throttle.js';
 
 export interface KnowledgeRoutesOptions {
   /** Bearer token of the admin API; without it the admin routes answer 404. */
@@ -32,7 +33,7 @@ export interface KnowledgeRoutesOptions {
 export interface SearchLimits {
   /** Longest `q` accepted (KNOWLEDGE_SEARCH_MAX_CHARS, default 500); longer is a 400. */
   maxQueryChars?: number;
-  /** Requests per client IP (`req.ip`, so behind TRUST_PROXY the forwarded address); over it a 429 with Retry-After. */
+  /** Requests per client address (`req.ip`, so behind TRUST_PROXY the forwarded one; IPv6 per /64); over it a 429 with Retry-After. */
   perIp?: { take(key: string): boolean; retryAfter(key: string): number };
   /** Runs each search in a slot of the node's admission gate (`TurnAdmission`). */
   admission?: { run<T>(work: () => Promise<T>): Promise<T> };
@@ -239,7 +240,7 @@ export function knowledgeRoutes(kb: KnowledgeBase, opts: KnowledgeRoutesOptions 
   const run = <T>(work: () => Promise<T>): Promise<T> => (limits.admission ? limits.admission.run(work) : work());
 
   router.get('/api/knowledge/search', async (req, res) => {
-    const ip = req.ip ?? req.socket.remoteAddress ?? 'unknown';
+    const ip = throttleKey(req.ip ?? req.socket.remoteAddress);
     if (limits.perIp && !limits.perIp.take(ip)) {
       const after = Math.max(1, limits.perIp.retryAfter(ip));
       throw new ShopError('rate_limited', `too many searches from your address: try again in ${after} s`, { details: { reason: 'rate_limited', retryAfterSeconds: after } });
@@ -250,7 +251,7 @@ export function knowledgeRoutes(kb: KnowledgeBase, opts: KnowledgeRoutesOptions 
   });
 
   router.get('/help/:slug', async (req, res) => {
-    const lang = helpQuery.safeParse(req.query).data?.lang ?? 'en';
+    const lang = safeParse(helpQuery, req.query).data?.lang ?? 'en';
     const slug = req.params.slug;
     const doc = SLUG.test(slug)
       ? ((await kb.getArticleBySlug(slug, lang)) ?? (await kb.getArticleBySlug(slug, lang === 'en' ? 'zh' : 'en')))
