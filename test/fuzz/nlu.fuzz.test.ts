@@ -224,6 +224,26 @@ describe('NLU fuzz: the combined extractor, language, sentiment, features', () =
     );
   });
 
+  it('understandBasics: a command word (link / 绑定, greetings, help) then anything: bounded time, a link code of letters and digits', () => {
+    // The keyword patterns are anchored on their command word, which random text almost never
+    // starts with: put it first, then long runs of what the patterns allow between their parts.
+    const command = fc.constantFrom('link', 'LINK ', '绑定', '关联', 'link my account', '绑定账号', 'link account：', 'hi', 'help', '你好');
+    const runsOf = fc
+      .tuple(fc.constantFrom(' ', '\u3000', ' 1', '1 ', '- ', ' :', 'a'), fc.integer({ min: 100, max: 5000 }), fc.constantFrom('x', '', '!', '。', '7KQ2'))
+      .map(([unit, n, end]) => unit.repeat(n) + end);
+    fc.assert(
+      fc.property(command, fc.oneof(runsOf, adversarial, repeated), (cmd, tail) => {
+        const text = `${cmd}${tail}`.slice(0, 10_000);
+        const u = timed('understandBasics', text, () => understandBasics(text));
+        for (const e of u.entities) {
+          expect(e.text).toBe(text.slice(e.start, e.end));
+          if (e.type === 'link_code') expect(e.value).toMatch(/^[0-9A-Z]{1,24}$/);
+        }
+      }),
+      { seed: SEED, numRuns: runs(200) },
+    );
+  });
+
   it('scoreSentiment: score in [-1, 1], a boolean anger, string cues', () => {
     fc.assert(
       fc.property(anyText, fc.array(fc.oneof(unicode, adversarial), { maxLength: 3 }), (text, previous) => {
