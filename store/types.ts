@@ -209,7 +209,7 @@ export interface Message {
   payload?: Record<string, unknown>;
   /**
    * The channel's message id (WeChat MsgId, widget id, app Idempotency-Key, Bot Framework
-   * activity id) scoped to its sender (`<conversation>/<account>/<id>`, see the transcript's
+   * activity id) scoped to its sender (`<conversation>/<channel>:<account>/<id>`, see the transcript's
    * inboundMessageKey): unique per channel.
    */
   channelMessageId?: string;

@@ -157,7 +157,7 @@ describe('Bot Framework channel, anonymous (no app id): the real server and a re
       ['in', 'botframework', 'hello'],
     ]);
     // Stored scoped to its sender: another user's activity with the same id is another message.
-    expect(messages[1]!.channelMessageId).toBe(inboundMessageKey({ id: String(hello['id']), conversation: { id: 'conv-u-1|livechat' }, from: { id: 'u-1' } }));
+    expect(messages[1]!.channelMessageId).toBe(inboundMessageKey({ id: String(hello['id']), channelId: 'emulator', conversation: { id: 'conv-u-1|livechat' }, from: { id: 'u-1' } }));
   });
 
   it('continues the same customer on the next message, and answers a redelivery once', async () => {

@@ -19,16 +19,17 @@ export function answerIfUnanswered(context: TurnContext): void {
 
 /**
  * The stored key of an inbound message's channel id, scoped to its sender: the conversation
- * and the account that sent it, then the channel's id (`web:v_1…/v_1…/m-608`). Clients
+ * and the account that sent it, then the channel's id (`web:v_1…/web:v_1…/m-608`). Clients
  * choose ids (the widget, the app's Idempotency-Key) and Bot Framework ids are unique per
  * conversation only, so an id alone names nobody: visitor B reusing visitor A's id must be
  * a new message of B's, never a "redelivery" answered with A's replies. `%` and `/` in the
  * conversation and account ids are escaped, so two different senders never share a key.
  */
-export function inboundMessageKey(a: { id?: string; conversation?: { id?: string }; from?: { id?: string } }): string | undefined {
+export function inboundMessageKey(a: { id?: string; channelId?: string; conversation?: { id?: string }; from?: { id?: string } }): string | undefined {
   if (!a.id) return undefined;
   const part = (s: string | undefined) => (s ?? '').replaceAll('%', '%25').replaceAll('/', '%2F');
-  return `${part(a.conversation?.id)}/${part(a.from?.id)}/${a.id}`;
+  // The account is named with its channel: Bot Framework carries many (emulator, msteams, directline) under one stored channel.
+  return `${part(a.conversation?.id)}/${part(`${a.channelId ?? ''}:${a.from?.id ?? ''}`)}/${a.id}`;
 }
 
 /** True when the turn was a redelivery of a message already stored (and was not run). */

@@ -8,7 +8,7 @@ import express, { type Router } from 'express';
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import { inboundMessageKey, isOverloadError, isStoreUnavailable, localeOf, resolveCustomer, type BotCore, type EventBus, type StoreHealth } from '../../bots/index.js';
-import { ShopError, type Conversation, type Message, type Store } from '../../store/index.js';
+import { ShopError, type Conversation, type Message, type Store, safeParse } from '../../store/index.js';
 import { toWireMessage, type WireMessage } from '../web/index.js';
 import { AppAdapter } from './adapter.js';
 import { longPoll } from './long-poll.js';
@@ -222,7 +222,7 @@ export function createAppChannel(opts: AppChannelOptions): AppChannel {
   async function send(handle: Handle, input: z.infer<typeof messageBody>, idempotencyKey: string): Promise<MessageResponse> {
     // Repeats are answered from the store before any work (and across nodes); the stored key is scoped to the app user.
     const reference = AppAdapter.reference(input.userId);
-    const storedKey = inboundMessageKey({ id: idempotencyKey, conversation: reference.conversation, from: reference.user })!;
+    const storedKey = inboundMessageKey({ id: idempotencyKey, channelId: reference.channelId, conversation: reference.conversation, from: reference.user })!;
     const earlier = await store.messages.findByChannelMessageId('app', storedKey);
     if (earlier) {
       const repeat = await replay(earlier, input.text);
@@ -289,7 +289,7 @@ export function createAppChannel(opts: AppChannelOptions): AppChannel {
     if (!key || !IDEMPOTENCY_KEY.test(key)) {
       throw new ShopError('bad_request', 'Idempotency-Key header is required: 1..128 visible ASCII characters, unique per message (a UUID)');
     }
-    const parsed = messageBody.safeParse(parseJson(raw));
+    const parsed = safeParse(messageBody, parseJson(raw));
     if (!parsed.success) throw new ShopError('bad_request', `invalid message: ${issues(parsed.error, 'body')}`);
     const input = parsed.data;
     const handle = parseHandle(req.params['id'] ?? '');
@@ -331,7 +331,7 @@ export function createAppChannel(opts: AppChannelOptions): AppChannel {
   router.get(`${APP_API_BASE}/conversations/:id/messages`, async (req, res) => {
     // Signed over the request target as sent (path and query); single-use.
     await authenticate(req, undefined, true);
-    const q = pollQuery.safeParse({ after: req.query['after'], wait: req.query['wait'] });
+    const q = safeParse(pollQuery, { after: req.query['after'], wait: req.query['wait'] });
     if (!q.success) throw new ShopError('bad_request', `invalid query: ${issues(q.error, 'query')}`);
     const { after, wait } = q.data;
     const conversation = await conversationOf(parseHandle(req.params['id'] ?? ''));

@@ -17,7 +17,7 @@ function visitorConversationId(visitorId: string): string {
 
 /** How every stored channel id of this visitor's messages starts (inboundMessageKey of their activities). */
 export function visitorMessageKeyPrefix(visitorId: string): string {
-  const key = inboundMessageKey({ id: '-', conversation: { id: visitorConversationId(visitorId) }, from: { id: visitorId } })!;
+  const key = inboundMessageKey({ id: '-', channelId: 'web', conversation: { id: visitorConversationId(visitorId) }, from: { id: visitorId } })!;
   return key.slice(0, -1);
 }
 

@@ -37,8 +37,8 @@ export function toWireMessage(m: Message): WireMessage {
   return wire;
 }
 
-/** The widget's own id inside a stored key (`web:<visitor>/<visitor>/<clientId>`, see inboundMessageKey). */
+/** The widget's own id inside a stored key (`web:<visitor>/web:<visitor>/<clientId>`, see inboundMessageKey). */
 function clientIdOf(key: string): string {
-  const scoped = /^web:(v_[a-f0-9]{32})\/\1\//.exec(key);
+  const scoped = /^web:(v_[a-f0-9]{32})\/web:\1\//.exec(key);
   return scoped ? key.slice(scoped[0].length) : key;
 }

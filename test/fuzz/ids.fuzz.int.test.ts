@@ -342,7 +342,7 @@ async function checkRun(all: Sender[]): Promise<void> {
       inbound.push(...page.items.filter((m) => m.direction === 'in'));
       cursor = page.nextCursor;
     } while (cursor);
-    const expected = [...s.sent.keys()].map((id) => inboundMessageKey({ id, conversation: { id: s.conversationId }, from: { id: s.accountId } })!).sort();
+    const expected = [...s.sent.keys()].map((id) => inboundMessageKey({ id, channelId: s.lane === 'botframework' ? 'emulator' : s.lane, conversation: { id: s.conversationId }, from: { id: s.accountId } })!).sort();
     expect(inbound.map((m) => m.channelMessageId).sort(), `${s.label}: stored messages`).toEqual(expected);
     expect(new Set(inbound.map((m) => m.channel))).toEqual(new Set([s.lane]));
     for (const m of inbound) expect(await ownerOf(m.conversationId)).toBe(customerId);
