@@ -3,7 +3,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse as parseDotenv } from 'dotenv';
 import { z } from 'zod';
-import { ShopError } from '../store/index.js';
+import { ShopError, safeParse } from '../store/index.js';
 
 /**
  * Every setting of Shop Assistant, read from the environment (and an optional `.env` file
@@ -84,6 +84,8 @@ const schema = z.object({
   WECHAT_ENCODING_AES_KEY: z.string().trim().regex(/^[A-Za-z0-9+/]{43}$/, { message: 'must be the 43-character EncodingAESKey' }).optional(),
   WECHAT_API_BASE: z.url({ message: 'must be an absolute http(s) URL' }).default('https://api.weixin.qq.com'),
   WECHAT_REPLY_DEADLINE_MS: int(100, 4900).default(4500),
+  /** How far a WeChat request's `timestamp` may be from the server clock (either side) before it is refused as a replay. */
+  WECHAT_SIGNATURE_TOLERANCE_SECONDS: int(30, 3600).default(300),
   WECHAT_SPOOL_DIR: z.string().trim().min(1).optional(),
   WECHAT_SPOOL_MAX_MESSAGES: int(1, 10_000_000).default(10_000),
   APP_HMAC_SECRET: z.string().min(32, { message: 'must be at least 32 characters' }).optional(),
@@ -92,8 +94,6 @@ const schema = z.object({
   /** Overrides OUTBOUND_RETRY_ATTEMPTS / OUTBOUND_RETRY_BASE_MS for app pushes only (older setting names). */
   APP_PUSH_MAX_ATTEMPTS: int(1, 20).optional(),
   APP_PUSH_RETRY_BASE_MS: int(1, 600_000).optional(),
-  /** How far a WeChat request's `timestamp` may be from the server clock (either side) before it is refused as a replay. */
-  WECHAT_SIGNATURE_TOLERANCE_SECONDS: int(30, 3600).default(300),
   OUTBOUND_RETRY_ATTEMPTS: int(1, 20).default(5),
   OUTBOUND_RETRY_BASE_MS: int(1, 600_000).default(1000),
   OUTBOUND_RETRY_MAX_DELAY_MS: int(1, 3_600_000).default(60_000),
@@ -212,6 +212,8 @@ export interface Config {
     encodingAESKey?: string;
     apiBase: string;
     replyDeadlineMs: number;
+    /** The replay window of WeChat's signed query strings (WECHAT_SIGNATURE_TOLERANCE_SECONDS). */
+    signatureToleranceSeconds: number;
     /** Messages taken while the store is down wait here, one file each (WECHAT_SPOOL_DIR, default <DATA_DIR>/spool/wechat). */
     spoolDir: string;
     /** Beyond this many spooled messages WeChat is not told `success` (it retries). */
@@ -222,8 +224,6 @@ export interface Config {
   /** Sentence embeddings, HNSW indexes and the trained NLU model. */
   models: {
     embeddingsModel: string;
-    /** The replay window of WeChat's signed query strings (WECHAT_SIGNATURE_TOLERANCE_SECONDS). */
-    signatureToleranceSeconds: number;
     modelsDir: string;
     allowRemote: boolean;
     indexDir: string;
@@ -308,7 +308,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = p
     // An empty variable counts as unset, as in most twelve-factor tools.
     if (value !== undefined && value !== '') input[key] = value;
   }
-  const parsed = schema.safeParse(input);
+  const parsed = safeParse(schema, input);
   if (!parsed.success) {
     const lines = parsed.error.issues.map((issue) => {
       const name = String(issue.path[0] ?? '?');
@@ -401,6 +401,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = p
           encodingAESKey: c.WECHAT_ENCODING_AES_KEY,
           apiBase: c.WECHAT_API_BASE.replace(/\/$/, ''),
           replyDeadlineMs: c.WECHAT_REPLY_DEADLINE_MS,
+          signatureToleranceSeconds: c.WECHAT_SIGNATURE_TOLERANCE_SECONDS,
           spoolDir: path.resolve(dataDir, c.WECHAT_SPOOL_DIR ?? 'spool/wechat'),
           spoolMaxMessages: c.WECHAT_SPOOL_MAX_MESSAGES,
         }
@@ -417,7 +418,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = p
       modelsDir: path.resolve(cwd, c.MODELS_DIR),
       allowRemote: c.MODELS_ALLOW_REMOTE,
       indexDir: path.resolve(dataDir, c.INDEX_DIR ?? 'indexes'),
-          signatureToleranceSeconds: c.WECHAT_SIGNATURE_TOLERANCE_SECONDS,
       nluModelFile: path.resolve(dataDir, c.NLU_MODEL_FILE ?? 'nlu-model.json'),
       faqMinScore: c.FAQ_MIN_SCORE,
       chatModelModule: c.CHAT_MODEL_MODULE ? path.resolve(cwd, c.CHAT_MODEL_MODULE) : undefined,

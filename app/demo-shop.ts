@@ -8,7 +8,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
-import { ShopError, isShopError } from '../store/index.js';
+import { ShopError, isShopError, safeParse } from '../store/index.js';
 import { knowledgeInputSchema, parseFrontMatter as parseArticleFrontMatter, parseMarkdownArticle } from '../knowledge/ingest/index.js';
 import type {
   KnowledgeInput,
@@ -243,7 +243,7 @@ function invalid(file: string, issues: Array<{ path: string; message: string }>)
 }
 
 function parse<S extends z.ZodType>(file: string, schema: S, data: unknown): z.output<S> {
-  const result = schema.safeParse(data);
+  const result = safeParse(schema, data);
   if (result.success) return result.data;
   throw invalid(
     file,

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import express, { type ErrorRequestHandler, type Express, type RequestHandler } from 'express';
 import { z } from 'zod';
-import { ShopError, isShopError, type Store } from '../store/index.js';
+import { ShopError, isShopError, type Store, safeParse } from '../store/index.js';
 import type { InFlight } from './in-flight.js';
 import { withLogContext, type Logger } from './logger.js';
 import type { Readiness } from './readiness.js';
@@ -68,7 +68,7 @@ const productQuery = z.object({
 
 /** Parses with zod; a failure is a `bad_request` that names the bad fields. */
 export function parseOrThrow<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
-  const result = schema.safeParse(value);
+  const result = safeParse(schema, value);
   if (result.success) return result.data;
   const fields = result.error.issues.map((i) => `${i.path.join('.') || what}: ${i.message}`);
   throw new ShopError('bad_request', `invalid ${what}: ${fields.join('; ')}`, { details: { fields } });

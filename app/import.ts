@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { z } from 'zod';
-import { ShopError, type Store } from '../store/index.js';
+import { ShopError, type Store, safeParse } from '../store/index.js';
 import { loadKnowledgeFile } from '../knowledge/ingest/index.js';
 import { parseCsvObjects } from './csv.js';
 import { recordSchemas } from './demo-shop.js';
@@ -85,7 +85,7 @@ function validateAll<T>(schema: z.ZodType<T>, records: unknown[], file: string, 
   const out: T[] = [];
   const problems: string[] = [];
   records.forEach((rec, i) => {
-    const r = schema.safeParse(rec);
+    const r = safeParse(schema, rec);
     if (r.success) out.push(r.data);
     else {
       for (const issue of r.error.issues.slice(0, 3)) {

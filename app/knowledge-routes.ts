@@ -1,7 +1,7 @@
 import express, { type RequestHandler, type Router } from 'express';
 import { z } from 'zod';
 import type { KbHit, KnowledgeBase } from '../knowledge/index.js';
-import { ShopError, type KnowledgeDocument, type Locale } from '../store/index.js';
+import { ShopError, type KnowledgeDocument, type Locale, safeParse } from '../store/index.js';
 import { adminAuth } from './admin-auth.js';
 import { parseOrThrow } from './http.js';
 import { changedFields, type Auditor } from './audit.js';
@@ -251,7 +251,7 @@ export function knowledgeRoutes(kb: KnowledgeBase, opts: KnowledgeRoutesOptions 
   });
 
   router.get('/help/:slug', async (req, res) => {
-    const lang = helpQuery.safeParse(req.query).data?.lang ?? 'en';
+    const lang = safeParse(helpQuery, req.query).data?.lang ?? 'en';
     const slug = req.params.slug;
     const doc = SLUG.test(slug)
       ? ((await kb.getArticleBySlug(slug, lang)) ?? (await kb.getArticleBySlug(slug, lang === 'en' ? 'zh' : 'en')))

@@ -211,8 +211,8 @@ async function composeAndListen(
         logger,
         secret: config.app.hmacSecret,
         signatureToleranceSeconds: config.app.signatureToleranceSeconds,
-        bodyLimit: config.bodyLimit,
         replayCache,
+        bodyLimit: config.bodyLimit,
         health,
         push: config.app.pushUrl
           ? {
@@ -386,8 +386,8 @@ async function composeAndListen(
       offReloads();
       offRecovered?.();
       await bus?.close();
-      health.stop();
       await replayCache.close();
+      health.stop();
       await store.close();
       logger.info('shutdown complete');
     })();

@@ -10,6 +10,7 @@ export * from './types.js';
 export { ShopError, isShopError, HTTP_STATUS, type ShopErrorCode } from './errors.js';
 export { newId } from './ids.js';
 export { listAll } from './paging.js';
+export { safeParse } from './validate.js';
 export { openMongoStore, openSqliteStore };
 
 export type StoreOptions =

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import type { HandoffService } from '../../bots/index.js';
 import { hasRole, publicAgent, staffOf, type ConsoleAuth, type Staff } from './auth.js';
 import { agentNameMap, consoleMessage, customerView, queueItem, windowView, type QueueItem } from './views.js';
-import { listAll, ShopError, type Agent, type Conversation, type Locale, type Store } from '../../store/index.js';
+import { listAll, ShopError, type Agent, type Conversation, type Locale, type Store, safeParse } from '../../store/index.js';
 import { parseOrThrow } from '../http.js';
 import type { AuditCall, Auditor } from '../audit.js';
 
@@ -48,7 +48,7 @@ export function loadCannedResponses(file: string): CannedResponse[] {
   } catch (err) {
     throw new ShopError('config_invalid', `cannot read the canned responses in ${file}: ${(err as Error).message}`, { cause: err });
   }
-  const parsed = cannedFile.safeParse(json);
+  const parsed = safeParse(cannedFile, json);
   if (!parsed.success) throw new ShopError('config_invalid', `${file}: ${parsed.error.issues.map((i) => `${i.path.join('.')} ${i.message}`).join('; ')}`);
   return parsed.data.canned;
 }

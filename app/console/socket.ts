@@ -8,6 +8,7 @@ import type { Conversation, Store } from '../../store/index.js';
 import { publicAgent, type ConsoleAuth, type Staff } from './auth.js';
 import { canSee } from './routes.js';
 import { agentNameMap, consoleMessage } from './views.js';
+import { safeParse } from '../../store/index.js';
 
 export interface ConsoleSocketOptions {
   store: Store;
@@ -118,7 +119,7 @@ export function attachConsoleSocket(server: Server, o: ConsoleSocketOptions): { 
       } catch {
         json = undefined;
       }
-      const f = clientFrame.safeParse(json);
+      const f = safeParse(clientFrame, json);
       if (!f.success) {
         send({ type: 'error', code: 'bad_request', message: 'not a valid console frame' });
         return;

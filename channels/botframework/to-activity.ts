@@ -1,6 +1,6 @@
 import type { Activity } from 'botbuilder';
 import { z } from 'zod';
-import { ShopError } from '../../store/index.js';
+import { ShopError, safeParse } from '../../store/index.js';
 
 /*
  * Length checks only after the type check passed (`pipe`): zod runs `.min`/`.max` on a value
@@ -140,7 +140,7 @@ export function toActivity(raw: unknown, maxTextLength: number): Activity {
   const schema = activitySchema.extend({ text: z.string().pipe(z.string().max(maxTextLength, { message: `must be at most ${maxTextLength} characters` })).optional() });
   let parsed: ReturnType<typeof schema.safeParse>;
   try {
-    parsed = schema.safeParse(raw);
+    parsed = safeParse(schema, raw);
   } catch {
     // A value no check foresaw made zod itself throw: still the sender's fault, not ours.
     throw new ShopError('bad_request', 'invalid activity: a field has a value that is not valid JSON data of its type');

@@ -20,7 +20,7 @@ import {
   type RateLimitRule,
   type StoreHealth,
 } from '../../bots/index.js';
-import { isShopError, ShopError, type Conversation, type Customer, type Locale, type Message, type Store } from '../../store/index.js';
+import { isShopError, ShopError, type Conversation, type Customer, type Locale, type Message, type Store, safeParse } from '../../store/index.js';
 import { visitorMessageKeyPrefix, WebAdapter } from './adapter.js';
 import { checkVisitorToken, DEFAULT_VISITOR_TOKEN_TTL_SECONDS, issueVisitorToken, shouldRenewVisitorToken, verifyIdentityToken } from './tokens.js';
 import { toWireMessage, type WireMessage } from './wire.js';
@@ -210,7 +210,7 @@ export function createWebChannel(opts: WebChannelOptions): WebChannel {
         details: { reason: 'session_rate_limited', retryAfterSeconds: Math.max(1, sessionLimiter.retryAfter(ip)) },
       });
     }
-    const body = sessionBody.safeParse(req.body ?? {});
+    const body = safeParse(sessionBody, req.body ?? {});
     if (!body.success) throw new ShopError('bad_request', `invalid session request: ${body.error.issues.map((i) => i.path.join('.') + ' ' + i.message).join('; ')}`);
     const s = await session(body.data.visitorToken, body.data.identityToken, body.data.locale);
     const answer: WebSessionResponse = {
@@ -231,9 +231,9 @@ export function createWebChannel(opts: WebChannelOptions): WebChannel {
     const visitorId = bearerVisitor(req.get('authorization'));
     const raw = (typeof req.body === 'object' && req.body !== null && !Array.isArray(req.body) ? req.body : {}) as Record<string, unknown>;
     const { locale: rawLocale, ...rest } = raw;
-    const locale = localeField.safeParse(rawLocale);
+    const locale = safeParse(localeField, rawLocale);
     if (!locale.success) throw new ShopError('bad_request', 'invalid message: locale must be "en" or "zh"');
-    const frame = clientFrame.safeParse({ type: 'value' in rest ? 'postback' : 'message', ...rest });
+    const frame = safeParse(clientFrame, { type: 'value' in rest ? 'postback' : 'message', ...rest });
     if (!frame.success || (frame.data.type !== 'message' && frame.data.type !== 'postback')) {
       throw new ShopError('bad_request', `invalid message: ${frame.success ? 'wrong type' : frame.error.issues.map((i) => i.path.join('.') + ' ' + i.message).join('; ')}`);
     }
@@ -273,7 +273,7 @@ export function createWebChannel(opts: WebChannelOptions): WebChannel {
 
   router.get('/api/web/messages', async (req, res) => {
     const visitorId = bearerVisitor(req.get('authorization'));
-    const after = z.coerce.number().int().min(0).default(0).safeParse(req.query['after']);
+    const after = safeParse(z.coerce.number().int().min(0).default(0), req.query['after']);
     if (!after.success) throw new ShopError('bad_request', 'after must be a message seq (integer >= 0)');
     // Reads only: a visitor without a message yet has no conversation (null, nothing to show).
     const customer = await store.customers.findByIdentity('web', visitorId);
@@ -399,7 +399,7 @@ export function createWebChannel(opts: WebChannelOptions): WebChannel {
       } catch {
         json = undefined;
       }
-      const parsed = clientFrame.safeParse(json);
+      const parsed = safeParse(clientFrame, json);
       if (!parsed.success) {
         const id = typeof json === 'object' && json !== null && typeof (json as { id?: unknown }).id === 'string' ? (json as { id: string }).id : undefined;
         send(ws, { type: 'error', code: 'bad_request', message: `not a valid message frame: ${parsed.error.issues.map((i) => `${i.path.join('.') || 'frame'} ${i.message}`).join('; ')}`, id });
@@ -487,7 +487,7 @@ export function createWebChannel(opts: WebChannelOptions): WebChannel {
       socket.end(`HTTP/1.1 401 Unauthorized\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n{"error":{"code":"unauthorized","message":"${message}","reason":"${reason}"}}`);
       return;
     }
-    const locale = localeField.safeParse(url.searchParams.get('locale') ?? undefined);
+    const locale = safeParse(localeField, url.searchParams.get('locale') ?? undefined);
     const visitor = { id: check.visitorId, locale: locale.success ? locale.data : undefined };
     upgrading += 1;
     let counted = true;

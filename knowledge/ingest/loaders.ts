@@ -1,7 +1,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
-import { ShopError, type KnowledgeInput, type Locale } from '../../store/index.js';
+import { ShopError, type KnowledgeInput, type Locale, safeParse } from '../../store/index.js';
 import { parseCsvRecords } from './csv.js';
 import { parseFrontMatter, type IngestIssue } from './front-matter.js';
 
@@ -47,7 +47,7 @@ export function validateKnowledgeRecords(records: Array<{ row: number; value: un
   const out: KnowledgeInput[] = [];
   const issues: IngestIssue[] = [];
   for (const { row, value } of records) {
-    const r = knowledgeInputSchema.safeParse(value);
+    const r = safeParse(knowledgeInputSchema, value);
     if (r.success) out.push(r.data);
     else for (const issue of r.error.issues.slice(0, 3)) issues.push({ path: `row ${row}: ${formatPath(issue.path)}`, message: issue.message });
   }
@@ -76,7 +76,7 @@ export function parseMarkdownArticle(source: string, file: string): KnowledgeInp
     });
   }
   const { data, body } = parseFrontMatter(source, file);
-  const meta = articleFrontMatterSchema.safeParse(data);
+  const meta = safeParse(articleFrontMatterSchema, data);
   if (!meta.success) {
     const issues = meta.error.issues.map((i) => ({ path: formatPath(i.path), message: i.message }));
     throw new ShopError('bad_request', `${file}: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`, { details: { file, issues } });

@@ -1,7 +1,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
-import { ShopError } from '../../store/index.js';
+import { ShopError, safeParse } from '../../store/index.js';
 import { loadKnowledgeDir, parseCsvRecords, parseJsonLines } from '../ingest/index.js';
 import type { EvalArticle, EvalQuery } from './evaluate.js';
 import { detectLocale } from './hybrid-index.js';
@@ -48,7 +48,7 @@ export async function loadEvalArticles(source: string): Promise<EvalArticle[]> {
   const out: EvalArticle[] = [];
   const ids = new Set<string>();
   for (const { row, value } of rows) {
-    const r = evalArticleSchema.safeParse(value);
+    const r = safeParse(evalArticleSchema, value);
     if (!r.success) {
       problems.push(...r.error.issues.slice(0, 3).map((i) => `line ${row}: ${i.path.join('.') || '(record)'}: ${i.message}`));
       continue;

@@ -48,7 +48,7 @@ const FIELD_NAMES = [
   'userId', 'customerId', 'wechatUnionId', 'visitorToken', 'identityToken', 'events', 'productId', 'type', 'at', 'revenue',
   'bid', 'dailyBudget', 'startsAt', 'endsAt', 'targeting', 'categories', 'intents', 'keywords', 'slug', 'title', 'body',
   'category', 'tags', 'toAgentId', 'on', 'from', 'conversation', 'channelId', 'serviceUrl', 'recipient', 'before',
-  '__proto__', 'constructor', 'prototype', '$gt', '$ne', '$where', '$regex', 'toString', 'valueOf', 'hasOwnProperty',
+  '__proto__', 'constructor', 'prototype', 'length', '$gt', '$ne', '$where', '$regex', 'toString', 'valueOf', 'hasOwnProperty',
 ];
 
 const weirdString = fc.oneof(
@@ -84,6 +84,8 @@ const jsonValue: fc.Arbitrary<unknown> = fc.letrec<{ value: unknown }>((tie) => 
     weirdString,
     fc.array(tie('value'), { maxLength: 5 }),
     fc.array(fc.tuple(key, tie('value')), { maxLength: 8 }).map(toObject),
+    // Objects that cannot become a primitive, and fake lengths: zod's length checks threw on them (a 500).
+    fc.constantFrom<unknown>({ length: [{ toString: null }] }, { length: { valueOf: null, toString: null } }, { toString: null, valueOf: null }, { length: 1e9 }, [{ toString: null }]),
   ),
 })).value;
 
