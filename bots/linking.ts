@@ -428,12 +428,29 @@ export class LinkCodes implements AccountLinker {
       };
       try {
         await this.storage.write({ [key]: record });
-        return { code: formatLinkCode(code), expiresAt: new Date(expiresAt) };
       } catch (err) {
-        if (!isShopError(err, 'precondition_failed')) throw err;
+        if (!isShopError(err, 'precondition_failed') && !isShopError(err, 'conflict')) throw err;
+        continue;
       }
+      await this.replacePrevious(party.customer.id, code.slice(0, SLOT_LENGTH), expiresAt);
+      return { code: formatLinkCode(code), expiresAt: new Date(expiresAt) };
     }
     throw new Error('could not allocate a link code');
+  }
+
+  /**
+   * One live code per customer: asking again voids the code asked for before, so a shopper
+   * who sends "link" five times does not leave five codes to guess. (Its key names the
+   * customer, so their erasure removes it.)
+   */
+  private async replacePrevious(customerId: string, slot: string, expiresAt: number): Promise<void> {
+    const ownerKey = `linkcodes/owner/${customerId}`;
+    const previous = (await this.storage.read([ownerKey]))[ownerKey] as { slot?: unknown } | undefined;
+    await this.storage.write({ [ownerKey]: { slot, expiresAt } });
+    if (typeof previous?.slot !== 'string' || previous.slot === slot) return;
+    const oldKey = `linkcodes/${previous.slot}`;
+    const old = (await this.storage.read([oldKey]))[oldKey];
+    if (isCodeRecord(old) && !old.used && old.customerId === customerId) await this.update(oldKey, spent(old, old.nearMisses ?? 0));
   }
 
   async redeem(typed: string, party: LinkParty): Promise<RedeemResult> {
@@ -485,14 +502,14 @@ export class LinkCodes implements AccountLinker {
         // A near miss: the first half of a live code with a wrong second half. Enough of them void the code.
         const nearMisses = (record.nearMisses ?? 0) + 1;
         const voided = nearMisses >= this.limits.perCode;
-        if (!(await this.update(key, { ...record, nearMisses, used: voided }))) continue;
+        if (!(await this.update(key, voided ? spent(record, nearMisses) : { ...record, nearMisses }))) continue;
         if (voided) this.logger.warn({ owner: record.customerId, nearMisses }, 'link code void: too many wrong codes close to it');
         return { ok: false, reason: 'invalid' };
       }
       if (!live) return { ok: false, reason: 'expired' };
       if (record.customerId === party.customer.id) return { ok: false, reason: 'same' };
       // Single use: of two redeemers holding this eTag, one write wins; the other reads `used` next.
-      if (!(await this.update(key, { ...record, used: true }))) continue;
+      if (!(await this.update(key, spent(record, record.nearMisses ?? 0)))) continue;
       return this.link(record, party);
     }
     return { ok: false, reason: 'invalid' };
@@ -595,6 +612,15 @@ export class LinkCodes implements AccountLinker {
     this.events.publish({ type: 'customer.merged', sourceId, targetId });
     return customer;
   }
+}
+
+/**
+ * A code that can never be redeemed again, kept (a deleted record could be written back by a
+ * racing redeemer holding the old eTag) without whom it was for: a customer's erasure finds
+ * bot state by the ids in its keys, and this key names none.
+ */
+function spent(record: CodeRecord, nearMisses: number): CodeRecord {
+  return { customerId: '', channel: record.channel, secret: '', expiresAt: record.expiresAt, used: true, nearMisses, ...(record.eTag ? { eTag: record.eTag } : {}) };
 }
 
 function slotKey(code: string): string {

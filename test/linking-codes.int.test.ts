@@ -121,7 +121,12 @@ describe('LinkCodes on SQLite', () => {
     expect(notices[0]!.activity.text).toBe('您的账号刚刚与网站客服账号绑定。如果不是您本人操作，请立即回复"转人工"联系客服。');
     expect(logs.find((l) => l.msg === 'accounts linked with a link code')?.obj).toMatchObject({ owner: owner.customer.id, redeemer: visitor.customer.id, channel: 'web' });
 
-    // Used: nobody gets in with it again, and the answer is the same as for a wrong code.
+    // Used: its record no longer says whose it was (a customer's erasure finds bot state by the ids in its keys)...
+    const key = `linkcodes/${canonicalLinkCode(code)!.slice(0, 4)}`;
+    const spent = (await store.botState.read([key]))[key] as Record<string, unknown>;
+    expect(spent).toMatchObject({ used: true, customerId: '', secret: '' });
+    for (const id of [owner.customer.id, owner.context.activity.from.id]) expect(JSON.stringify(spent)).not.toContain(id);
+    // ...nobody gets in with it again, and the answer is the same as for a wrong code.
     const other = await shopper('app');
     expect(await linker.redeem(code, other)).toEqual({ ok: false, reason: 'invalid' });
     expect(notices).toHaveLength(1);
@@ -140,6 +145,17 @@ describe('LinkCodes on SQLite', () => {
     expect(notices).toHaveLength(0);
     // A code issued a moment later still works.
     expect(await linker.redeem(live.code, other)).toMatchObject({ ok: true });
+  });
+
+  it('asking again replaces the code: only the newest one of a customer is live', async () => {
+    const { linker } = setup();
+    const owner = await shopper('web', { ip: '198.51.100.6' });
+    const first = await linker.issue(owner);
+    const second = await linker.issue(owner);
+    expect(second.code).not.toBe(first.code);
+    const other = await shopper('wechat');
+    expect(await linker.redeem(first.code, other)).toEqual({ ok: false, reason: 'invalid' });
+    expect(await linker.redeem(second.code, other)).toMatchObject({ ok: true });
   });
 
   it("one's own code answers 'same' and costs no guess", async () => {
