@@ -236,7 +236,7 @@ export function ipBucket(ip: string): string {
   const mapped = /^::ffff:(\d{1,3}(?:\.\d{1,3}){3})$/i.exec(ip);
   if (mapped) return mapped[1]!;
   const bare = ip.split('%')[0]!;
-  if (isIP(bare) !== 6) return ip;
+  if (isIP(bare) !== 6) return ip.slice(0, 64);
   const [head = '', tail] = bare.split('::');
   const left = head === '' ? [] : head.split(':');
   const right = tail === undefined || tail === '' ? [] : tail.split(':');
