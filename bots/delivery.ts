@@ -15,11 +15,15 @@
  * several nodes exactly one sends each attempt. A graceful shutdown hands its waiting
  * retries back to the outbox (a lapsed claim) instead of failing them.
  *
+ * The first attempt is claimed too: before the channel sees an out-of-turn message, its
+ * sender calls `begin` (or `send` claims it), which records it `pending` under this node's
+ * claim (attempts 0), so a node killed at any point of that attempt leaves a delivery the
+ * outbox resumes. Stored `attempts` count the attempts whose outcome is known.
+ *
  * What "exactly once" cannot cover: an attempt the channel took just before the node died,
- * before its outcome was stored, is sent again on resume (no channel here offers an
- * idempotency key for out-of-turn sends); and a message whose very first attempt was cut
- * short when only `watch` had run (a hand-off reply: the claim is written with the
- * outcome) has no delivery state to resume, as before.
+ * before its outcome was stored, is sent again on resume. WeChat and Bot Framework offer no
+ * idempotency key for out-of-turn sends; the app push webhook gets the stored message id as
+ * `X-Shop-Delivery-Id` on every attempt and resume, so the shop's backend can drop the copy.
  */
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
@@ -293,11 +297,32 @@ export class OutboundDelivery implements DeliveryReporter {
   }
 
   /**
-   * An out-of-turn message is about to go to its channel (call before the channel sees it,
-   * so a queue that takes it over knows to report). `previousAttempts`: a retried message's count so far.
+   * The first attempt of a stored out-of-turn message is about to start: call it after the
+   * transcript stored the message and before the channel sees it, and wait for it. The
+   * message is recorded `pending` under this node's claim (compare-and-set from "never
+   * tracked", attempts kept at 0), renewed while the attempt runs, so a node that dies during
+   * the attempt leaves a delivery another node (or this one restarted) resumes once the claim
+   * lapses. Then report the attempt with `afterFirstAttempt`. A store that cannot take the
+   * claim does not hold the message back: it goes out, tracked from its outcome on (as before
+   * the outbox). `previousAttempts`: a retried message's count so far.
+   */
+  async begin(messageId: string, previousAttempts = 0): Promise<void> {
+    this.watched.set(messageId, previousAttempts);
+    this.attempting.add(messageId);
+    try {
+      await this.claimNew(messageId);
+    } catch (err) {
+      this.o.logger.warn({ err, messageId }, 'could not record a delivery before its first attempt: sending it unclaimed');
+    }
+  }
+
+  /**
+   * `begin` for a caller that cannot wait: the same claim, started now (a store that commits
+   * synchronously, as SQLite, has it before the channel sees the message; on MongoDB it may
+   * land after). Prefer `await begin(...)`.
    */
   watch(messageId: string, previousAttempts = 0): void {
-    this.watched.set(messageId, previousAttempts);
+    void this.begin(messageId, previousAttempts);
   }
 
   accept(messageId: string): boolean {
@@ -332,7 +357,7 @@ export class OutboundDelivery implements DeliveryReporter {
   async send(messageId: string, send: () => Promise<void>, previousAttempts = 0): Promise<DeliveryResult> {
     const taken = await this.claimFirst(messageId);
     if (taken) return { message: taken, status: taken.delivery?.status ?? 'pending', settled: Promise.resolve(taken) };
-    this.watch(messageId, previousAttempts);
+    this.watched.set(messageId, previousAttempts);
     this.attempting.add(messageId);
     let error: unknown;
     try {
@@ -354,6 +379,7 @@ export class OutboundDelivery implements DeliveryReporter {
   async afterFirstAttempt(messageId: string, error: unknown, resend: () => Promise<void>, previousAttempts = 0): Promise<DeliveryResult> {
     const fromQueue = this.queued.has(messageId);
     this.watched.delete(messageId);
+    this.attempting.delete(messageId);
     const attempts = previousAttempts + 1;
     if (fromQueue && error === undefined) {
       // The queue reports from here on (it recorded `pending` when it took the message).
@@ -551,7 +577,7 @@ export class OutboundDelivery implements DeliveryReporter {
   /** One attempt of a claimed delivery, and what follows from it (sent, another retry, or failed). */
   private async run(job: Retrying): Promise<void> {
     job.attempts++;
-    this.watch(job.messageId, job.attempts - 1); // a resumed app push is taken over by the push queue
+    this.watched.set(job.messageId, job.attempts - 1); // a resumed app push is taken over by the push queue (claimed already)
     this.attempting.add(job.messageId);
     let error: unknown;
     try {
@@ -624,29 +650,50 @@ export class OutboundDelivery implements DeliveryReporter {
   }
 
   /**
+   * `begin`'s claim of a message never tracked (`pending`, attempts 0, this node's claim), in
+   * order with the message's other writes, published like any status. Null when the message
+   * has a delivery state already (a queue reported first, or it was claimed before).
+   */
+  private claimNew(messageId: string): Promise<Message | null> {
+    return this.inOrder(messageId, async () => {
+      const now = this.clock().getTime();
+      const claimed = await this.o.store.messages.claimDelivery(messageId, { owner: this.nodeIdValue, until: new Date(now + this.leaseMsValue), now: new Date(now), expect: null });
+      if (claimed) this.publishDelivery(claimed);
+      return claimed;
+    });
+  }
+
+  /**
    * Writes the status (in order per message) and publishes `message.delivery`. A `pending`
    * status carries this node's claim (until `claimUntil`, default one lease from now).
    */
   private record(messageId: string, outcome: Outcome): Promise<Message> {
+    return this.inOrder(messageId, async () => {
+      const error = outcome.error ? { error: outcome.error.slice(0, MAX_ERROR_LENGTH) } : {};
+      const outbox =
+        outcome.status === 'pending'
+          ? {
+              claim: { owner: this.nodeIdValue, until: outcome.claimUntil ?? new Date(this.clock().getTime() + this.leaseMsValue) },
+              ...(outcome.nextAttemptAt ? { nextAttemptAt: outcome.nextAttemptAt } : {}),
+              ...(outcome.maxAttempts ? { maxAttempts: outcome.maxAttempts } : {}),
+            }
+          : {};
+      const message = await this.o.store.messages.setDelivery(messageId, { status: outcome.status, attempts: outcome.attempts, ...error, ...outbox });
+      this.publishDelivery(message);
+      return message;
+    });
+  }
+
+  /** The console's mark: what the outbox keeps for itself (claims, node ids) stays out of the event. */
+  private publishDelivery(message: Message): void {
+    const d = message.delivery!;
+    this.o.events.publish({ type: 'message.delivery', conversationId: message.conversationId, messageId: message.id, delivery: { status: d.status, attempts: d.attempts, ...(d.error ? { error: d.error } : {}), updatedAt: d.updatedAt } });
+  }
+
+  /** Runs a store write of one message after its earlier ones (a slow write never lands after a newer one). */
+  private inOrder<T>(messageId: string, fn: () => Promise<T>): Promise<T> {
     const previous = this.writes.get(messageId) ?? Promise.resolve();
-    const write = previous
-      .catch(() => undefined)
-      .then(async () => {
-        const error = outcome.error ? { error: outcome.error.slice(0, MAX_ERROR_LENGTH) } : {};
-        const outbox =
-          outcome.status === 'pending'
-            ? {
-                claim: { owner: this.nodeIdValue, until: outcome.claimUntil ?? new Date(this.clock().getTime() + this.leaseMsValue) },
-                ...(outcome.nextAttemptAt ? { nextAttemptAt: outcome.nextAttemptAt } : {}),
-                ...(outcome.maxAttempts ? { maxAttempts: outcome.maxAttempts } : {}),
-              }
-            : {};
-        const message = await this.o.store.messages.setDelivery(messageId, { status: outcome.status, attempts: outcome.attempts, ...error, ...outbox });
-        const d = message.delivery!;
-        // The console's mark: what the outbox keeps for itself (claims, node ids) stays out of the event.
-        this.o.events.publish({ type: 'message.delivery', conversationId: message.conversationId, messageId, delivery: { status: d.status, attempts: d.attempts, ...(d.error ? { error: d.error } : {}), updatedAt: d.updatedAt } });
-        return message;
-      });
+    const write = previous.catch(() => undefined).then(fn);
     this.writes.set(messageId, write);
     void write
       .catch(() => undefined)

@@ -19,7 +19,7 @@ const ATTEMPTS = 3;
 let shop: ShopServer;
 
 /** The app backend's push webhook: the first attempt of every delivery answers 502, the next 200. */
-const pushes: Array<{ attempt: number; messageId: string; text: string }> = [];
+const pushes: Array<{ attempt: number; deliveryId: string; messageId: string; text: string }> = [];
 let webhook: Server;
 let webhookUrl = '';
 
@@ -33,7 +33,7 @@ beforeAll(async () => {
     req.on('end', () => {
       const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { message: { id: string; text: string } };
       const attempt = Number(req.headers['x-shop-delivery-attempt']);
-      pushes.push({ attempt, messageId: body.message.id, text: body.message.text });
+      pushes.push({ attempt, deliveryId: String(req.headers['x-shop-delivery-id']), messageId: body.message.id, text: body.message.text });
       res.writeHead(attempt === 1 ? 502 : 200, { 'content-type': 'application/json' }).end('{}');
     });
   });
@@ -236,6 +236,8 @@ describe('app push webhook', () => {
     const done = await finalDelivery(msg.id);
     expect(done.delivery).toMatchObject({ status: 'sent', attempts: 2 });
     expect(pushes.filter((p) => p.messageId === msg.id).map((p) => p.attempt)).toEqual([1, 2]);
+    // Both attempts carry the stored message's id as the delivery id (the backend drops a copy by it).
+    expect(pushes.filter((p) => p.messageId === msg.id).map((p) => p.deliveryId)).toEqual([msg.id, msg.id]);
   }, 30_000);
 });
 
@@ -308,6 +310,53 @@ describe('events and interrupted deliveries', () => {
       expect(await next.resumeInterrupted()).toBe(0);
     } finally {
       await next.close();
+    }
+  });
+
+  it('a first attempt is claimed before it starts (begin, send): pending under this node with 0 attempts while it runs, renewed, not taken by another node; then sent', async () => {
+    const s = shop.server.store;
+    const customer = await s.customers.create({ displayName: 'First attempt', locale: 'en' });
+    const conv = await s.conversations.create({ customerId: customer.id, channel: 'wechat', language: 'en' });
+    const append = (text: string) => s.messages.append({ conversationId: conv.id, customerId: customer.id, direction: 'out', sender: 'agent', channel: 'wechat', text });
+    const silent = createLogger({ level: 'silent' });
+    const policy = { attempts: 3, baseMs: 20, maxDelayMs: 60 };
+    const sends: string[] = [];
+    const node = new OutboundDelivery({ store: s, events: shop.server.events, logger: silent, policy, nodeId: 'node-first', pollEveryMs: 0, leaseMs: 300 });
+    const other = new OutboundDelivery({ store: s, events: shop.server.events, logger: silent, policy, nodeId: 'node-other', pollEveryMs: 0, resend: async (m) => void sends.push(`other:${m.text}`) });
+    node.start();
+    try {
+      // A hand-off reply: the caller sends it itself between begin and afterFirstAttempt.
+      const m = await append('claimed before its first attempt');
+      await node.begin(m.id);
+      const during = (await s.messages.get(m.id))!.delivery!;
+      expect(during).toMatchObject({ status: 'pending', attempts: 0 });
+      expect(during.claim?.owner).toBe('node-first');
+      // A long attempt: the claim is renewed while it runs, so the other node's poll leaves it alone.
+      const renewed = await until('the claim to be renewed', async () => {
+        const d = (await s.messages.get(m.id))!.delivery!;
+        return d.claim && d.claim.until.getTime() > during.claim!.until.getTime() ? d : undefined;
+      });
+      expect(renewed.claim?.owner).toBe('node-first');
+      expect(await other.resumeInterrupted()).toBe(0);
+      const r = await node.afterFirstAttempt(m.id, undefined, async () => void sends.push('retry'));
+      expect(r.status).toBe('sent');
+      const after = (await s.messages.get(m.id))!.delivery!;
+      expect(after).toMatchObject({ status: 'sent', attempts: 1 });
+      expect(after.claim).toBeUndefined();
+
+      // `send` (a late WeChat answer, a Bot Framework reply): the same state while its first attempt runs.
+      const n = await append('sent through send');
+      const seen: Array<{ status?: string; attempts?: number; owner?: string }> = [];
+      const result = await node.send(n.id, async () => {
+        const d = (await s.messages.get(n.id))!.delivery;
+        seen.push({ status: d?.status, attempts: d?.attempts, owner: d?.claim?.owner });
+      });
+      expect(seen).toEqual([{ status: 'pending', attempts: 0, owner: 'node-first' }]);
+      expect(result.status).toBe('sent');
+      expect(sends).toEqual([]);
+    } finally {
+      await node.close();
+      await other.close();
     }
   });
 

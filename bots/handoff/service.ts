@@ -545,19 +545,21 @@ export class HandoffService {
         const now = turnConversation(ctx);
         if (now.id !== conv.id) throw refuse('resolved', 'this conversation was resolved; nothing was sent');
         recheck(now);
-        // After the transcript stored it (so it has its id), before the channel sees it.
+        // After the transcript stored it (so it has its id), before the channel sees it: stored
+        // `pending` under this node's claim, so a crash during this first attempt leaves it to the outbox.
         ctx.onSendActivities(async (_ctx, activities, next) => {
           for (const a of activities) {
             if (a.type !== ActivityTypes.Message || !a.id) continue;
             sent = a;
-            this.delivery.watch(a.id);
+            await this.delivery.begin(a.id);
           }
           return next();
         });
         await ctx.sendActivity(activity);
       });
     } catch (err) {
-      if (isShopError(err) && typeof err.details?.['reason'] === 'string') throw err;
+      // Once begun, the delivery's outcome is always recorded (its claim must not be left renewed).
+      if (!sent?.id && isShopError(err) && typeof err.details?.['reason'] === 'string') throw err;
       if (!sent?.id) {
         const why = isShopError(err) ? err.message : 'the channel did not accept it';
         throw new ShopError('unavailable', `the ${conv.channel} channel did not take the message: ${why}`, { cause: err, details: { reason: 'delivery_failed' } });
