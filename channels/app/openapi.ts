@@ -197,14 +197,29 @@ export function appOpenApiDocument(opts: { maxTextLength: number; maxWaitSeconds
           summary: 'Every outgoing message (bot or agent) of the app channel, POSTed to APP_PUSH_URL',
           description:
             `Signed by us with ${PUSH_SIGNING} (check the timestamp is within a few minutes, compare in constant time), with \`X-Shop-Delivery-Id\` ` +
-            '(the same on every attempt of one delivery) and `X-Shop-Delivery-Attempt`. Answer 2xx to accept. Network errors, 5xx and 429 ' +
+            'and `X-Shop-Delivery-Attempt`. Answer 2xx to accept. Network errors, 5xx and 429 ' +
             '(honouring `Retry-After` in seconds) are retried with exponential backoff and jitter up to `APP_PUSH_MAX_ATTEMPTS`; other ' +
-            'answers are not retried. Deliveries may arrive out of order: order by `message.seq`, dedupe by `message.id`.',
+            'answers are not retried. Deliveries may arrive out of order: order by `message.seq`. Delivery is at least once: ' +
+            '`X-Shop-Delivery-Id` is the stored message\'s id (`message.id` in the body), the same on every attempt, on an agent\'s Retry ' +
+            'from the console and when another server (or this one restarted) resumes a delivery a crashed server left unfinished, which ' +
+            'may repeat an attempt you already answered 2xx. Remember the ids you accepted and answer 2xx to a repeat without acting on it again.',
           parameters: [
             ref('parameters', 'Timestamp'),
             ref('parameters', 'PushSignature'),
-            { name: 'X-Shop-Delivery-Id', in: 'header', required: true, schema: { type: 'string' } },
-            { name: 'X-Shop-Delivery-Attempt', in: 'header', required: true, schema: { type: 'integer', minimum: 1 } },
+            {
+              name: 'X-Shop-Delivery-Id',
+              in: 'header',
+              required: true,
+              description: 'The id of the pushed message (`message.id`): stable across retries, console Retries and resumes after a crash. Drop a delivery whose id you have already accepted.',
+              schema: { type: 'string' },
+            },
+            {
+              name: 'X-Shop-Delivery-Attempt',
+              in: 'header',
+              required: true,
+              description: 'The attempt number on the server sending it (a resumed or retried delivery starts again at 1).',
+              schema: { type: 'integer', minimum: 1 },
+            },
           ],
           requestBody: { required: true, content: json(ref('schemas', 'PushEvent')) },
           responses: { '200': { description: 'Accepted (any 2xx).' } },
@@ -294,7 +309,7 @@ export function appOpenApiDocument(opts: { maxTextLength: number; maxWaitSeconds
                 type: 'object',
                 required: ['deliveryId', 'event', 'attempts', 'lastError', 'deadAt'],
                 properties: {
-                  deliveryId: { type: 'string' },
+                  deliveryId: { type: 'string', description: 'The X-Shop-Delivery-Id it was sent with: the message id.' },
                   event: ref('schemas', 'PushEvent'),
                   attempts: { type: 'integer', minimum: 0 },
                   lastError: { type: 'string' },

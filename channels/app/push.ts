@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { isTransientHttpStatus, retryDelay, SHUTDOWN_ERROR, type DeliveryReporter } from '../../bots/index.js';
 import { ShopError } from '../../store/index.js';
@@ -73,7 +72,11 @@ type AttemptResult = { ok: true } | { ok: false; retry: boolean; error: string; 
  * list, and, for an out-of-turn message, recorded `failed` on the stored message (the agent
  * console shows it, with a Retry). The queue lives in this process: a restart drops what
  * was still waiting (the messages themselves are stored, and the app can fetch them with
- * GET .../messages; out-of-turn ones are marked failed by the delivery sweep).
+ * GET .../messages); out-of-turn ones stay `pending` in the outbox and a node resumes them.
+ *
+ * A delivery's id (`X-Shop-Delivery-Id`) is the stored message's id: the same on every
+ * attempt, on a console Retry and when a node resumes the delivery after a crash, so the
+ * backend can drop a copy of a push it has already accepted.
  */
 export class PushQueue {
   private readonly waiting: Job[] = [];
@@ -115,10 +118,10 @@ export class PushQueue {
     return [...this.dead].reverse();
   }
 
-  /** Queues one delivery and returns its id (also sent as `X-Shop-Delivery-Id`). */
+  /** Queues one delivery and returns its id, the message's (also sent as `X-Shop-Delivery-Id`). */
   enqueue(event: PushEvent): string {
     const tracked = !this.closed && (this.opts.reporter?.accept(event.message.id) ?? false);
-    const job: Job = { deliveryId: `dlv_${randomUUID()}`, event, body: JSON.stringify(event), attempts: 0, lastError: '', tracked };
+    const job: Job = { deliveryId: event.message.id, event, body: JSON.stringify(event), attempts: 0, lastError: '', tracked };
     if (this.closed) {
       this.opts.logger.warn({ deliveryId: job.deliveryId, messageId: event.message.id }, 'app push queue is closed: delivery dropped');
       return job.deliveryId;
