@@ -151,7 +151,8 @@ export function createWebChannel(opts: WebChannelOptions): WebChannel {
       token = issued.token;
       expiresAtSec = nowSec + tokenTtl;
     }
-    let customer = await store.customers.findByIdentity('web', visitorId);
+    // A new visitor (no token yet) is nobody in the store: nothing to read either.
+    let customer = held ? await store.customers.findByIdentity('web', visitorId) : null;
     let conversation: Conversation | null = null;
     if (identityToken) {
       if (!opts.identitySecret) throw new ShopError('unauthorized', 'this shop does not accept identity tokens (WEB_IDENTITY_SECRET is not set)');
