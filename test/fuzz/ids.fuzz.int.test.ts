@@ -5,7 +5,8 @@
  * norm, not the exception; the pool holds prototype keys (`__proto__`, `constructor`,
  * `toString`) and odd ids (slashes, `%2F`, unicode, 64 characters), and the Bot Framework
  * senders share one group conversation with account ids built to collide if the stored key
- * were not escaped (`x`, `x/b`, `x%2Fb`).
+ * were not escaped (`x`, `x/b`, `x%2Fb`) or did not name the account's channel (`x` on the
+ * Emulator and `x` on Teams).
  *
  * The model: a (channel, sender, id) seen before is a redelivery, anything else a new
  * message. Checked against the real server after every step and every run:
@@ -80,7 +81,8 @@ const run: fc.Arbitrary<Step[]> = fc.subarray([...LANES], { minLength: 1, maxLen
   fc.array(
     fc.record({
       lane: fc.constantFrom(...lanes),
-      sender: fc.nat(2),
+      // Three senders per channel; Bot Framework has a fourth (below).
+      sender: fc.nat(3),
       id: fc.oneof({ weight: 3, arbitrary: fc.nat(HOT - 1) }, { weight: 2, arbitrary: fc.nat(SHARED_IDS.length - 1) }),
       text: fc.nat(3),
     }),
@@ -154,6 +156,8 @@ interface Sender {
   /** The conversation and account the channel gives its activities (the stored key's scope). */
   conversationId: string;
   accountId: string;
+  /** The activity's channelId (Bot Framework: emulator or msteams; else the lane's channel). */
+  channelId: string;
   /** Its order number: the only SA9xxxxx it may ever see. */
   marker: string;
   customerId?: string;
@@ -177,11 +181,20 @@ async function webSender(run: string, i: number): Promise<Sender> {
   const socket = await WsClient.connect(`${shop.server.url.replace('http', 'ws')}/ws/web?token=${encodeURIComponent(visitorToken)}`);
   sockets.push(socket);
   await socket.waitFor((f) => f.type === 'history');
-  return { lane: 'web', label: `web ${run}/${i}`, conversationId: `web:${visitorId}`, accountId: visitorId, marker: nextMarker(), sent: new Map(), seen: [], token: visitorToken, socket };
+  return { lane: 'web', label: `web ${run}/${i}`, conversationId: `web:${visitorId}`, accountId: visitorId, channelId: 'web', marker: nextMarker(), sent: new Map(), seen: [], token: visitorToken, socket };
 }
 
 function senders(run: string): { web: () => Promise<Sender[]>; others: Record<'app' | 'wechat' | 'botframework', Sender[]> } {
-  const make = (lane: Sender['lane'], label: string, conversationId: string, accountId: string): Sender => ({ lane, label, conversationId, accountId, marker: nextMarker(), sent: new Map(), seen: [] });
+  const make = (lane: Sender['lane'], label: string, conversationId: string, accountId: string, channelId: string = lane): Sender => ({
+    lane,
+    label,
+    conversationId,
+    accountId,
+    channelId,
+    marker: nextMarker(),
+    sent: new Map(),
+    seen: [],
+  });
   const appUsers = [`fz-${run}`, `fz-${run}%2Fb`, `fz:${run}`];
   const group = `group-${run}`;
   return {
@@ -192,8 +205,12 @@ function senders(run: string): { web: () => Promise<Sender[]>; others: Record<'a
         return make('app', `app ${u}`, ref.conversation!.id, ref.user!.id);
       }),
       wechat: [0, 1, 2].map((i) => make('wechat', `wechat ${run}/${i}`, `wechat:oFz${run}_${i}`, `oFz${run}_${i}`)),
-      // One group conversation; account ids that would collide in an unescaped `conversation/account/id` key.
-      botframework: [`x${run}`, `x${run}/b`, `x${run}%2Fb`].map((u) => make('botframework', `botframework ${u}`, group, u)),
+      // One group conversation; account ids that would collide in an unescaped `conversation/account/id` key,
+      // and one account id on two Bot Framework channels (two customers: emulator:x and msteams:x).
+      botframework: [
+        ...[`x${run}`, `x${run}/b`, `x${run}%2Fb`].map((u) => make('botframework', `botframework emulator:${u}`, group, u, 'emulator')),
+        make('botframework', `botframework msteams:x${run}`, group, `x${run}`, 'msteams'),
+      ],
     },
   };
 }
@@ -218,7 +235,7 @@ async function ownerOf(conversationId: string): Promise<string | undefined> {
 
 async function customerOf(s: Sender): Promise<string> {
   if (!s.customerId) {
-    const external = s.lane === 'botframework' ? `emulator:${s.accountId}` : s.accountId;
+    const external = s.lane === 'botframework' ? `${s.channelId}:${s.accountId}` : s.accountId;
     const c = await shop.server.store.customers.findByIdentity(s.lane, external);
     expect(c, `${s.label} is a customer after its first message`).not.toBeNull();
     s.customerId = c!.id;
@@ -306,7 +323,7 @@ async function send(s: Sender, lane: Lane, id: string, duplicate: boolean): Prom
       type: 'message',
       id,
       timestamp: new Date().toISOString(),
-      channelId: 'emulator',
+      channelId: s.channelId,
       serviceUrl: connector.url,
       from: { id: s.accountId, name: 'Shopper', role: 'user' },
       recipient: { id: 'bot-1', name: 'Bot', role: 'bot' },
@@ -342,7 +359,7 @@ async function checkRun(all: Sender[]): Promise<void> {
       inbound.push(...page.items.filter((m) => m.direction === 'in'));
       cursor = page.nextCursor;
     } while (cursor);
-    const expected = [...s.sent.keys()].map((id) => inboundMessageKey({ id, channelId: s.lane === 'botframework' ? 'emulator' : s.lane, conversation: { id: s.conversationId }, from: { id: s.accountId } })!).sort();
+    const expected = [...s.sent.keys()].map((id) => inboundMessageKey({ id, channelId: s.channelId, conversation: { id: s.conversationId }, from: { id: s.accountId } })!).sort();
     expect(inbound.map((m) => m.channelMessageId).sort(), `${s.label}: stored messages`).toEqual(expected);
     expect(new Set(inbound.map((m) => m.channel))).toEqual(new Set([s.lane]));
     for (const m of inbound) expect(await ownerOf(m.conversationId)).toBe(customerId);
@@ -376,7 +393,10 @@ describe('message ids: collisions between senders on every channel', () => {
       fc.asyncProperty(run, async (steps) => {
         const made = senders(randomUUID().slice(0, 8));
         const web = await made.web();
-        const bySender = (s: Step): Sender => (s.lane === 'web-rest' || s.lane === 'web-ws' ? web : made.others[s.lane])[s.sender]!;
+        const bySender = (s: Step): Sender => {
+          const of = s.lane === 'web-rest' || s.lane === 'web-ws' ? web : made.others[s.lane];
+          return of[s.sender % of.length]!;
+        };
         for (const st of steps) {
           const s = bySender(st);
           const id = idFor(st);
