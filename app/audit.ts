@@ -32,10 +32,14 @@ export interface AuditCall {
  */
 const FORBIDDEN_DETAIL = /pass|secret|token|hash|cookie|csrf|^(text|body|content|message|note|email|phone|address)$/i;
 
-/** `details` without any forbidden key (nested objects are cleaned too); undefined when nothing is left. */
+/**
+ * `details` without any forbidden key (nested objects are cleaned too); undefined when nothing
+ * is left. The copy is a null-prototype object: an own `__proto__` key (from a parsed body)
+ * copied into `{}` set the copy's prototype and vanished from the entry.
+ */
 export function safeDetails(details: Record<string, unknown> | undefined): Record<string, unknown> | undefined {
   if (!details) return undefined;
-  const out: Record<string, unknown> = {};
+  const out = Object.create(null) as Record<string, unknown>;
   for (const [k, v] of Object.entries(details)) {
     if (FORBIDDEN_DETAIL.test(k) || v === undefined) continue;
     out[k] = v !== null && typeof v === 'object' && !Array.isArray(v) ? safeDetails(v as Record<string, unknown>) : v;

@@ -35,6 +35,8 @@ export function createLogger(opts: { level: LevelWithSilent; name?: string }, de
         const ctx = context.getStore();
         return ctx ? { reqId: ctx.reqId } : {};
       },
+      // pino's own merge is Object.assign(mixin, logged): a logged object's own `__proto__` key set the line's prototype.
+      mixinMergeStrategy: mergeLogged,
       serializers: { err: redactedErr },
       // Credentials never reach a log line, wherever a headers object is logged.
       redact: { paths: HEADER_PATHS, censor: '[redacted]' },
@@ -66,8 +68,20 @@ export function withoutQuery(url: string): string {
   return i < 0 ? url : url.slice(0, i);
 }
 
+/**
+ * The logged object and the mixin's fields as one null-prototype object: every key of the
+ * logged object, `__proto__` and `constructor` included, stays an ordinary field of the line.
+ */
+function mergeLogged(logged: object, mixin: object): object {
+  const out = Object.create(null) as Record<string, unknown>;
+  for (const [k, v] of Object.entries(mixin)) out[k] = v;
+  for (const [k, v] of Object.entries(logged)) out[k] = v;
+  return out;
+}
+
+/** Every field through `redactPII` (deeply), URLs without their query; a null-prototype copy (see `redactDeep`). */
 function redactFields(obj: Record<string, unknown>): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
+  const out = Object.create(null) as Record<string, unknown>;
   for (const [k, v] of Object.entries(obj)) {
     if (KEEP.has(k) || v instanceof Error) out[k] = v;
     else out[k] = redactDeep(URL_FIELDS.has(k) && typeof v === 'string' ? withoutQuery(v) : v);
@@ -87,7 +101,23 @@ export function isClientFault(err: unknown): boolean {
   return typeof code === 'string' && CLIENT_FAULT.test(code);
 }
 
-function redactedErr(err: Error): ReturnType<typeof pino.stdSerializers.err> {
+/** What pino's error serializer takes for an error: anything with a string `message`. */
+function isErrorLike(err: unknown): err is Error {
+  return err !== null && typeof err === 'object' && typeof (err as { message?: unknown }).message === 'string';
+}
+
+/**
+ * The `err` field of a line. An Error (or anything with a string `message`) is serialised
+ * by pino with its message and stack redacted. Anything else used to be spread as if it
+ * were one — a string became {"0":"c","1":"a",…} — and is now logged as what it is: a
+ * primitive as `{ message }` (its text, redacted), an object as its redacted copy.
+ */
+function redactedErr(err: unknown): unknown {
+  if (!isErrorLike(err)) {
+    if (err === null || err === undefined) return err;
+    if (typeof err === 'object' || typeof err === 'function') return redactDeep(err);
+    return { message: redactPII(String(err as string | number | boolean | bigint | symbol)) };
+  }
   const s = pino.stdSerializers.err(err);
   if (isClientFault(err)) {
     const { stack: _stack, ...rest } = s;

@@ -89,13 +89,20 @@ export function redactPII(text: string): string {
 /** Log-field names whose string values are message text (redacted by the logger's serializers). */
 export const TEXT_LOG_FIELDS = ['text', 'message', 'query', 'q', 'utterance', 'body', 'reply', 'input'] as const;
 
-/** A deep copy of a log value with every string passed through `redactPII` (bounded depth). */
+/**
+ * A deep copy of a log value with every string passed through `redactPII` (bounded depth).
+ * Copies are null-prototype objects: a logged object's keys are often someone else's words
+ * (a parsed request body), and an own `__proto__` key (which `JSON.parse` creates) copied
+ * into `{}` would set the copy's prototype instead of becoming a field — the field vanished
+ * from the log, unredacted values rode along on the prototype. On a null-prototype object
+ * every key, `__proto__` included, is an ordinary own property.
+ */
 export function redactDeep(value: unknown, depth = 4): unknown {
   if (typeof value === 'string') return redactPII(value);
   if (depth <= 0 || value === null || typeof value !== 'object') return value;
   if (Array.isArray(value)) return value.map((v) => redactDeep(v, depth - 1));
   if (value instanceof Error) return value;
-  const out: Record<string, unknown> = {};
+  const out = Object.create(null) as Record<string, unknown>;
   for (const [k, v] of Object.entries(value)) out[k] = redactDeep(v, depth - 1);
   return out;
 }

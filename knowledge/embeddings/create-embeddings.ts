@@ -53,7 +53,8 @@ export async function createEmbeddings(opts: CreateEmbeddingsOptions): Promise<C
     const reason = err instanceof Error ? err.message : String(err);
     const lexical = new LexicalEmbeddings();
     opts.logger.warn(
-      { modelId: opts.modelId, modelsDir: opts.modelsDir, err: reason },
+      // The error itself (type, message, stack, cause), not its text: the logger serialises errors.
+      { modelId: opts.modelId, modelsDir: opts.modelsDir, err },
       `embedding model ${opts.modelId} unavailable, falling back to lexical embeddings: ${reason}`,
     );
     return { embeddings: lexical, kind: 'lexical', modelId: LEXICAL_MODEL_ID, dimension: lexical.dimension };
