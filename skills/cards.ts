@@ -26,7 +26,12 @@ export function productCardAttachment(card: ProductCard): Attachment {
 }
 
 export function readCards(activity: Partial<Activity>): ProductCard[] {
-  return (activity.attachments ?? []).filter((a) => a.contentType === PRODUCT_CARD).map((a) => a.content as ProductCard);
+  // Total on an inbound activity's JSON too: attachments that are not an array, null entries.
+  const attachments: unknown = activity.attachments;
+  if (!Array.isArray(attachments)) return [];
+  return attachments
+    .filter((a): a is Attachment => a !== null && typeof a === 'object' && (a as { contentType?: unknown }).contentType === PRODUCT_CARD)
+    .map((a) => a.content as ProductCard);
 }
 
 export interface QuickReply {
@@ -34,10 +39,34 @@ export interface QuickReply {
   value: string;
 }
 
-/** Suggested actions (quick replies) of an outgoing activity, as plain title/value pairs. */
+/**
+ * Suggested actions (quick replies) of an activity, as plain title/value pairs. Total: it also
+ * reads inbound activities, whose JSON is anyone's (actions that are not an array, null
+ * entries, a title that is not a string, a value `{"toString":null}` that `String()` threw on).
+ * A title or value that is not a string, a number or a boolean is ignored; an action
+ * left with neither says nothing a shopper could click and is left out.
+ */
 export function readQuickReplies(activity: Partial<Activity>): QuickReply[] {
-  const actions: CardAction[] = activity.suggestedActions?.actions ?? [];
-  return actions.map((a) => ({ title: a.title ?? String(a.value), value: typeof a.value === 'string' ? a.value : (a.title ?? '') }));
+  const suggested: unknown = activity.suggestedActions;
+  const actions: unknown = suggested !== null && typeof suggested === 'object' ? (suggested as { actions?: unknown }).actions : undefined;
+  if (!Array.isArray(actions)) return [];
+  const out: QuickReply[] = [];
+  for (const a of actions as unknown[]) {
+    if (a === null || typeof a !== 'object') continue;
+    const { title, value } = a as Partial<Record<keyof CardAction, unknown>>;
+    const titleText = plainText(title);
+    const valueText = plainText(value);
+    if (titleText === undefined && valueText === undefined) continue;
+    // The value a click sends is a string value, else the title (as before).
+    out.push({ title: titleText ?? valueText ?? '', value: (typeof value === 'string' ? value : titleText) ?? '' });
+  }
+  return out;
+}
+
+/** A string as itself, a finite number or a boolean as its text; anything else has none. */
+function plainText(v: unknown): string | undefined {
+  if (typeof v === 'string') return v;
+  return (typeof v === 'number' && Number.isFinite(v)) || typeof v === 'boolean' ? String(v) : undefined;
 }
 
 /** The JSON the transcript stores for an activity's extras (null when it has none). */
