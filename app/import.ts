@@ -43,7 +43,9 @@ function attributesFromCell(cell: string | undefined): unknown {
       return v; // the schema reports it as the wrong type, with its row
     }
   }
-  const out: Record<string, string | string[]> = {};
+  // Keys are the file's words: a null-prototype object keeps `__proto__=x` an ordinary key
+  // (a plain object dropped it, or took `__proto__=a|b` as its prototype) for the check below.
+  const out = Object.create(null) as Record<string, string | string[]>;
   for (const part of v.split(';')) {
     const [k, val] = part.split('=').map((s) => s.trim());
     if (!k || val === undefined) continue;
@@ -80,11 +82,25 @@ function customerFromCsv(r: Record<string, string>): unknown {
   };
 }
 
+/**
+ * Problems of a product record the schema cannot see. `__proto__` is no attribute name: it
+ * is not an ordinary key of a plain object, so the schema (and every JSON round trip after
+ * it) drops it without a word. It is refused with its row instead of being lost. Other names
+ * an object answers for (`constructor`, `toString`) are kept: the attributes are stored as
+ * JSON and read with Object.entries, where they are ordinary keys.
+ */
+function productProblems(rec: unknown): string[] {
+  const attributes = rec !== null && typeof rec === 'object' ? (rec as { attributes?: unknown }).attributes : undefined;
+  if (attributes === null || typeof attributes !== 'object' || !Object.hasOwn(attributes, '__proto__')) return [];
+  return ['attributes.__proto__: "__proto__" cannot be an attribute name (rename it)'];
+}
+
 /** Validates every record first: one bad record rejects the file, naming its row and field. */
-function validateAll<T>(schema: z.ZodType<T>, records: unknown[], file: string, rowOffset: number): T[] {
+function validateAll<T>(schema: z.ZodType<T>, records: unknown[], file: string, rowOffset: number, check: (rec: unknown) => string[] = () => []): T[] {
   const out: T[] = [];
   const problems: string[] = [];
   records.forEach((rec, i) => {
+    for (const problem of check(rec)) problems.push(`row ${i + rowOffset}: ${problem}`);
     const r = safeParse(schema, rec);
     if (r.success) out.push(r.data);
     else {
@@ -151,7 +167,7 @@ export async function importFile(store: Store, kind: ImportKind, file: string, o
   const tick = (i: number) => onProgress(kind, i + 1, records.length);
 
   if (kind === 'products') {
-    const items = validateAll(recordSchemas.product, records, file, rowOffset);
+    const items = validateAll(recordSchemas.product, records, file, rowOffset, productProblems);
     for (const [i, p] of items.entries()) {
       const existed = await store.products.get(p.id);
       await store.products.upsert(p);
