@@ -5,6 +5,7 @@ import type { MessageRepository, Order } from '../store/index.js';
 import type { HandoffService } from './handoff/index.js';
 import { localeOf } from './middleware/identity.js';
 import type { CustomerState, ShopConversationState } from './state.js';
+import { isStoreUnavailable } from './store-health.js';
 import { inboundMessage, turnConversation, turnCustomer } from './turn-state.js';
 
 export interface BotDeps {
@@ -92,7 +93,24 @@ export class ShopAssistantBot extends ActivityHandler {
     const turn = await this.turnOf(context, inbound.text);
     const nlu = await this.deps.router.understand(inbound.text, turn.locale, turn.now);
     const mood = this.deps.sentiment?.(inbound.text);
-    await this.deps.messages.annotate(inbound.id, { intent: nlu.intent, confidence: nlu.confidence, entities: nlu.entities, ...(mood ? { sentiment: round2(mood.score) } : {}), skill: 'agent' });
+    await this.annotate(inbound.id, { intent: nlu.intent, confidence: nlu.confidence, entities: nlu.entities, ...(mood ? { sentiment: round2(mood.score) } : {}), skill: 'agent' });
+  }
+
+  /**
+   * Records what the bot understood on the stored message. Nothing the shopper sees depends
+   * on it: an annotation the store refuses (a value it will not take, a bug of ours) is logged
+   * at warn and the turn goes on — it used to abort a turn that was already answered, and the
+   * channel reported our fault to the client as a 400. A store that does not answer is still
+   * the turn's failure: the channels' store-down path (StoreHealth, a temporary error, the
+   * client's retry of the same id answered once) takes it from there.
+   */
+  private async annotate(messageId: string, annotation: Parameters<MessageRepository['annotate']>[1]): Promise<void> {
+    try {
+      await this.deps.messages.annotate(messageId, annotation);
+    } catch (err) {
+      if (isStoreUnavailable(err)) throw err;
+      this.deps.logger.warn({ err, messageId, intent: annotation.intent, skill: annotation.skill }, 'could not annotate a message; the turn goes on');
+    }
   }
 
   private async turnOf(context: TurnContext, text: string): Promise<Turn> {
@@ -143,7 +161,7 @@ export class ShopAssistantBot extends ActivityHandler {
       }
     } finally {
       if (inbound) {
-        await this.deps.messages.annotate(inbound.id, {
+        await this.annotate(inbound.id, {
           intent: turn.nlu.intent,
           confidence: turn.nlu.confidence,
           entities: turn.nlu.entities,
