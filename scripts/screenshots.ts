@@ -69,9 +69,9 @@ class Shopper {
     }
   }
 
-  /** The customer this socket speaks for (from the server's hello). */
+  /** The customer this socket speaks for (from the server's hello; an anonymous visitor is one from their first message on). */
   get customerId(): string {
-    return String(this.frames.find((f) => f.type === 'hello')?.['customerId'] ?? '');
+    return String(this.frames.find((f) => f.type === 'hello' && typeof f['customerId'] === 'string')?.['customerId'] ?? '');
   }
 
   close(): void {

@@ -135,7 +135,7 @@ describe('hand-off through the widget', () => {
     await send(w, 'talk to a person please');
     await new Promise((r) => setTimeout(r, 200));
     const ids = await queuedIds(lina);
-    const conv = (await shop.server.store.conversations.findOpenByCustomer((await w.waitFor((f) => f.type === 'hello'))['customerId'] as string, 'web'))!;
+    const conv = (await shop.server.store.conversations.findOpenByCustomer((await w.waitFor((f) => f.type === 'hello' && typeof f['customerId'] === 'string'))['customerId'] as string, 'web'))!;
     expect(ids).toContain(conv.id);
 
     const [a, b] = await Promise.all([
@@ -250,7 +250,7 @@ describe('automatic triggers and assignment', () => {
       await send(w, 'This is the worst service ever, I am furious!!! Nobody answers me');
       const joined = await w.waitFor((f) => f.type === 'message' && /Tom Baker/.test((f['message'] as { text: string }).text), { from });
       expect((joined['message'] as { sender: string }).sender).toBe('system');
-      const conv = (await auto.server.store.conversations.findOpenByCustomer((await w.waitFor((f) => f.type === 'hello'))['customerId'] as string, 'web'))!;
+      const conv = (await auto.server.store.conversations.findOpenByCustomer((await w.waitFor((f) => f.type === 'hello' && typeof f['customerId'] === 'string'))['customerId'] as string, 'web'))!;
       expect(conv).toMatchObject({ status: 'assigned', assigneeId: agent.id, handoffReason: 'sentiment' });
       const inbound = (await auto.server.store.messages.listByConversation(conv.id, { limit: 10 })).find((m) => m.direction === 'in')!;
       expect(inbound.sentiment).toBeLessThanOrEqual(-0.6);

@@ -118,8 +118,6 @@ describe.skipIf(!!missing)(title, () => {
 
   it('carries a hand-off across nodes: widget on A, agent console on B', async () => {
     const shopper = await widget(urlA);
-    const hello = shopper.frames.find((f) => f.type === 'hello')!;
-    const customerId = String(hello['customerId']);
 
     // The agent logs in on B and opens the live console socket there.
     const login = await fetch(`${urlB}/api/console/login`, {
@@ -157,6 +155,8 @@ describe.skipIf(!!missing)(title, () => {
     // The shopper asks for a human on A: B's console hears of the queued conversation.
     await say(shopper, 'I want to talk to a human');
     await shopper.waitFor(messageFrom('system', /queue/));
+    // The visitor became a customer with that first message (the socket's hello names them then).
+    const customerId = String(shopper.frames.find((f) => f.type === 'hello' && typeof f['customerId'] === 'string')?.['customerId']);
     const queuedFrame = await consoleSees(
       (f) => f.type === 'conversation' && (f['conversation'] as { status: string }).status === 'queued',
       'the queued conversation',

@@ -172,6 +172,8 @@ describe('WeChat Official Account webhook', () => {
     await ws.waitFor((f) => f.type === 'history');
     ws.send({ type: 'message', id: randomUUID(), text: 'hello' });
     await ws.waitFor((f) => f.type === 'message' && (f['message'] as { sender: string }).sender === 'bot');
+    // The visitor is a customer from their first message on.
+    web.customerId = (await server.store.customers.findByIdentity('web', web.visitorToken.split('.')[1]!))!.id;
     const from = ws.frames.length;
     ws.send({ type: 'message', id: randomUUID(), text: 'link' });
     const codeFrame = await ws.waitFor((f) => f.type === 'message' && /link code is/.test((f['message'] as { text: string }).text), { from });

@@ -43,7 +43,8 @@ async function chat(locale: 'en' | 'zh', texts: string[]): Promise<string> {
   const s = await post<{ visitorToken: string; conversationId: string }>('/api/web/session', { locale });
   // The client id is the channel message id: unique across the whole web channel.
   for (const text of texts) await post('/api/web/messages', { type: 'message', id: randomUUID(), text }, s.visitorToken);
-  return s.conversationId;
+  // A visitor has a conversation from their first message on; the session call names it.
+  return (await post<{ conversationId: string }>('/api/web/session', { visitorToken: s.visitorToken })).conversationId;
 }
 
 beforeAll(async () => {

@@ -82,20 +82,22 @@ async function openConsole(server: ShopServer, who: { email: string; password: s
 
 const item = (page: Page, list: 'queue' | 'mine' | 'assigned', id: string) => page.locator(`#${list}-list .conv-item[data-id="${id}"]`);
 
-/** The widget on the demo page: opens it and returns the shopper's conversation id. */
-async function openWidget(server: ShopServer): Promise<{ page: Page; conversationId: string }> {
+/** The widget on the demo page: opens it, sends `first` and returns the shopper's conversation id (a visitor has one from their first message). */
+async function openWidget(server: ShopServer, first: string): Promise<{ page: Page; conversationId: string }> {
   const page = await newPage();
   await page.goto(server.server.url);
   await page.locator('#shop-assistant-widget button.launcher').click();
   await page.locator('#shop-assistant-widget section.panel').waitFor({ state: 'visible' });
   await expect.poll(() => page.evaluate(() => localStorage.getItem('shop-assistant:visitor'))).toBeTruthy();
+  await widgetSay(page, first);
   const token = await page.evaluate(() => localStorage.getItem('shop-assistant:visitor'));
   const res = await fetch(`${server.server.url}/api/web/session`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ visitorToken: token }),
   });
-  const { conversationId } = (await res.json()) as { conversationId: string };
+  const { conversationId } = (await res.json()) as { conversationId: string | null };
+  if (!conversationId) throw new Error('the visitor has no conversation after their first message');
   return { page, conversationId };
 }
 
@@ -122,9 +124,7 @@ async function reply(page: Page, text: string): Promise<void> {
 describe('hand-off from the web widget to the console', () => {
   it('queues, is claimed, talks both ways live, resolves, and the shopper rates it; the bot stays silent meanwhile', async () => {
     const agent = await openConsole(shop, LINA);
-    const { page: shopper, conversationId } = await openWidget(shop);
-
-    await widgetSay(shopper, 'I want to talk to a human');
+    const { page: shopper, conversationId } = await openWidget(shop, 'I want to talk to a human');
     // The console shows it in the queue, live.
     await item(agent, 'queue', conversationId).waitFor({ timeout: 15_000 });
     const queued = await item(agent, 'queue', conversationId).innerText();
@@ -183,8 +183,7 @@ describe('hand-off from the web widget to the console', () => {
 
   it('auto-assigns to an online agent: the conversation lands in "Mine" without a claim', async () => {
     const agent = await openConsole(auto, LINA);
-    const { page: shopper, conversationId } = await openWidget(auto);
-    await widgetSay(shopper, 'I want to talk to a human');
+    const { page: shopper, conversationId } = await openWidget(auto, 'I want to talk to a human');
     await item(agent, 'mine', conversationId).waitFor({ timeout: 15_000 });
     expect(await item(agent, 'queue', conversationId).count()).toBe(0);
     const conv = await auto.server.store.conversations.get(conversationId);
@@ -246,8 +245,7 @@ describe('what goes wrong', () => {
   it('two agents claim at once: exactly one wins and the other console says so', async () => {
     const lina = await openConsole(shop, LINA);
     const tom = await openConsole(shop, TOM);
-    const { page: shopper, conversationId } = await openWidget(shop);
-    await widgetSay(shopper, 'I want to talk to a human');
+    const { page: shopper, conversationId } = await openWidget(shop, 'I want to talk to a human');
     for (const p of [lina, tom]) {
       await item(p, 'queue', conversationId).waitFor({ timeout: 15_000 });
       await item(p, 'queue', conversationId).click();

@@ -314,7 +314,13 @@ beforeAll(async () => {
   const web = await fetch(`${base}/api/web/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
   const w = (await web.json()) as { visitorToken: string; conversationId: string };
   visitorToken = w.visitorToken;
-  conversationId = w.conversationId;
+  // An anonymous visitor has a conversation from their first message on.
+  const first = await fetch(`${base}/api/web/messages`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${visitorToken}` },
+    body: JSON.stringify({ id: 'fuzz-first', text: 'hello' }),
+  });
+  conversationId = ((await first.json()) as { replies: Array<{ conversationId: string }> }).replies[0]!.conversationId;
   productId = (await store.products.list({}, { limit: 1 })).items[0]?.id ?? productId;
   console.log(`http fuzz seed ${SEED} (FUZZ_SEED=${SEED} reproduces it)`);
 }, 60_000);
