@@ -154,12 +154,30 @@ export function createWebChannel(opts: WebChannelOptions): WebChannel {
     // A new visitor (no token yet) is nobody in the store: nothing to read either.
     let customer = held ? await store.customers.findByIdentity('web', visitorId) : null;
     let conversation: Conversation | null = null;
+    /**
+     * A shared browser: this visitor token belongs to a customer the shop signed in (or who
+     * linked to a known account), and the page now says someone else is here, or, on a shop
+     * that signs its shoppers in, nobody. The token is left to its owner and this person
+     * starts as a new visitor: merging would hand one shopper the other's orders.
+     */
+    const startOver = () => {
+      const issued = issueVisitorToken(opts.visitorSecret, undefined, nowSec);
+      visitorId = issued.visitorId;
+      token = issued.token;
+      expiresAtSec = nowSec + tokenTtl;
+      customer = null;
+    };
+    const known = (c: Customer | null): c is Customer => c !== null && !c.tags.includes('anonymous');
     if (identityToken) {
       if (!opts.identitySecret) throw new ShopError('unauthorized', 'this shop does not accept identity tokens (WEB_IDENTITY_SECRET is not set)');
       const check = verifyIdentityToken(opts.identitySecret, identityToken);
       if (!check.ok) throw new ShopError('unauthorized', `identity token rejected: ${check.reason}`);
+      if (known(customer) && customer.id !== check.customerId) startOver();
       customer = await logIn(visitorId, customer, check.customerId, locale);
       conversation = await resolveConversation(store, customer, 'web');
+    } else if (opts.identitySecret && known(customer)) {
+      // Signed out (the shop's page brought no identity token): the signed-in history stays with its owner.
+      startOver();
     } else if (customer) {
       conversation = await store.conversations.findOpenByCustomer(customer.id, 'web');
     }
@@ -182,7 +200,10 @@ export function createWebChannel(opts: WebChannelOptions): WebChannel {
       // The visitor's first message made them a customer meanwhile: that one is merged in.
       const holder = await store.customers.findByIdentity('web', visitorId);
       if (!holder) throw err;
-      return holder.id === known.id ? holder : linker.mergeCustomers(holder.id, known.id);
+      if (holder.id === known.id) return holder;
+      // Only an anonymous visitor's history joins a signed customer; two known customers are never merged.
+      if (!holder.tags.includes('anonymous')) throw err;
+      return linker.mergeCustomers(holder.id, known.id);
     }
   }
 
