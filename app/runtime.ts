@@ -192,6 +192,7 @@ async function composeAndListen(
     logger,
     visitorSecret: config.web.tokenSecret ?? localSecret(config.dataDir, 'WEB_TOKEN_SECRET'),
     identitySecret: config.web.identitySecret,
+    trustProxy: config.trustProxy,
     maxSockets: config.load.maxSockets,
     maxPendingFrames: config.load.maxSocketPendingFrames,
     visitorTokenTtlSeconds: config.web.visitorTokenTtlSeconds,

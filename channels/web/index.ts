@@ -47,6 +47,8 @@ export interface WebChannelOptions {
   visitorSecret: string;
   /** Verifies identity tokens signed by the shop's backend; without it, no login. */
   identitySecret?: string;
+  /** TRUST_PROXY: the socket's client IP is the first X-Forwarded-For address, as express's req.ip is for REST. */
+  trustProxy?: boolean;
   maxTextLength?: number;
   /** Widget sockets open at once on this node (MAX_SOCKETS); beyond it an upgrade gets 503. */
   maxSockets?: number;
@@ -335,7 +337,7 @@ export function createWebChannel(opts: WebChannelOptions): WebChannel {
   wss.on('connection', (ws: WebSocket, req: IncomingMessage, visitor: { id: string; locale?: Locale }) => {
     sockets.add(ws);
     const visitorId = visitor.id;
-    const ip = req.socket.remoteAddress;
+    const ip = socketClientIp(req, opts.trustProxy ?? false);
     // '' until the visitor is a customer: opening the chat writes nothing, their first message does.
     let customerId = '';
     const ownKeyPrefix = visitorMessageKeyPrefix(visitorId);
@@ -535,4 +537,18 @@ export function createWebChannel(opts: WebChannelOptions): WebChannel {
       await new Promise<void>((r) => wss.close(() => r()));
     },
   };
+}
+
+/**
+ * The client address of a socket's upgrade request, by the rule express applies to REST
+ * requests (`req.ip`): behind a trusted proxy (TRUST_PROXY) the first X-Forwarded-For entry,
+ * else the TCP peer. Without it every socket shopper behind a proxy would share the proxy's
+ * address, and one of them could use up the per-IP limits (messages, link-code guesses) of all.
+ */
+export function socketClientIp(req: IncomingMessage, trustProxy: boolean): string | undefined {
+  const peer = req.socket.remoteAddress;
+  if (!trustProxy) return peer;
+  const header = req.headers['x-forwarded-for'];
+  const first = (Array.isArray(header) ? header[0] : header)?.split(',')[0]?.trim();
+  return first ? first : peer;
 }
