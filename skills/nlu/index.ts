@@ -71,7 +71,7 @@ export class Nlu {
         opts.logger.info({ modelFile: opts.modelFile, modelId: opts.modelId, intents: classifier.classes.length }, 'intent model loaded');
         return new Nlu(classifier, opts.entities, opts.logger);
       } catch (err) {
-        opts.logger.warn({ modelFile: opts.modelFile, err: String(err) }, 'saved intent model unreadable, retraining');
+        opts.logger.warn({ modelFile: opts.modelFile, err }, 'saved intent model unreadable, retraining');
       }
     }
     const classifier = await IntentClassifier.train(examples, opts.embeddings, { ...opts.classifier, modelId: opts.modelId });
@@ -114,7 +114,7 @@ export class Nlu {
       const [prediction, entities] = await Promise.all([this.classifier.classify(seen), this.extract(seen, language, opts.now)]);
       return { intent: prediction.intent, confidence: prediction.confidence, alternatives: prediction.alternatives, entities, language };
     } catch (err) {
-      this.logger.warn({ err: String(err) }, 'nlu failed on a message; answering out_of_scope');
+      this.logger.warn({ err }, 'nlu failed on a message; answering out_of_scope');
       return { intent: OUT_OF_SCOPE, confidence: 0, entities: [], alternatives: [], language };
     }
   }
@@ -124,7 +124,7 @@ export class Nlu {
     try {
       return await this.entities.extract(text, { locale, ...(now ? { now } : {}) });
     } catch (err) {
-      this.logger.warn({ err: String(err) }, 'entity extraction failed; continuing without entities');
+      this.logger.warn({ err }, 'entity extraction failed; continuing without entities');
       return [];
     }
   }
