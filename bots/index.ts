@@ -37,7 +37,7 @@ export { isHeldForAgent } from './middleware/handoff-gate.js';
 export { isRateLimited } from './middleware/rate-limit.js';
 export { RateLimiter, type RateLimitRule } from './rate-limit.js';
 export { inboundMessage, turnCustomer, turnConversation } from './turn-state.js';
-export { LinkCodes, OwnerNotices, GuessWindows, SharedGuessBudget, DEFAULT_LINK_LIMITS, canonicalLinkCode, formatLinkCode, newLinkCode, ipBucket, type LinkLimits } from './linking.js';
+export { LinkCodes, OwnerNotices, GuessWindows, SharedGuessBudget, DEFAULT_LINK_LIMITS, canonicalLinkCode, formatLinkCode, newLinkCode, ipBucket, type LinkLimits, type AccountReferenceResolver } from './linking.js';
 export { HandoffService, pickAgent, priorityOf, queueOrder, effectivePriority, topicOf, wechatWindow, WECHAT_WINDOW_MS, RATING_WINDOW_MS, parseRating, awaitsRating, type WeChatWindow } from './handoff/index.js';
 export type { HandoffTriggers } from './bot.js';
 export {
@@ -101,6 +101,8 @@ export interface BotCore {
   handoff?: HandoffService;
   /** Out-of-turn sends with retries and the delivery status on the stored message (start it; close it before the store). */
   delivery: OutboundDelivery;
+  /** Tells the owner of a link code when it is used; a channel that keeps its shoppers' addresses registers its resolver here. */
+  linkNotices: OwnerNotices;
   /** (timing) -> identity -> transcript -> rate limit -> handoff gate, in that order (a flood is limited whoever owns the conversation). */
   middleware: Middleware[];
   /** Installs the middleware and the turn-error handler on a channel adapter. */
@@ -185,6 +187,7 @@ export function createBotCore(opts: BotCoreOptions): BotCore {
     linker,
     handoff,
     delivery,
+    linkNotices,
     middleware,
     install(adapter) {
       if (handoff && adapter instanceof ChannelAdapter) handoff.registerChannel(adapter);

@@ -251,47 +251,68 @@ export function ipBucket(ip: string): string {
 // ------------------------------------------------------------------ the owner's notice
 
 /**
+ * A channel account's address for a message outside its turn, on a channel where the account
+ * id alone does not say where to send (Bot Framework: the serviceUrl and conversation the
+ * account's last message came from). Undefined: nothing stored, nothing to reach.
+ */
+export type AccountReferenceResolver = (account: { channel: ChannelId; externalId: string }) => Promise<Partial<ConversationReference> | undefined>;
+
+/**
  * Tells a channel account something outside its own turn (the owner of a link code that
  * was just used): a proactive turn on the account's channel adapter, so the transcript
- * stores the message, with the delivery's retries and status (`OutboundDelivery`).
+ * stores the message, with the delivery's retries and status (`OutboundDelivery`). The
+ * message is claimed in the outbox (`begin`, awaited) after the transcript stored it and
+ * before the channel sees it, so a node that dies during the first attempt leaves a delivery
+ * the outbox resumes (through the hand-off service's route, as an agent's reply).
  */
 export class OwnerNotices {
   private readonly channels = new Map<ChannelId, ChannelAdapter>();
+  private readonly references = new Map<ChannelId, AccountReferenceResolver>();
 
   constructor(
-    private readonly delivery: Pick<OutboundDelivery, 'watch' | 'afterFirstAttempt'>,
+    private readonly delivery: Pick<OutboundDelivery, 'begin' | 'afterFirstAttempt'>,
     private readonly logger: { warn(obj: object, msg: string): void; info(obj: object, msg: string): void },
   ) {}
 
-  registerChannel(adapter: ChannelAdapter): void {
+  /**
+   * A channel notices can be sent on. `reference`: the account's stored address, for a channel
+   * where it cannot be derived from the account id (the same address agents' replies use).
+   */
+  registerChannel(adapter: ChannelAdapter, opts: { reference?: AccountReferenceResolver } = {}): void {
     this.channels.set(adapter.channelId, adapter);
+    if (opts.reference) this.references.set(adapter.channelId, opts.reference);
   }
 
   /** Sends `activity` to the account; what became of its first attempt. Never throws. */
   async send(to: { channel: ChannelId; externalId: string }, activity: Partial<Activity>): Promise<'sent' | 'pending' | 'failed' | 'unreachable'> {
     const adapter = this.channels.get(to.channel);
-    // Bot Framework conversations need the connector's stored reference; there is none to reach.
-    if (!adapter || to.channel === 'botframework') {
+    if (!adapter) {
       this.logger.info({ channel: to.channel }, 'link notice: no proactive messages on this channel');
       return 'unreachable';
     }
-    const reference: Partial<ConversationReference> = {
-      channelId: to.channel,
-      serviceUrl: '',
-      user: { id: to.externalId, name: '' },
-      bot: { id: 'shop-assistant', name: 'Shop Assistant' },
-      conversation: { id: `${to.channel}:${to.externalId}`, isGroup: false, conversationType: 'personal', name: '' },
-    };
+    let reference: Partial<ConversationReference> | undefined;
+    try {
+      reference = await this.referenceOf(to);
+    } catch (err) {
+      this.logger.warn({ err, channel: to.channel }, 'link notice not sent: could not read the account\'s address');
+      return 'failed';
+    }
+    if (!reference) {
+      this.logger.info({ channel: to.channel }, 'link notice: no stored address for this account (it never wrote from a reachable conversation)');
+      return 'unreachable';
+    }
+    const address = reference;
     let sent: Partial<Activity> | undefined;
     let error: unknown;
     try {
-      await adapter.continueConversation(reference, async (ctx) => {
-        // After the transcript stored it (it has its id), before the channel sees it.
+      await adapter.continueConversation(address, async (ctx) => {
+        // After the transcript stored it (it has its id), before the channel sees it: claimed
+        // `pending` under this node, so a crash during this first attempt leaves it to the outbox.
         ctx.onSendActivities(async (_ctx, activities, next) => {
           for (const a of activities) {
             if (a.type !== ActivityTypes.Message || !a.id) continue;
             sent = a;
-            this.delivery.watch(a.id);
+            await this.delivery.begin(a.id);
           }
           return next();
         });
@@ -306,12 +327,26 @@ export class OwnerNotices {
       return 'failed';
     }
     try {
-      const result = await this.delivery.afterFirstAttempt(out.id, error, () => this.resend(adapter, reference, out));
+      // Once begun, the outcome is always recorded (the claim must not be left to lapse on a live node).
+      const result = await this.delivery.afterFirstAttempt(out.id, error, () => this.resend(adapter, address, out));
       return result.status;
     } catch (err) {
       this.logger.warn({ err, channel: to.channel }, 'link notice: could not record its delivery');
       return error === undefined ? 'sent' : 'failed';
     }
+  }
+
+  /** The account's address: the channel's stored one when it keeps them, else derived from the account id. */
+  private async referenceOf(to: { channel: ChannelId; externalId: string }): Promise<Partial<ConversationReference> | undefined> {
+    const resolve = this.references.get(to.channel);
+    if (resolve) return resolve(to);
+    return {
+      channelId: to.channel,
+      serviceUrl: '',
+      user: { id: to.externalId, name: '' },
+      bot: { id: 'shop-assistant', name: 'Shop Assistant' },
+      conversation: { id: `${to.channel}:${to.externalId}`, isGroup: false, conversationType: 'personal', name: '' },
+    };
   }
 
   /** The stored notice again, outside the middleware (the transcript must not store it twice). */
