@@ -103,6 +103,9 @@ function checkOptions(o: BotFrameworkChannelOptions): void {
  * `connectorTimeoutMs`). A connector that refuses or hangs costs no slot and no 500: the
  * request is answered 202 (stored, reply on its way) and the replies go on as retried
  * deliveries marked on their stored messages (pending, then sent or failed), in order.
+ * Before the first post every stored reply of the turn is claimed in the durable outbox
+ * (`pending` under this node): a node that dies mid-post leaves them to the outbox, which
+ * resumes them through the shopper's stored conversation reference once the claim lapses.
  */
 export function createBotFrameworkChannel(opts: BotFrameworkChannelOptions): BotFrameworkChannel {
   checkOptions(opts);
@@ -129,7 +132,11 @@ export function createBotFrameworkChannel(opts: BotFrameworkChannelOptions): Bot
   // message gave (without one, the hand-off service refuses the reply: nothing to reach).
   const proactive = new BotFrameworkProactiveAdapter(adapter, opts.publicBaseUrl);
   core.install(proactive);
-  if (references) core.handoff?.registerChannel(proactive, { reference: (_conv, customer) => references.latestFor(customer) });
+  if (references) {
+    core.handoff?.registerChannel(proactive, { reference: (_conv, customer) => references.latestFor(customer) });
+    // The owner of a link code hears of its use the same way, at the address of the account that asked for it.
+    core.linkNotices.registerChannel(proactive, { reference: (account) => references.forAccount(account.externalId) });
+  }
 
   if (adapter.anonymous) {
     logger.info('Bot Framework endpoint /api/messages is anonymous (no BOTFRAMEWORK_APP_ID): it answers callers on this machine only (the Emulator)');
@@ -137,15 +144,30 @@ export function createBotFrameworkChannel(opts: BotFrameworkChannelOptions): Bot
     logger.info({ appId: opts.appId, appType: opts.appType ?? 'MultiTenant' }, 'Bot Framework endpoint /api/messages checks channel tokens');
   }
 
-  /** Posts a turn's replies in order; after a failure the rest go on in the background (false). */
+  /**
+   * Posts a turn's replies in order; after a failure the rest go on in the background (false).
+   * Every stored reply is claimed in the outbox (`pending` under this node, attempts 0) before
+   * the first post: a node that dies during any of these posts leaves each reply not yet
+   * confirmed to a delivery the outbox resumes (through the stored conversation reference)
+   * once the claim lapses, instead of replies with no delivery state that nothing would send.
+   */
   async function postReplies(replies: DeferredReplies): Promise<boolean> {
     const { client, activities } = replies;
+    for (const a of activities) if (isStoredMessage(a)) await core.delivery.begin(a.id);
     for (let i = 0; i < activities.length; i++) {
+      const a = activities[i]!;
       try {
-        await adapter.post(client, activities[i]!);
+        await adapter.post(client, a);
       } catch (err) {
         void retryInOrder(replies, i, err).catch((e: unknown) => logger.warn({ err: e }, 'Bot Framework replies: retry failed'));
         return false;
+      }
+      if (isStoredMessage(a)) {
+        await core.delivery
+          .afterFirstAttempt(a.id, undefined, async () => {
+            await adapter.post(client, a);
+          })
+          .catch((err: unknown) => logger.warn({ err, messageId: a.id }, 'Bot Framework reply sent; could not record its delivery'));
       }
     }
     return true;
@@ -154,13 +176,15 @@ export function createBotFrameworkChannel(opts: BotFrameworkChannelOptions): Bot
   /**
    * Replies from `from` on, one after the other: the first with the failure of its first
    * attempt, each with the delivery's retry policy, the next once the previous is settled
-   * (sent or given up), so the shopper reads them in order. Activities that are not stored
-   * messages (no id) are not worth a retry.
+   * (sent or given up), so the shopper reads them in order. The later ones are claimed
+   * already (`postReplies`); `send` takes the claim again before their first post, so one a
+   * node took over meanwhile (this node stopping) is not sent here too. Activities that are
+   * not stored messages (no id) are not worth a retry.
    */
   async function retryInOrder({ client, activities }: DeferredReplies, from: number, firstError: unknown): Promise<void> {
     for (let i = from; i < activities.length; i++) {
       const a = activities[i]!;
-      if (!a.id) continue;
+      if (!isStoredMessage(a)) continue;
       const send = async () => {
         await adapter.post(client, a);
       };
@@ -273,4 +297,9 @@ function renderMiddleware(publicBaseUrl: string | undefined): Middleware {
       await next();
     },
   };
+}
+
+/** A reply the transcript stored (its id is the stored message's): one with a delivery state. */
+function isStoredMessage(a: Partial<Activity>): a is Partial<Activity> & { id: string } {
+  return a.type === 'message' && typeof a.id === 'string' && a.id !== '';
 }

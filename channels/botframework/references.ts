@@ -56,12 +56,38 @@ export class ConversationReferences {
     const found = await this.storage.read(keys);
     let best: StoredReference | undefined;
     for (const key of keys) {
-      const ref = found[key] as StoredReference | undefined;
-      if (ref?.serviceUrl && ref.conversation?.id && ref.user?.id && (!best || ref.at > best.at)) best = ref;
+      const ref = usable(found[key]);
+      if (ref && (!best || ref.at > best.at)) best = ref;
     }
-    if (!best) return undefined;
-    return { channelId: best.channelId, serviceUrl: best.serviceUrl, conversation: { ...best.conversation, isGroup: best.conversation.isGroup ?? false, conversationType: best.conversation.conversationType ?? '', name: best.conversation.name ?? '' }, user: { name: '', ...best.user }, bot: { name: '', ...best.bot }, ...(best.locale ? { locale: best.locale } : {}) };
+    return best ? asReference(best) : undefined;
   }
+
+  /**
+   * The address of one Bot Framework account (`<channelId>:<from.id>`, as `channelAccount`
+   * names it), as its last message gave it; undefined when none was stored. For a message
+   * meant for that very account (the link-code owner's notice).
+   */
+  async forAccount(externalId: string): Promise<Partial<ConversationReference> | undefined> {
+    const key = ConversationReferences.key(externalId);
+    const ref = usable((await this.storage.read([key]))[key]);
+    return ref ? asReference(ref) : undefined;
+  }
+}
+
+function usable(item: unknown): StoredReference | undefined {
+  const ref = item as StoredReference | undefined;
+  return ref?.serviceUrl && ref.conversation?.id && ref.user?.id ? ref : undefined;
+}
+
+function asReference(ref: StoredReference): Partial<ConversationReference> {
+  return {
+    channelId: ref.channelId,
+    serviceUrl: ref.serviceUrl,
+    conversation: { ...ref.conversation, isGroup: ref.conversation.isGroup ?? false, conversationType: ref.conversation.conversationType ?? '', name: ref.conversation.name ?? '' },
+    user: { name: '', ...ref.user },
+    bot: { name: '', ...ref.bot },
+    ...(ref.locale ? { locale: ref.locale } : {}),
+  };
 }
 
 function pick(from: object, keys: readonly string[]): Record<string, unknown> {
