@@ -26,6 +26,7 @@
  * `X-Shop-Delivery-Id` on every attempt and resume, so the shop's backend can drop the copy.
  */
 import { randomUUID } from 'node:crypto';
+import { ActivityTypes, type Activity, type TurnContext } from 'botbuilder-core';
 import type { Logger } from 'pino';
 import { isShopError, type DeliveryStatus, type Message, type MessageDelivery, type Store } from '../store/index.js';
 import type { EventBus } from './events.js';
@@ -707,4 +708,31 @@ export class OutboundDelivery implements DeliveryReporter {
 /** The delivery of a message as JSON for browsers (dates as ISO strings). */
 export function deliveryView(d: MessageDelivery): { status: DeliveryStatus; attempts: number; error?: string; updatedAt: string } {
   return { status: d.status, attempts: d.attempts, ...(d.error ? { error: d.error } : {}), updatedAt: d.updatedAt.toISOString() };
+}
+
+/** An outgoing activity the transcript stored (its id is the stored message's): one the outbox can track. */
+export function isStoredMessage(a: Partial<Activity>): a is Partial<Activity> & { id: string } {
+  return a.type === ActivityTypes.Message && typeof a.id === 'string' && a.id !== '';
+}
+
+/**
+ * For a proactive turn: every stored message `context` sends from now on is claimed with
+ * `begin` after the transcript stored it (so it has its id) and before the channel sees it,
+ * `pending` under this node, so a crash during its first attempt leaves it to the outbox.
+ * `onClaimed` is told of each such message, before its claim; report the attempt with
+ * `afterFirstAttempt`.
+ */
+export function claimBeforeSending(
+  context: TurnContext,
+  delivery: Pick<OutboundDelivery, 'begin'>,
+  onClaimed: (activity: Partial<Activity> & { id: string }) => void,
+): void {
+  context.onSendActivities(async (_ctx, activities, next) => {
+    for (const a of activities) {
+      if (!isStoredMessage(a)) continue;
+      onClaimed(a);
+      await delivery.begin(a.id);
+    }
+    return next();
+  });
 }

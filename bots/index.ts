@@ -42,6 +42,8 @@ export { HandoffService, pickAgent, priorityOf, queueOrder, effectivePriority, t
 export type { HandoffTriggers } from './bot.js';
 export {
   OutboundDelivery,
+  claimBeforeSending,
+  isStoredMessage,
   classifyFailure,
   retryDelay,
   retryWindowMs,

@@ -4,7 +4,7 @@ import { ActivityTypes, TurnContext, type Activity, type ConversationReference, 
 import { linkedNotice, type AccountLinker, type LinkParty, type RedeemResult } from '../skills/index.js';
 import { isShopError, type ChannelId, type Customer, type Locale, type Store } from '../store/index.js';
 import type { ChannelAdapter } from './adapter.js';
-import type { OutboundDelivery } from './delivery.js';
+import { claimBeforeSending, type OutboundDelivery } from './delivery.js';
 import type { EventBus } from './events.js';
 import type { MergeLog } from './merge-log.js';
 import { channelAccount } from './middleware/identity.js';
@@ -306,15 +306,9 @@ export class OwnerNotices {
     let error: unknown;
     try {
       await adapter.continueConversation(address, async (ctx) => {
-        // After the transcript stored it (it has its id), before the channel sees it: claimed
-        // `pending` under this node, so a crash during this first attempt leaves it to the outbox.
-        ctx.onSendActivities(async (_ctx, activities, next) => {
-          for (const a of activities) {
-            if (a.type !== ActivityTypes.Message || !a.id) continue;
-            sent = a;
-            await this.delivery.begin(a.id);
-          }
-          return next();
+        // Claimed `pending` under this node before the channel sees it: a crash mid-attempt leaves it to the outbox.
+        claimBeforeSending(ctx, this.delivery, (a) => {
+          sent = a;
         });
         await ctx.sendActivity(activity);
       });

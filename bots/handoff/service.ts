@@ -15,7 +15,7 @@ import {
 } from '../../store/index.js';
 import type { ChannelAdapter } from '../adapter.js';
 import { productCardAttachment, type ProductCard, type QuickReply } from '../cards.js';
-import { OutboundDelivery, type DeliveryResult } from '../delivery.js';
+import { claimBeforeSending, OutboundDelivery, type DeliveryResult } from '../delivery.js';
 import type { EventBus } from '../events.js';
 import { inboundMessage, turnConversation, turnCustomer, updateTurnConversation } from '../turn-state.js';
 import { awaitsRating, effectivePriority, parseRating, pickAgent, priorityOf, queueOrder, topicOf, wechatWindow, type WeChatWindow } from './routing.js';
@@ -545,15 +545,9 @@ export class HandoffService {
         const now = turnConversation(ctx);
         if (now.id !== conv.id) throw refuse('resolved', 'this conversation was resolved; nothing was sent');
         recheck(now);
-        // After the transcript stored it (so it has its id), before the channel sees it: stored
-        // `pending` under this node's claim, so a crash during this first attempt leaves it to the outbox.
-        ctx.onSendActivities(async (_ctx, activities, next) => {
-          for (const a of activities) {
-            if (a.type !== ActivityTypes.Message || !a.id) continue;
-            sent = a;
-            await this.delivery.begin(a.id);
-          }
-          return next();
+        // Claimed `pending` under this node before the channel sees it: a crash mid-attempt leaves it to the outbox.
+        claimBeforeSending(ctx, this.delivery, (a) => {
+          sent = a;
         });
         await ctx.sendActivity(activity);
       });

@@ -12,6 +12,7 @@ import {
   isDuplicateDelivery,
   isRateLimited,
   isStoreUnavailable,
+  isStoredMessage,
   type BotCore,
   type StoreHealth,
   type TurnAdmission,
@@ -297,9 +298,4 @@ function renderMiddleware(publicBaseUrl: string | undefined): Middleware {
       await next();
     },
   };
-}
-
-/** A reply the transcript stored (its id is the stored message's): one with a delivery state. */
-function isStoredMessage(a: Partial<Activity>): a is Partial<Activity> & { id: string } {
-  return a.type === 'message' && typeof a.id === 'string' && a.id !== '';
 }
