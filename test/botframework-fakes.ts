@@ -7,6 +7,7 @@
 import { sign, type KeyObject } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { until as poll } from './helpers/poll.js';
 
 export type Json = Record<string, unknown>;
 
@@ -174,9 +175,5 @@ export function postActivity(target: { base: string } | { socketPath: string }, 
 
 /** Polls until `fn` holds (a delivery retried in the background, a status written). */
 export async function until(what: string, fn: () => Promise<boolean> | boolean, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await fn())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  await poll(what, async () => ((await fn()) ? true : undefined), timeoutMs);
 }

@@ -21,6 +21,7 @@ import { identityMiddleware } from '../bots/middleware/identity.js';
 import { transcriptMiddleware } from '../bots/middleware/transcript.js';
 import { linkedNotice } from '../skills/index.js';
 import { openSqliteStore, type MessageDelivery, type MessageRepository, type Store } from '../store/index.js';
+import { until } from './helpers/poll.js';
 
 const silent = createLogger({ level: 'silent' });
 let dir: string;
@@ -86,16 +87,6 @@ class HoldingChannel extends ChannelAdapter {
   }
 }
 
-async function until<T>(what: string, get: () => Promise<T | undefined>, ms = 10_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await get();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
 describe('the link-code owner\'s notice in the outbox', () => {
   it('is pending under this node\'s claim (attempts 0, renewed, not taken by another node) while its first attempt is held, then sent', async () => {
     const slow = slowClaims(store);
@@ -124,10 +115,14 @@ describe('the link-code owner\'s notice in the outbox', () => {
 
       // While the attempt is held the claim is renewed, and another node's outbox pass leaves it alone.
       const first = handed!.delivery!.claim!.until.getTime();
-      await until('the claim renewed', async () => {
-        const d = (await store.messages.get(handed!.id))!.delivery!;
-        return d.claim && d.claim.until.getTime() > first ? d : undefined;
-      });
+      await until(
+        'the claim renewed',
+        async () => {
+          const d = (await store.messages.get(handed!.id))!.delivery!;
+          return d.claim && d.claim.until.getTime() > first ? d : undefined;
+        },
+        { timeoutMs: 10_000, everyMs: 20 },
+      );
       await other.resumeInterrupted();
       expect(otherSends).toEqual([]);
       const during = (await store.messages.get(handed!.id))!;

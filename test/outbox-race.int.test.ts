@@ -17,6 +17,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../app/logger.js';
 import { LocalEventBus, OutboundDelivery, type ShopEvent } from '../bots/index.js';
 import { openStore, type Message, type Store, type StoreOptions } from '../store/index.js';
+import { until } from './helpers/poll.js';
 import { mongoUriWithDb } from './helpers/processes.js';
 
 const logger = createLogger({ level: 'silent' });
@@ -51,16 +52,6 @@ async function startChannel(delayMs: number): Promise<Channel> {
         server.close(() => r());
       }),
   };
-}
-
-async function until<T>(what: string, get: () => Promise<T | undefined>, ms = 30_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await get();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
 }
 
 function raceOn(kind: string, location: () => Promise<{ opts: StoreOptions; dispose: () => Promise<void> }>): void {
