@@ -15,72 +15,31 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { openStore, type Message, type Store } from '../store/index.js';
+import type { Message } from '../store/index.js';
 import { emulatorActivity, postActivity, startFakeConnector, type FakeConnector } from './botframework-fakes.js';
-import { runEntry, waitForLog, type Spawned } from './helpers/processes.js';
+import { outboxNodes, resumedIn, settledDelivery, stopNode, withStore } from './helpers/outbox.js';
+import { until } from './helpers/poll.js';
 
 const dataDir = mkdtempSync(path.join(tmpdir(), 'sa-outbox-bf-'));
-const LEASE_MS = 1500;
-const running: Spawned[] = [];
+const procs = outboxNodes();
 let connector: FakeConnector | undefined;
 
 afterAll(async () => {
-  for (const p of running) if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill('SIGKILL');
-  await Promise.all(running.map((p) => p.exited));
+  await procs.killAll();
   await connector?.close();
   rmSync(dataDir, { recursive: true, force: true });
 });
 
-async function startNode(): Promise<{ p: Spawned; url: string }> {
-  const p = runEntry('server.ts', [], {
-    PORT: '0',
-    HOST: '127.0.0.1',
-    LOG_LEVEL: 'info',
-    DATA_DIR: dataDir,
-    EMBEDDINGS_MODEL: 'lexical',
-    WEB_TOKEN_SECRET: 'outbox-bf-web-token-secret-0123456789abcdef',
-    HANDOFF_AUTO_ASSIGN: 'false',
-    // The held post must not time out before the node is killed: the kill, not a timeout, ends it.
-    BOTFRAMEWORK_CONNECTOR_TIMEOUT_MS: '60000',
-    OUTBOUND_RETRY_ATTEMPTS: '5',
-    OUTBOUND_RETRY_BASE_MS: '200',
-    OUTBOUND_RETRY_MAX_DELAY_MS: '400',
-    OUTBOX_LEASE_MS: String(LEASE_MS),
-    OUTBOX_POLL_MS: '250',
-  });
-  running.push(p);
-  const line = await waitForLog(p, 'listening', 90_000);
-  return { p, url: String(line['url']) };
-}
-
-async function until<T>(what: string, get: () => Promise<T | undefined> | T | undefined, ms = 30_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await get();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-async function withStore<T>(fn: (s: Store) => Promise<T>): Promise<T> {
-  const s = await openStore({ kind: 'sqlite', file: path.join(dataDir, 'shop.db') });
-  try {
-    return await fn(s);
-  } finally {
-    await s.close();
-  }
-}
+// The held post must not time out before the node is killed: the kill, not a timeout, ends it.
+const startNode = () => procs.start(dataDir, { BOTFRAMEWORK_CONNECTOR_TIMEOUT_MS: '60000' });
 
 /** The bot's stored replies to this Emulator user, oldest first. */
 const storedReplies = (userId: string) =>
-  withStore(async (s) => {
+  withStore(dataDir, async (s) => {
     const customer = await s.customers.findByIdentity('botframework', `emulator:${userId}`);
     if (!customer) return [];
     return (await s.messages.listByCustomer(customer.id, { limit: 100 })).items.filter((m) => m.direction === 'out').reverse();
   });
-
-const resumedIn = (p: Spawned, messageId: string) => p.logs().some((l) => l['msg'] === 'outbox: resuming an interrupted delivery' && l['messageId'] === messageId);
 
 describe('outbox: Bot Framework replies posted after the turn', () => {
   it('a node killed while the connector holds the first reply post: both replies of the turn were pending under its claim, and the restarted node sends each exactly once', async () => {
@@ -113,35 +72,21 @@ describe('outbox: Bot Framework replies posted after the turn', () => {
     const held = fake.calls.filter((c) => c.conversationId === conversationId);
     expect(held.map((c) => [c.outcome, c.body['text']])).toEqual([['held', replies[0]!.text]]);
 
-    node.p.child.kill('SIGKILL');
-    expect((await node.p.exited).signal).toBe('SIGKILL');
+    expect(await stopNode(node, 'SIGKILL')).toBe('SIGKILL');
     await posting; // the channel's request died with the node
     expect(fake.delivered(conversationId)).toHaveLength(0);
 
     // The connector answers again; the node restarts on the same data and resumes both replies.
     node = await startNode();
     const settled: Message[] = [];
-    for (const m of replies) {
-      settled.push(
-        await until(
-          `the resumed delivery of "${m.text.slice(0, 30)}" to settle`,
-          () =>
-            withStore(async (s) => {
-              const now = await s.messages.get(m.id);
-              return now?.delivery && now.delivery.status !== 'pending' ? now : undefined;
-            }),
-          60_000,
-        ),
-      );
-    }
+    for (const m of replies) settled.push(await settledDelivery(dataDir, m.id, `the resumed delivery of "${m.text.slice(0, 30)}" to settle`));
     for (const m of settled) {
       expect(m.delivery).toMatchObject({ status: 'sent', attempts: 1 });
       expect(m.delivery?.claim).toBeUndefined();
       expect(resumedIn(node.p, m.id)).toBe(true);
     }
 
-    node.p.child.kill('SIGTERM');
-    await node.p.exited;
+    await stopNode(node, 'SIGTERM');
     // Counted after the node has stopped for good: each reply once at the connector, in the
     // shopper's conversation, from the bot to the shopper; once in the transcript.
     const delivered = fake.delivered(conversationId);

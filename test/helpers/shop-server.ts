@@ -101,8 +101,11 @@ export function wechatTextXml(oa: string, openId: string, content: string, id: s
   return `<xml><ToUserName><![CDATA[${oa}]]></ToUserName><FromUserName><![CDATA[${openId}]]></FromUserName><CreateTime>${Math.floor(Date.now() / 1000)}</CreateTime><MsgType><![CDATA[text]]></MsgType><Content><![CDATA[${content}]]></Content><MsgId>${id}</MsgId></xml>`;
 }
 
-/** Posts a signed WeChat message (with MsgId `msgId` when given); returns the HTTP status and the passive reply body. */
-export async function wechatPost(shop: ShopServer, oa: string, openId: string, content: string, msgId?: string): Promise<{ status: number; body: string }> {
+/**
+ * Posts a signed WeChat message (with MsgId `msgId` when given); returns the HTTP status and the passive reply body.
+ * `shop`: this helper's server, or any server's URL with its WeChat token (a server process).
+ */
+export async function wechatPost(shop: Pick<ShopServer, 'wechatToken'> & { server: { url: string } }, oa: string, openId: string, content: string, msgId?: string): Promise<{ status: number; body: string }> {
   const timestamp = String(Math.floor(Date.now() / 1000));
   const nonce = String(Math.floor(Math.random() * 1e9));
   const q = new URLSearchParams({ timestamp, nonce, signature: wechatSignature(shop.wechatToken, timestamp, nonce) });
