@@ -1,4 +1,4 @@
-import { generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
+import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -15,6 +15,7 @@ import { startServer, type RunningServer } from '../app/runtime.js';
 import { createBotCore, inboundMessageKey, LocalEventBus, PRODUCT_CARD, productCardAttachment, type BotCore } from '../bots/index.js';
 import { createBotFrameworkChannel, renderForBotFramework, type BotFrameworkChannelOptions } from '../channels/botframework/index.js';
 import { isShopError, openStore, type Store } from '../store/index.js';
+import { channelToken, emulatorActivity as emulatorActivityTo, postActivity, startFakeConnector, type FakeConnector, type Json } from './botframework-fakes.js';
 
 const silent = createLogger({ level: 'silent' });
 const dirs: string[] = [];
@@ -24,51 +25,13 @@ const tempDir = (prefix: string) => {
   return d;
 };
 
-type Json = Record<string, unknown>;
-interface Received {
-  method: string;
-  path: string;
-  authorization?: string;
-  body: Json;
-}
-
-/**
- * A real HTTP server playing the Bot Connector service (the Emulator's serviceUrl): it takes
- * replies on the documented v3 REST paths and answers `{id}`, and publishes OpenID metadata
- * and a signing key, as login.botframework.com does for channel tokens.
- */
-async function startConnector(signingKey: KeyObject, kid: string) {
-  const received: Received[] = [];
-  let n = 0;
-  const server = http.createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const url = new URL(req.url ?? '/', 'http://x');
-      const send = (status: number, body: unknown) => {
-        res.writeHead(status, { 'content-type': 'application/json' });
-        res.end(JSON.stringify(body));
-      };
-      if (req.method === 'GET' && url.pathname === '/.well-known/openidconfiguration') return send(200, { issuer: 'https://api.botframework.com', jwks_uri: `${base}/keys` });
-      if (req.method === 'GET' && url.pathname === '/keys') return send(200, { keys: [{ ...signingKey.export({ format: 'jwk' }), kid, use: 'sig', endorsements: ['msteams', 'emulator'] }] });
-      if (req.method === 'POST' && url.pathname.startsWith('/v3/conversations/')) {
-        received.push({ method: req.method, path: url.pathname, authorization: req.headers.authorization, body: JSON.parse(Buffer.concat(chunks).toString('utf8')) as Json });
-        return send(200, { id: `bf-${++n}` });
-      }
-      send(404, { error: { code: 'NotFound', message: url.pathname } });
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  return { url: base, received, close: () => new Promise<void>((r) => server.close(() => r())) };
-}
-
 const keys = generateKeyPairSync('rsa', { modulusLength: 2048 });
 const KID = 'test-signing-key';
-let connector: Awaited<ReturnType<typeof startConnector>>;
+/** The Bot Connector (the Emulator's serviceUrl), publishing OpenID metadata and our signing key as login.botframework.com does. */
+let connector: FakeConnector;
 
 beforeAll(async () => {
-  connector = await startConnector(keys.publicKey, KID);
+  connector = await startFakeConnector({ publicKey: keys.publicKey, kid: KID });
 });
 
 afterAll(async () => {
@@ -76,41 +39,14 @@ afterAll(async () => {
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 
-let seq = 0;
-/** An activity as the Bot Framework Emulator posts it. */
-function emulatorActivity(userId: string, text: string, extra: Json = {}): Json {
-  return {
-    type: 'message',
-    id: `act-${++seq}`,
-    timestamp: new Date().toISOString(),
-    localTimestamp: new Date().toISOString().replace('Z', '+00:00'),
-    channelId: 'emulator',
-    serviceUrl: connector.url,
-    from: { id: userId, name: 'User', role: 'user' },
-    recipient: { id: 'bot-1', name: 'Bot', role: 'bot' },
-    conversation: { id: `conv-${userId}|livechat` },
-    locale: 'en-US',
-    text,
-    ...extra,
-  };
-}
-
-async function post(base: string, body: unknown, headers: Record<string, string> = {}) {
-  const res = await fetch(`${base}/api/messages`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...headers },
-    body: typeof body === 'string' ? body : JSON.stringify(body),
-  });
-  const text = await res.text();
-  return { status: res.status, body: (text ? JSON.parse(text) : undefined) as Json | undefined };
-}
+/** An activity as the Bot Framework Emulator posts it, to this file's connector. */
+const emulatorActivity = (userId: string, text: string, extra: Json = {}): Json => emulatorActivityTo(connector.url, userId, text, extra);
+const post = (base: string, body: unknown, headers: Record<string, string> = {}) => postActivity({ base }, body, headers);
 
 async function history(store: Store, externalId: string) {
   const customer = await store.customers.findByIdentity('botframework', externalId);
   return { customer, messages: customer ? (await store.messages.listByCustomer(customer.id)).items : [] };
 }
-
-const repliesTo = (conversationId: string) => connector.received.filter((r) => decodeURIComponent(r.path).startsWith(`/v3/conversations/${conversationId}/`));
 
 describe('Bot Framework channel, anonymous (no app id): the real server and a real connector', () => {
   let server: RunningServer;
@@ -130,7 +66,7 @@ describe('Bot Framework channel, anonymous (no app id): the real server and a re
     expect(res.status).toBe(200);
 
     // A reply to an inbound activity goes to replyToActivity: POST /v3/conversations/{id}/activities/{activityId}.
-    const replies = repliesTo('conv-u-1|livechat');
+    const replies = connector.callsTo('conv-u-1|livechat');
     expect(replies).toHaveLength(1);
     const reply = replies[0]!;
     expect(reply.path).toBe(`/v3/conversations/${encodeURIComponent('conv-u-1|livechat')}/activities/${String(hello['id'])}`);
@@ -169,7 +105,7 @@ describe('Bot Framework channel, anonymous (no app id): the real server and a re
     expect(after.customer!.id).toBe(first.customer!.id);
     expect(after.messages).toHaveLength(4);
     expect(after.messages[1]).toMatchObject({ direction: 'in', text: 'help' });
-    expect(repliesTo('conv-u-1|livechat')).toHaveLength(2);
+    expect(connector.callsTo('conv-u-1|livechat')).toHaveLength(2);
   });
 
   it('takes the same activity id from two users (or two conversations) for two messages: both stored, both answered', async () => {
@@ -180,9 +116,9 @@ describe('Bot Framework channel, anonymous (no app id): the real server and a re
     const c = emulatorActivity('same-id-a', 'what is your return policy?', { id: 'shared-activity-1', conversation: { id: 'group-chat-1' } });
     for (const activity of [a, b, c]) expect((await post(server.url, activity)).status).toBe(200);
 
-    expect(repliesTo('conv-same-id-a|livechat')).toHaveLength(1);
-    expect(repliesTo('conv-same-id-b|livechat')).toHaveLength(1);
-    expect(repliesTo('group-chat-1')).toHaveLength(1);
+    expect(connector.callsTo('conv-same-id-a|livechat')).toHaveLength(1);
+    expect(connector.callsTo('conv-same-id-b|livechat')).toHaveLength(1);
+    expect(connector.callsTo('group-chat-1')).toHaveLength(1);
     const first = await history(server.store, 'emulator:same-id-a');
     const second = await history(server.store, 'emulator:same-id-b');
     expect(first.customer!.id).not.toBe(second.customer!.id);
@@ -202,7 +138,7 @@ describe('Bot Framework channel, anonymous (no app id): the real server and a re
     expect(directLine.customer!.id).not.toBe(emulator.customer!.id);
     expect(directLine.messages.filter((m) => m.direction === 'in').map((m) => m.text)).toEqual(['what is your return policy?']);
     expect(directLine.messages.filter((m) => m.direction === 'out')).toHaveLength(1);
-    expect(repliesTo('conv-cross')).toHaveLength(2);
+    expect(connector.callsTo('conv-cross')).toHaveLength(2);
   });
 
   it("delivers a proactive message (an agent's reply) to a known conversation through continueConversation", async () => {
@@ -212,7 +148,7 @@ describe('Bot Framework channel, anonymous (no app id): the real server and a re
       await context.sendActivity({ type: 'message', text: 'Hi, this is Mei from support.', channelData: { sender: 'agent', agentId: 'agent-1' } });
     });
     // botbuilder gives the continuation event an id of its own, so this too is a replyToActivity.
-    const last = repliesTo('conv-u-1|livechat').at(-1)!;
+    const last = connector.callsTo('conv-u-1|livechat').at(-1)!;
     expect(last.path.startsWith(`/v3/conversations/${encodeURIComponent('conv-u-1|livechat')}/activities/`)).toBe(true);
     expect(last.body).toMatchObject({ text: 'Hi, this is Mei from support.', recipient: { id: 'u-1' } });
     expect(last.body['channelData']).toBeUndefined();
@@ -333,7 +269,7 @@ describe('Bot Framework channel behind the node\'s admission gate', () => {
       expect((await post(server.url, activities[i])).status).toBe(200);
       const { messages } = await history(server.store, `emulator:u-full-${i}`);
       expect(messages.filter((m) => m.direction === 'in')).toHaveLength(1);
-      expect(repliesTo(`conv-u-full-${i}|livechat`)).toHaveLength(1);
+      expect(connector.callsTo(`conv-u-full-${i}|livechat`)).toHaveLength(1);
     }
   });
 });
@@ -362,14 +298,14 @@ describe('Bot Framework channel with BOTFRAMEWORK_APP_ID: the real server', () =
   });
 
   it('refuses a request without a valid token with 401 and stores nothing', async () => {
-    const sent = connector.received.length;
+    const sent = connector.calls.length;
     for (const headers of [{}, { authorization: 'Bearer not-a-jwt' }, { authorization: 'Basic dXNlcjpwYXNz' }] as Array<Record<string, string>>) {
       const res = await post(server.url, emulatorActivity('u-noauth', 'hello'), headers);
       expect(res.status).toBe(401);
       expect(res.body).toMatchObject({ error: { code: 'unauthorized' } });
     }
     expect((await history(server.store, 'emulator:u-noauth')).customer).toBeNull();
-    expect(connector.received.length).toBe(sent);
+    expect(connector.calls.length).toBe(sent);
   });
 });
 
@@ -407,12 +343,7 @@ describe('Bot Framework channel: tokens checked against published signing keys, 
     return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   }
 
-  function token(claims: Json, key: KeyObject = keys.privateKey, kid = KID): string {
-    const now = Math.floor(Date.now() / 1000);
-    const enc = (o: Json) => Buffer.from(JSON.stringify(o)).toString('base64url');
-    const body = `${enc({ alg: 'RS256', typ: 'JWT', kid })}.${enc({ iss: 'https://api.botframework.com', aud: APP_ID, serviceurl: connector.url, nbf: now - 60, iat: now - 60, exp: now + 600, ...claims })}`;
-    return `${body}.${sign('sha256', Buffer.from(body), key).toString('base64url')}`;
-  }
+  const token = (claims: Json, key: KeyObject = keys.privateKey, kid = KID): string => channelToken(key, kid, { aud: APP_ID, serviceurl: connector.url, ...claims });
 
   beforeAll(async () => {
     store = await openStore({ kind: 'sqlite', file: path.join(tempDir('sa-bf-jwt-'), 'shop.db') });
@@ -455,7 +386,7 @@ describe('Bot Framework channel: tokens checked against published signing keys, 
     const base = await startChannel({});
     const res = await post(base, emulatorActivity('c-1', 'cards'));
     expect(res.status).toBe(200);
-    const [reply] = repliesTo('conv-c-1|livechat');
+    const [reply] = connector.callsTo('conv-c-1|livechat');
     expect(reply!.body).toMatchObject({ text: 'Two picks for you', attachmentLayout: 'carousel' });
     const [sponsored, plain] = reply!.body['attachments'] as Array<{ contentType: string; content: Json }>;
     expect(sponsored).toEqual({

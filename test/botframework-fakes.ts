@@ -25,6 +25,8 @@ export interface FakeConnector {
   calls: ConnectorCall[];
   /** Behaviour of the next reply requests, consumed one per request; afterwards each is answered 200. */
   script: Array<'refuse' | 'hang'>;
+  /** Every request to `conversationId`'s activities, whatever the fake did with it. */
+  callsTo(conversationId: string): ConnectorCall[];
   /** Replies to `conversationId` that were answered 200. */
   delivered(conversationId: string): ConnectorCall[];
   /** Requests held open right now. */
@@ -91,6 +93,7 @@ export async function startFakeConnector(signing?: { publicKey: KeyObject; kid: 
     url: base,
     calls,
     script,
+    callsTo: (conversationId) => calls.filter((c) => c.conversationId === conversationId),
     delivered: (conversationId) => calls.filter((c) => c.conversationId === conversationId && c.outcome === 'ok'),
     get held() {
       return held.length;
@@ -121,6 +124,7 @@ export function emulatorActivity(serviceUrl: string, userId: string, text: strin
     type: 'message',
     id: `act-${process.pid}-${++seq}`,
     timestamp: new Date().toISOString(),
+    localTimestamp: new Date().toISOString().replace('Z', '+00:00'),
     channelId: 'emulator',
     serviceUrl,
     from: { id: userId, name: 'User', role: 'user' },

@@ -6,8 +6,6 @@
  * same conversation is still one stored message and one answer.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
@@ -16,43 +14,20 @@ import { loadConfig } from '../app/config.js';
 import { createLogger } from '../app/logger.js';
 import { startServer, type RunningServer } from '../app/runtime.js';
 import type { Message } from '../store/index.js';
+import { emulatorActivity, postActivity, startFakeConnector, type ConnectorCall, type FakeConnector, type Json } from './botframework-fakes.js';
 import { storedByChannelId } from './helpers/stored.js';
-
-type Json = Record<string, unknown>;
-
-/** A real HTTP server playing the Bot Connector (the Emulator's serviceUrl): keeps every reply, answers `{id}`. */
-async function startConnector() {
-  const received: Array<{ path: string; body: Json }> = [];
-  let n = 0;
-  const server = http.createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const url = new URL(req.url ?? '/', 'http://x');
-      res.setHeader('content-type', 'application/json');
-      if (req.method === 'POST' && url.pathname.startsWith('/v3/conversations/')) {
-        received.push({ path: decodeURIComponent(url.pathname), body: JSON.parse(Buffer.concat(chunks).toString('utf8')) as Json });
-        res.end(JSON.stringify({ id: `bf-${++n}` }));
-        return;
-      }
-      res.statusCode = 404;
-      res.end('{}');
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, received, close: () => new Promise<void>((r) => server.close(() => r())) };
-}
 
 const ORDER = 'SA100001';
 /** A detail the answer about order SA100001 shows (its first item); the phone on it ends 0119. */
 const DETAIL = 'Marlow Easy Slip';
 
-let connector: Awaited<ReturnType<typeof startConnector>>;
+/** The Bot Connector (the Emulator's serviceUrl): keeps every reply, answers `{id}`. */
+let connector: FakeConnector;
 let server: RunningServer;
 const dir = mkdtempSync(path.join(tmpdir(), 'sa-iso-bf-'));
 
 beforeAll(async () => {
-  connector = await startConnector();
+  connector = await startFakeConnector();
   server = await startServer(loadConfig({ PORT: '0', DATA_DIR: dir, LOG_LEVEL: 'silent', EMBEDDINGS_MODEL: 'lexical', RATE_LIMIT_CUSTOMER_PER_MINUTE: '600' }, dir), createLogger({ level: 'silent' }));
 }, 120_000);
 
@@ -62,27 +37,14 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-function activity(userId: string, conversationId: string, id: string, text: string): Json {
-  return {
-    type: 'message',
-    id,
-    timestamp: new Date().toISOString(),
-    channelId: 'emulator',
-    serviceUrl: connector.url,
-    from: { id: userId, name: 'User', role: 'user' },
-    recipient: { id: 'bot-1', name: 'Bot', role: 'bot' },
-    conversation: { id: conversationId },
-    locale: 'en-US',
-    text,
-  };
-}
+const activity = (userId: string, conversationId: string, id: string, text: string): Json => emulatorActivity(connector.url, userId, text, { id, conversation: { id: conversationId } });
 
 /** Posts an activity; the replies the connector received during the call (the turn runs inside it). */
-async function post(a: Json): Promise<Array<{ path: string; body: Json }>> {
-  const before = connector.received.length;
-  const res = await fetch(`${server.url}/api/messages`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(a) });
-  expect(res.status, await res.text()).toBe(200);
-  return connector.received.slice(before);
+async function post(a: Json): Promise<ConnectorCall[]> {
+  const before = connector.calls.length;
+  const res = await postActivity({ base: server.url }, a);
+  expect(res.status, res.text).toBe(200);
+  return connector.calls.slice(before);
 }
 
 async function customerOf(userId: string): Promise<string> {
@@ -115,7 +77,7 @@ describe('Bot Framework: user B sends an activity id user A used', () => {
     const toB = await post(activity(userB, convB, id, 'hello'));
     expect(toB.length).toBeGreaterThan(0);
     for (const r of toB) {
-      expect(r.path.startsWith(`/v3/conversations/${convB}/`)).toBe(true);
+      expect(r.conversationId).toBe(convB);
       expect(r.body['recipient']).toMatchObject({ id: userB });
     }
     expect(texts(toB)[0]).toMatch(/shopping assistant/);

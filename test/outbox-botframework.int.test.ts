@@ -69,7 +69,7 @@ describe('outbox: Bot Framework replies posted after the turn', () => {
       owners.add(m.delivery!.claim!.owner);
     }
     expect(owners.size).toBe(1);
-    const held = fake.calls.filter((c) => c.conversationId === conversationId);
+    const held = fake.callsTo(conversationId);
     expect(held.map((c) => [c.outcome, c.body['text']])).toEqual([['held', replies[0]!.text]]);
 
     expect(await stopNode(node, 'SIGKILL')).toBe('SIGKILL');

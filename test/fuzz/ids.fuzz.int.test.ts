@@ -19,8 +19,6 @@
  *   number that is not theirs.
  * FUZZ_SEED reproduces a run; FUZZ_RUNS scales the number of runs.
  */
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -28,6 +26,7 @@ import { inboundMessageKey } from '../../bots/index.js';
 import { AppAdapter, requestSignatureHeaders } from '../../channels/app/index.js';
 import type { WireMessage } from '../../channels/web/index.js';
 import type { ChannelId, Message } from '../../store/index.js';
+import { emulatorActivity, postActivity, startFakeConnector, type FakeConnector } from '../botframework-fakes.js';
 import { startShopServer, wechatPost, type ShopServer } from '../helpers/shop-server.js';
 import { WsClient } from '../helpers/ws-client.js';
 
@@ -95,32 +94,8 @@ function idFor(s: Step): string {
   return pool[s.id % pool.length]!;
 }
 
-// ------------------------------------------------------------------- the Bot Connector
-
-async function startConnector() {
-  const received: Array<{ path: string; body: Record<string, unknown> }> = [];
-  let n = 0;
-  const server = http.createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const url = new URL(req.url ?? '/', 'http://x');
-      res.setHeader('content-type', 'application/json');
-      if (req.method === 'POST' && url.pathname.startsWith('/v3/conversations/')) {
-        received.push({ path: decodeURIComponent(url.pathname), body: JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown> });
-        res.end(JSON.stringify({ id: `bf-${++n}` }));
-        return;
-      }
-      res.statusCode = 404;
-      res.end('{}');
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, received, close: () => new Promise<void>((r) => server.close(() => r())) };
-}
-
 let shop: ShopServer;
-let connector: Awaited<ReturnType<typeof startConnector>>;
+let connector: FakeConnector;
 const sockets: WsClient[] = [];
 let runsDone = 0;
 let stepsDone = 0;
@@ -128,7 +103,7 @@ let collisions = 0;
 let redeliveries = 0;
 
 beforeAll(async () => {
-  connector = await startConnector();
+  connector = await startFakeConnector();
   shop = await startShopServer('sa-ids-fuzz-', 'idfuzztoken', {
     APP_HMAC_SECRET: APP_SECRET,
     EMBEDDINGS_MODEL: 'lexical',
@@ -318,26 +293,15 @@ async function send(s: Sender, lane: Lane, id: string, duplicate: boolean): Prom
         .toBeGreaterThan(before);
     }
   } else {
-    const before = connector.received.length;
-    const activity = {
-      type: 'message',
-      id,
-      timestamp: new Date().toISOString(),
-      channelId: s.channelId,
-      serviceUrl: connector.url,
-      from: { id: s.accountId, name: 'Shopper', role: 'user' },
-      recipient: { id: 'bot-1', name: 'Bot', role: 'bot' },
-      conversation: { id: s.conversationId },
-      locale: 'en-US',
-      text,
-    };
-    const res = await fetch(`${shop.server.url}/api/messages`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(activity) });
-    expect(res.status, `${s.label} ${JSON.stringify(id)}: ${await res.text()}`).toBe(200);
-    const replies = connector.received.slice(before);
+    const before = connector.calls.length;
+    const activity = emulatorActivity(connector.url, s.accountId, text, { id, channelId: s.channelId, conversation: { id: s.conversationId } });
+    const res = await postActivity({ base: shop.server.url }, activity);
+    expect(res.status, `${s.label} ${JSON.stringify(id)}: ${res.text}`).toBe(200);
+    const replies = connector.calls.slice(before);
     if (duplicate) expect(replies, `${s.label}: a redelivery of ${JSON.stringify(id)} is not answered again`).toHaveLength(0);
     else expect(replies.length, `${s.label}: a new message is answered`).toBeGreaterThan(0);
     for (const r of replies) {
-      expect(r.path.startsWith(`/v3/conversations/${s.conversationId}/`)).toBe(true);
+      expect(r.conversationId).toBe(s.conversationId);
       expect(r.body['recipient'], `${s.label}: a reply addressed to someone else`).toMatchObject({ id: s.accountId });
       expect(r.body['replyToId']).toBe(id);
       s.seen.push(String(r.body['text'] ?? ''));
