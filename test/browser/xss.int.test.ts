@@ -161,14 +161,21 @@ describe('XSS payloads render inert', () => {
   }, 60_000);
 
   it('the widget of the signed-in shopper: their messages and the agent reply from the history, a new message, the demo shop grid', async () => {
+    const identityToken = signIdentityToken(IDENTITY_SECRET, customerId, Math.floor(Date.now() / 1000) + 600);
     const session = await fetch(`${shop.server.url}/api/web/session`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ locale: 'en', identityToken: signIdentityToken(IDENTITY_SECRET, customerId, Math.floor(Date.now() / 1000) + 600) }),
+      body: JSON.stringify({ locale: 'en', identityToken }),
     });
     const { visitorToken } = (await session.json()) as { visitorToken: string };
     const page = await newPage();
     await page.addInitScript((token) => localStorage.setItem('shop-assistant:visitor', token), visitorToken);
+    // A signed-in shopper's page carries their identity token (a page without one is a signed-out visitor).
+    await page.route(`${shop.server.url}/`, async (route) => {
+      const res = await route.fetch();
+      const html = (await res.text()).replace('<script src="/widget.js"', `<script src="/widget.js" data-identity-token="${identityToken}"`);
+      await route.fulfill({ response: res, body: html });
+    });
     await page.goto(shop.server.url);
     await page.evaluate(() => (window as unknown as { ShopAssistant: { open(): void } }).ShopAssistant.open());
     const w = page.locator('#shop-assistant-widget');
