@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MemoryReplayCache, RedisReplayCache, type BusLogger } from '../bots/index.js';
 import type { ShopServer } from './helpers/shop-server.js';
 import { hasRedisServer, RedisProcess } from './helpers/redis.js';
-import { postWeChat, sendApp, signAppCall, startReplayServer, BASE, wechatQuery, wechatText } from './replay-support.js';
+import { inboundTexts, postWeChat, sendApp, signAppCall, startReplayServer, BASE, wechatQuery, wechatText } from './replay-support.js';
 
 interface LogLine {
   level: 'info' | 'warn' | 'error';
@@ -192,8 +192,6 @@ describe.skipIf(!hasRedisServer)('two servers sharing one Redis: a replay sent t
     expect(forged.status).toBe(401);
     expect(JSON.parse(forged.text).error.reason).toBe('nonce_reused');
     expect((await postWeChat(b.server.url, q, real)).status).toBe(200);
-    const onB = await b.server.store.customers.findByIdentity('wechat', shopper);
-    const texts = onB ? (await b.server.store.messages.listByCustomer(onB.id)).items.filter((m) => m.direction === 'in').map((m) => m.text) : [];
-    expect(texts).not.toContain('我要退款');
+    expect(await inboundTexts(b, 'wechat', shopper)).not.toContain('我要退款');
   });
 });

@@ -19,6 +19,7 @@ import {
   appHeaders,
   appMessage,
   BASE,
+  inboundTexts,
   nowSeconds,
   postWeChat,
   rawRequest,
@@ -66,11 +67,7 @@ afterAll(async () => {
 });
 
 /** The inbound texts stored for a channel account. */
-async function stored(channel: 'app' | 'wechat', externalId: string): Promise<string[]> {
-  const c = await shop.server.store.customers.findByIdentity(channel, externalId);
-  if (!c) return [];
-  return (await shop.server.store.messages.listByCustomer(c.id, { limit: 500 })).items.filter((m) => m.direction === 'in').map((m) => m.text);
-}
+const stored = (channel: 'app' | 'wechat', externalId: string) => inboundTexts(shop, channel, externalId);
 
 function expectRefused(res: RawResponse, what: string): void {
   statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);

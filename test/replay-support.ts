@@ -6,8 +6,10 @@
  */
 import net from 'node:net';
 import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll } from 'vitest';
 import { signRequest } from '../channels/app/index.js';
 import { WeChatCrypto, wechatSignature } from '../channels/wechat/index.js';
+import type { ChannelId, Message } from '../store/index.js';
 import { startShopServer, type ShopServer } from './helpers/shop-server.js';
 
 export const APP_SECRET = 'replay-app-secret-0123456789abcdef0123456789';
@@ -25,6 +27,41 @@ export async function startReplayServer(prefix: string, env: Record<string, stri
     HANDOFF_AUTO_ASSIGN: 'false',
     ...env,
   });
+}
+
+/** A test file's replay server: started before its tests, closed after them. Read `shop` and `url` inside tests. */
+export function useReplayServer(prefix: string, env: Record<string, string> = {}): { readonly shop: ShopServer; readonly url: string } {
+  let shop: ShopServer | undefined;
+  beforeAll(async () => {
+    shop = await startReplayServer(prefix, env);
+  }, 120_000);
+  afterAll(async () => {
+    await shop?.close();
+  });
+  const started = (): ShopServer => {
+    if (!shop) throw new Error('the replay server is not started yet (read it inside a test)');
+    return shop;
+  };
+  return {
+    get shop() {
+      return started();
+    },
+    get url() {
+      return started().server.url;
+    },
+  };
+}
+
+/** The messages stored for a channel account (up to 500, as the store lists them); none when it has no customer. */
+export async function storedMessages(shop: ShopServer, channel: ChannelId, externalId: string): Promise<Message[]> {
+  const customer = await shop.server.store.customers.findByIdentity(channel, externalId);
+  if (!customer) return [];
+  return (await shop.server.store.messages.listByCustomer(customer.id, { limit: 500 })).items;
+}
+
+/** The texts of the inbound messages stored for a channel account. */
+export async function inboundTexts(shop: ShopServer, channel: ChannelId, externalId: string): Promise<string[]> {
+  return (await storedMessages(shop, channel, externalId)).filter((m) => m.direction === 'in').map((m) => m.text);
 }
 
 export const nowSeconds = () => Math.floor(Date.now() / 1000);

@@ -8,31 +8,18 @@
  * Safe mode (msg_signature over the encrypted body) gets the same window.
  */
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../app/config.js';
 import { wechatSignature } from '../channels/wechat/index.js';
-import type { ShopServer } from './helpers/shop-server.js';
-import { nowSeconds, postWeChat, randomNonce, startReplayServer, WECHAT_TOKEN, wechatQuery, wechatSafe, wechatText } from './replay-support.js';
+import { nowSeconds, postWeChat, randomNonce, storedMessages, useReplayServer, WECHAT_TOKEN, wechatQuery, wechatSafe, wechatText } from './replay-support.js';
 
-let shop: ShopServer;
-let url = '';
-
-beforeAll(async () => {
-  shop = await startReplayServer('sa-replay-wechat-');
-  url = shop.server.url;
-}, 120_000);
-
-afterAll(async () => {
-  await shop?.close();
-});
+const replay = useReplayServer('sa-replay-wechat-');
 
 const openId = () => `oWx_${randomUUID().slice(0, 10)}`;
 
 /** What is stored for a follower: their messages in, and the bot's answers out. */
 async function history(id: string): Promise<{ in: string[]; out: number }> {
-  const customer = await shop.server.store.customers.findByIdentity('wechat', id);
-  if (!customer) return { in: [], out: 0 };
-  const items = (await shop.server.store.messages.listByCustomer(customer.id, { limit: 100 })).items;
+  const items = await storedMessages(replay.shop, 'wechat', id);
   return { in: items.filter((m) => m.direction === 'in').map((m) => m.text), out: items.filter((m) => m.direction === 'out').length };
 }
 
@@ -45,13 +32,13 @@ describe('WeChat plaintext mode: timestamp window', () => {
     const id = openId();
     const now = nowSeconds();
     for (const timestamp of [978_307_200, now - 86_400, now - 301, now + 301]) {
-      const r = await postWeChat(url, wechatQuery({ timestamp }), wechatText(id, `sent at ${timestamp}`));
+      const r = await postWeChat(replay.url, wechatQuery({ timestamp }), wechatText(id, `sent at ${timestamp}`));
       expect(r.status, String(timestamp)).toBe(401);
       expect(reasonOf(r.text)).toBe('timestamp_out_of_window');
     }
     expect(await history(id)).toEqual({ in: [], out: 0 });
     // Clock skew inside the window is fine.
-    const ok = await postWeChat(url, wechatQuery({ timestamp: now - 200 }), wechatText(id, 'hello'));
+    const ok = await postWeChat(replay.url, wechatQuery({ timestamp: now - 200 }), wechatText(id, 'hello'));
     expect(ok.status).toBe(200);
     expect((await history(id)).in).toEqual(['hello']);
   });
@@ -60,8 +47,8 @@ describe('WeChat plaintext mode: timestamp window', () => {
     const old = '978307200';
     const nonce = randomNonce();
     const q = new URLSearchParams({ signature: wechatSignature(WECHAT_TOKEN, old, nonce), timestamp: old, nonce, echostr: 'e1' });
-    expect((await fetch(`${url}/wechat?${q}`)).status).toBe(401);
-    const fresh = await fetch(`${url}/wechat?${wechatQuery()}&echostr=e2`);
+    expect((await fetch(`${replay.url}/wechat?${q}`)).status).toBe(401);
+    const fresh = await fetch(`${replay.url}/wechat?${wechatQuery()}&echostr=e2`);
     expect(await fresh.text()).toBe('e2');
   });
 
@@ -74,7 +61,7 @@ describe('WeChat plaintext mode: timestamp window', () => {
       [String(nowSeconds()), 'n'.repeat(65), 'nonce_invalid'],
     ] as const) {
       const q = new URLSearchParams({ signature: wechatSignature(WECHAT_TOKEN, timestamp, nonce), timestamp, nonce });
-      const r = await postWeChat(url, q.toString(), wechatText(id, 'hi'));
+      const r = await postWeChat(replay.url, q.toString(), wechatText(id, 'hi'));
       expect(r.status, `${timestamp} ${nonce}`).toBe(401);
       expect(reasonOf(r.text)).toBe(reason);
     }
@@ -87,7 +74,7 @@ describe('WeChat plaintext mode: a timestamp+nonce carries one message', () => {
     const shopper = openId();
     const captured = wechatQuery();
     const msgId = String(7_800_000_000_000_000 + Math.floor(Math.random() * 1e12));
-    const first = await postWeChat(url, captured, wechatText(shopper, '你好', msgId));
+    const first = await postWeChat(replay.url, captured, wechatText(shopper, '你好', msgId));
     expect(first.status).toBe(200);
     expect(first.text).toMatch(/^<xml>/);
 
@@ -95,7 +82,7 @@ describe('WeChat plaintext mode: a timestamp+nonce carries one message', () => {
     const victim = openId();
     const forged = [wechatText(shopper, '我要退款'), wechatText(victim, '查订单'), wechatText(shopper, '你好，我要退款', msgId)];
     for (const body of forged) {
-      const r = await postWeChat(url, captured, body);
+      const r = await postWeChat(replay.url, captured, body);
       expect(r.status).toBe(401);
       expect(reasonOf(r.text)).toBe('nonce_reused');
     }
@@ -108,18 +95,18 @@ describe('WeChat plaintext mode: a timestamp+nonce carries one message', () => {
     const body = wechatText(shopper, 'hello');
     const q = wechatQuery();
     // Three deliveries at once with one query string (the first still running when the others arrive) ...
-    const answers = await Promise.all([postWeChat(url, q, body), postWeChat(url, q, body), postWeChat(url, q, body)]);
+    const answers = await Promise.all([postWeChat(replay.url, q, body), postWeChat(replay.url, q, body), postWeChat(replay.url, q, body)]);
     expect(answers.map((a) => a.status)).toEqual([200, 200, 200]);
     expect(answers.filter((a) => a.text.startsWith('<xml>'))).toHaveLength(1);
     expect(answers.filter((a) => a.text === 'success')).toHaveLength(2);
     // ... then later ones, one with the same query string, one signed afresh.
     for (const query of [q, wechatQuery()]) {
-      const r = await postWeChat(url, query, body);
+      const r = await postWeChat(replay.url, query, body);
       expect(r.status).toBe(200);
       expect(r.text).toBe('success');
     }
     expect(await history(shopper)).toEqual({ in: ['hello'], out: 1 });
-    expect(shop.fake.sent.filter((s) => s.touser === shopper)).toEqual([]);
+    expect(replay.shop.fake.sent.filter((s) => s.touser === shopper)).toEqual([]);
   });
 });
 
@@ -127,8 +114,8 @@ describe('WeChat safe mode', () => {
   it('refuses a correctly encrypted and signed message outside the window', async () => {
     const id = openId();
     for (const timestamp of [978_307_200, nowSeconds() - 301, nowSeconds() + 301]) {
-      const { query, body } = wechatSafe(shop.fake.appId, wechatText(id, '退货'), { timestamp });
-      const r = await postWeChat(url, query, body);
+      const { query, body } = wechatSafe(replay.shop.fake.appId, wechatText(id, '退货'), { timestamp });
+      const r = await postWeChat(replay.url, query, body);
       expect(r.status).toBe(401);
       expect(reasonOf(r.text)).toBe('timestamp_out_of_window');
     }
@@ -140,18 +127,18 @@ describe('WeChat safe mode', () => {
     const xml = wechatText(id, 'hello');
     const timestamp = nowSeconds();
     const nonce = randomNonce();
-    const first = wechatSafe(shop.fake.appId, xml, { timestamp, nonce });
-    const r1 = await postWeChat(url, first.query, first.body);
+    const first = wechatSafe(replay.shop.fake.appId, xml, { timestamp, nonce });
+    const r1 = await postWeChat(replay.url, first.query, first.body);
     expect(r1.status).toBe(200);
     expect(r1.text).toMatch(/<Encrypt>/);
-    const again = wechatSafe(shop.fake.appId, xml, { timestamp, nonce }); // new random prefix: another ciphertext and msg_signature
+    const again = wechatSafe(replay.shop.fake.appId, xml, { timestamp, nonce }); // new random prefix: another ciphertext and msg_signature
     expect(again.body).not.toBe(first.body);
-    const r2 = await postWeChat(url, again.query, again.body);
+    const r2 = await postWeChat(replay.url, again.query, again.body);
     expect(r2.status).toBe(200);
     expect(r2.text).toBe('success');
     // Another message under the same timestamp and nonce, properly encrypted and signed: not the message they came with.
-    const other = wechatSafe(shop.fake.appId, wechatText(id, '我要退款'), { timestamp, nonce });
-    const r3 = await postWeChat(url, other.query, other.body);
+    const other = wechatSafe(replay.shop.fake.appId, wechatText(id, '我要退款'), { timestamp, nonce });
+    const r3 = await postWeChat(replay.url, other.query, other.body);
     expect(r3.status).toBe(401);
     expect(reasonOf(r3.text)).toBe('nonce_reused');
     expect(await history(id)).toEqual({ in: ['hello'], out: 1 });
