@@ -8,7 +8,6 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { randomBytes, randomInt } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import mongoose from 'mongoose';
 import { TestAdapter, TurnContext, type Activity } from 'botbuilder-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LocalEventBus } from '../bots/events.js';
@@ -17,6 +16,7 @@ import { MergeLog } from '../bots/merge-log.js';
 import { setClientIp } from '../bots/turn-state.js';
 import type { LinkParty } from '../skills/link.js';
 import { openStore, openSqliteStore, type ChannelId, type Locale, type Store, type StoreOptions } from '../store/index.js';
+import { dropMongoDatabase } from './helpers/mongo.js';
 import { mongoUriWithDb } from './helpers/processes.js';
 
 const TTL = 10 * 60_000;
@@ -335,12 +335,7 @@ if (mongoBase) {
       dispose: async () => {
         await a.close();
         await b.close();
-        const conn = await mongoose.createConnection(uri, { serverSelectionTimeoutMS: 5000 }).asPromise();
-        try {
-          await conn.dropDatabase();
-        } finally {
-          await conn.close();
-        }
+        await dropMongoDatabase(uri);
       },
     };
   });

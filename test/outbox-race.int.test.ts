@@ -12,11 +12,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import mongoose from 'mongoose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../app/logger.js';
 import { LocalEventBus, OutboundDelivery, type ShopEvent } from '../bots/index.js';
 import { openStore, type Message, type Store, type StoreOptions } from '../store/index.js';
+import { dropMongoDatabase } from './helpers/mongo.js';
 import { until } from './helpers/poll.js';
 import { mongoUriWithDb } from './helpers/processes.js';
 
@@ -203,14 +203,7 @@ if (mongoBase) {
     const uri = mongoUriWithDb(mongoBase, `sa_outbox_race_${randomBytes(4).toString('hex')}`);
     return {
       opts: { kind: 'mongo', uri, serverSelectionTimeoutMS: 5000 },
-      dispose: async () => {
-        const conn = await mongoose.createConnection(uri, { serverSelectionTimeoutMS: 5000 }).asPromise();
-        try {
-          await conn.dropDatabase();
-        } finally {
-          await conn.close();
-        }
-      },
+      dispose: () => dropMongoDatabase(uri),
     };
   });
 }

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import mongoose from 'mongoose';
 import { describe, expect, it } from 'vitest';
 import { openMongoStore } from '../../store/mongo/index.js';
+import { dropMongoDatabase } from '../helpers/mongo.js';
 import { describeStoreContract } from './store-contract.js';
 import type { StoreLocation } from './store-contract.js';
 
@@ -18,14 +18,7 @@ async function makeLocation(base: string): Promise<StoreLocation> {
   const uri = withDatabase(base, `sa_contract_${randomBytes(6).toString('hex')}`);
   return {
     open: () => openMongoStore({ uri, serverSelectionTimeoutMS: 5000 }),
-    dispose: async () => {
-      const conn = await mongoose.createConnection(uri, { serverSelectionTimeoutMS: 5000 }).asPromise();
-      try {
-        await conn.dropDatabase();
-      } finally {
-        await conn.close();
-      }
-    },
+    dispose: () => dropMongoDatabase(uri),
   };
 }
 
