@@ -87,6 +87,18 @@ async function visitorToken(base: string): Promise<string> {
   return ((await res.json()) as { visitorToken: string }).visitorToken;
 }
 
+/** A new visitor's widget socket, open; the frames it receives, as text. */
+async function openWidgetSocket(base: string): Promise<{ ws: WebSocket; frames: string[] }> {
+  const ws = new WebSocket(`${base.replace('http', 'ws')}/ws/web?token=${encodeURIComponent(await visitorToken(base))}`);
+  const frames: string[] = [];
+  ws.on('message', (d) => frames.push(d.toString()));
+  await new Promise<void>((resolve, reject) => {
+    ws.once('open', () => resolve());
+    ws.once('error', reject);
+  });
+  return { ws, frames };
+}
+
 describe('doors of one node', () => {
   let node: Node;
   let base = '';
@@ -211,13 +223,7 @@ describe('doors of one node', () => {
       // No console session: the console socket's own 401.
       expect(statusLines(await rawExchange(node.server.port, upgradeRequest('/ws/console', 'Origin: http://127.0.0.1\r\n')))).toEqual(['HTTP/1.1 401 Unauthorized']);
       // A good token opens the widget socket, which answers a ping.
-      const ws = new WebSocket(`${base.replace('http', 'ws')}/ws/web?token=${encodeURIComponent(await visitorToken(base))}`);
-      const frames: string[] = [];
-      ws.on('message', (d) => frames.push(d.toString()));
-      await new Promise<void>((resolve, reject) => {
-        ws.once('open', () => resolve());
-        ws.once('error', reject);
-      });
+      const { ws, frames } = await openWidgetSocket(base);
       ws.send(JSON.stringify({ type: 'ping' }));
       await expect.poll(() => frames.some((f) => f.includes('"pong"'))).toBe(true);
       ws.close();
@@ -309,13 +315,7 @@ describe('doors of one node', () => {
     });
 
     it('leaves an open WebSocket alone past the request timeout', async () => {
-      const ws = new WebSocket(`${base.replace('http', 'ws')}/ws/web?token=${encodeURIComponent(await visitorToken(base))}`);
-      const frames: string[] = [];
-      ws.on('message', (d) => frames.push(d.toString()));
-      await new Promise<void>((resolve, reject) => {
-        ws.once('open', () => resolve());
-        ws.once('error', reject);
-      });
+      const { ws, frames } = await openWidgetSocket(base);
       // Twice the request timeout (1 s), plus the server's checking interval.
       await new Promise((r) => setTimeout(r, 2500));
       expect(ws.readyState).toBe(WebSocket.OPEN);
@@ -354,7 +354,6 @@ describe('logging a run of bad requests', () => {
   it('writes no query string, nothing at error level and no stack', async () => {
     const node = await startNode({ KNOWLEDGE_SEARCH_PER_MINUTE: '2' });
     const base = node.server.url;
-    const ws = base.replace('http', 'ws');
     const SECRET = 'S3cretQueryToken';
     const from = node.lines.length;
     const bad: Array<Promise<unknown>> = [];
@@ -373,12 +372,7 @@ describe('logging a run of bad requests', () => {
     // Upgrades to unknown paths, a bad widget token, and a widget socket closed for an oversized frame.
     await rawExchange(node.server.port, upgradeRequest(`/ws/nope?token=${SECRET}`));
     await rawExchange(node.server.port, upgradeRequest(`/ws/web?token=${SECRET}`));
-    const token = await visitorToken(base);
-    const socket = new WebSocket(`${ws}/ws/web?token=${encodeURIComponent(token)}`);
-    await new Promise<void>((resolve, reject) => {
-      socket.once('open', () => resolve());
-      socket.once('error', reject);
-    });
+    const { ws: socket } = await openWidgetSocket(base);
     const closed = new Promise<number>((resolve) => socket.on('close', (code) => resolve(code)));
     socket.send(JSON.stringify({ type: 'message', id: 'big', text: 'x'.repeat(100_000) }));
     expect(await closed).toBe(1009); // message too big: the server closed it
