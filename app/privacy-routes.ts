@@ -1,5 +1,6 @@
 import express, { type Router } from 'express';
 import { z } from 'zod';
+import { forgetLinkCodes } from '../bots/index.js';
 import { ShopError, type ChannelId, type CollectionName, type Customer, type CustomerExport, type Store } from '../store/index.js';
 import { staffOf, type ConsoleAuth } from './console/auth.js';
 import { parseOrThrow } from './http.js';
@@ -43,7 +44,10 @@ export async function exportCustomer(store: Store, id: string): Promise<Customer
 /** Erases a customer everywhere; `not_found` for an unknown id (so a typo is not a silent success). */
 export async function deleteCustomer(store: Store, id: string): Promise<Record<CollectionName, number>> {
   await findCustomer(store, { id });
-  return store.deleteCustomerData(id);
+  // Before the store's erasure removes the owner's pointer to it: a live link code names the customer inside, not in its key.
+  const codes = await forgetLinkCodes(store.botState, id);
+  const deleted = await store.deleteCustomerData(id);
+  return { ...deleted, botState: deleted.botState + codes };
 }
 
 /**

@@ -37,7 +37,7 @@ export { isHeldForAgent } from './middleware/handoff-gate.js';
 export { isRateLimited } from './middleware/rate-limit.js';
 export { RateLimiter, type RateLimitRule } from './rate-limit.js';
 export { inboundMessage, turnCustomer, turnConversation } from './turn-state.js';
-export { LinkCodes, OwnerNotices, GuessWindows, SharedGuessBudget, DEFAULT_LINK_LIMITS, canonicalLinkCode, formatLinkCode, newLinkCode, ipBucket, type LinkLimits, type AccountReferenceResolver } from './linking.js';
+export { LinkCodes, OwnerNotices, GuessWindows, SharedGuessBudget, DEFAULT_LINK_LIMITS, canonicalLinkCode, formatLinkCode, forgetLinkCodes, newLinkCode, ipBucket, type LinkLimits, type AccountReferenceResolver } from './linking.js';
 export { HandoffService, pickAgent, priorityOf, queueOrder, effectivePriority, topicOf, wechatWindow, WECHAT_WINDOW_MS, RATING_WINDOW_MS, parseRating, awaitsRating, type WeChatWindow } from './handoff/index.js';
 export type { HandoffTriggers } from './bot.js';
 export {

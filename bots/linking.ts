@@ -652,6 +652,24 @@ function spent(record: CodeRecord, nearMisses: number): CodeRecord {
   return { customerId: '', channel: record.channel, secret: '', expiresAt: record.expiresAt, used: true, nearMisses, ...(record.eTag ? { eTag: record.eTag } : {}) };
 }
 
+/**
+ * A customer's erasure (privacy delete): their live code's record is keyed by the code, not by
+ * them, so the store's erasure (which matches keys naming the customer) would leave it holding
+ * their ids and channel account until the slot is reused. Read through the owner's pointer
+ * (`linkcodes/owner/<customerId>`, which the erasure removes) and delete it. Returns how many
+ * records went.
+ */
+export async function forgetLinkCodes(storage: Storage, customerId: string): Promise<number> {
+  const ownerKey = `linkcodes/owner/${customerId}`;
+  const owner = (await storage.read([ownerKey]))[ownerKey] as { slot?: unknown } | undefined;
+  if (typeof owner?.slot !== 'string') return 0;
+  const key = `linkcodes/${owner.slot}`;
+  const record = (await storage.read([key]))[key];
+  if (!isCodeRecord(record) || record.customerId !== customerId) return 0;
+  await storage.delete([key]);
+  return 1;
+}
+
 function slotKey(code: string): string {
   return `linkcodes/${code.slice(0, SLOT_LENGTH)}`;
 }

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { TestAdapter, TurnContext, type Activity } from 'botbuilder-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { deleteCustomer } from '../app/privacy-routes.js';
 import { LocalEventBus } from '../bots/events.js';
 import { canonicalLinkCode, LinkCodes, SharedGuessBudget, type LinkLimits } from '../bots/linking.js';
 import { MergeLog } from '../bots/merge-log.js';
@@ -156,6 +157,21 @@ describe('LinkCodes on SQLite', () => {
     const other = await shopper('wechat');
     expect(await linker.redeem(first.code, other)).toEqual({ ok: false, reason: 'invalid' });
     expect(await linker.redeem(second.code, other)).toMatchObject({ ok: true });
+  });
+
+  it("a customer's erasure removes their live code's record too (its key names the code, not them), and the code no longer works", async () => {
+    const { linker } = setup();
+    const owner = await shopper('wechat', { known: true });
+    const { code } = await linker.issue(owner);
+    const slot = `linkcodes/${canonicalLinkCode(code)!.slice(0, 4)}`;
+    expect(((await store.botState.read([slot]))[slot] as { customerId?: string } | undefined)?.customerId).toBe(owner.customer.id);
+
+    const deleted = await deleteCustomer(store, owner.customer.id);
+    expect(deleted.botState).toBeGreaterThanOrEqual(2); // the owner's pointer and the code's record
+    expect((await store.botState.read([slot]))[slot]).toBeUndefined();
+    expect(await store.botState.read([`linkcodes/owner/${owner.customer.id}`])).toEqual({});
+    const other = await shopper('web', { ip: '198.51.100.77' });
+    expect(await linker.redeem(code, other)).toMatchObject({ ok: false, reason: 'invalid' });
   });
 
   it("one's own code answers 'same' and costs no guess", async () => {
