@@ -230,7 +230,17 @@ async function composeAndListen(
   // One gate for the node's shopper turns, whichever channel they come from (overload sheds with 503).
   const admission = new TurnAdmission({ maxConcurrent: config.load.maxConcurrentTurns, maxQueued: config.load.maxQueuedTurns, maxWaitMs: config.load.turnQueueWaitMs });
   for (const adapter of [web.adapter, wechat?.adapter, appChannel?.adapter]) adapter?.useAdmission(admission);
-  const botframework = createBotFrameworkChannel({ ...config.botframework, publicBaseUrl: config.publicBaseUrl, core, logger, admission, health, store });
+  const botframework = createBotFrameworkChannel({
+    ...config.botframework,
+    publicBaseUrl: config.publicBaseUrl,
+    core,
+    logger,
+    admission,
+    health,
+    store,
+    // Anonymous (no app id) only outside production: there, loopback is not proof of a local caller (a same-host proxy).
+    allowAnonymous: config.env !== 'production',
+  });
   const pages = await mountWebPages();
   const handoff = core.handoff;
   const canned = loadCannedResponses(config.cannedResponsesFile);
@@ -247,6 +257,7 @@ async function composeAndListen(
     lockoutMs: config.console.lockoutMs,
     ipMaxFailures: config.console.ipMaxFailures,
     ipWindowMs: config.console.ipWindowMs,
+    emailMaxFailures: config.console.emailMaxFailures,
     logger,
   });
   const stopSessionPurge = auth.startPurging(config.console.sessionPurgeMs);

@@ -197,3 +197,30 @@ describe('with BOTFRAMEWORK_APP_ID: a Bot Framework token is required from every
     expect((ok.body!['activities'] as Json[]).length).toBeGreaterThan(0);
   });
 });
+
+describe('production (NODE_ENV=production) without BOTFRAMEWORK_APP_ID: the endpoint answers no one', () => {
+  let server: RunningServer;
+  let connector: FakeConnector;
+
+  beforeAll(async () => {
+    connector = await startFakeConnector();
+    const dir = tempDir('sa-bf-prod-');
+    const config = loadConfig({ NODE_ENV: 'production', PORT: '0', DATA_DIR: dir, LOG_LEVEL: 'silent', EMBEDDINGS_MODEL: 'lexical' }, dir);
+    server = await startServer(config, silent);
+  }, 120_000);
+
+  afterAll(async () => {
+    await server?.close();
+    await connector?.close();
+  });
+
+  it('a loopback caller with no proxy header (a same-host nginx with a plain proxy_pass looks exactly like this) gets 401, nothing stored, no reply', async () => {
+    const activity = emulatorActivity(connector.url, 'prod-1', 'where is my order?', { deliveryMode: 'expectReplies' });
+    const res = await postActivity({ base: server.url }, activity);
+    expect(res.status).toBe(401);
+    expect(errorOf(res)['message']).toMatch(/NODE_ENV=production.*BOTFRAMEWORK_APP_ID/);
+    expect(res.body?.['activities']).toBeUndefined();
+    expect(connector.calls).toHaveLength(0);
+    expect(await server.store.customers.findByIdentity('botframework', 'emulator:prod-1')).toBeNull();
+  });
+});

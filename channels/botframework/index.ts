@@ -58,6 +58,13 @@ export interface BotFrameworkChannelOptions extends BotFrameworkAuthOptions {
    * redelivered activity whose stored replies failed to go out gets them sent again.
    */
   store?: { messages: MessageRepository; botState: Storage };
+  /**
+   * Whether the endpoint may run anonymously (no app id) at all: false in production
+   * (NODE_ENV=production). A reverse proxy on the same host that adds no forwarding header
+   * (nginx's default `proxy_pass`) reaches the bot from loopback like the Emulator does, so
+   * the loopback rule alone cannot keep an internet-facing server closed. Default true.
+   */
+  allowAnonymous?: boolean;
 }
 
 export interface BotFrameworkChannel {
@@ -139,7 +146,9 @@ export function createBotFrameworkChannel(opts: BotFrameworkChannelOptions): Bot
     core.linkNotices.registerChannel(proactive, { reference: (account) => references.forAccount(account.externalId) });
   }
 
-  if (adapter.anonymous) {
+  if (adapter.anonymous && opts.allowAnonymous === false) {
+    logger.info('Bot Framework endpoint /api/messages is closed: production without BOTFRAMEWORK_APP_ID (every call gets 401)');
+  } else if (adapter.anonymous) {
     logger.info('Bot Framework endpoint /api/messages is anonymous (no BOTFRAMEWORK_APP_ID): it answers callers on this machine only (the Emulator)');
   } else {
     logger.info({ appId: opts.appId, appType: opts.appType ?? 'MultiTenant' }, 'Bot Framework endpoint /api/messages checks channel tokens');
@@ -224,6 +233,13 @@ export function createBotFrameworkChannel(opts: BotFrameworkChannelOptions): Bot
     // Without an app id there is no token to check: only this machine may call (the TCP
     // peer, never X-Forwarded-For), before anything of the request is looked at.
     if (adapter.anonymous) {
+      if (opts.allowAnonymous === false) {
+        throw new ShopError(
+          'unauthorized',
+          'this server runs in production (NODE_ENV=production) without BOTFRAMEWORK_APP_ID: the Bot Framework endpoint answers no one; register the bot in Azure and set BOTFRAMEWORK_APP_ID (and BOTFRAMEWORK_APP_PASSWORD)',
+          { details: { reason: 'botframework_app_id_required' } },
+        );
+      }
       const refusal = anonymousCallerRefusal(req.socket.remoteAddress, req.headers);
       if (refusal) throw new ShopError('unauthorized', refusal, { details: { reason: 'botframework_app_id_required' } });
     }
