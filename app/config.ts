@@ -139,6 +139,7 @@ const schema = z.object({
   CONSOLE_LOCKOUT_MINUTES: int(1, 1440).default(15),
   CONSOLE_LOGIN_IP_MAX_FAILURES: int(1, 100_000).default(20),
   CONSOLE_LOGIN_IP_WINDOW_MINUTES: int(1, 1440).default(15),
+  CONSOLE_LOGIN_EMAIL_MAX_FAILURES: int(0, 100_000).default(50),
   CONSOLE_SESSION_PURGE_MINUTES: int(1, 1440).default(10),
   REDACT_TRANSCRIPTS: bool('REDACT_TRANSCRIPTS').default(false),
   CANNED_RESPONSES_FILE: z.string().trim().min(1).optional(),
@@ -256,6 +257,8 @@ export interface Config {
     lockoutMs: number;
     ipMaxFailures: number;
     ipWindowMs: number;
+    /** Failed logins per e-mail, all addresses, per window before only its known addresses may try it (0: off). */
+    emailMaxFailures: number;
     sessionPurgeMs: number;
   };
   /** Mask phones, e-mails, card and ID numbers in stored message text (REDACT_TRANSCRIPTS). */
@@ -436,6 +439,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = p
       lockoutMs: c.CONSOLE_LOCKOUT_MINUTES * 60_000,
       ipMaxFailures: c.CONSOLE_LOGIN_IP_MAX_FAILURES,
       ipWindowMs: c.CONSOLE_LOGIN_IP_WINDOW_MINUTES * 60_000,
+      emailMaxFailures: c.CONSOLE_LOGIN_EMAIL_MAX_FAILURES,
       sessionPurgeMs: c.CONSOLE_SESSION_PURGE_MINUTES * 60_000,
     },
     redactTranscripts: c.REDACT_TRANSCRIPTS,

@@ -1,8 +1,9 @@
 /**
  * Console logins and sessions on a real SQLite store with a fake clock (ConsoleAuth as the
- * server builds it): the per-address throttle and the per-(e-mail, address) lockout, their
- * bounded tables (expired entries go first, live ones are never dropped, a full table refuses
- * new addresses), unknown e-mails refused before any lookup or scrypt once throttled, and the
+ * server builds it): the per-address throttle, the per-(e-mail, address) lockout and the
+ * per-e-mail slow-down for new addresses, their bounded tables (expired entries go first, a
+ * full table evicts the entry with the fewest failures), unknown e-mails refused before any
+ * lookup or scrypt once throttled, and the
  * purge of expired sessions (on demand and on its timer).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -10,7 +11,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConsoleAuth } from '../app/console/auth.js';
-import { throttleKey } from '../app/console/login-throttle.js';
+import { ExpiringCounts, throttleKey } from '../app/console/login-throttle.js';
+import { loadConfig } from '../app/config.js';
 import { hashPassword } from '../app/passwords.js';
 import { openSqliteStore, ShopError, type AgentRepository, type Store } from '../store/index.js';
 
@@ -90,25 +92,85 @@ describe('login throttle', () => {
     expect(await outcome(auth.login(EMAIL, PASSWORD, '10.0.2.1'))).toBe('ok');
   });
 
-  it('keeps a bounded table: when it is full of live entries a new address is refused, no live one is dropped, expired ones make room', async () => {
+  it('keeps a bounded table: when it is full of live entries a new address evicts the entry with the fewest failures, never a throttled one', async () => {
     let now = 9_000_000;
     const { agents, lookups } = countingAgents();
-    const auth = new ConsoleAuth({ agents, sessions: store.botState, now: () => now, ipMaxFailures: 2, ipWindowMs: 60_000, throttleMaxKeys: 3 });
-    // Three addresses, the first one throttled.
-    for (let i = 0; i < 2; i++) await outcome(auth.login('a@shop.example', 'guess', '10.0.3.1'));
-    await outcome(auth.login('b@shop.example', 'guess', '10.0.3.2'));
-    await outcome(auth.login('c@shop.example', 'guess', '10.0.3.3'));
-    const before = lookups();
-    // A flood of new addresses: every one refused at once (fail closed), none checked.
-    for (let i = 10; i < 60; i++) expect(await outcome(auth.login(EMAIL, PASSWORD, `10.0.4.${i}`))).toBe('rate_limited:throttle_full');
-    expect(lookups()).toBe(before);
-    // The throttled address did not lose its count to the flood.
+    const auth = new ConsoleAuth({ agents, sessions: store.botState, now: () => now, ipMaxFailures: 3, maxFailures: 2, ipWindowMs: 60_000, throttleMaxKeys: 4 });
+    // A throttled address, and a pair locked out from another address (that address one failure short of its limit).
+    for (let i = 0; i < 3; i++) expect(await outcome(auth.login(`a${i}@shop.example`, 'guess', '10.0.3.1'))).toBe('unauthorized');
+    for (let i = 0; i < 2; i++) expect(await outcome(auth.login(EMAIL, 'guess', '10.0.3.2'))).toBe('unauthorized');
+    // A flood of one-failure addresses (an attacker's /48 of /64s): each is counted, and each
+    // one evicts an earlier one-failure entry, not the throttled address or the locked pair.
+    for (let i = 0; i < 12; i++) {
+      expect(await outcome(auth.login(`flood-${i}@shop.example`, 'guess', `2001:db8:0:${i.toString(16)}::1`))).toBe('unauthorized');
+    }
+    expect(lookups()).toBe(3 + 2 + 12);
+    // An agent from a new address gets in (it used to get 429 throttle_full here).
+    expect(await outcome(auth.login(EMAIL, PASSWORD, '10.0.4.1'))).toBe('ok');
+    // The throttled address and the locked-out pair kept their counts through the flood.
     expect(await outcome(auth.login(EMAIL, PASSWORD, '10.0.3.1'))).toBe('rate_limited:ip_throttled');
-    // Known addresses go on under their own counts.
-    expect(await outcome(auth.login(EMAIL, PASSWORD, '10.0.3.2'))).toBe('ok');
+    expect(await outcome(auth.login(EMAIL, PASSWORD, '10.0.3.2'))).toBe('rate_limited:locked_out');
     now += 60_001;
-    // The window is over: the expired entries make room.
-    expect(await outcome(auth.login(EMAIL, PASSWORD, '10.0.4.99'))).toBe('ok');
+    // The window is over, and the lockout (60 s after its last failure, at `now` 9,000,000): both lift.
+    expect(await outcome(auth.login(EMAIL, PASSWORD, '10.0.3.1'))).toBe('ok');
+    now += 15 * 60_000;
+    expect(await outcome(auth.login(EMAIL, PASSWORD, '10.0.3.2'))).toBe('ok');
+  });
+
+  it('evicts, when full, the live entry with the lowest count, the longest held among equals', () => {
+    let evictions = 0;
+    const counts = new ExpiringCounts(60_000, false, 3, () => (evictions += 1));
+    counts.add('a', 0);
+    counts.add('b', 1);
+    counts.add('c', 2);
+    counts.add('a', 3); // a: 2
+    counts.add('d', 4); // full: b (count 1, oldest) goes
+    expect([counts.count('a', 5), counts.count('b', 5), counts.count('c', 5), counts.count('d', 5)]).toEqual([2, 0, 1, 1]);
+    counts.add('e', 6); // c goes (count 1, older than d)
+    expect([counts.count('c', 7), counts.count('d', 7), counts.count('e', 7)]).toEqual([0, 1, 1]);
+    counts.subtract('a'); // a back to 1, now the newest at 1
+    counts.add('f', 8); // d goes
+    expect([counts.count('a', 9), counts.count('d', 9), counts.count('e', 9), counts.count('f', 9)]).toEqual([1, 0, 1, 1]);
+    expect(evictions).toBe(3);
+    expect(counts.size).toBe(3);
+    // Expired entries make room before any live one is evicted.
+    counts.add('g', 60_005);
+    expect(evictions).toBe(3);
+    expect(counts.size).toBe(3);
+    expect(counts.count('g', 60_006)).toBe(1);
+  });
+
+  it('slows guesses at one e-mail from many addresses, but lets its owner in from an address they logged in from before', async () => {
+    let now = 20_000_000;
+    const { agents, lookups } = countingAgents();
+    const auth = new ConsoleAuth({ agents, sessions: store.botState, now: () => now, emailMaxFailures: 4, ipWindowMs: 60_000 });
+    // The agent's usual address.
+    expect(await outcome(auth.login(EMAIL, PASSWORD, '10.0.9.1'))).toBe('ok');
+    // Four addresses, one guess each: each is under its own limits.
+    for (let i = 0; i < 4; i++) expect(await outcome(auth.login(EMAIL, 'guess', `10.0.10.${i}`))).toBe('unauthorized');
+    const before = lookups();
+    // The e-mail has had its failures for the window: new addresses are refused before any lookup, even with the right password.
+    expect(await outcome(auth.login(EMAIL, 'guess', '10.0.10.4'))).toBe('rate_limited:email_throttled');
+    expect(await outcome(auth.login(EMAIL, PASSWORD, '10.0.10.5'))).toBe('rate_limited:email_throttled');
+    expect(await outcome(auth.login(EMAIL.toUpperCase(), PASSWORD, '2001:db8:5::1'))).toBe('rate_limited:email_throttled');
+    expect(lookups()).toBe(before);
+    // Its owner, from their usual address, still gets in; other e-mails from the attackers' addresses are not affected.
+    expect(await outcome(auth.login(EMAIL, PASSWORD, '10.0.9.1'))).toBe('ok');
+    expect(await outcome(auth.login('someone-else@shop.example', 'guess', '10.0.10.6'))).toBe('unauthorized');
+    // The window (from the e-mail's first failure) passes: new addresses may try again.
+    now += 60_001;
+    expect(await outcome(auth.login(EMAIL, PASSWORD, '10.0.10.5'))).toBe('ok');
+  });
+
+  it('reads CONSOLE_LOGIN_EMAIL_MAX_FAILURES (default 50, 0 turns it off) and refuses a bad value by name', () => {
+    const cwd = mkdtempSync(path.join(tmpdir(), 'sa-login-throttle-config-'));
+    try {
+      expect(loadConfig({}, cwd).console.emailMaxFailures).toBe(50);
+      expect(loadConfig({ CONSOLE_LOGIN_EMAIL_MAX_FAILURES: '0' }, cwd).console.emailMaxFailures).toBe(0);
+      expect(() => loadConfig({ CONSOLE_LOGIN_EMAIL_MAX_FAILURES: 'lots' }, cwd)).toThrow(/CONSOLE_LOGIN_EMAIL_MAX_FAILURES: expected an integer/);
+    } finally {
+      rmSync(cwd, { recursive: true, force: true });
+    }
   });
 
   it('counts IPv6 clients by /64 and IPv4-mapped addresses as IPv4', () => {

@@ -68,7 +68,9 @@ export interface ConsoleAuthOptions {
   /** Failed logins per client address (IPv6: per /64) per window, whatever the emails (default 20 per 15 min). */
   ipMaxFailures?: number;
   ipWindowMs?: number;
-  /** Addresses and (email, address) pairs the login throttle tracks at once, each (default 50,000). */
+  /** Failed logins for one email from all addresses per ipWindowMs before only addresses that logged into it before may try it (default 50; 0: off). */
+  emailMaxFailures?: number;
+  /** Addresses, (email, address) pairs and emails the login throttle tracks at once, each (default 50,000). */
   throttleMaxKeys?: number;
   /** Warnings (the login throttle is full, a session purge failed). */
   logger?: Logger;
@@ -130,6 +132,7 @@ export class ConsoleAuth {
         lockoutMs: this.lockoutMs,
         ipMaxFailures: opts.ipMaxFailures ?? 20,
         ipWindowMs: opts.ipWindowMs ?? 15 * 60_000,
+        emailMaxFailures: opts.emailMaxFailures ?? 50,
         ...(opts.throttleMaxKeys ? { maxKeys: opts.throttleMaxKeys } : {}),
       },
       this.now,
@@ -137,7 +140,7 @@ export class ConsoleAuth {
         // Once a minute at most: a flood must not turn into a flood of log lines.
         if (this.now() - this.lastFullWarning < 60_000) return;
         this.lastFullWarning = this.now();
-        this.opts.logger?.warn({ which }, which === 'addresses' ? 'login throttle full: logins from new addresses refused until entries expire' : 'login lockout table full: new (email, address) pairs limited per address only');
+        this.opts.logger?.warn({ which }, `login throttle table full (${which}): evicting the entries with the fewest failures`);
       },
     );
     this.expiry = new SessionExpiryIndex(opts.sessions);
@@ -158,7 +161,7 @@ export class ConsoleAuth {
           ? `too many failed logins for this email: try again in ${minutes} minutes`
           : verdict.reason === 'ip_throttled'
             ? `too many failed logins from your address: try again in ${minutes} minutes`
-            : 'too many logins are being tried right now: try again in a minute';
+            : `too many failed logins for this email from new addresses: try again in ${minutes} minutes, or from where you usually log in`;
       throw new ShopError('rate_limited', message, { details: { reason: verdict.reason, retryAfterSeconds: verdict.retryAfterSeconds } });
     }
     const { attempt } = verdict;
