@@ -495,7 +495,8 @@ export class OutboundDelivery implements DeliveryReporter {
 
   /** Claims one lapsed delivery and sends it again; false when another node was first. */
   private async resume(messageId: string, now: number): Promise<boolean> {
-    const claimed = await this.o.store.messages.claimDelivery(messageId, { owner: this.nodeIdValue, until: new Date(now + this.leaseMsValue), now: new Date(now) });
+    // The lease runs from now, not from the start of the pass (a long pass on a slow store would claim already-lapsed leases).
+    const claimed = await this.o.store.messages.claimDelivery(messageId, { owner: this.nodeIdValue, until: new Date(this.clock().getTime() + this.leaseMsValue), now: new Date(now) });
     if (!claimed?.delivery || this.isBusy(messageId)) return false;
     const { attempts, error } = claimed.delivery;
     const resend = this.resender;

@@ -100,7 +100,9 @@ export async function mergeCustomers(
     moved.conversations += await moveRevisioned(m.conversations, 'conversation');
     moved.orders += await moveRevisioned(m.orders, 'order');
     moved.returns += await moveRevisioned(m.returns, 'return');
-    moved.messages += (await m.messages.updateMany(owned, toTarget).exec()).modifiedCount;
+    // Revisioned too: an outbox claim (messages.claimDelivery) rewrites the whole message under its
+    // revision, and a plain update racing it could be undone (the message left on the deleted source).
+    moved.messages += await moveRevisioned(m.messages, 'message');
     moved.interactions += (await m.interactions.updateMany(owned, toTarget).exec()).modifiedCount;
   }
 
