@@ -26,6 +26,23 @@ const int = (min: number, max: number) =>
     .transform(Number)
     .pipe(z.number().int().min(min, { message: `must be at least ${min}` }).max(max, { message: `must be at most ${max}` }));
 
+/**
+ * TRUST_PROXY: `false`, `true`, or the number of proxies in front of the server (0-10), given
+ * to express unchanged (`app.set('trust proxy', …)`) and to the widget socket's
+ * `socketClientIp`. A number N: the client is the address N hops back from the TCP peer (the
+ * X-Forwarded-For entry each proxy appended), which a client cannot forge. `true` takes the
+ * first X-Forwarded-For entry, which the client writes itself: only safe behind a proxy that
+ * replaces the header.
+ */
+const trustProxy = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .refine((v) => v === 'true' || v === 'false' || (/^\d{1,2}$/.test(v) && Number(v) <= 10), {
+    message: 'must be false, true, or the number of proxies in front of the server (an integer from 0 to 10)',
+  })
+  .transform((v): boolean | number => (v === 'true' ? true : v === 'false' ? false : Number(v)));
+
 const schema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   HOST: z.string().trim().min(1).default('127.0.0.1'),
@@ -48,7 +65,7 @@ const schema = z.object({
   SEED_DEMO: bool('SEED_DEMO').default(true),
   SHUTDOWN_TIMEOUT_MS: int(0, 600_000).default(10_000),
   KB_REFRESH_SECONDS: int(0, 86_400).default(30),
-  TRUST_PROXY: bool('TRUST_PROXY').default(false),
+  TRUST_PROXY: trustProxy.default(false),
   WEB_TOKEN_SECRET: z.string().min(32, { message: 'must be at least 32 characters' }).optional(),
   WEB_IDENTITY_SECRET: z.string().min(32, { message: 'must be at least 32 characters' }).optional(),
   /** How long a widget visitor token lives after it was issued (renewed by the session call); then the visitor starts over. */
@@ -190,7 +207,8 @@ export interface Config {
   shutdownTimeoutMs: number;
   /** How often a server checks whether knowledge changed outside it (0: never). */
   kbRefreshSeconds: number;
-  trustProxy: boolean;
+  /** TRUST_PROXY: false, true (the first X-Forwarded-For entry) or the number of proxies in front (express's 'trust proxy'). */
+  trustProxy: boolean | number;
   bodyLimit: string;
   /** The widget's tokens and sessions: visitor token lifetime, session calls per minute per client IP. */
   web: { tokenSecret?: string; identitySecret?: string; visitorTokenTtlSeconds: number; sessionIpPerMinute: number };

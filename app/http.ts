@@ -13,7 +13,8 @@ export interface HttpAppOptions {
   readiness: Readiness;
   inFlight: InFlight;
   bodyLimit: string;
-  trustProxy: boolean;
+  /** TRUST_PROXY, given to express unchanged: false, true or a number of proxy hops (`socketClientIp` applies the same rule to sockets). */
+  trustProxy: boolean | number;
   /**
    * Routers that read the raw request bytes themselves (signed webhooks: the signature
    * covers the body exactly as sent) mount here, before the JSON parser consumes it.

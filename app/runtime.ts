@@ -371,6 +371,9 @@ async function composeAndListen(
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
   const url = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`;
   logger.info({ url, port, store: store.kind }, 'listening');
+  if (config.trustProxy === true) {
+    logger.warn('TRUST_PROXY=true takes the first X-Forwarded-For entry, which clients write themselves: safe only behind a proxy that replaces the header; set TRUST_PROXY to the number of proxies in front (e.g. 1) otherwise');
+  }
   // WeChat messages an earlier run spooled (the store was down) are replayed now, or once it answers.
   wechat?.replayer?.start();
 

@@ -61,6 +61,29 @@ describe('loadConfig', () => {
     expect(c.dataDir).toBe(path.join(cwd, 'elsewhere'));
   });
 
+  it('TRUST_PROXY: false (default), true, or the number of proxies in front (0-10), given as express takes it', () => {
+    const trust = (v?: string) => loadConfig(v === undefined ? {} : { TRUST_PROXY: v }, emptyDir()).trustProxy;
+    expect(trust()).toBe(false);
+    expect(trust('false')).toBe(false);
+    expect(trust('true')).toBe(true);
+    expect(trust(' TRUE ')).toBe(true);
+    // A number is a hop count, never "true": TRUST_PROXY=1 trusts the one proxy in front, not every X-Forwarded-For entry.
+    expect(trust('1')).toBe(1);
+    expect(trust('0')).toBe(0);
+    expect(trust('2')).toBe(2);
+    expect(trust('10')).toBe(10);
+    for (const bad of ['11', '-1', '1.5', 'yes', 'loopback', '10.0.0.1', '1e1', '0x1']) {
+      let message = '';
+      try {
+        trust(bad);
+      } catch (err) {
+        expect(err).toMatchObject({ code: 'config_invalid', details: { variables: ['TRUST_PROXY'] } });
+        message = (err as Error).message;
+      }
+      expect(message).toMatch(/TRUST_PROXY: must be false, true, or the number of proxies in front of the server \(an integer from 0 to 10\)/);
+    }
+  });
+
   it('treats an empty variable as unset', () => {
     expect(loadConfig({ PORT: '', MONGODB_URI: '' }, emptyDir()).store.kind).toBe('sqlite');
   });

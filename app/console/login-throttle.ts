@@ -1,4 +1,4 @@
-import { isIPv4, isIPv6 } from 'node:net';
+import { ipBucket } from '../../bots/index.js';
 
 /**
  * Counts that expire, in a bounded Map kept in order of expiry (the front expires first), so
@@ -115,25 +115,12 @@ export class ExpiringCounts {
 }
 
 /**
- * The address a login throttle counts by: an IPv4 address (IPv4-mapped IPv6 included) as is,
- * an IPv6 address by its /64 (one subscriber gets a whole /64, so counting single IPv6
- * addresses would give an attacker billions of fresh counters).
+ * The address a login throttle counts by: `ipBucket`, the key every per-IP limit uses (an IPv4
+ * address, IPv4-mapped IPv6 included, as is; an IPv6 address by its /64: one subscriber gets a
+ * whole /64, so counting single IPv6 addresses would give an attacker billions of fresh counters).
  */
 export function throttleKey(ip: string | undefined): string {
-  if (!ip) return 'unknown';
-  const mapped = /^::ffff:(\d{1,3}(?:\.\d{1,3}){3})$/i.exec(ip);
-  if (mapped && isIPv4(mapped[1]!)) return mapped[1]!;
-  if (isIPv4(ip)) return ip;
-  const bare = ip.replace(/%.*$/, '');
-  if (!isIPv6(bare)) return ip.slice(0, 64);
-  const [head = '', tail = ''] = bare.split('::');
-  const left = head ? head.split(':') : [];
-  const right = bare.includes('::') ? (tail ? tail.split(':') : []) : [];
-  const groups = bare.includes('::') ? [...left, ...Array(Math.max(0, 8 - left.length - right.length)).fill('0'), ...right] : left;
-  return `${groups
-    .slice(0, 4)
-    .map((g) => g.toLowerCase().replace(/^0+(?=.)/, ''))
-    .join(':')}::/64`;
+  return ip ? ipBucket(ip) : 'unknown';
 }
 
 export interface LoginThrottleOptions {

@@ -9,6 +9,7 @@ import { WebSocketServer, type WebSocket, type RawData } from 'ws';
 import { z } from 'zod';
 import type { Logger } from 'pino';
 import {
+  ipBucket,
   isOverloadError,
   isStoreUnavailable,
   RateLimiter,
@@ -47,8 +48,8 @@ export interface WebChannelOptions {
   visitorSecret: string;
   /** Verifies identity tokens signed by the shop's backend; without it, no login. */
   identitySecret?: string;
-  /** TRUST_PROXY: the socket's client IP is the first X-Forwarded-For address, as express's req.ip is for REST. */
-  trustProxy?: boolean;
+  /** TRUST_PROXY: the socket's client IP follows the same rule as express's req.ip for REST (`socketClientIp`). */
+  trustProxy?: TrustProxy;
   maxTextLength?: number;
   /** Widget sockets open at once on this node (MAX_SOCKETS); beyond it an upgrade gets 503. */
   maxSockets?: number;
@@ -227,8 +228,9 @@ export function createWebChannel(opts: WebChannelOptions): WebChannel {
   });
 
   router.post('/api/web/session', async (req, res) => {
-    // Per client IP, before anything is parsed or read (TRUST_PROXY decides what the client IP is).
-    const ip = req.ip ?? req.socket.remoteAddress ?? 'unknown';
+    // Per client IP, before anything is parsed or read (TRUST_PROXY decides what the client IP is;
+    // an IPv6 address counts by its /64, which one subscriber holds whole, like every other per-IP limit).
+    const ip = ipBucket(req.ip ?? req.socket.remoteAddress ?? 'unknown');
     if (!sessionLimiter.take(ip)) {
       throw new ShopError('rate_limited', 'too many chat sessions started from this address: try again shortly', {
         details: { reason: 'session_rate_limited', retryAfterSeconds: Math.max(1, sessionLimiter.retryAfter(ip)) },
@@ -540,15 +542,39 @@ export function createWebChannel(opts: WebChannelOptions): WebChannel {
 }
 
 /**
- * The client address of a socket's upgrade request, by the rule express applies to REST
- * requests (`req.ip`): behind a trusted proxy (TRUST_PROXY) the first X-Forwarded-For entry,
- * else the TCP peer. Without it every socket shopper behind a proxy would share the proxy's
- * address, and one of them could use up the per-IP limits (messages, link-code guesses) of all.
+ * TRUST_PROXY as express takes it (`app.set('trust proxy', …)`): `false` (or `0`) trusts no
+ * proxy, a number N trusts the N proxies nearest this server, `true` trusts every hop.
  */
-export function socketClientIp(req: IncomingMessage, trustProxy: boolean): string | undefined {
+export type TrustProxy = boolean | number;
+
+/**
+ * The X-Forwarded-For entries, in order, as express's `forwarded` parser reads them: split on
+ * commas, spaces around an entry dropped, empty entries skipped.
+ */
+function forwardedEntries(header: string | string[] | undefined): string[] {
+  const text = Array.isArray(header) ? header.join(',') : (header ?? '');
+  return text
+    .split(',')
+    .map((e) => e.replace(/^ +| +$/g, ''))
+    .filter((e) => e !== '');
+}
+
+/**
+ * The client address of a request, by the rule express applies to REST requests (`req.ip`
+ * under `app.set('trust proxy', trustProxy)`): the list is the X-Forwarded-For entries then
+ * the TCP peer; with N trusted hops the client is the entry N places before the peer (the
+ * first entry when the list is shorter); with `true` the first entry (whatever the client
+ * wrote there: only safe behind a proxy that replaces the header); with `false` or `0` the
+ * peer. Proxies append the address they saw, so counting hops from the peer's end is what
+ * a client cannot forge: a forged entry sits before the real one.
+ * The widget socket uses it for its upgrade request, so a socket shopper has the same address
+ * as over REST (`test/socket-client-ip.test.ts` checks both agree).
+ */
+export function socketClientIp(req: IncomingMessage, trustProxy: TrustProxy): string | undefined {
   const peer = req.socket.remoteAddress;
-  if (!trustProxy) return peer;
-  const header = req.headers['x-forwarded-for'];
-  const first = (Array.isArray(header) ? header[0] : header)?.split(',')[0]?.trim();
-  return first ? first : peer;
+  if (trustProxy === false || trustProxy === 0) return peer;
+  const list = [...forwardedEntries(req.headers['x-forwarded-for']), peer];
+  if (trustProxy === true) return list[0];
+  const hops = Math.max(0, Math.floor(trustProxy));
+  return list[Math.max(0, list.length - 1 - hops)];
 }
