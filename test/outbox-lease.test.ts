@@ -8,8 +8,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../app/logger.js';
-import { LocalEventBus, OutboundDelivery, type Message } from '../bots/index.js';
-import { openSqliteStore, type Store } from '../store/index.js';
+import { LocalEventBus, OutboundDelivery } from '../bots/index.js';
+import { openSqliteStore, type Message, type Store } from '../store/index.js';
 
 describe('outbox: the lease of a resumed delivery', () => {
   let dir: string;
