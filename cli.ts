@@ -7,7 +7,8 @@ import { loadConfig, type Config } from './app/config.js';
 import { createLogger } from './app/logger.js';
 import { Progress } from './app/progress.js';
 import { openConfiguredStore } from './app/open-store.js';
-import type { Command } from './app/cli/command.js';
+import { TextOutput, type Command } from './app/cli/command.js';
+import { convCommands } from './app/cli/conv-commands.js';
 import { storeCommands } from './app/cli/store-commands.js';
 import { kbCommands } from './app/cli/kb-commands.js';
 import { modelCommands } from './app/cli/model-commands.js';
@@ -36,6 +37,7 @@ const commands: Record<string, Command> = {
   ...staffCommands,
   ...privacyCommands,
   ...auditCommands,
+  ...convCommands,
 };
 
 function help(): string {
@@ -67,6 +69,10 @@ async function main(argv: string[]): Promise<number> {
   try {
     const ctx = { store: () => (store ??= openConfiguredStore(config, logger)), config, logger, progress: new Progress() };
     const result = await command.run(args, ctx);
+    if (result instanceof TextOutput) {
+      process.stdout.write(result.text.endsWith('\n') ? result.text : `${result.text}\n`);
+      return result.exitCode;
+    }
     process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
     return 0;
   } catch (err) {

@@ -47,3 +47,11 @@ export function positionals(args: string[], flagsWithValues: string[]): string[]
   }
   return out;
 }
+
+/** A result printed as text (not JSON), with the process's exit code (e.g. a bench below its bar). */
+export class TextOutput {
+  constructor(
+    readonly text: string,
+    readonly exitCode = 0,
+  ) {}
+}
