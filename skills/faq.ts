@@ -10,6 +10,8 @@ export interface KnowledgeHit {
   slug: string;
   locale: Locale;
   title: string;
+  /** The article's category (front matter), which the turn's intent can steer to. */
+  category?: string;
   heading?: string;
   text: string;
   /** 0..1: how sure retrieval is that this passage answers the query. */
@@ -31,7 +33,41 @@ export interface FaqOptions {
   /** Optional: a LangChain chat model for a generative answer grounded on the passages. Off by default. */
   chatModel?: BaseLanguageModelInterface;
   onError?: (err: unknown) => void;
+  /** Which article categories answer which intent (default `INTENT_ARTICLE_CATEGORIES`). */
+  intentCategories?: ReadonlyMap<string, readonly string[]>;
 }
+
+/**
+ * The article categories (front matter `category`) that answer each intent. The intent the
+ * shopper's message was understood as (or the one they chose in "did you mean…") steers
+ * retrieval to these articles: "how much is shipping?" is answered from the shipping articles,
+ * never from the return-shipping one. Intents not listed search every article.
+ */
+export const INTENT_ARTICLE_CATEGORIES: ReadonlyMap<string, readonly string[]> = new Map([
+  ['shipping_options', ['shipping']],
+  ['delivery_time', ['shipping']],
+  ['track_order', ['shipping']],
+  ['change_address', ['shipping', 'orders']],
+  ['refund_policy', ['returns', 'refunds']],
+  ['refund_status', ['refunds']],
+  ['return_item', ['returns']],
+  ['exchange_item', ['returns']],
+  ['cancel_order', ['orders', 'refunds']],
+  ['cancellation_fee', ['orders', 'refunds']],
+  ['change_order', ['orders']],
+  ['payment_methods', ['payment']],
+  ['payment_issue', ['payment']],
+  ['invoice', ['invoices']],
+  ['create_account', ['account']],
+  ['delete_account', ['account']],
+  ['reset_password', ['account']],
+  ['edit_account', ['account']],
+  ['warranty', ['warranty', 'returns']],
+  ['coupon', ['promotions']],
+]);
+
+/** How far below the confidence floor a passage of the intent's own articles may still answer. */
+const INTENT_FLOOR_FACTOR = 0.5;
 
 /** Intents whose answer is the shop's help content. */
 export const FAQ_INTENTS = [
@@ -89,6 +125,14 @@ const T = {
     zh: '帮助中心里没有找到相关内容。可以换个说法吗？比如说明是哪个商品或订单。也可以转人工客服。',
   },
   related: { en: 'Related', zh: '相关问题' },
+  complaintAck: {
+    en: "I'm sorry you've had a bad experience, and thank you for telling us.",
+    zh: '很抱歉给您带来不好的体验，感谢您告诉我们。',
+  },
+  complaintAsk: {
+    en: "Tell me what happened (the order number helps) and I'll do what I can, or I can pass you to a person from our team.",
+    zh: '请告诉我具体发生了什么（有订单号更好），我会尽力帮您处理；也可以为您转接人工客服。',
+  },
 };
 
 const GROUNDED_PROMPT = ChatPromptTemplate.fromMessages([
@@ -118,6 +162,70 @@ export function plainExcerpt(markdown: string, max = MAX_ANSWER_CHARS): string {
   return `${(end > max * 0.5 ? cut.slice(0, end + 1) : cut).trim()}…`;
 }
 
+const STOP = new Set(
+  'a an and are as at be by can do does for from have how i if in is it me my of on or our please the to we what when where which who will with would you your 的 了 吗 呢 吧 啊 呀 是 我 你 们 这 那 有 在 和 就 都 也 要 怎么 什么 可以 能 吗'.split(' '),
+);
+
+/** The words (EN, crudely stemmed) and character pairs (ZH) a line shares with a question. */
+function terms(text: string): Set<string> {
+  const out = new Set<string>();
+  const t = text.normalize('NFKC').toLowerCase();
+  for (const w of t.match(/[a-z0-9]+/g) ?? []) if (!STOP.has(w) && (w.length > 2 || /\d/.test(w))) out.add(w.replace(/(ies|es|s|ing|ed)$/, ''));
+  for (const run of t.match(/\p{Script=Han}+/gu) ?? []) {
+    for (let i = 0; i + 1 < run.length; i++) {
+      const pair = run.slice(i, i + 2);
+      if (!STOP.has(pair)) out.add(pair);
+    }
+  }
+  return out;
+}
+
+/**
+ * A passage longer than a chat answer, cut to what the question asks: its heading, then the
+ * lines (table rows, list items, sentences) that share the most words with the question, in
+ * their original order, with a table's header row kept above its rows. A passage that fits is
+ * returned whole; a question that matches nothing keeps the passage's opening.
+ */
+export function focusedPassage(passage: string, question: string, max: number): string {
+  if (passage.length <= max) return passage;
+  const q = terms(question);
+  const lines = passage.split('\n');
+  const scored = lines.map((line, i) => {
+    const t = terms(line);
+    let score = 0;
+    for (const w of q) if (t.has(w)) score++;
+    return { i, line, score };
+  });
+  if (!scored.some((s) => s.score > 0)) return passage;
+  const keep = new Set<number>();
+  if (/^#{1,6}\s/.test(lines[0] ?? '')) keep.add(0);
+  let used = [...keep].reduce((n, i) => n + lines[i]!.length + 1, 0);
+  const ranked = scored.filter((s) => s.score > 0 && s.line.trim() !== '').sort((a, b) => b.score - a.score || a.i - b.i);
+  for (const s of ranked) {
+    const extra: number[] = [s.i];
+    // A table row needs its header (the first row of its table) to be read.
+    if (/^\s*\|/.test(s.line)) {
+      let h = s.i;
+      while (h > 0 && /^\s*\|/.test(lines[h - 1]!)) h--;
+      if (h !== s.i) extra.unshift(h);
+    }
+    const cost = extra.filter((i) => !keep.has(i)).reduce((n, i) => n + lines[i]!.length + 1, 0);
+    if (used + cost > max) continue;
+    for (const i of extra) keep.add(i);
+    used += cost;
+  }
+  // Room left: the lines right after the best one (its explanation), then the opening.
+  const best = ranked[0]!.i;
+  for (const i of [...Array.from({ length: lines.length - best - 1 }, (_, k) => best + 1 + k), ...lines.keys()]) {
+    if (keep.has(i)) continue;
+    const cost = lines[i]!.length + 1;
+    if (used + cost > max) break;
+    keep.add(i);
+    used += cost;
+  }
+  return [...keep].sort((a, b) => a - b).map((i) => lines[i]!).join('\n');
+}
+
 /**
  * Answers from the knowledge base with a citation: the best passage (or, with a chat model,
  * a grounded answer citing the passages), the article's title and link. Below the confidence
@@ -129,22 +237,47 @@ export class FaqSkill implements Skill {
 
   constructor(private readonly opts: FaqOptions) {}
 
+  /** Help intents, and any intent the articles answer when no skill before it took the turn (a general question about orders). */
   canHandle(turn: Turn): boolean {
-    return FAQ_INTENTS.includes(turn.nlu.intent);
+    return FAQ_INTENTS.includes(turn.nlu.intent) || this.categoriesFor(turn.nlu.intent) !== undefined;
   }
 
-  /** The hits for a turn, or [] when nothing is confident enough. */
-  async lookup(turn: Turn): Promise<KnowledgeHit[]> {
+  /** The article categories that answer this intent, if the shop's articles are grouped for it. */
+  categoriesFor(intent: string): readonly string[] | undefined {
+    return (this.opts.intentCategories ?? INTENT_ARTICLE_CATEGORIES).get(intent);
+  }
+
+  /**
+   * The hits for a turn, or [] when nothing is confident enough. A confident intent steers the
+   * ranking: passages of the articles that answer it come first, and may answer a little below
+   * the floor (the intent is the evidence the floor stands in for).
+   */
+  async lookup(turn: Turn, intent: string | undefined = turn.nlu.intent): Promise<KnowledgeHit[]> {
     if (turn.text.trim() === '') return [];
-    const hits = await this.opts.kb.search(turn.text, { locale: turn.locale, k: 3 });
-    return hits.length > 0 && hits[0]!.confidence >= this.opts.minConfidence ? hits : [];
+    const hits = await this.opts.kb.search(turn.text, { locale: turn.locale, k: 8 });
+    const categories = intent ? this.categoriesFor(intent) : undefined;
+    if (categories) {
+      const own = hits.filter((h) => h.category !== undefined && categories.includes(h.category));
+      if (own.length > 0 && own[0]!.confidence >= this.opts.minConfidence * INTENT_FLOOR_FACTOR) {
+        return [...own, ...hits.filter((h) => !own.includes(h))].slice(0, 3);
+      }
+    }
+    return hits.length > 0 && hits[0]!.confidence >= this.opts.minConfidence ? hits.slice(0, 3) : [];
   }
 
   async handle(turn: Turn): Promise<void> {
-    const hits = await this.lookup(turn);
-    if (!(await this.answer(turn, hits))) {
-      await reply(turn, T.rephrase, { quickReplies: [humanOption(turn.locale)] });
+    const complaint = turn.nlu.intent === 'complaint';
+    // A calm complaint is acknowledged first (an upset shopper has already heard an apology).
+    if (complaint && !turn.upset) await reply(turn, T.complaintAck);
+    const hits = await this.lookup(turn, complaint ? undefined : turn.nlu.intent);
+    if (await this.answer(turn, hits)) return;
+    if (turn.upset) {
+      // Nothing to answer an upset shopper with: a person takes it (the bot hands off after the turn).
+      turn.session.escalation ??= { reason: 'sentiment', at: turn.now.toISOString() };
+      return;
     }
+    if (complaint) await reply(turn, T.complaintAsk, { quickReplies: [humanOption(turn.locale)] });
+    else await reply(turn, T.rephrase, { quickReplies: [humanOption(turn.locale)] });
   }
 
   /** Sends the answer for these hits; false when there is none. */
@@ -173,6 +306,8 @@ export class FaqSkill implements Skill {
     if (this.opts.getArticle && asksForWholeArticle(turn.text, best.title)) {
       const article = await this.opts.getArticle(best.documentId);
       if (article) passage = leadSection(article.body);
+    } else {
+      passage = focusedPassage(passage, turn.text, max);
     }
     const body = `${plainExcerpt(passage, max)}\n\n${T.source[l]}${l === 'zh' ? '：' : ': '}${best.title} ${this.opts.link(best.slug, best.locale)}`;
     await reply(turn, body, { quickReplies: quick });

@@ -162,14 +162,19 @@ export class SkillRouter implements Router {
     const second = nlu.alternatives?.[0];
     if (
       second &&
+      !turn.upset &&
       nlu.confidence < this.o.sureConfidence &&
       nlu.confidence - second.confidence < this.o.clarifyMargin &&
       second.confidence >= this.o.minConfidence / 2 &&
       INTENT_LABELS.has(nlu.intent) &&
       INTENT_LABELS.has(second.intent)
     ) {
-      await this.askWhich(turn, [nlu.intent, second.intent]);
-      return 'clarify';
+      const settled = await this.settleByKnowledge(turn, [nlu.intent, second.intent]);
+      if (!settled) {
+        await this.askWhich(turn, [nlu.intent, second.intent]);
+        return 'clarify';
+      }
+      turn.nlu = { ...nlu, intent: settled, confidence: Math.max(nlu.confidence, this.o.minConfidence) };
     }
     const skill = await this.skillFor(turn);
     if (skill) {
@@ -177,13 +182,18 @@ export class SkillRouter implements Router {
       turn.session.fallbacks = 0;
       return skill.name;
     }
-    // Not understood: the knowledge base may still answer it.
+    // Not understood: the knowledge base may still answer it (no intent to steer it).
     if (this.o.faq) {
-      const hits = await this.o.faq.lookup(turn);
+      const hits = await this.o.faq.lookup(turn, undefined);
       if (await this.o.faq.answer(turn, hits)) {
         turn.session.fallbacks = 0;
         return 'faq';
       }
+    }
+    // An upset shopper we cannot answer goes to a person at once: no "could you rephrase?".
+    if (turn.upset) {
+      turn.session.escalation = { reason: 'sentiment', at: turn.now.toISOString() };
+      return 'handoff';
     }
     turn.session.fallbacks = (turn.session.fallbacks ?? 0) + 1;
     if (turn.session.fallbacks >= 2) {
@@ -193,6 +203,21 @@ export class SkillRouter implements Router {
     }
     await this.o.fallback.handle(turn);
     return this.o.fallback.name;
+  }
+
+  /**
+   * Two close intents, one of which the knowledge base clearly answers: its best passage comes
+   * from the articles of exactly one of them ("how much is shipping?": shipping, not prices).
+   * Then that intent is meant, and asking "did you mean…" would only slow the shopper down.
+   * Not when the message names a product (then "how much" is about the product).
+   */
+  private async settleByKnowledge(turn: Turn, intents: string[]): Promise<string | undefined> {
+    const faq = this.o.faq;
+    if (!faq || turn.nlu.entities.some((e) => e.type === 'product')) return undefined;
+    const best = (await faq.lookup(turn, undefined))[0];
+    if (!best?.category) return undefined;
+    const answering = intents.filter((i) => faq.categoriesFor(i)?.includes(best.category!));
+    return answering.length === 1 ? answering[0] : undefined;
   }
 
   private async askWhich(turn: Turn, intents: string[]): Promise<void> {

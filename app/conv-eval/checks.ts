@@ -67,7 +67,7 @@ export function citedArticles(text: string): string[] {
 const STATUS_WORDS: Record<Order['status'], Record<Locale, RegExp>> = {
   pending: { en: /wait(ing)? for payment|unpaid|not (yet )?(been )?paid|pending/i, zh: /待付款|未付款|尚未付款|等待付款/u },
   paid: { en: /\bpaid\b|being prepared|prepar|packed|not (yet )?(been )?shipped|dispatch/i, zh: /已付款|待发货|备货|打包|尚未发货|还没发货/u },
-  shipped: { en: /shipped|on (its|the) way|in transit|dispatched|with the carrier/i, zh: /已发货|运输|在路上|派送|配送中/u },
+  shipped: { en: /shipped|on (its|the) way|in transit|dispatched|with the carrier/i, zh: /已发货|已发出|发出|运输|在路上|派送|配送中/u },
   delivered: { en: /delivered/i, zh: /已签收|已送达|签收/u },
   cancelled: { en: /cancel/i, zh: /取消/u },
   returned: { en: /returned/i, zh: /已退货|退货/u },

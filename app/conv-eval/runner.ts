@@ -180,7 +180,13 @@ export async function runScenario(bench: BenchServer & { secret: string }, s: Sc
       turns.push({ sent, ...(clicked ? { clicked } : {}), lang, replies: [], failures: [`the server answered ${res.status}: ${JSON.stringify(res.json).slice(0, 200)}`] });
       break;
     }
-    const wire = (res.json['replies'] as WireMessage[]).filter((m) => m.sender === 'bot');
+    // Everything the shopper's widget shows after their message: the turn's replies and what was
+    // sent right after it (a hand-off notice, a queue position), as stored, in order.
+    const ack = res.json['ack'] as { seq: number };
+    const after = await fetch(`${server.url}/api/web/messages?after=${ack.seq}`, { headers: { authorization: `Bearer ${token}` } });
+    const stored = after.status === 200 ? ((await after.json()) as { messages: WireMessage[] }).messages : [];
+    const fromTurn = (res.json['replies'] as WireMessage[]).filter((m) => m.sender === 'bot');
+    const wire = stored.some((m) => m.sender === 'bot') ? stored.filter((m) => m.sender === 'bot' || m.sender === 'system') : fromTurn;
     const replies = wire.map(seen);
     conversationId ??= wire[0]?.conversationId ?? (await store.messages.get((res.json['ack'] as { messageId: string }).messageId))?.conversationId;
     const cardIds = replies.flatMap((r) => (r.cards ?? []).map((c) => c.id));

@@ -31,7 +31,7 @@ export const SENTIMENT_VERSION = 'lexicon-2026.11-1';
 export interface SentimentResult {
   /** -1 (furious) .. 1 (delighted); 0 is neutral. */
   score: number;
-  /** Clear anger, abuse, threats (chargeback, lawyer, 投诉, 12315, 曝光, 差评) or repeated demands. */
+  /** Clear anger, abuse, threats (chargeback, lawyer, 12315, 曝光, 差评) or repeated demands. */
   anger: boolean;
   /** The words and patterns that decided it, for the agent console (e.g. "not happy", "threat: lawyer", "!!!"). */
   cues: string[];
@@ -126,7 +126,9 @@ const EN_WORDS: ReadonlyMap<string, Entry> = table({
   assholes: e(-3, 'swear'), bastard: e(-3, 'swear'), bastards: e(-3, 'swear'), bitch: e(-3, 'swear'), stfu: e(-3, 'swear'),
   chargeback: e(-2.5, 'threat'), lawyer: e(-2.5, 'threat'), lawyers: e(-2.5, 'threat'), attorney: e(-2.5, 'threat'),
   lawsuit: e(-2.5, 'threat'), sue: e(-2.5, 'threat'), suing: e(-2.5, 'threat'), bbb: e(-2.5, 'threat'), ftc: e(-2.5, 'threat'),
-  complaint: e(-2, 'threat'), complain: e(-2, 'threat'), complaining: e(-2, 'threat'),
+  // Wanting to complain is a request, said calmly as often as not: negative, not anger by itself.
+  // (Complaints *against* us, to an authority or to a lawyer are threats: see the phrases.)
+  complaint: e(-1), complain: e(-1), complaining: e(-1),
   // blockers: words whose neighbours mean something else than they seem
   like: e(0, 'block'),
 });
@@ -150,6 +152,7 @@ const EN_BOOSTERS: ReadonlyMap<string, number> = table({
 const EN_PHRASES: ReadonlyArray<readonly [string, Entry]> = [
   // idioms that would read wrongly word by word
   ["no complaints?", e(1.5)],
+  ["(?:don'?t|do not|doesn'?t|not) (?:want|need|mean) to (?:file|make|lodge|raise) an? (?:formal )?complaint", e(0)],
   ["(?:can'?t|cannot|can not) complain", e(1.2)],
   ["(?:can'?t|cannot|can not) believe", e(-0.5)],
   ['not (?:only|just)', e(0, 'block')],
@@ -247,7 +250,7 @@ const ZH_ENTRIES: ReadonlyMap<string, Entry> = table({
   傻逼: e(-3, 'swear'), 傻b: e(-3, 'swear'), 妈的: e(-2.6, 'swear'), 他妈: e(-2.6, 'swear'), 卧槽: e(-1.8, 'swear'),
   我操: e(-2.2, 'swear'), 狗屁: e(-2.6, 'swear'), 靠: e(-1.2), 屁: e(-1),
   // threats
-  投诉: e(-2, 'threat'), 12315: e(-2.6, 'threat'), 曝光: e(-2.2, 'threat'), 差评: e(-2, 'threat'), 消协: e(-2.6, 'threat'),
+  投诉: e(-1), 12315: e(-2.6, 'threat'), 曝光: e(-2.2, 'threat'), 差评: e(-2, 'threat'), 消协: e(-2.6, 'threat'),
   消费者协会: e(-2.6, 'threat'), 工商: e(-2, 'threat'), 律师: e(-2.6, 'threat'), 起诉: e(-2.6, 'threat'), 法院: e(-2.2, 'threat'),
   报警: e(-2.6, 'threat'), 维权: e(-2.2, 'threat'), 举报: e(-2.2, 'threat'), 拒付: e(-2.4, 'threat'), 告你们: e(-2.6, 'threat'),
   // repeated demands

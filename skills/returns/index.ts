@@ -7,6 +7,7 @@ import type { OrderStore } from '../orders/access.js';
 import { describeOrder } from '../orders/status.js';
 import { formatMoney, humanOption, message, type Bilingual, type QuickReplyOption } from '../respond.js';
 import type { Skill } from '../types.js';
+import { isGeneralQuestion } from '../question-kind.js';
 import { checkReturn, RETURN_REASONS, type ReturnReason } from './policy.js';
 
 export { checkReturn, calendarDay, RETURN_REASONS, NO_REASON_DAYS, QUALITY_DAYS, type ReturnReason, type PolicyVerdict } from './policy.js';
@@ -271,7 +272,8 @@ export function returnsSkill(): Skill {
     name: 'returns',
     intents: ['return_item', 'exchange_item'],
     dialogId: RETURN_DIALOG,
-    canHandle: (turn) => turn.nlu.intent === 'return_item' || turn.nlu.intent === 'exchange_item',
+    // "Can I return opened face cream?" is a policy question; "I want to return my jacket" starts the flow.
+    canHandle: (turn) => (turn.nlu.intent === 'return_item' || turn.nlu.intent === 'exchange_item') && !isGeneralQuestion(turn),
     handle: async (turn) => {
       if (!turn.dc) throw new Error('returns skill needs the dialog context');
       await turn.dc.beginDialog(RETURN_DIALOG, { number: mentionedOrder(turn), purpose: 'return' } satisfies FindOrderOptions);

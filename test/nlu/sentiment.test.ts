@@ -66,7 +66,8 @@ const ENGLISH: Array<[string, Expected]> = [
   ['What the hell is wrong with you people?!', 'furious'],
   ["I'm leaving a 1 star review everywhere", 'furious'],
   // angry without shouting
-  ['I want to file a formal complaint', 'angry'],
+  // Issue 15: asking to complain, calmly, is a request, not rage (negative, not anger).
+  ['I want to file a formal complaint', 'negative'],
   ['refund refund refund', 'angry'],
   ["I've asked you three times where my parcel is", 'angry'],
   // negative, not anger
