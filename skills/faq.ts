@@ -66,6 +66,17 @@ export const INTENT_ARTICLE_CATEGORIES: ReadonlyMap<string, readonly string[]> =
   ['coupon', ['promotions']],
 ]);
 
+/** The shopper's own case, one tap away from a general answer: the button's words start the flow. */
+const INTENT_ACTIONS: ReadonlyMap<string, { en: string; zh: string }> = new Map([
+  ['track_order', { en: 'Track my order', zh: '查我的订单' }],
+  ['cancel_order', { en: 'Cancel my order', zh: '我要取消订单' }],
+  ['change_order', { en: 'Change my order', zh: '我要改订单' }],
+  ['change_address', { en: 'Change my address', zh: '我要改地址' }],
+  ['refund_status', { en: 'Check my refund', zh: '查我的退款' }],
+  ['return_item', { en: 'I want to return an item', zh: '我要退货' }],
+  ['exchange_item', { en: 'I want to exchange an item', zh: '我要换货' }],
+]);
+
 /** How far below the confidence floor a passage of the intent's own articles may still answer. */
 const INTENT_FLOOR_FACTOR = 0.5;
 
@@ -180,49 +191,75 @@ function terms(text: string): Set<string> {
   return out;
 }
 
+/** What kind of fact the question wants, and how a line that states it looks. */
+const ANSWER_TYPES: ReadonlyArray<{ asks: RegExp; states: RegExp }> = [
+  {
+    asks: /how much|\bcosts?\b|\bprice\b|\bfees?\b|\bcharge|多少钱|运费|费用|收费|价格|多少元|几块|手续费/i,
+    states: /\d\s*(?:CNY|RMB|yuan|元|块)|[¥￥]\s*\d|\bfree\b|包邮|免费/i,
+  },
+  {
+    asks: /how long|how many (?:days|hours|weeks)|how soon|how fast|when will|多久|几天|多长时间|时效|几个工作日|多快/i,
+    states: /\d\s*(?:[–~-]\s*\d+\s*)?(?:business |working )?(?:days?|hours?|weeks?|months?)\b|\d\s*(?:[–~-]\s*\d+\s*)?(?:个)?(?:工作日|天|小时|周|个月)/i,
+  },
+];
+
 /**
- * A passage longer than a chat answer, cut to what the question asks: its heading, then the
- * lines (table rows, list items, sentences) that share the most words with the question, in
- * their original order, with a table's header row kept above its rows. A passage that fits is
- * returned whole; a question that matches nothing keeps the passage's opening.
+ * A passage longer than a chat answer, cut to what the question asks: the lines (table rows,
+ * list items, sentences) that share the most words with the question — more when they state
+ * the kind of fact asked (a fee for "how much", a time for "how long") and when retrieval chose
+ * them (`preferred`) — each under its section heading and a table row under its header, in the
+ * original order. A passage that fits is returned whole; a question that matches nothing
+ * keeps the passage's opening (or `preferred`).
  */
-export function focusedPassage(passage: string, question: string, max: number): string {
+export function focusedPassage(passage: string, question: string, max: number, preferred?: string): string {
   if (passage.length <= max) return passage;
   const q = terms(question);
+  const wanted = ANSWER_TYPES.filter((t) => t.asks.test(question));
+  const chosen = new Set((preferred ?? '').split('\n').map((l) => l.trim()).filter((l) => l !== ''));
   const lines = passage.split('\n');
+  const isHeading = (l: string) => /^#{1,6}\s/.test(l);
   const scored = lines.map((line, i) => {
+    if (isHeading(line) || line.trim() === '' || /^\s*\|?\s*-{3,}/.test(line)) return { i, line, score: 0 };
     const t = terms(line);
     let score = 0;
     for (const w of q) if (t.has(w)) score++;
+    if (score > 0 || wanted.length > 0) for (const w of wanted) if (w.states.test(line)) score += 1.5;
+    if (chosen.has(line.trim())) score += 0.5;
     return { i, line, score };
   });
-  if (!scored.some((s) => s.score > 0)) return passage;
+  if (!scored.some((x) => x.score >= 1)) return preferred && preferred.length <= max ? preferred : passage;
   const keep = new Set<number>();
-  if (/^#{1,6}\s/.test(lines[0] ?? '')) keep.add(0);
-  let used = [...keep].reduce((n, i) => n + lines[i]!.length + 1, 0);
-  const ranked = scored.filter((s) => s.score > 0 && s.line.trim() !== '').sort((a, b) => b.score - a.score || a.i - b.i);
-  for (const s of ranked) {
-    const extra: number[] = [s.i];
+  let used = 0;
+  const add = (idx: number[]): boolean => {
+    const fresh = [...new Set(idx)].filter((i) => !keep.has(i));
+    const cost = fresh.reduce((n, i) => n + lines[i]!.length + 1, 0);
+    if (used + cost > max) return false;
+    for (const i of fresh) keep.add(i);
+    used += cost;
+    return true;
+  };
+  const context = (i: number): number[] => {
+    const out: number[] = [];
     // A table row needs its header (the first row of its table) to be read.
-    if (/^\s*\|/.test(s.line)) {
-      let h = s.i;
+    if (/^\s*\|/.test(lines[i]!)) {
+      let h = i;
       while (h > 0 && /^\s*\|/.test(lines[h - 1]!)) h--;
-      if (h !== s.i) extra.unshift(h);
+      if (h !== i) out.push(h);
     }
-    const cost = extra.filter((i) => !keep.has(i)).reduce((n, i) => n + lines[i]!.length + 1, 0);
-    if (used + cost > max) continue;
-    for (const i of extra) keep.add(i);
-    used += cost;
-  }
-  // Room left: the lines right after the best one (its explanation), then the opening.
+    // And every line its section heading.
+    for (let h = i - 1; h >= 0; h--) {
+      if (isHeading(lines[h]!)) {
+        if (!/^#\s/.test(lines[h]!)) out.push(h);
+        break;
+      }
+    }
+    return out;
+  };
+  const ranked = scored.filter((x) => x.score >= 1).sort((a, b) => b.score - a.score || a.i - b.i);
+  for (const x of ranked) add([...context(x.i), x.i]);
+  // Room left: the lines right after the best one (its explanation).
   const best = ranked[0]!.i;
-  for (const i of [...Array.from({ length: lines.length - best - 1 }, (_, k) => best + 1 + k), ...lines.keys()]) {
-    if (keep.has(i)) continue;
-    const cost = lines[i]!.length + 1;
-    if (used + cost > max) break;
-    keep.add(i);
-    used += cost;
-  }
+  for (let i = best + 1; i < lines.length && !isHeading(lines[i]!); i++) if (!add([i])) break;
   return [...keep].sort((a, b) => a - b).map((i) => lines[i]!).join('\n');
 }
 
@@ -290,7 +327,9 @@ export class FaqSkill implements Skill {
       .filter((h) => h.slug !== best.slug)
       .slice(0, 2)
       .map((h) => ({ title: h.title, value: h.title }));
-    const quick = [...related, humanOption(l)];
+    // A general question about orders or returns was answered from the articles: one tap starts the shopper's own case.
+    const action = INTENT_ACTIONS.get(turn.nlu.intent);
+    const quick = [...(action ? [{ title: action[l], value: action[l] }] : []), ...related, humanOption(l)];
     if (this.opts.chatModel) {
       const generated = await this.generate(turn, hits).catch((err: unknown) => {
         this.opts.onError?.(err);
@@ -303,11 +342,14 @@ export class FaqSkill implements Skill {
     }
     const max = l === 'zh' ? MAX_ANSWER_CHARS_ZH : MAX_ANSWER_CHARS;
     let passage = `${best.heading && best.heading !== best.title ? `${best.heading}\n` : ''}${best.text}`;
-    if (this.opts.getArticle && asksForWholeArticle(turn.text, best.title)) {
-      const article = await this.opts.getArticle(best.documentId);
-      if (article) passage = leadSection(article.body);
+    const article = this.opts.getArticle ? await this.opts.getArticle(best.documentId) : null;
+    if (article && asksForWholeArticle(turn.text, best.title)) {
+      passage = leadSection(article.body);
     } else {
-      passage = focusedPassage(passage, turn.text, max);
+      // The article the passage belongs to, cut to the lines this question asks about: the fee
+      // or the time asked for is in the answer even when it sits in another section.
+      const body = article ? article.body.replace(/^---[\s\S]*?---\s*/, '') : passage;
+      passage = focusedPassage(body, turn.text, max, passage);
     }
     const body = `${plainExcerpt(passage, max)}\n\n${T.source[l]}${l === 'zh' ? '：' : ': '}${best.title} ${this.opts.link(best.slug, best.locale)}`;
     await reply(turn, body, { quickReplies: quick });

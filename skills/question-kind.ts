@@ -1,7 +1,12 @@
 import type { Turn } from './types.js';
 
 /** The shopper speaks of their own order, parcel, refund or item: a case to look up, not a policy to quote. */
-const OWN_CASE = /\b(?:my|mine|our)\b|\bi (?:want|wanna|need|would like|'d like)\b|\bi'd like\b|\b(?:please|pls|plz) (?:cancel|return|refund|track|change|check)\b|\bthis order\b|我的|我要|我想|帮我|给我|我那|我买的|我下的|我刚/i;
+const OWN_CASE =
+  /\b(?:my|our)\s+(?:\w+\s+){0,2}?(?:orders?|parcels?|packages?|refunds?|returns?|money|items?|purchases?|delivery|deliveries|shipments?|stuff|things|payment|address)\b|\bi (?:want|wanna|need|would like|'d like) to (?:cancel|return|refund|change|track|check|send|exchange)\b|\b(?:please|pls|plz) (?:cancel|return|refund|track|change|check)\b|\bthis order\b|我的(?:订单|包裹|快递|退款|钱|货|东西|单)|我(?:要|想)(?:退|取消|改|查|换)|帮我(?:退|取消|改|查|换)|我那|我买的|我下的|我刚买/i;
+/** How to do something yourself ("where do I find my tracking number?", "怎么查物流"): a help article, whatever it mentions. */
+const HOW_TO = /\b(?:how (?:do|can|could) (?:i|we|you)|where (?:do|can) (?:i|we) (?:find|see|get|check)|where is the)\b|怎么查|如何查|在哪(?:里)?(?:看|查|找)|怎样查/i;
+/** Where a parcel is now, or when it comes: always the shopper's own parcel. */
+const WHERE_IS_IT = /\bwhere(?:'s| is| are)\b|\bwhen will (?:it|they|my|the order)\b|到哪|在哪|到了吗|啥时候到|什么时候到|几时到/i;
 /** A question as such: how long, can I, what happens if… */
 const QUESTION = /[?？]|^\s*(?:how|what|when|can|could|do|does|is|are|will|which|why|if|should|may)\b|多久|多长时间|几天|能不能|能否|可以.{0,8}吗|可不可以|吗\s*[?？。!！]*\s*$|么\s*[?？]?\s*$|怎么|怎样|如何|咋/i;
 
@@ -13,6 +18,7 @@ const QUESTION = /[?？]|^\s*(?:how|what|when|can|could|do|does|is|are|will|whic
  */
 export function isGeneralQuestion(turn: Pick<Turn, 'text' | 'nlu'>): boolean {
   if (turn.nlu.entities.some((e) => e.type === 'order_number')) return false;
-  if (OWN_CASE.test(turn.text)) return false;
+  if (HOW_TO.test(turn.text)) return true;
+  if (OWN_CASE.test(turn.text) || WHERE_IS_IT.test(turn.text)) return false;
   return QUESTION.test(turn.text.trim());
 }

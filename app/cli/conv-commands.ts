@@ -24,17 +24,14 @@ export const convCommands: Record<string, Command> = {
       if (min !== undefined && !(min >= 0 && min <= 1)) throw new ShopError('bad_request', `--min must be a rate from 0 to 1, got ${minRaw}`);
       const scenarios = loadScenarios(path.resolve(target)).filter((s) => (!split || s.split === split) && (!only || s.id.startsWith(only)));
       if (scenarios.length === 0) throw new ShopError('bad_request', `no scenarios in ${target}${split ? ` (split ${split})` : ''}${only ? ` starting with ${only}` : ''}`);
-      const cpu0 = process.cpuUsage();
-      const t0 = performance.now();
-      const { modelId, results } = await runScenarios(scenarios, {
+      const { modelId, results, startSeconds, wallSeconds, cpuMsPerConversation } = await runScenarios(scenarios, {
         embeddingsModel: which === 'lexical' ? 'lexical' : config.models.embeddingsModel,
         modelsDir: config.models.modelsDir,
         logger,
         onResult: (_r, done, total) => progress.update('conversations', done, total),
       });
-      const cpu = process.cpuUsage(cpu0);
       const summary = summarize(results);
-      const timing = { wallSeconds: Math.round(performance.now() - t0) / 1000, cpuMsPerConversation: Math.round((cpu.user + cpu.system) / 1000 / results.length) };
+      const timing = { startSeconds: Math.round(startSeconds * 10) / 10, wallSeconds: Math.round(wallSeconds * 10) / 10, cpuMsPerConversation: Math.round(cpuMsPerConversation) };
       const below = min !== undefined && summary.overall.rate < min;
       if (args.includes('--json')) {
         const failures = results.filter((r) => !r.ok).map((r) => ({ id: r.scenario.id, file: r.scenario.file, turns: r.turns }));
@@ -43,7 +40,7 @@ export const convCommands: Record<string, Command> = {
       const text = [
         formatFailures(results),
         '',
-        `Embeddings: ${modelId}; ${results.length} conversations${split ? ` (${split} split)` : ''}; ${timing.wallSeconds} s, ${timing.cpuMsPerConversation} ms CPU per conversation (this process, server included).`,
+        `Embeddings: ${modelId}; ${results.length} conversations${split ? ` (${split} split)` : ''}; server ready in ${timing.startSeconds} s; conversations ${timing.wallSeconds} s, ${timing.cpuMsPerConversation} ms CPU per conversation (server and client in this process).`,
         '',
         formatTable(summary),
         ...(below ? ['', `Below --min ${min}: ${(100 * summary.overall.rate).toFixed(1)}% right.`] : []),

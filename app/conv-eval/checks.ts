@@ -36,13 +36,12 @@ const LATIN_WORD = /[A-Za-z]{2,}/g;
 function languageText(replies: SeenReply[]): string {
   return replies
     .flatMap((r) => [r.text, ...(r.suggestedActions ?? []).map((a) => a.title)])
-    .join('\n')
-    .replace(/https?:\/\/\S+|\/help\/\S+/g, ' ')
-    .replace(/\b[A-Za-z]*\d[\w-]*\b/g, ' ');
+    .join('\n');
 }
 
 /** Is this text in `lang`? Chinese: CJK dominates the words; English: (almost) no CJK. */
-export function inLanguage(text: string, lang: Locale): boolean {
+export function inLanguage(raw: string, lang: Locale): boolean {
+  const text = raw.replace(/https?:\/\/\S+|\/help\/\S+/g, ' ').replace(/\b[A-Za-z]*\d[\w-]*\b/g, ' ');
   const cjk = (text.match(CJK) ?? []).length;
   const latinWords = (text.match(LATIN_WORD) ?? []).length;
   if (lang === 'zh') return cjk > 0 && cjk >= 2 * latinWords;
@@ -51,7 +50,7 @@ export function inLanguage(text: string, lang: Locale): boolean {
 }
 
 const CLARIFY = [
-  /rephrase|didn'?t (quite )?(understand|catch|get)|did not understand|not sure what you mean|just to be sure|do you mean\b|say that another way/i,
+  /rephrase|didn'?t (quite )?(understand|catch|get)|did not understand|not sure what you mean|just to be sure|do you mean\b|say (?:it|that) another way/i,
   /换个说法|没太明白|没有理解|没听懂|没看懂|想确认一下|您是想|您是指|请再说一遍/u,
 ];
 

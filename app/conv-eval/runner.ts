@@ -213,16 +213,31 @@ export async function runScenario(bench: BenchServer & { secret: string }, s: Sc
 }
 
 /** Starts a bench server, plays every scenario in order, closes the server. */
-export async function runScenarios(scenarios: Scenario[], opts: BenchOptions): Promise<{ modelId: string; results: ScenarioResult[] }> {
+export async function runScenarios(
+  scenarios: Scenario[],
+  opts: BenchOptions,
+): Promise<{ modelId: string; results: ScenarioResult[]; startSeconds: number; cpuMsPerConversation: number; wallSeconds: number }> {
+  const t0 = performance.now();
   const bench = await startBenchServer(opts);
   try {
+    const startSeconds = (performance.now() - t0) / 1000;
+    // CPU of the conversations alone (server and client share this process), not of the start.
+    const cpu0 = process.cpuUsage();
+    const t1 = performance.now();
     const results: ScenarioResult[] = [];
     for (const s of scenarios) {
       const r = await runScenario(bench, s);
       results.push(r);
       opts.onResult?.(r, results.length, scenarios.length);
     }
-    return { modelId: bench.modelId, results };
+    const cpu = process.cpuUsage(cpu0);
+    return {
+      modelId: bench.modelId,
+      results,
+      startSeconds,
+      wallSeconds: (performance.now() - t1) / 1000,
+      cpuMsPerConversation: (cpu.user + cpu.system) / 1000 / Math.max(1, results.length),
+    };
   } finally {
     await bench.close();
   }

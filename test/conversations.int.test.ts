@@ -1,0 +1,50 @@
+/**
+ * The conversation bench's fast subset (issue 15): dev-split conversations, one or more per
+ * failure class fixed, played through the real bot (web channel, demo shop on SQLite, the
+ * lexical embedder) by the same runner as `conv:eval`. Each must be answered right; the whole
+ * set, with the sentence model too, is `npm run bench conversations`.
+ */
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createLogger } from '../app/logger.js';
+import { loadScenarios, runScenario, startBenchServer, type BenchServer, type Scenario } from '../app/conv-eval/index.js';
+
+/** Failure class -> dev scenarios that prove it fixed. */
+const FAST_SET: Record<string, string[]> = {
+  'the intent steers which article answers (shipping vs return shipping; policy questions about orders)': ['ship-en-002', 'ship-en-011', 'ship-zh-004', 'ship-zh-010', 'ship-zh-011'],
+  'a general question that mentions orders is answered, not met with "which order?"': ['faq-en-002', 'faq-en-021', 'faq-zh-002', 'faq-zh-023', 'ord-zh-006', 'ret-en-003', 'ret-zh-008'],
+  'how-to questions are answered from the articles': ['ship-en-008', 'ship-zh-006'],
+  'the answer holds the fact asked (a fee, a time) even outside the retrieved section': ['ship-en-004', 'ship-en-015', 'faq-en-009'],
+  'upset shoppers hear an apology first, then an answer or a person': ['cmp-en-005', 'cmp-en-006', 'cmp-en-008', 'cmp-zh-001'],
+  'a calm complaint is acknowledged, not treated as rage': ['cmp-en-002', 'cmp-en-004'],
+  'orders: signed-in and anonymous status': ['ord-en-001', 'ord-en-002', 'ord-zh-002', 'ord-zh-003'],
+  'out of scope is declined politely': ['oos-en-001', 'oos-zh-001', 'oos-zh-007'],
+};
+
+describe('conversation bench: fast subset through the real bot', () => {
+  let bench: BenchServer & { secret: string };
+  const all = loadScenarios(path.resolve('data/conversations/dev'));
+  const byId = new Map<string, Scenario>(all.map((s) => [s.id, s]));
+
+  beforeAll(async () => {
+    bench = await startBenchServer({ embeddingsModel: 'lexical', modelsDir: 'models', logger: createLogger({ level: 'silent' }, process.stderr) });
+  }, 120_000);
+  afterAll(async () => {
+    await bench?.close();
+  });
+
+  it('every scenario of the fast set is in the dev split', () => {
+    for (const id of Object.values(FAST_SET).flat()) expect(byId.get(id)?.split, id).toBe('dev');
+  });
+
+  for (const [label, ids] of Object.entries(FAST_SET)) {
+    it(label, async () => {
+      for (const id of ids) {
+        const r = await runScenario(bench, byId.get(id)!);
+        const failures = r.turns.flatMap((t) => t.failures.map((f) => `${id} > ${t.sent}: ${f} (replied: ${t.replies.map((m) => m.text).join(' | ').slice(0, 300)})`));
+        expect(failures).toEqual([]);
+        expect(r.ok).toBe(true);
+      }
+    });
+  }
+});
