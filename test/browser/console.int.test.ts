@@ -170,6 +170,7 @@ describe('working a conversation', () => {
     await send(shopper, 'I want to talk to a human');
     await shopper.waitFor((f) => f.type === 'message' && (f['message'] as { sender: string }).sender === 'system');
     await send(shopper, 'How do I return an item?');
+    await send(shopper, 'Or do you have one under 800?');
     const conv = await shop.server.store.conversations.findOpenByCustomer(CUSTOMER, 'web');
     id = conv!.id;
     expect(conv!.status).toBe('queued');
@@ -191,8 +192,13 @@ describe('working a conversation', () => {
     expect(await wechat.locator('.chan').innerText()).toBe('WeChat');
     const web = agent.locator('#transcript .msg.customer', { hasText: 'How do I return an item?' });
     expect(await web.locator('.chan').innerText()).toBe('Web');
-    expect(await web.locator('.nlu .intent').innerText()).toMatch(/^intent: \w+ \(\d+%\)$/);
+    // The intent as words ("intent: Return an item (87%)"), its code kept in data-intent.
+    expect(await web.locator('.nlu .intent').innerText()).toMatch(/^intent: [A-Z][^_]* \(\d+%\)$/);
+    expect(await web.locator('.nlu .intent').getAttribute('data-intent')).toMatch(/^\w+$/);
     expect(await agent.locator('#transcript .msg.bot').count()).toBeGreaterThanOrEqual(1);
+    // Each entity kind reads as its value: a price range has bounds, not a value ("under 800 → undefined" before).
+    const priced = agent.locator('#transcript .msg.customer', { hasText: 'under 800' });
+    expect(await priced.locator('.nlu .entity').allInnerTexts()).toEqual([expect.stringMatching(/: under 800 → ≤ 800$/)]);
   });
 
   it('profile: the customer, linked accounts per channel and their newest orders', async () => {

@@ -98,7 +98,8 @@ function apiSummary(page: Page, query = ''): Promise<DashboardSummary> {
 const kpi = (page: Page, key: string) => page.locator(`[data-kpi="${key}"]`).getAttribute('data-value');
 const seriesValues = (page: Page, chart: string, series: string) =>
   page.locator(`#${chart} g[data-series="${series}"] circle`).evaluateAll((cs) => cs.map((c) => [c.getAttribute('data-day'), Number(c.getAttribute('data-value'))]));
-const bars = (page: Page, chart: string) => page.locator(`#${chart} g[data-label]`).evaluateAll((gs) => gs.map((g) => [g.getAttribute('data-label'), Number(g.getAttribute('data-value'))]));
+/** Each bar's code (data-key: a reason or intent code, or the star count) and value. */
+const bars = (page: Page, chart: string) => page.locator(`#${chart} g[data-key]`).evaluateAll((gs) => gs.map((g) => [g.getAttribute('data-key'), Number(g.getAttribute('data-value'))]));
 const str = (v: number | null) => (v === null ? '' : String(v));
 
 describe('dashboard in Chromium against the real server', () => {

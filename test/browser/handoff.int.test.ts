@@ -158,6 +158,7 @@ describe('hand-off from the web widget to the console', () => {
 
     // Resolve: the shopper is asked for a rating and clicks 5.
     await agent.locator('#btn-resolve').click();
+    await agent.locator('#resolve-confirm').click(); // the in-page confirmation
     await expect.poll(() => agent.locator('#btn-resolve').isHidden()).toBe(true);
     const chips = shopper.locator('#shop-assistant-widget .chips .chip');
     await expect.poll(() => chips.count(), { timeout: 10_000 }).toBeGreaterThanOrEqual(5);
@@ -227,6 +228,7 @@ describe('hand-off on WeChat', () => {
 
     const sentBeforeResolve = shop.fake.sent.length;
     await agent.locator('#btn-resolve').click();
+    await agent.locator('#resolve-confirm').click(); // the in-page confirmation
     await expect.poll(() => shop.fake.sent.slice(sentBeforeResolve).filter((m) => m.touser === openId).length, { timeout: 10_000 }).toBeGreaterThanOrEqual(1);
     const prompt = shop.fake.sent.slice(sentBeforeResolve).find((m) => m.touser === openId)!;
     expect(prompt.text?.content).toMatch(/1.*5/s);

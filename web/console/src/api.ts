@@ -67,7 +67,8 @@ export interface ConsoleMessage {
   createdAt: string;
   intent?: string;
   confidence?: number;
-  entities?: Array<{ type: string; value: unknown; text?: string }>;
+  /** `display`: the value as the console shows it, after the kind's label (the server builds it). */
+  entities?: Array<{ type: string; value?: unknown; text?: string; display?: string }>;
   sentiment?: number;
   cards?: Array<{ title: string; subtitle?: string; price?: number; image?: string }>;
   suggestedActions?: Array<{ title: string; value: string }>;

@@ -1,6 +1,7 @@
 import { Api, ApiError, type AgentLoad, type Canned, type ConsoleMessage, type ConversationDetail, type Delivery, type Lang, type PublicAgent, type QueueItem, type QueueResponse } from './api.js';
 import { AdminView } from './admin.js';
 import { byId, fill, h, isTyping, type Child } from './dom.js';
+import { label } from '../../shared/labels.js';
 import { STRINGS, dateTime, duration, initialLang, money, saveLang, type Strings } from './i18n.js';
 import { ConsoleSocket, type ServerFrame, type SocketState } from './socket.js';
 
@@ -29,6 +30,12 @@ const cannedCache = new Map<Lang, Canned[]>();
 let picker: 'transfer' | 'reassign' | null = null;
 /** The open conversation is no longer visible to this agent (someone else has it). */
 let gone = false;
+/** An action (claim, transfer, reassign, resolve) is under way: its buttons wait. */
+let acting = false;
+/** The last load of the open conversation's details failed: its actions wait for a good one. */
+let detailFailed = false;
+/** The conversation the resolve dialog asks about. */
+let resolveFor: string | null = null;
 let socketState: SocketState = 'offline';
 
 const el = {
@@ -64,6 +71,9 @@ const el = {
   agentSelect: byId<HTMLSelectElement>('agent-select'),
   agentConfirm: byId<HTMLButtonElement>('agent-confirm'),
   agentCancel: byId<HTMLButtonElement>('agent-cancel'),
+  lists: byId('lists'),
+  resolveDialog: byId<HTMLDialogElement>('resolve-dialog'),
+  resolveText: byId('resolve-text'),
   window: byId('wechat-window'),
   transcript: byId('transcript'),
   typing: byId('typing'),
@@ -98,6 +108,10 @@ function applyLang(): void {
     const v = s[key];
     if (typeof v === 'string') node.textContent = v;
   }
+  for (const node of Array.from(document.querySelectorAll<HTMLElement>('[data-i18n-label]'))) {
+    const v = s[node.dataset['i18nLabel'] as keyof Strings];
+    if (typeof v === 'string') node.setAttribute('aria-label', v);
+  }
   for (const b of Array.from(document.querySelectorAll<HTMLButtonElement>('[data-lang-toggle]'))) {
     b.textContent = s.language;
     b.setAttribute('aria-label', s.languageLabel);
@@ -118,7 +132,7 @@ function applyLang(): void {
   admin.setStrings(s);
   if (me) {
     renderQueue();
-    renderDetail();
+    renderDetail(true);
   }
 }
 
@@ -180,6 +194,8 @@ async function onLogin(e: Event): Promise<void> {
     el.loginPassword.value = '';
     setLoginError(undefined);
     enterApp(r.agent, r.csrfToken);
+    // The form is gone: focus goes to the conversation lists, not to the page body.
+    el.lists.focus();
   } catch (err) {
     const ae = err instanceof ApiError ? err : new ApiError(0, 'network', 'network');
     if (ae.status === 429 || ae.reason === 'locked_out') setLoginError(s.lockedOut(ae.message));
@@ -232,6 +248,7 @@ async function logout(): Promise<void> {
 
 function leave(): void {
   socket.stop();
+  closeResolveDialog();
   toggleTeam(false);
   me = null;
   currentId = null;
@@ -308,9 +325,9 @@ function itemBadges(q: QueueItem): Child[] {
     q.vip ? badge(s.vip, 'vip') : null,
     channelBadge(q.channel),
     badge(s.langs[q.language] ?? q.language, 'lang'),
-    q.reason ? badge(s.reasons[q.reason] ?? q.reason, 'reason') : null,
+    q.reason ? badge(label('reason', q.reason, lang), 'reason') : null,
     q.priority > 0 ? badge(s.priority(q.priority), `prio${q.priority >= 5 ? ' high' : ''}`) : null,
-    q.topic ? badge(q.topic, 'topic') : null,
+    q.topic ? badge(label('topic', q.topic, lang), 'topic') : null,
   ];
 }
 
@@ -450,8 +467,18 @@ function select(id: string): void {
     seen = new Set();
     convIds = new Set([id]);
     el.transcript.replaceChildren();
+    // Nothing of the previous conversation stays on screen while this one loads.
+    el.convTitle.textContent = allItems().find((q) => q.id === id)?.customerName || '';
+    for (const part of [el.convBadges, el.customer, el.identities, el.suggestions, el.tags, el.notes, el.orders, el.returns]) part.replaceChildren();
+    el.window.hidden = true;
+    el.composerState.hidden = true;
+    el.input.disabled = true;
+    el.send.disabled = true;
     el.input.value = drafts.get(id) ?? '';
+    detailFailed = false;
     closePicker();
+    closeResolveDialog();
+    renderActions();
     setError(undefined);
     setCustomerTyping(false);
   }
@@ -479,6 +506,7 @@ async function loadDetail(): Promise<void> {
     const langChanged = detail?.conversation.language !== d.conversation.language;
     detail = d;
     gone = false;
+    detailFailed = false;
     renderDetail();
     if (langChanged || !cannedCache.has(d.conversation.language)) void loadCanned(d.conversation.language);
   } catch (err) {
@@ -490,6 +518,9 @@ async function loadDetail(): Promise<void> {
       renderDetail();
       return;
     }
+    // Without fresh details the action buttons would act on a stale picture: they wait.
+    detailFailed = true;
+    renderActions();
     // An action's own error (e.g. why a reply was refused) stays on screen.
     if (el.error.hidden) showError(err);
   }
@@ -498,7 +529,8 @@ async function loadDetail(): Promise<void> {
 const mine = (): boolean => !!(detail && me && !gone && detail.conversation.assigneeId === me.id);
 const resolved = (): boolean => detail?.conversation.status === 'resolved';
 
-function renderDetail(): void {
+/** Draws the open conversation; `rebuild` redraws every transcript row (a language switch). */
+function renderDetail(rebuild = false): void {
   if (!detail || !me) return;
   const c = detail.conversation;
   el.convTitle.textContent = detail.customer.displayName || c.customerName || s.unknown;
@@ -512,8 +544,9 @@ function renderDetail(): void {
   el.transfer.hidden = !(mine() && !resolved());
   el.reassign.hidden = gone || !(supervisor && c.status === 'assigned');
   el.resolve.hidden = gone || !(!resolved() && (mine() || (supervisor && !!c.assigneeId)));
+  renderActions();
   renderWindow();
-  renderTranscript();
+  renderTranscript(rebuild);
   renderComposerState();
   renderSide();
 }
@@ -579,9 +612,10 @@ function pct(n: number): string {
   return `${Math.round(n * 100)}%`;
 }
 
-function entityText(e: { type: string; value: unknown; text?: string }): string {
-  const v = typeof e.value === 'string' || typeof e.value === 'number' || typeof e.value === 'boolean' ? String(e.value) : JSON.stringify(e.value);
-  return `${e.type}: ${e.text && e.text !== v ? `${e.text} → ${v}` : v}`;
+/** The server renders each kind's value (`display`, app/console/entities.ts): a price range has no `value`. */
+function entityText(e: { type: string; value?: unknown; text?: string; display?: string }): string {
+  const v = typeof e.value === 'string' || typeof e.value === 'number' || typeof e.value === 'boolean' ? String(e.value) : '?';
+  return `${label('entity', e.type, lang)}: ${e.display ?? (e.text && e.text !== v ? `${e.text} → ${v}` : v)}`;
 }
 
 function buildMessage(m: ConsoleMessage): HTMLElement {
@@ -604,7 +638,7 @@ function buildMessage(m: ConsoleMessage): HTMLElement {
   if (mark) row.appendChild(mark);
   if (m.sender === 'customer') {
     const nlu: Child[] = [];
-    if (m.intent) nlu.push(h('span', { class: 'intent' }, [`${s.intent}: ${m.intent}${m.confidence !== undefined ? ` (${pct(m.confidence)})` : ''}`]));
+    if (m.intent) nlu.push(h('span', { class: 'intent', 'data-intent': m.intent }, [`${s.intent}: ${label('intent', m.intent, lang)}${m.confidence !== undefined ? ` (${pct(m.confidence)})` : ''}`]));
     for (const e of m.entities ?? []) nlu.push(h('span', { class: 'entity' }, [entityText(e)]));
     if (m.sentiment !== undefined && m.sentiment < -0.2) nlu.push(h('span', { class: 'sentiment' }, [s.negative(m.sentiment.toFixed(2))]));
     if (nlu.length) row.appendChild(h('div', { class: 'nlu' }, nlu));
@@ -771,22 +805,38 @@ function insertText(text: string): void {
 
 // ------------------------------------------------------------------ actions
 
+/**
+ * The action buttons work on a conversation whose details are loaded (what they do depends
+ * on its state and who has it), never while those details are on their way, after a failed
+ * load, or while another action runs.
+ */
+function renderActions(): void {
+  const ready = !!detail && detail.conversation.id === currentId && !detailFailed && !acting;
+  for (const b of [el.claim, el.transfer, el.reassign, el.resolve]) b.disabled = !ready;
+  el.convPane.setAttribute('aria-busy', String(!!currentId && !detail));
+}
+
 async function act(fn: () => Promise<unknown>): Promise<void> {
-  for (const b of [el.claim, el.transfer, el.reassign, el.resolve, el.agentConfirm]) b.disabled = true;
+  acting = true;
+  el.agentConfirm.disabled = true;
+  renderActions();
   try {
     await fn();
     setError(undefined);
   } catch (err) {
     showError(err);
   } finally {
-    for (const b of [el.claim, el.transfer, el.reassign, el.resolve, el.agentConfirm]) b.disabled = false;
+    // The buttons wait for the state the action left behind.
     await Promise.all([refreshQueue(), loadDetail()]);
+    acting = false;
+    el.agentConfirm.disabled = false;
+    renderActions();
   }
 }
 
 function claim(): void {
   const id = currentId;
-  if (!id || el.claim.hidden) return;
+  if (!id || el.claim.hidden || el.claim.disabled) return;
   void act(async () => {
     try {
       await api.claim(id);
@@ -800,9 +850,26 @@ function claim(): void {
   });
 }
 
+/** Resolve asks first, in an in-page dialog (Esc or Cancel keeps the conversation open). */
 function resolve(): void {
   const id = currentId;
-  if (id && !el.resolve.hidden) void act(() => api.resolve(id));
+  if (!id || !detail || el.resolve.hidden || el.resolve.disabled || el.resolveDialog.open) return;
+  resolveFor = id;
+  el.resolveText.textContent = s.confirmResolve(detail.customer.displayName || detail.conversation.customerName || s.unknown);
+  el.resolveDialog.returnValue = '';
+  el.resolveDialog.showModal();
+}
+
+function closeResolveDialog(): void {
+  if (el.resolveDialog.open) el.resolveDialog.close('');
+}
+
+function onResolveDialogClose(): void {
+  const id = resolveFor;
+  resolveFor = null;
+  const confirmed = el.resolveDialog.returnValue === 'resolve';
+  if (me && !el.resolve.hidden) el.resolve.focus();
+  if (confirmed && id && id === currentId) void act(() => api.resolve(id));
 }
 
 async function openPicker(mode: 'transfer' | 'reassign'): Promise<void> {
@@ -858,9 +925,15 @@ function renderSide(): void {
   );
   el.orders.replaceChildren(
     ...(detail.orders.length
-      ? detail.orders.map((o) =>
-          h('li', { class: 'order', 'data-number': o.number }, [
-            h('div', { class: 'row1' }, [h('strong', {}, [o.number]), badge(o.status, `ostatus os-${o.status}`), h('span', { class: 'total' }, [money(o.total, o.currency, lang)])]),
+      ? detail.orders.map((o: ConversationDetail['orders'][number] & { provenInChat?: boolean }) =>
+          // An order the shopper proved in this chat (phone digits on it) is not on their account: marked so.
+          h('li', { class: `order${o.provenInChat ? ' proven' : ''}`, 'data-number': o.number, ...(o.provenInChat ? { 'data-proven': 'true' } : {}) }, [
+            h('div', { class: 'row1' }, [
+              h('strong', {}, [o.number]),
+              badge(o.status, `ostatus os-${o.status}`),
+              o.provenInChat ? badge(lang === 'zh' ? '聊天中已验证' : 'proven in chat', 'proven') : null,
+              h('span', { class: 'total' }, [money(o.total, o.currency, lang)]),
+            ]),
             h('div', { class: 'muted small' }, [dateTime(o.placedAt, lang), o.items ? ` · ${s.items(o.items.reduce((n, i) => n + i.quantity, 0))}` : '']),
             o.items?.length ? h('div', { class: 'small items' }, [o.items.map((i) => `${i.name} ×${i.quantity}`).join(', ')]) : null,
           ]),
@@ -882,9 +955,10 @@ function renderSide(): void {
   );
   el.suggestions.replaceChildren(
     ...(detail.suggestions.length
-      ? detail.suggestions.map((g) => {
-          const text = plain(g.text);
-          const b = h('button', { type: 'button', class: 'pick suggestion', title: s.insert }, [h('strong', {}, [g.title]), h('span', { class: 'snippet' }, [text])]);
+      ? detail.suggestions.map((g: ConversationDetail['suggestions'][number] & { source?: string }) => {
+          // Knowledge-base passages and canned responses ranked against the shopper's latest messages.
+          const text = fillCanned(plain(g.text));
+          const b = h('button', { type: 'button', class: 'pick suggestion', title: s.insert, 'data-source': g.source ?? 'kb' }, [h('strong', {}, [g.title]), h('span', { class: 'snippet' }, [text])]);
           b.addEventListener('click', () => insertText(text));
           return h('li', {}, [b]);
         })
@@ -1061,7 +1135,8 @@ function move(delta: number): void {
 }
 
 function onKey(e: KeyboardEvent): void {
-  if (!me) return;
+  // The resolve dialog is modal: the shortcuts wait until it is answered.
+  if (!me || el.resolveDialog.open) return;
   if (e.altKey && (e.key === 'ArrowDown' || e.key === 'ArrowUp')) {
     e.preventDefault();
     move(e.key === 'ArrowDown' ? 1 : -1);
@@ -1092,6 +1167,7 @@ el.transfer.addEventListener('click', () => void openPicker('transfer'));
 el.reassign.addEventListener('click', () => void openPicker('reassign'));
 el.agentCancel.addEventListener('click', closePicker);
 el.agentConfirm.addEventListener('click', confirmPicker);
+el.resolveDialog.addEventListener('close', onResolveDialogClose);
 el.composer.addEventListener('submit', (e) => void onSend(e));
 el.input.addEventListener('input', onComposerInput);
 el.input.addEventListener('blur', () => typingOff());

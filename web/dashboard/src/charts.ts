@@ -100,7 +100,8 @@ export function lineChart(spec: LineChartSpec): SVGSVGElement {
 
 export interface BarChartSpec {
   title: string;
-  items: Array<{ label: string; value: number }>;
+  /** `key`: the code behind the bar (data-key, for tests and scripts); `label`: what is shown. */
+  items: Array<{ key: string; label: string; value: number }>;
   color: string;
   format: (v: number) => string;
   empty: string;
@@ -121,7 +122,7 @@ export function barChart(spec: BarChartSpec): SVGSVGElement {
   const barW = (v: number) => (v / top) * (W - labelW - 60);
   spec.items.forEach((item, k) => {
     const yTop = 5 + k * row;
-    const g = el('g', { 'data-label': item.label, 'data-value': item.value });
+    const g = el('g', { 'data-key': item.key, 'data-label': item.label, 'data-value': item.value });
     const label = item.label.length > 22 ? `${item.label.slice(0, 21)}…` : item.label;
     g.append(el('text', { x: labelW - 6, y: yTop + 15, 'text-anchor': 'end' }, label));
     const rect = el('rect', { x: labelW, y: yTop + 3, width: Math.max(item.value > 0 ? 2 : 0, barW(item.value)).toFixed(1), height: row - 8, rx: 3, fill: spec.color });

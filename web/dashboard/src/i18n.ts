@@ -74,6 +74,20 @@ const en = {
   total: 'Total',
   noneYet: 'None in this range.',
   chartLine: (title: string, parts: string) => `${title}: ${parts}`,
+  /** "1m 15s", "2h 5m". */
+  seconds: (s: number) => `${s}s`,
+  minutes: (m: number, s: number) => `${m}m ${s}s`,
+  hours: (h: number, m: number) => `${h}h ${m}m`,
+  roles: new Map([
+    ['agent', 'agent'],
+    ['supervisor', 'supervisor'],
+    ['admin', 'admin'],
+  ]) as ReadonlyMap<string, string>,
+  langs: new Map([
+    ['en', 'English'],
+    ['zh', 'Chinese'],
+  ]) as ReadonlyMap<string, string>,
+  listJoin: ', ',
 };
 
 type Dict = typeof en;
@@ -87,7 +101,7 @@ const zh: Dict = {
   signIn: '登录',
   signOut: '退出',
   forbiddenTitle: '无权访问',
-  forbidden: (name, role) => `${name}，数据看板需要主管角色（您当前的角色是${role === 'agent' ? '客服' : role === 'supervisor' ? '主管' : '管理员'}）。`,
+  forbidden: (name, role) => `${name}，数据看板需要主管角色（您当前的角色是${role === 'agent' ? '客服' : role === 'supervisor' ? '主管' : role === 'admin' ? '管理员' : role}）。`,
   wrongLogin: '邮箱或密码错误。',
   lockedOut: '失败次数过多，请稍后再试。',
   langToggle: 'English',
@@ -151,6 +165,19 @@ const zh: Dict = {
   total: '合计',
   noneYet: '此范围内没有。',
   chartLine: (title, parts) => `${title}：${parts}`,
+  seconds: (s) => `${s} 秒`,
+  minutes: (m, s) => `${m} 分 ${s} 秒`,
+  hours: (h, m) => `${h} 小时 ${m} 分`,
+  roles: new Map([
+    ['agent', '客服'],
+    ['supervisor', '主管'],
+    ['admin', '管理员'],
+  ]),
+  langs: new Map([
+    ['en', '英文'],
+    ['zh', '中文'],
+  ]),
+  listJoin: '、',
 };
 
 export const DICTS: Record<Lang, Dict> = { en, zh };

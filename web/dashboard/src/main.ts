@@ -5,6 +5,7 @@
  * /api/console/{me,login,logout} and /api/dashboard/{summary,export.csv} only.
  */
 import type { DashboardSummary } from '../../../app/dashboard/summary.js';
+import { label } from '../../shared/labels.js';
 import { barChart, lineChart } from './charts.js';
 import { DICTS, initialLang, type Dict, type Lang } from './i18n.js';
 
@@ -35,6 +36,8 @@ let t: Dict = DICTS[lang];
 let me: Me | null = null;
 let summary: DashboardSummary | null = null;
 let loading = 0;
+/** What the status line says, as a function of the language: a switch rewrites it. */
+let status: { text: () => string; error: boolean } | null = null;
 
 function safeStorage(): Storage | null {
   try {
@@ -63,10 +66,13 @@ const score = (v: number | null) => (v === null ? '–' : new Intl.NumberFormat(
 export function duration(seconds: number | null): string {
   if (seconds === null) return '–';
   const s = Math.round(seconds);
-  if (s < 60) return `${s}s`;
-  if (s < 3600) return `${Math.floor(s / 60)}m ${s % 60}s`;
-  return `${Math.floor(s / 3600)}h ${Math.floor((s % 3600) / 60)}m`;
+  if (s < 60) return t.seconds(s);
+  if (s < 3600) return t.minutes(Math.floor(s / 60), s % 60);
+  return t.hours(Math.floor(s / 3600), Math.floor((s % 3600) / 60));
 }
+
+const roleName = (role: string) => t.roles.get(role) ?? role;
+const langNames = (codes: string[]) => codes.map((c) => t.langs.get(c) ?? c).join(t.listJoin);
 
 // ---------------------------------------------------------------------- views
 
@@ -94,16 +100,22 @@ function applyLang(): void {
   if (me) renderWho();
   if (me && me.agent.role === 'agent') $('forbidden-text').textContent = t.forbidden(me.agent.name, me.agent.role);
   if (summary) render(summary);
+  renderStatus();
 }
 
 function renderWho(): void {
-  $('who').textContent = me ? `${me.agent.name} · ${me.agent.role}` : '';
+  $('who').textContent = me ? `${me.agent.name} · ${roleName(me.agent.role)}` : '';
 }
 
-function setStatus(text: string, error = false): void {
-  const s = $('status');
-  s.textContent = text;
-  s.classList.toggle('error', error);
+function setStatus(text: () => string, error = false): void {
+  status = { text, error };
+  renderStatus();
+}
+
+function renderStatus(): void {
+  const el = $('status');
+  el.textContent = status ? status.text() : '';
+  el.classList.toggle('error', !!status?.error);
 }
 
 // ----------------------------------------------------------------------- days
@@ -123,7 +135,7 @@ function rangeQuery(from?: string, to?: string): string {
 
 async function load(from?: string, to?: string): Promise<void> {
   const mine = ++loading;
-  setStatus(t.loading);
+  setStatus(() => t.loading);
   $('app-view').setAttribute('aria-busy', 'true');
   try {
     const s = await api<DashboardSummary>(`/api/dashboard/summary${rangeQuery(from, to)}`);
@@ -134,11 +146,12 @@ async function load(from?: string, to?: string): Promise<void> {
     $<HTMLAnchorElement>('export').href = `/api/dashboard/export.csv${rangeQuery(s.from, s.to)}`;
     history.replaceState(null, '', `${location.pathname}${rangeQuery(s.from, s.to)}`);
     render(s);
-    setStatus(t.loaded(s.from, s.to));
+    setStatus(() => t.loaded(s.from, s.to));
   } catch (err) {
     if (mine !== loading) return;
     if (err instanceof HttpError && err.status === 401) return void showLogin();
-    setStatus(t.failed(err instanceof Error ? err.message : String(err)), true);
+    const message = err instanceof Error ? err.message : String(err);
+    setStatus(() => t.failed(message), true);
   } finally {
     if (mine === loading) $('app-view').removeAttribute('aria-busy');
   }
@@ -198,10 +211,10 @@ function render(s: DashboardSummary): void {
   $('chart-containment').replaceChildren(
     lineChart({ title: t.chartContainment, labels: days, series: [{ name: t.seriesContainment, color: 'var(--c1)', values: s.daily.map((d) => d.containmentRate) }], max: 1, format: pct, empty: t.noData }),
   );
-  $('chart-reasons').replaceChildren(barChart({ title: t.chartReasons, items: s.handoffs.byReason.map((r) => ({ label: r.reason, value: r.count })), color: 'var(--c2)', format: num, empty: t.noData }));
-  $('chart-intents').replaceChildren(barChart({ title: t.chartIntents, items: s.intents.top.map((i) => ({ label: i.intent, value: i.count })), color: 'var(--c3)', format: num, empty: t.noData }));
+  $('chart-reasons').replaceChildren(barChart({ title: t.chartReasons, items: s.handoffs.byReason.map((r) => ({ key: r.reason, label: label('reason', r.reason, lang), value: r.count })), color: 'var(--c2)', format: num, empty: t.noData }));
+  $('chart-intents').replaceChildren(barChart({ title: t.chartIntents, items: s.intents.top.map((i) => ({ key: i.intent, label: label('intent', i.intent, lang), value: i.count })), color: 'var(--c3)', format: num, empty: t.noData }));
   $('chart-csat').replaceChildren(
-    barChart({ title: t.chartCsat, items: s.csat.distribution.map((n, i) => ({ label: t.stars(i + 1), value: n })), color: 'var(--c1)', format: num, empty: t.noData }),
+    barChart({ title: t.chartCsat, items: s.csat.distribution.map((n, i) => ({ key: String(i + 1), label: t.stars(i + 1), value: n })), color: 'var(--c1)', format: num, empty: t.noData }),
   );
   $('chart-csat-daily').replaceChildren(
     lineChart({ title: t.chartCsatDaily, labels: days, series: [{ name: t.seriesCsat, color: 'var(--c3)', values: s.daily.map((d) => d.csatAverage) }], max: 5, format: score, empty: t.noData }),
@@ -212,7 +225,7 @@ function render(s: DashboardSummary): void {
     $('unanswered') as HTMLTableElement,
     [t.colQuestion, t.colCount, t.colExamples, t.colLanguages],
     [1],
-    s.unanswered.clusters.map((c) => [c.text, num(c.count), c.examples.join(' · '), c.languages.join(', ')]),
+    s.unanswered.clusters.map((c) => [c.text, num(c.count), c.examples.join(' · '), langNames(c.languages)]),
   );
   const ads = s.ads.campaigns.map((c) => [`${c.name}`, num(c.impressions), num(c.clicks), pct(c.ctr), money(c.spend), num(c.conversions), money(c.revenue), score(c.roas === null ? null : Math.round(c.roas * 100) / 100)]);
   const tt = s.ads.total;
@@ -351,7 +364,8 @@ async function boot(): Promise<void> {
     if (err instanceof HttpError && err.status === 401) showLogin();
     else {
       show('app');
-      setStatus(t.failed(err instanceof Error ? err.message : String(err)), true);
+      const message = err instanceof Error ? err.message : String(err);
+      setStatus(() => t.failed(message), true);
     }
   }
 }

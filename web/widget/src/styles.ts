@@ -161,7 +161,7 @@ textarea::placeholder{color:#8a919e}
 .under{display:flex;justify-content:space-between;align-items:center;gap:8px;margin-top:6px;min-height:16px;font-size:11px;color:#6b7280}
 .counter.warn{color:#a15c00;font-weight:600}
 .counter.over{color:var(--sa-danger);font-weight:700}
-.powered{color:#8a919e}
+.powered{color:var(--sa-muted)}
 
 @media (max-width:520px){
   .panel{inset:0;right:0;bottom:0;width:100%;height:100%;max-height:none;border-radius:0;animation:sa-up .22s ease}
