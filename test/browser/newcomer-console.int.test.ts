@@ -228,6 +228,7 @@ describe('Resolve', () => {
     expect(await dialog.getAttribute('aria-describedby')).toBe('resolve-text');
     expect(await page.locator('#resolve-text').innerText()).toMatch(/is asked to rate|are asked to rate/);
     expect(await page.evaluate(() => document.activeElement?.id)).toBe('resolve-cancel');
+    await page.screenshot({ path: '/tmp/console-resolve-dialog.png' });
     await dialog.getByRole('button', { name: 'Cancel' }).click();
     await dialog.waitFor({ state: 'hidden' });
     expect(await status()).toBe('assigned');

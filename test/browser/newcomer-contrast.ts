@@ -15,7 +15,19 @@ export interface Contrast {
  * roots), composited down to an opaque one or the white canvas. Background images are not
  * considered (the texts measured sit on plain colours).
  */
-export function contrastOf(locator: Locator): Promise<Contrast> {
+export async function contrastOf(locator: Locator): Promise<Contrast> {
+  // A panel fading in is not the colour it settles on: wait for the (finite) animations of the
+  // element and its ancestors to end first.
+  await locator.evaluate(async (el: Element) => {
+    const chain = new Set<Element>();
+    for (let n: Element | null = el; n; n = n.parentElement ?? ((n.parentNode as ShadowRoot | null)?.host ?? null)) chain.add(n);
+    const running = (el.getRootNode() as Document | ShadowRoot).getAnimations().concat(document.getAnimations());
+    const mine = running.filter((a) => {
+      const target = (a.effect as KeyframeEffect | null)?.target;
+      return !!target && chain.has(target) && Number.isFinite(a.effect?.getComputedTiming().endTime ?? Infinity);
+    });
+    await Promise.all(mine.map((a) => a.finished.catch(() => undefined)));
+  });
   return locator.evaluate((el: Element) => {
     type Rgba = [number, number, number, number];
     const parse = (css: string): Rgba => {

@@ -53,9 +53,21 @@ beforeAll(async () => {
   await store.agents.create({ email: 'new.sup@shop.test', name: 'Nina Newcomer', role: 'supervisor', passwordHash, languages: ['en', 'zh'], skills: [], capacity: 5 });
   const agent = await store.agents.create({ email: 'new.agent@shop.test', name: 'Andy Agent', role: 'agent', passwordHash, languages: ['en'], skills: [], capacity: 5 });
 
-  const lost = await chat('en', ['hello', 'qwxz vvkk plonk', 'zzzzq xxyq wub']);
+  const lost = await chat('en', ['hello']);
   const asked = await chat('zh', ['你好', '有没有跑步鞋']);
-  const sized = await chat('en', ['what is the weather on mars']);
+  const sized = await chat('en', ['hello']);
+  // Messages the bot could not answer, in both languages, annotated as the bot does (whatever it
+  // makes of such text today): the intents chart and the unanswered questions have them.
+  for (const [conversationId, text] of [
+    [lost, 'qwxz vvkk plonk'],
+    [lost, 'zzzzq xxyq wub'],
+    [sized, 'what is the weather on mars'],
+    [asked, '啊啊啊啦啦啦呜呜'],
+  ] as const) {
+    const conv = (await store.conversations.get(conversationId))!;
+    const m = await store.messages.append({ conversationId, customerId: conv.customerId, direction: 'in', sender: 'customer', channel: 'web', text });
+    await store.messages.annotate(m.id, { intent: 'out_of_scope', confidence: 0.2, skill: 'fallback' });
+  }
   await store.conversations.enqueue(lost, { priority: 10, reason: 'fallbacks' });
   await store.conversations.enqueue(asked, { priority: 20, reason: 'requested' });
   await store.conversations.enqueue(sized, { priority: 20, reason: 'skill:size_guide' });
