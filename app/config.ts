@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { parse as parseDotenv } from 'dotenv';
 import { z } from 'zod';
 import { ShopError, safeParse } from '../store/index.js';
+import type { ServiceHours, ServiceWindow } from '../skills/index.js';
 
 /**
  * Every setting of Shop Assistant, read from the environment (and an optional `.env` file
@@ -185,6 +186,8 @@ const schema = z.object({
       }
     }, { message: 'must be an IANA time zone such as Asia/Shanghai' })
     .default('Asia/Shanghai'),
+  /** When people answer shoppers; parsed (with SHOP_TIME_ZONE) by `parseServiceHours`. */
+  SERVICE_HOURS: z.string().trim().min(1).default('09:00-22:00'),
   BODY_LIMIT: z
     .string()
     .trim()
@@ -297,6 +300,11 @@ export interface Config {
     relevanceFloor: number;
     timeZone: string;
   };
+  /**
+   * SERVICE_HOURS: when agents answer, in SHOP_TIME_ZONE unless the setting names a zone. The bot quotes
+   * them, and tells a shopper handed off while no agent is online whether the team is closed or busy.
+   */
+  serviceHours: ServiceHours;
   /** Retries of out-of-turn sends (agent replies, notices, late WeChat answers, app pushes): attempts, first wait, longest wait. */
   outboundRetry: { attempts: number; baseMs: number; maxDelayMs: number };
   /**
@@ -372,6 +380,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = p
   if (bfProblems.length > 0) {
     throw new ShopError('config_invalid', `Invalid configuration:\n  ${bfProblems.map((p) => `${p.name}: ${p.message}`).join('\n  ')}`, {
       details: { variables: bfProblems.map((p) => p.name) },
+    });
+  }
+  const serviceHours = parseServiceHours(c.SERVICE_HOURS, c.SHOP_TIME_ZONE);
+  if (typeof serviceHours === 'string') {
+    throw new ShopError('config_invalid', `Invalid configuration:\n  SERVICE_HOURS: ${serviceHours} (got ${JSON.stringify(c.SERVICE_HOURS)})`, {
+      details: { variables: ['SERVICE_HOURS'] },
     });
   }
   const dataDir = path.resolve(cwd, c.DATA_DIR);
@@ -474,6 +488,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = p
       relevanceFloor: c.AD_RELEVANCE_FLOOR,
       timeZone: c.SHOP_TIME_ZONE,
     },
+    serviceHours,
     app: c.APP_HMAC_SECRET
       ? {
           hmacSecret: c.APP_HMAC_SECRET,
@@ -491,6 +506,76 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = p
     },
     outbox: { pollMs: c.OUTBOX_POLL_MS, leaseMs: c.OUTBOX_LEASE_MS },
   };
+}
+
+const SERVICE_HOURS_FORMAT =
+  'expected "HH:MM-HH:MM" every day, weekdays before it ("Mon-Fri 09:00-18:00"), several windows separated by ";" ("Mon-Fri 09:00-18:00; Sat 10:00-16:00"), optionally a time zone last ("09:00-22:00 Europe/Berlin"), or "24/7"';
+const WEEKDAYS = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'];
+const TIME_ZONE_TOKEN = /^(?:UTC|GMT|[A-Za-z_]+(?:\/[A-Za-z0-9_+-]+)+)$/;
+
+function validTimeZone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** "09:00" -> 540; "24:00" only as a closing time; undefined when malformed. */
+function minuteOf(text: string, closing: boolean): number | undefined {
+  const m = /^(\d{2}):(\d{2})$/.exec(text);
+  if (!m) return undefined;
+  const h = Number(m[1]);
+  const min = Number(m[2]);
+  if (closing && h === 24 && min === 0) return 1440;
+  return h <= 23 && min <= 59 ? h * 60 + min : undefined;
+}
+
+/** "Mon-Fri,Sun" -> [1,2,3,4,5,0] (a range may wrap: "Fri-Mon"); a string says what is wrong. */
+function daysOf(text: string): number[] | string {
+  const days = new Set<number>();
+  for (const part of text.split(',')) {
+    const [from, to, ...rest] = part.trim().toLowerCase().split('-');
+    const a = WEEKDAYS.indexOf(from ?? '');
+    const b = to === undefined ? a : WEEKDAYS.indexOf(to);
+    if (rest.length > 0 || a < 0 || b < 0) return `"${part.trim()}" is not a weekday or a range of them (Mon, Tue, Wed, Thu, Fri, Sat, Sun; e.g. Mon-Fri)`;
+    for (let d = a; ; d = (d + 1) % 7) {
+      days.add(d);
+      if (d === b) break;
+    }
+  }
+  return [...days];
+}
+
+/**
+ * SERVICE_HOURS as weekly windows; `defaultZone` (SHOP_TIME_ZONE) unless the text ends with a
+ * zone. A string return says what is wrong with the text.
+ */
+export function parseServiceHours(text: string, defaultZone: string): ServiceHours | string {
+  const tokens = text.trim().split(/\s+/);
+  let timeZone = defaultZone;
+  if (tokens.length > 1 && TIME_ZONE_TOKEN.test(tokens.at(-1)!)) {
+    timeZone = tokens.pop()!;
+    if (!validTimeZone(timeZone)) return `"${timeZone}" is not an IANA time zone such as Asia/Shanghai`;
+  }
+  const rest = tokens.join(' ');
+  if (rest === '24/7') return { windows: [{ days: [0, 1, 2, 3, 4, 5, 6], opens: 0, closes: 1440 }], timeZone };
+  const windows: ServiceWindow[] = [];
+  for (const raw of rest.split(';')) {
+    // "Mon - Fri 09:00 – 18:00" reads as "Mon-Fri 09:00-18:00".
+    const spec = raw.trim().replace(/\s*[-–]\s*/g, '-').replace(/\s*,\s*/g, ',');
+    const m = /^(?:(\S+)\s+)?(\S+)-(\S+)$/.exec(spec);
+    if (!m || !/^\d/.test(m[2]!)) return `"${raw.trim()}" is not a time window: ${SERVICE_HOURS_FORMAT}`;
+    const opens = minuteOf(m[2]!, false);
+    const closes = minuteOf(m[3]!, true);
+    if (opens === undefined || closes === undefined) return `"${raw.trim()}": times are HH:MM on a 24-hour clock, 00:00 to 23:59 (24:00 as a closing time)`;
+    if (opens === closes) return `"${raw.trim()}" opens and closes at the same time (around the clock is "24/7")`;
+    const days = m[1] === undefined ? [0, 1, 2, 3, 4, 5, 6] : daysOf(m[1]);
+    if (typeof days === 'string') return days;
+    windows.push({ days, opens, closes });
+  }
+  return { windows, timeZone };
 }
 
 /**

@@ -19,6 +19,7 @@ import type {
   NewInteraction,
   NewOrder,
   OrderStatus,
+  Product,
   ProductInput,
   ReturnStatus,
 } from '../store/index.js';
@@ -412,4 +413,138 @@ export async function loadDemoShop(dir: string = DEFAULT_DEMO_SHOP_DIR): Promise
     campaigns,
     interactions,
   };
+}
+
+// ------------------------------------------------------------------ product pictures
+
+/**
+ * The demo products' pictures (their `imageUrl` is `/demo/img/<id>.svg`): drawn from the
+ * product itself, so no image file ships with the demo. A line drawing of the category,
+ * filled with the product's first colour, its other colours as swatches, and its title.
+ */
+export const DEMO_IMAGE_PATH = '/demo/img/';
+
+/** Colour names of the demo catalog as CSS colours (other names fall back to the category's colour). */
+const COLOURS = new Map<string, string>([
+  ['beige', '#d8c3a0'],
+  ['black', '#2b2b2b'],
+  ['blush pink', '#eab3b8'],
+  ['burgundy', '#7a2338'],
+  ['charcoal', '#45484d'],
+  ['coral', '#f27b66'],
+  ['dark indigo', '#2c3560'],
+  ['dusty pink', '#d4a0a4'],
+  ['floral print', '#e58fa8'],
+  ['forest green', '#2f5d3a'],
+  ['grey', '#9a9ea3'],
+  ['grey marl', '#b5b7b9'],
+  ['ivory', '#f4efe1'],
+  ['khaki', '#b9a66f'],
+  ['light wash', '#9db8d6'],
+  ['mid wash', '#5f84ad'],
+  ['midnight blue', '#1f2b4d'],
+  ['navy', '#23325a'],
+  ['off-white', '#f1ede4'],
+  ['olive', '#6b6b35'],
+  ['orange', '#f08a24'],
+  ['raw indigo', '#283a66'],
+  ['red', '#c8312c'],
+  ['rose gold', '#d9a294'],
+  ['sage green', '#a3b69a'],
+  ['sand', '#d6c19a'],
+  ['silver', '#c4c8cc'],
+  ['sky blue', '#8ec3e6'],
+  ['tan', '#c19a6b'],
+  ['terracotta', '#c4623f'],
+  ['volt green', '#c6e33b'],
+  ['white', '#f7f7f5'],
+]);
+
+/** Line drawings on a 224 x 224 grid: `body` is filled with the product's colour, `lines` are details on top. */
+const GLYPHS = new Map<string, { body: string; lines: string }>([
+  ['shoe', { body: 'M52 118c0-14 4-30 10-40l22 8c8 12 26 18 44 20l34 6c10 2 14 8 14 14v6H52zM50 124h128v6a6 6 0 0 1-6 6H56a6 6 0 0 1-6-6z', lines: 'M86 92l8-10M98 98l8-10M110 102l8-10' }],
+  ['tee', { body: 'M80 60l-30 18 12 24 16-8v66h68V94l16 8 12-24-30-18c-4 10-14 16-32 16S84 70 80 60z', lines: 'M96 64c4 6 10 8 16 8s12-2 16-8' }],
+  ['jacket', { body: 'M80 58l-30 20 8 94h108l8-94-30-20c-8 8-20 12-32 12s-24-4-32-12z', lines: 'M112 70v102M100 112h6M100 132h6M86 96v76M138 96v76' }],
+  ['jeans', { body: 'M78 56h68l10 118h-30l-14-80-14 80H68z', lines: 'M78 70h68M112 56v22' }],
+  ['dress', { body: 'M96 52h32l-4 30 34 90H66l34-90z', lines: 'M100 82h24' }],
+  ['bag', { body: 'M74 84h76a12 12 0 0 1 12 12v60a12 12 0 0 1-12 12H74a12 12 0 0 1-12-12V96a12 12 0 0 1 12-12z', lines: 'M88 84V72c0-14 10-22 24-22s24 8 24 22v12M62 110h100' }],
+  ['headphones', { body: 'M66 120h14v42H66a10 10 0 0 1-10-10v-22a10 10 0 0 1 10-10zM144 120h14a10 10 0 0 1 10 10v22a10 10 0 0 1-10 10h-14z', lines: 'M66 128v-16c0-26 20-46 46-46s46 20 46 46v16' }],
+  ['watch', { body: 'M92 82l4-26h32l4 26zM92 148l4 26h32l4-26zM98 82h28a16 16 0 0 1 16 16v34a16 16 0 0 1-16 16H98a16 16 0 0 1-16-16V98a16 16 0 0 1 16-16z', lines: 'M112 104v12l8 6' }],
+  ['bottle', { body: 'M96 86h32a12 12 0 0 1 12 12v62a12 12 0 0 1-12 12H96a12 12 0 0 1-12-12V98a12 12 0 0 1 12-12zM98 68h28v18H98zM94 56h36v12H94z', lines: 'M84 118h56M84 146h56' }],
+]);
+
+/** Category -> drawing and the colour of a product that names none (skincare). */
+const CATEGORY_LOOK = new Map<string, { glyph: string; colour: string }>([
+  ['running-shoes', { glyph: 'shoe', colour: '#f08a24' }],
+  ['sneakers', { glyph: 'shoe', colour: '#f7f7f5' }],
+  ['t-shirts', { glyph: 'tee', colour: '#9a9ea3' }],
+  ['jackets', { glyph: 'jacket', colour: '#2f5d3a' }],
+  ['jeans', { glyph: 'jeans', colour: '#5f84ad' }],
+  ['dresses', { glyph: 'dress', colour: '#d4a0a4' }],
+  ['bags', { glyph: 'bag', colour: '#c19a6b' }],
+  ['headphones', { glyph: 'headphones', colour: '#2b2b2b' }],
+  ['smartwatches', { glyph: 'watch', colour: '#45484d' }],
+  ['skincare', { glyph: 'bottle', colour: '#cfe3dc' }],
+]);
+
+const xmlEscape = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+/** A colour `amount` (0..1) of the way to white (positive) or black (negative). */
+function shade(hex: string, amount: number): string {
+  const n = Number.parseInt(hex.slice(1), 16);
+  const target = amount >= 0 ? 255 : 0;
+  const a = Math.abs(amount);
+  const channel = (shift: number) => Math.round(((n >> shift) & 255) * (1 - a) + target * a);
+  return `#${[16, 8, 0].map((s) => channel(s).toString(16).padStart(2, '0')).join('')}`;
+}
+
+/** The title in at most two lines of about `width` characters, the second cut with an ellipsis. */
+function titleLines(title: string, width: number): string[] {
+  const lines: string[] = [''];
+  for (const word of title.split(/\s+/).filter(Boolean)) {
+    const line = lines[lines.length - 1]!;
+    if (line === '' || line.length + 1 + word.length <= width) lines[lines.length - 1] = line ? `${line} ${word}` : word;
+    else if (lines.length < 2) lines.push(word);
+    else {
+      lines[1] = `${lines[1]!.slice(0, width - 1)}…`;
+      return lines;
+    }
+  }
+  return lines.map((l) => (l.length > width ? `${l.slice(0, width - 1)}…` : l));
+}
+
+/** The picture of one product as an SVG document (400 x 400), the same for the same product. */
+export function demoProductSvg(p: Pick<Product, 'id' | 'category' | 'title' | 'attributes'>): string {
+  const look = CATEGORY_LOOK.get(p.category) ?? { glyph: 'bag', colour: '#9a9ea3' };
+  const glyph = GLYPHS.get(look.glyph)!;
+  const named = p.attributes['color'];
+  const colourNames = (Array.isArray(named) ? named : named ? [named] : []).map((c) => c.toLowerCase());
+  const colours = colourNames.map((c) => COLOURS.get(c)).filter((c): c is string => c !== undefined);
+  const main = colours[0] ?? look.colour;
+  const title = p.title.en || p.title.zh || p.id;
+  const swatches = colours
+    .slice(0, 6)
+    .map((c, i) => `<circle cx="${32 + i * 26}" cy="32" r="9" fill="${c}" stroke="#000" stroke-opacity="0.2" stroke-width="1.5"/>`)
+    .join('');
+  const lines = titleLines(title, 30)
+    .map((l, i) => `<text x="200" y="${338 + i * 26}" text-anchor="middle">${xmlEscape(l)}</text>`)
+    .join('');
+  return (
+    `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 400 400" width="400" height="400" role="img" aria-label="${xmlEscape(title)}">` +
+    `<title>${xmlEscape(title)}</title>` +
+    `<rect width="400" height="400" fill="${shade(main, 0.86)}"/>` +
+    `<circle cx="200" cy="160" r="118" fill="${shade(main, 0.7)}"/>` +
+    `<g transform="translate(37.6 -2.4) scale(1.45)" stroke="${shade(main, -0.55)}" stroke-width="3.5" stroke-linecap="round" stroke-linejoin="round">` +
+    `<path d="${glyph.body}" fill="${main}"/><path d="${glyph.lines}" fill="none"/></g>` +
+    swatches +
+    `<rect y="306" width="400" height="94" fill="#fff" fill-opacity="0.85"/>` +
+    `<g font-family="system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif" font-size="19" font-weight="600" fill="#2b2f2d">${lines}</g>` +
+    `</svg>`
+  );
+}
+
+/** `<id>.svg` of a demo picture's file name; undefined for anything else. */
+export function demoImageProductId(file: string): string | undefined {
+  const m = /^([A-Za-z0-9][A-Za-z0-9._-]{0,63})\.svg$/.exec(file);
+  return m?.[1];
 }

@@ -38,7 +38,7 @@ export function loggedPath(url: string | undefined): string {
  * Gives every request an id (a sane incoming X-Request-Id is kept, so ids follow a request
  * through a proxy), echoes it back, logs the request's end, and counts it as in flight.
  */
-function requestContext(logger: Logger, inFlight: InFlight): RequestHandler {
+function requestContext(logger: Logger, inFlight: InFlight, quiet503 = false): RequestHandler {
   return (req, res, next) => {
     const incoming = req.get('x-request-id');
     const reqId = incoming && REQUEST_ID.test(incoming) ? incoming : randomUUID();
@@ -50,7 +50,8 @@ function requestContext(logger: Logger, inFlight: InFlight): RequestHandler {
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
       withLogContext({ reqId }, () => {
         const fields = { method: req.method, path: loggedPath(req.originalUrl), status: res.statusCode, ms: Math.round(ms * 10) / 10 };
-        if (res.statusCode >= 500) logger.warn(fields, 'request failed');
+        // While starting, every 503 is expected (probes, early shoppers): at debug, so a slow first start does not fill the log.
+        if (res.statusCode >= 500 && !(quiet503 && res.statusCode === 503)) logger.warn(fields, 'request failed');
         else logger.debug(fields, 'request');
       });
     });
@@ -95,6 +96,7 @@ function errorHandler(logger: Logger): ErrorRequestHandler {
       const path = loggedPath(req.originalUrl);
       // A store outage is logged once when it starts (StoreHealth), not once per refused request.
       if (shopError.details?.['reason'] === 'store_unavailable') logger.debug({ code: shopError.code, path }, 'request refused: store unavailable');
+      else if (shopError.details?.['reason'] === 'starting') logger.debug({ code: shopError.code, path }, 'request refused: still starting');
       else if (shopError.status >= 500) logger.error({ err, code: shopError.code, path }, 'request error');
       // A 4xx is the client's doing: at debug, so a scanner or a fuzzer cannot fill the log (staff refusals are in the audit log).
       else logger.debug({ code: shopError.code, path, reason: shopError.message }, 'request rejected');
@@ -137,6 +139,50 @@ function isBodyParserError(err: unknown): err is BodyParserError {
   return typeof err === 'object' && err !== null && 'type' in err && typeof (err as { type: unknown }).type === 'string' && 'status' in err;
 }
 
+/** GET /readyz: 200 when every check passes; 503 naming what fails, and while starting what is still loading. */
+function readyz(readiness: Readiness): RequestHandler {
+  return async (_req, res) => {
+    const result = await readiness.evaluate();
+    if (readiness.starting) {
+      res.status(503).json({ status: 'starting', checks: result.checks, loading: readiness.loading() });
+      return;
+    }
+    res.status(result.ready ? 200 : 503).json({ status: result.ready ? 'ready' : 'not_ready', checks: result.checks });
+  };
+}
+
+/** Seconds a client is told to wait (Retry-After) while the node starts. */
+export const STARTING_RETRY_AFTER_SECONDS = 5;
+
+/**
+ * What the port answers while the node is still starting (it listens before loading the
+ * store, the demo data and the models, which take minutes on a first start with a sentence
+ * model): /healthz 200 (the process is alive), /readyz 503 with what is still loading, and
+ * every other request 503 `unavailable` (reason `starting`) with Retry-After, in the JSON
+ * error shape of every API. WebSocket upgrades get the same 503 (no socket is attached yet).
+ */
+export function createStartupApp(opts: Pick<HttpAppOptions, 'logger' | 'readiness' | 'inFlight' | 'trustProxy'>): Express {
+  const { logger, readiness } = opts;
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', opts.trustProxy);
+  app.use(requestContext(logger, opts.inFlight, true));
+  app.use(securityHeaders());
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok', starting: readiness.starting, uptimeSeconds: Math.round(process.uptime()) });
+  });
+  app.get('/readyz', readyz(readiness));
+  app.use((_req, _res, next) => {
+    next(
+      new ShopError('unavailable', `Shop Assistant is ${readiness.startupSummary()}; try again in a few seconds`, {
+        details: { reason: 'starting', retryAfterSeconds: STARTING_RETRY_AFTER_SECONDS },
+      }),
+    );
+  });
+  app.use(errorHandler(logger));
+  return app;
+}
+
 /**
  * The express app. Routers of later parts (channels, console, admin) mount between the
  * built-in routes and the 404/error handlers through `mount`.
@@ -155,10 +201,7 @@ export function createHttpApp(opts: HttpAppOptions, mount?: (app: Express) => vo
     res.json({ status: 'ok', uptimeSeconds: Math.round(process.uptime()) });
   });
 
-  app.get('/readyz', async (_req, res) => {
-    const result = await readiness.evaluate();
-    res.status(result.ready ? 200 : 503).json({ status: result.ready ? 'ready' : 'not_ready', checks: result.checks });
-  });
+  app.get('/readyz', readyz(readiness));
 
   app.get('/api/products', async (req, res) => {
     const q = parseOrThrow(productQuery, req.query, 'query');

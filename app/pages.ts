@@ -2,6 +2,8 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import express, { type Router } from 'express';
+import { ShopError, type Store } from '../store/index.js';
+import { DEMO_IMAGE_PATH, demoImageProductId, demoProductSvg } from './demo-shop.js';
 import { buildWidget } from '../web/widget/build.js';
 import { buildPage, type StaffPage } from '../web/build-page.js';
 
@@ -10,11 +12,27 @@ const WEB_DIR = fileURLToPath(new URL('../web/', import.meta.url));
 /**
  * The pages: the widget script (bundled in memory at start), the agent console at
  * /console/ and the dashboard at /dashboard/ (each an index.html and a bundled app.js;
- * they talk to the HTTP/WS APIs only), and the demo shop at `/`.
+ * they talk to the HTTP/WS APIs only), the demo shop at `/`, and with `products` the demo
+ * products' pictures at /demo/img/<id>.svg (drawn from the product in the store).
  */
-export async function mountWebPages(): Promise<Router> {
+export async function mountWebPages(opts: { products?: Pick<Store['products'], 'get'> } = {}): Promise<Router> {
   const widget = await buildWidget();
   const router = express.Router();
+  const products = opts.products;
+  if (products) {
+    router.get(`${DEMO_IMAGE_PATH}:file`, async (req, res) => {
+      const id = demoImageProductId(String(req.params['file']));
+      const product = id ? await products.get(id) : null;
+      if (!product) throw new ShopError('not_found', `no demo picture ${loggedName(String(req.params['file']))}`);
+      // Drawn from the product: a day in caches, and the ETag (express's, of the body) answers revalidations with 304.
+      res
+        .type('image/svg+xml')
+        .set('Cache-Control', 'public, max-age=86400')
+        // An SVG opened on its own is a document: nothing in it may run or load.
+        .set('Content-Security-Policy', "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'self'")
+        .send(demoProductSvg(product));
+    });
+  }
   router.get('/widget.js', (_req, res) => {
     res.type('application/javascript').set('Cache-Control', 'public, max-age=300').send(widget);
   });
@@ -33,4 +51,9 @@ export async function mountWebPages(): Promise<Router> {
   }
   router.use('/', express.static(path.join(WEB_DIR, 'demo'), { index: 'index.html', maxAge: '5m' }));
   return router;
+}
+
+/** A requested file name as an error message shows it (at most 80 characters). */
+function loggedName(file: string): string {
+  return JSON.stringify(file.length > 80 ? `${file.slice(0, 80)}…` : file);
 }

@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { ShopError, type Store } from '../store/index.js';
 import { openConfiguredStore } from './open-store.js';
 import type { Config } from './config.js';
-import { createHttpApp } from './http.js';
+import { createHttpApp, createStartupApp } from './http.js';
 import { InFlight } from './in-flight.js';
 import type { Logger } from './logger.js';
 import { Readiness } from './readiness.js';
@@ -58,68 +58,144 @@ export interface RunningServer {
 export { openConfiguredStore } from './open-store.js';
 
 /**
- * The composition root of one node: config -> store -> (demo data) -> HTTP.
- * Later parts (models, skills, bot, channels) plug in here.
+ * Hooks into a start for tests (a shop sets none of these; they are not settings).
  */
-export async function startServer(config: Config, logger: Logger): Promise<RunningServer> {
-  const store = await openConfiguredStore(config, logger);
-  try {
-    if (config.seedDemo) {
-      const report = await seedDemoShop(store);
-      logger.info({ seed: report }, 'demo shop ready');
-    }
-  } catch (err) {
-    await store.close();
-    throw err;
-  }
-
-  const readiness = new Readiness();
-  readiness.add('store', async () => {
-    await store.ping();
-    return { ok: true, detail: store.kind };
-  });
-  readiness.add('catalog', async () => {
-    const page = await store.products.list({}, { limit: 1 });
-    const kb = await store.knowledge.list({}, { limit: 1 });
-    const ok = page.items.length > 0 && kb.items.length > 0;
-    return ok ? { ok } : { ok, detail: 'no products or knowledge articles: run `npm run cli -- seed` or import a catalog' };
-  });
-
-  let understanding: UnderstandingModules;
-  try {
-    understanding = await loadUnderstanding(config, store, logger);
-  } catch (err) {
-    await store.close();
-    throw err;
-  }
-  readiness.add('understanding', async () => {
-    const kb = understanding.kb.stats();
-    const ok = kb.chunks > 0 && understanding.nlu.classifier.classes.length > 0;
-    return { ok, detail: `${understanding.embeddings.modelId}; ${kb.articles} articles, ${kb.chunks} chunks; ${understanding.nlu.classifier.classes.length} intents` };
-  });
-
-  const inFlight = new InFlight();
-  // Several nodes: events cross nodes over Redis. Unreachable Redis never stops the start (the bus warns and retries).
-  const bus = config.redisUrl ? new RedisEventBus({ url: config.redisUrl, logger }) : undefined;
-  if (bus) {
-    await bus.ready(5000);
-    readiness.add('events', async () => ({ ok: true, detail: bus.connected ? 'redis' : 'redis unreachable: serving this node\'s sockets only' }));
-  }
-  return composeAndListen(config, logger, store, readiness, inFlight, understanding, bus).catch(async (err: unknown) => {
-    await bus?.close().catch(() => {});
-    await store.close().catch(() => {});
-    throw err;
-  });
+export interface StartOptions {
+  /** Called as soon as the port is open, before anything is loaded, with the node's URL. */
+  onListening?: (url: string) => void;
+  /** One more startup step (tests: a deliberately slow one), run after the understanding has loaded. */
+  extraStartupStep?: { name: string; detail?: string; run: () => Promise<void> };
 }
 
-/** Everything after the store: bot, channels, HTTP. A failure here closes the store (see the caller). */
-async function composeAndListen(
+/** The HTTP server, open from the start: it answers with the startup app until `serve` hands it the real one. */
+interface EarlyServer {
+  server: http.Server;
+  url: string;
+  port: number;
+  serve(app: http.RequestListener): void;
+  close(): Promise<void>;
+}
+
+/**
+ * The composition root of one node. The port opens first, so /healthz answers (and /readyz
+ * says what is still loading) during a first start that takes minutes; then config -> store ->
+ * (demo data) -> understanding -> bot, channels, pages; only then does the port serve them.
+ */
+export async function startServer(config: Config, logger: Logger, opts: StartOptions = {}): Promise<RunningServer> {
+  const startedAt = Date.now();
+  const readiness = new Readiness();
+  readiness.markStarting();
+  const inFlight = new InFlight();
+  const early = await listenEarly(config, logger, readiness, inFlight);
+  opts.onListening?.(early.url);
+
+  let store: Store | undefined;
+  let bus: RedisEventBus | undefined;
+  try {
+    const opened = await readiness.step('store', `opening the ${config.store.kind} store`, () => openConfiguredStore(config, logger));
+    store = opened;
+    if (config.seedDemo) {
+      const report = await readiness.step('demo', 'loading the demo shop into the store', () => seedDemoShop(opened));
+      logger.info({ seed: report }, 'demo shop ready');
+    }
+    readiness.add('store', async () => {
+      await opened.ping();
+      return { ok: true, detail: opened.kind };
+    });
+    readiness.add('catalog', async () => {
+      const page = await opened.products.list({}, { limit: 1 });
+      const kb = await opened.knowledge.list({}, { limit: 1 });
+      const ok = page.items.length > 0 && kb.items.length > 0;
+      return ok ? { ok } : { ok, detail: 'no products or knowledge articles: run `npm run cli -- seed` or import a catalog' };
+    });
+
+    const understanding = await readiness.step(
+      'understanding',
+      `loading the embedding model ${config.models.embeddingsModel} and the knowledge, catalogue and intent indexes; a first start with a sentence model embeds everything and takes minutes`,
+      () => loadUnderstanding(config, opened, logger),
+    );
+    readiness.add('understanding', async () => {
+      const kb = understanding.kb.stats();
+      const ok = kb.chunks > 0 && understanding.nlu.classifier.classes.length > 0;
+      return { ok, detail: `${understanding.embeddings.modelId}; ${kb.articles} articles, ${kb.chunks} chunks; ${understanding.nlu.classifier.classes.length} intents` };
+    });
+    const extra = opts.extraStartupStep;
+    if (extra) await readiness.step(extra.name, extra.detail ?? extra.name, extra.run);
+
+    // Several nodes: events cross nodes over Redis. Unreachable Redis never stops the start (the bus warns and retries).
+    const redis = config.redisUrl ? new RedisEventBus({ url: config.redisUrl, logger }) : undefined;
+    bus = redis;
+    if (redis) {
+      await readiness.step('events', 'connecting to Redis', () => redis.ready(5000));
+      readiness.add('events', async () => ({ ok: true, detail: redis.connected ? 'redis' : 'redis unreachable: serving this node\'s sockets only' }));
+    }
+    return await composeAndServe(config, logger, opened, readiness, inFlight, understanding, early, startedAt, redis);
+  } catch (err) {
+    await bus?.close().catch(() => {});
+    await store?.close().catch(() => {});
+    await early.close().catch(() => {});
+    throw err;
+  }
+}
+
+/**
+ * Opens the port with the startup app (see `createStartupApp`): /healthz 200, /readyz 503
+ * with what is loading, anything else 503 with Retry-After. `serve` swaps in the real app.
+ */
+async function listenEarly(config: Config, logger: Logger, readiness: Readiness, inFlight: InFlight): Promise<EarlyServer> {
+  let handler: http.RequestListener = createStartupApp({ logger, readiness, inFlight, trustProxy: config.trustProxy });
+  // A slow client is cut off (408) once it has taken headersTimeout for its headers or requestTimeout for the whole
+  // request; both count only until the request is read, so long-polls and open WebSockets are not affected.
+  const server = http.createServer(
+    {
+      headersTimeout: config.http.headersTimeoutMs,
+      requestTimeout: config.http.requestTimeoutMs,
+      connectionsCheckingInterval: Math.min(30_000, Math.max(50, Math.floor(config.http.headersTimeoutMs / 4))),
+    },
+    (req, res) => handler(req, res),
+  );
+  // Beyond it new connections are closed at once (widget sockets count: MAX_CONNECTIONS > MAX_SOCKETS).
+  server.maxConnections = config.http.maxConnections;
+  server.keepAliveTimeout = 5000;
+  await new Promise<void>((resolve, reject) => {
+    const onError = (err: Error) => reject(new ShopError('unavailable', `cannot listen on ${config.host}:${config.port}: ${err.message}`, { cause: err }));
+    server.once('error', onError);
+    server.listen(config.port, config.host, () => {
+      server.off('error', onError);
+      resolve();
+    });
+  });
+  // After start, a server error is logged, never a crash.
+  server.on('error', (err) => logger.error({ err }, 'http server error'));
+  const port = (server.address() as AddressInfo).port;
+  const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+  const url = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`;
+  logger.info({ url, port }, 'port open, starting: /healthz answers now, /readyz and every other route 503 until everything is loaded');
+  return {
+    server,
+    url,
+    port,
+    serve: (app) => {
+      handler = app;
+    },
+    close: async () => {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeAllConnections();
+      await closed;
+    },
+  };
+}
+
+/** Everything after the store and the models: bot, channels, pages, then the port serves them. A failure here closes the store (see the caller). */
+async function composeAndServe(
   config: Config,
   logger: Logger,
   store: Store,
   readiness: Readiness,
   inFlight: InFlight,
   understanding: UnderstandingModules,
+  early: EarlyServer,
+  startedAt: number,
   bus?: RedisEventBus,
 ): Promise<RunningServer> {
   const nodeId = bus?.nodeId ?? randomUUID();
@@ -168,6 +244,7 @@ async function composeAndListen(
     chatModel: understanding.chatModel,
     recommender: { port: recommendations.port, links: recommendations.links },
     sentiment: (text) => scoreSentiment(text),
+    serviceHours: config.serviceHours,
     onTurnMeasured: (channel, seconds) => {
       metrics.inc('shop_turns_total', { channel });
       metrics.observe('shop_turn_seconds', seconds);
@@ -241,7 +318,7 @@ async function composeAndListen(
     // Anonymous (no app id) only outside production: there, loopback is not proof of a local caller (a same-host proxy).
     allowAnonymous: config.env !== 'production',
   });
-  const pages = await mountWebPages();
+  const pages = await mountWebPages({ products: store.products });
   const handoff = core.handoff;
   const canned = loadCannedResponses(config.cannedResponsesFile);
   // The audit log of staff actions (logins, console actions, admin changes, privacy requests, refusals).
@@ -322,18 +399,7 @@ async function composeAndListen(
     a.use(audit.refusals()); // after every staff router: their 403s become `refused` entries
     a.use(pages);
   });
-  // A slow client is cut off (408) once it has taken headersTimeout for its headers or requestTimeout for the whole
-  // request; both count only until the request is read, so long-polls and open WebSockets are not affected.
-  const server = http.createServer(
-    {
-      headersTimeout: config.http.headersTimeoutMs,
-      requestTimeout: config.http.requestTimeoutMs,
-      connectionsCheckingInterval: Math.min(30_000, Math.max(50, Math.floor(config.http.headersTimeoutMs / 4))),
-    },
-    app,
-  );
-  // Beyond it new connections are closed at once (widget sockets count: MAX_CONNECTIONS > MAX_SOCKETS).
-  server.maxConnections = config.http.maxConnections;
+  const { server, url, port } = early;
   web.attach(server);
   const consoleSocket = handoff ? attachConsoleSocket(server, { store, auth, handoff, events, logger }) : undefined;
   // After every socket above: their paths go to them, any other upgrade is answered 404 and closed, a non-URL target 400.
@@ -354,23 +420,11 @@ async function composeAndListen(
       ? setInterval(() => void understanding.kb.refreshIfChanged().catch((err: unknown) => logger.warn({ err }, 'knowledge refresh check failed')), config.kbRefreshSeconds * 1000)
       : undefined;
   kbRefresh?.unref();
-  server.keepAliveTimeout = 5000;
 
-  await new Promise<void>((resolve, reject) => {
-    const onError = (err: Error) => reject(new ShopError('unavailable', `cannot listen on ${config.host}:${config.port}: ${err.message}`, { cause: err }));
-    server.once('error', onError);
-    server.listen(config.port, config.host, () => {
-      server.off('error', onError);
-      resolve();
-    });
-  });
-  // After start, a server error is logged, never a crash.
-  server.on('error', (err) => logger.error({ err }, 'http server error'));
-
-  const port = (server.address() as AddressInfo).port;
-  const host = config.host.includes(':') ? `[${config.host}]` : config.host;
-  const url = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`;
-  logger.info({ url, port, store: store.kind }, 'listening');
+  // The sockets are attached above; from here the port serves the shop (the startup app answered until now).
+  early.serve(app);
+  readiness.markStarted();
+  logger.info({ url, port, store: store.kind, startupSeconds: Math.round((Date.now() - startedAt) / 100) / 10 }, 'listening');
   if (config.trustProxy === true) {
     logger.warn('TRUST_PROXY=true takes the first X-Forwarded-For entry, which clients write themselves: safe only behind a proxy that replaces the header; set TRUST_PROXY to the number of proxies in front (e.g. 1) otherwise');
   }

@@ -1,6 +1,6 @@
 import { ActivityHandler, ActivityTypes, type TurnContext } from 'botbuilder-core';
 import type { Logger } from 'pino';
-import { detectLanguage, greetingSkill, humanContactText, type ConversationSession, type CustomerMemory, type Router, type Turn } from '../skills/index.js';
+import { detectLanguage, greetingSkill, humanContactText, type ConversationSession, type CustomerMemory, type Router, type ServiceHours, type Turn } from '../skills/index.js';
 import type { MessageRepository, Order } from '../store/index.js';
 import type { HandoffService } from './handoff/index.js';
 import { localeOf } from './middleware/identity.js';
@@ -21,6 +21,8 @@ export interface BotDeps {
   /** Scores a message's mood: -1 furious .. 1 delighted, `anger` for abuse and threats. */
   sentiment?: (text: string) => { score: number; anger: boolean };
   triggers?: HandoffTriggers;
+  /** SERVICE_HOURS, quoted when there is no hand-off to tell the shopper how to reach a person. */
+  serviceHours?: ServiceHours;
 }
 
 /** When the bot hands over by itself (the shopper asking and repeated fallbacks are the skills' and router's). */
@@ -155,7 +157,7 @@ export class ShopAssistantBot extends ActivityHandler {
         if (this.deps.handoff) {
           await this.deps.handoff.escalate(context, { reason: escalation.reason, locale: turn.locale, intent, sentiment: mood?.score });
         } else if (escalation.reason === 'requested') {
-          await context.sendActivity(humanContactText(turn.locale));
+          await context.sendActivity(humanContactText(turn.locale, this.deps.serviceHours));
         }
         if (skill === 'human_agent') skill = 'handoff';
       }

@@ -6,7 +6,7 @@ import type { BotAdapter, Middleware, TurnContext } from 'botbuilder-core';
 import type { Logger } from 'pino';
 import type { BaseLanguageModelInterface } from '@langchain/core/language_models/base';
 import type { DialogState } from 'botbuilder-dialogs';
-import { createRouter, type KnowledgeSearch, type NluPort, type RecommenderPort, type RecommendLinks } from '../skills/index.js';
+import { createRouter, type KnowledgeSearch, type NluPort, type RecommenderPort, type RecommendLinks, type ServiceHours } from '../skills/index.js';
 import type { Locale } from '../store/index.js';
 import type { Store } from '../store/index.js';
 import { ChannelAdapter } from './adapter.js';
@@ -94,6 +94,8 @@ export interface BotCoreOptions {
   onTurnMeasured?: (channel: string, seconds: number) => void;
   /** Scores a message's mood (-1..1, anger) for the hand-off triggers and the agent console. */
   sentiment?: (text: string) => { score: number; anger: boolean };
+  /** When people answer (SERVICE_HOURS): quoted to shoppers, and "closed now" when no agent is online outside them. */
+  serviceHours?: ServiceHours;
 }
 
 export interface BotCore {
@@ -137,7 +139,7 @@ export function createBotCore(opts: BotCoreOptions): BotCore {
     ...(opts.recommender ? { recommender: { ...opts.recommender, store } } : {}),
   });
   const handoff = opts.handoff
-    ? new HandoffService({ store, events, logger, autoAssign: opts.handoff.autoAssign, onCount: opts.handoff.onCount, clock: opts.clock, delivery })
+    ? new HandoffService({ store, events, logger, autoAssign: opts.handoff.autoAssign, onCount: opts.handoff.onCount, clock: opts.clock, delivery, serviceHours: opts.serviceHours })
     : undefined;
   const triggers: HandoffTriggers | undefined = opts.handoff
     ? {
@@ -156,6 +158,7 @@ export function createBotCore(opts: BotCoreOptions): BotCore {
     handoff,
     sentiment: opts.sentiment,
     triggers,
+    serviceHours: opts.serviceHours,
   });
   const limits = opts.rateLimits ?? { perCustomer: { burst: 10, perSecond: 0.5 }, perIp: { burst: 60, perSecond: 2 } };
   const measure: Middleware = {

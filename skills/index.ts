@@ -13,6 +13,7 @@ import { ReturnDialog, returnsSkill } from './returns/index.js';
 import { SkillRouter } from './router.js';
 import { humanAgentSkill, smalltalkSkill } from './smalltalk.js';
 export { humanContactText } from './smalltalk.js';
+export { DEFAULT_SERVICE_HOURS, describeServiceHours, isAroundTheClock, isWithinServiceHours, type ServiceHours, type ServiceWindow } from './service-hours.js';
 import type { NluPort, Skill } from './types.js';
 
 export type { Router, Skill, Turn, Understanding, CustomerMemory, ConversationSession, Entity, EntityType, NluPort } from './types.js';

@@ -1,4 +1,5 @@
 import { humanOption, reply, type Bilingual } from './respond.js';
+import { DEFAULT_SERVICE_HOURS, describeServiceHours, isAroundTheClock, type ServiceHours } from './service-hours.js';
 import type { Skill, Turn } from './types.js';
 
 /** Chit-chat the bot can answer briefly, then steer back to shopping. */
@@ -41,14 +42,20 @@ export const smalltalkSkill: Skill = {
   },
 };
 
-const HUMAN: Bilingual = {
-  en: 'A person from our support team can help: agents are available every day 09:00–22:00 Beijing time (typical wait under 2 minutes); outside those hours leave a message here and an agent replies the next morning. Phone 400-880-0199 (Mon–Fri 09:00–18:00), email service@example.com.',
-  zh: '我们的人工客服每天 09:00–22:00（北京时间）在线，通常 2 分钟内接入；其他时间可以在这里留言，客服会在第二天上午回复您。电话 400-880-0199（周一至周五 09:00–18:00），邮箱 service@example.com。',
-};
-
-/** How to reach a person when no hand-off to the agent console is set up (bot-only tests, embedders). */
-export function humanContactText(locale: Turn['locale']): string {
-  return HUMAN[locale];
+/**
+ * How to reach a person when no hand-off to the agent console is set up (bot-only tests,
+ * embedders), with the configured service hours (SERVICE_HOURS).
+ */
+export function humanContactText(locale: Turn['locale'], hours: ServiceHours = DEFAULT_SERVICE_HOURS): string {
+  const when = describeServiceHours(hours, locale);
+  if (isAroundTheClock(hours)) {
+    return locale === 'zh'
+      ? `我们的人工客服${when}在线，通常 2 分钟内接入。电话 400-880-0199（周一至周五 09:00–18:00），邮箱 service@example.com。`
+      : `A person from our support team can help: agents are available ${when} (typical wait under 2 minutes). Phone 400-880-0199 (Mon–Fri 09:00–18:00), email service@example.com.`;
+  }
+  return locale === 'zh'
+    ? `我们的人工客服在线时间为${when}，通常 2 分钟内接入；其他时间可以在这里留言，客服上线后会回复您。电话 400-880-0199（周一至周五 09:00–18:00），邮箱 service@example.com。`
+    : `A person from our support team can help: agents are available ${when} (typical wait under 2 minutes); outside those hours leave a message here and an agent replies as soon as we are back. Phone 400-880-0199 (Mon–Fri 09:00–18:00), email service@example.com.`;
 }
 
 /**

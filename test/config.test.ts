@@ -84,6 +84,58 @@ describe('loadConfig', () => {
     }
   });
 
+  it('SERVICE_HOURS: every day 09:00-22:00 in SHOP_TIME_ZONE (Asia/Shanghai) by default; weekdays, several windows, a zone, past midnight, 24/7', () => {
+    const hours = (env: Record<string, string>) => loadConfig(env, emptyDir()).serviceHours;
+    const everyDay = [0, 1, 2, 3, 4, 5, 6];
+    expect(hours({})).toEqual({ windows: [{ days: everyDay, opens: 9 * 60, closes: 22 * 60 }], timeZone: 'Asia/Shanghai' });
+    // The shop's time zone unless the setting names one.
+    expect(hours({ SHOP_TIME_ZONE: 'Europe/Berlin' }).timeZone).toBe('Europe/Berlin');
+    expect(hours({ SERVICE_HOURS: '08:00-20:00 America/New_York', SHOP_TIME_ZONE: 'Europe/Berlin' })).toEqual({
+      windows: [{ days: everyDay, opens: 8 * 60, closes: 20 * 60 }],
+      timeZone: 'America/New_York',
+    });
+    expect(hours({ SERVICE_HOURS: 'Mon-Fri 09:00-18:00; Sat 10:00-16:00', SHOP_TIME_ZONE: 'Europe/Berlin' })).toEqual({
+      windows: [
+        { days: [1, 2, 3, 4, 5], opens: 9 * 60, closes: 18 * 60 },
+        { days: [6], opens: 10 * 60, closes: 16 * 60 },
+      ],
+      timeZone: 'Europe/Berlin',
+    });
+    // Spaces and an en dash read the same; a day list and a range that wraps over the weekend.
+    expect(hours({ SERVICE_HOURS: 'mon - fri 08:30 – 17:30' }).windows).toEqual([{ days: [1, 2, 3, 4, 5], opens: 510, closes: 1050 }]);
+    expect(hours({ SERVICE_HOURS: 'Sat, Sun 10:00-14:00' }).windows).toEqual([{ days: [6, 0], opens: 600, closes: 840 }]);
+    expect(hours({ SERVICE_HOURS: 'Fri-Mon 12:00-24:00' }).windows).toEqual([{ days: [5, 6, 0, 1], opens: 720, closes: 1440 }]);
+    // Closing at or before opening: past midnight.
+    expect(hours({ SERVICE_HOURS: '20:00-02:00' }).windows).toEqual([{ days: everyDay, opens: 1200, closes: 120 }]);
+    expect(hours({ SERVICE_HOURS: '24/7' })).toEqual({ windows: [{ days: everyDay, opens: 0, closes: 1440 }], timeZone: 'Asia/Shanghai' });
+  });
+
+  it('SERVICE_HOURS: a malformed value is config_invalid naming the variable, what is wrong and the value', () => {
+    const cases: Array<[string, RegExp]> = [
+      ['9-5', /"9-5": times are HH:MM on a 24-hour clock/],
+      ['25:00-26:00', /times are HH:MM on a 24-hour clock, 00:00 to 23:59 \(24:00 as a closing time\)/],
+      ['24:00-08:00', /times are HH:MM/],
+      ['09:00-09:00', /opens and closes at the same time \(around the clock is "24\/7"\)/],
+      ['Someday 09:00-17:00', /"Someday" is not a weekday or a range of them \(Mon, Tue, Wed, Thu, Fri, Sat, Sun; e\.g\. Mon-Fri\)/],
+      ['Mon-Fri', /"Mon-Fri" is not a time window: expected "HH:MM-HH:MM" every day/],
+      ['always', /"always" is not a time window/],
+      ['09:00-22:00 Mars/Olympus', /"Mars\/Olympus" is not an IANA time zone such as Asia\/Shanghai/],
+      ['Mon-Fri 09:00-18:00;', /"" is not a time window/],
+    ];
+    for (const [value, expected] of cases) {
+      let message = '';
+      try {
+        loadConfig({ SERVICE_HOURS: value }, emptyDir());
+      } catch (err) {
+        expect(err).toMatchObject({ code: 'config_invalid', details: { variables: ['SERVICE_HOURS'] } });
+        message = (err as Error).message;
+      }
+      expect(message, value).toMatch(/SERVICE_HOURS: /);
+      expect(message, value).toMatch(expected);
+      expect(message, value).toContain(`(got ${JSON.stringify(value)})`);
+    }
+  });
+
   it('treats an empty variable as unset', () => {
     expect(loadConfig({ PORT: '', MONGODB_URI: '' }, emptyDir()).store.kind).toBe('sqlite');
   });

@@ -94,8 +94,9 @@ export function queueItem(
   c: Conversation,
   extra: { customer: Customer | null; agentNames: ReadonlyMap<string, string>; now: Date; position?: number; last?: Message; window?: WeChatWindow; failedDeliveries?: number },
 ): QueueItem {
-  // Waiting = since it was queued, until someone took it (then: since assignment, for the handle time).
-  const since = c.status === 'queued' ? c.queuedAt : c.status === 'assigned' ? c.assignedAt : undefined;
+  // The shopper's wait for a human counts from the hand-off request (queuedAt, which claims, transfers and
+  // reassignments keep), also once an agent has it: an assignment does not restart the clock.
+  const since = c.status === 'queued' || c.status === 'assigned' ? c.queuedAt : undefined;
   const item: QueueItem = {
     id: c.id,
     customerId: c.customerId,

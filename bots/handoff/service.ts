@@ -20,6 +20,7 @@ import type { EventBus } from '../events.js';
 import { inboundMessage, turnConversation, turnCustomer, updateTurnConversation } from '../turn-state.js';
 import { awaitsRating, effectivePriority, parseRating, pickAgent, priorityOf, queueOrder, topicOf, wechatWindow, type WeChatWindow } from './routing.js';
 import { HANDOFF_TEXT, ratingChoices } from './texts.js';
+import type { ServiceHours } from '../../skills/index.js';
 
 export interface HandoffServiceOptions {
   store: Store;
@@ -36,6 +37,8 @@ export interface HandoffServiceOptions {
   clock?: () => Date;
   /** Retries and delivery status of what agents and notices send (default: the default policy). */
   delivery?: OutboundDelivery;
+  /** SERVICE_HOURS: the queue notice quotes them, and says "outside our hours" when no agent is online then. */
+  serviceHours?: ServiceHours;
 }
 
 /** A channel's address of a customer for an out-of-turn message (see `registerChannel`). */
@@ -124,7 +127,7 @@ export class HandoffService {
       const position = await this.position(conv.id);
       const online = await this.anyoneOnline(conv.language);
       this.notices.set(conv.id, { at: this.clock().getTime(), position });
-      await context.sendActivity(systemMessage(HANDOFF_TEXT.queued(input.locale, position, online), input.locale));
+      await context.sendActivity(systemMessage(HANDOFF_TEXT.queued(input.locale, position, online, this.o.serviceHours, this.clock()), input.locale));
     }
     return conv;
   }

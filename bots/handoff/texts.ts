@@ -1,11 +1,27 @@
 import type { Locale } from '../../store/index.js';
+import { DEFAULT_SERVICE_HOURS, describeServiceHours, isWithinServiceHours, type ServiceHours } from '../../skills/index.js';
 
 /** What the shopper is told about the hand-off, in their language. */
 export const HANDOFF_TEXT = {
-  queued: (l: Locale, position: number, agentsOnline: boolean): string =>
-    l === 'zh'
-      ? `已为您转接人工客服，您目前排在第 ${position} 位。${agentsOnline ? '客服接入后会在这里直接回复您。' : '现在暂无客服在线（每天 09:00–22:00），您的问题已在排队，客服上线后会在这里回复您。'}`
-      : `I've passed your conversation to our support team. You are number ${position} in the queue. ${agentsOnline ? 'An agent will answer you right here.' : 'No agent is online right now (we are here 09:00–22:00 Beijing time); your question is in the queue and an agent will reply here as soon as one is back.'}`,
+  /** No agent online: outside the service hours the shopper hears that the team is closed, inside them that it is busy. */
+  queued: (l: Locale, position: number, agentsOnline: boolean, hours: ServiceHours = DEFAULT_SERVICE_HOURS, now: Date = new Date()): string => {
+    const when = describeServiceHours(hours, l);
+    const open = isWithinServiceHours(hours, now);
+    if (l === 'zh') {
+      const next = agentsOnline
+        ? '客服接入后会在这里直接回复您。'
+        : open
+          ? `现在暂无客服在线，人工服务时间为${when}。您的问题已在排队，客服上线后会在这里回复您。`
+          : `现在不在人工服务时间内，人工服务时间为${when}。您的问题已在排队，客服上班后会在这里回复您。`;
+      return `已为您转接人工客服，您目前排在第 ${position} 位。${next}`;
+    }
+    const next = agentsOnline
+      ? 'An agent will answer you right here.'
+      : open
+        ? `No agent is online right now (we are here ${when}); your question is in the queue and an agent will reply here as soon as one is back.`
+        : `We are outside our service hours right now (we are here ${when}); your question is in the queue and an agent will reply here when we are back.`;
+    return `I've passed your conversation to our support team. You are number ${position} in the queue. ${next}`;
+  },
   stillQueued: (l: Locale, position: number): string =>
     l === 'zh'
       ? `您的消息已转给人工客服，您目前排在第 ${position} 位，请稍候。`

@@ -1,5 +1,6 @@
 import { LexicalEmbeddings } from './lexical-embeddings.js';
 import { TransformersEmbeddings } from './transformers-embeddings.js';
+import { KNOWN_MODELS } from '../models/registry.js';
 
 /** The one method the factory needs; pino's `Logger` satisfies it. */
 export interface EmbeddingsLogger {
@@ -50,14 +51,39 @@ export async function createEmbeddings(opts: CreateEmbeddingsOptions): Promise<C
     if (dimension === undefined) throw new Error('model loaded but reported no dimension');
     return { embeddings: transformers, kind: 'transformers', modelId: opts.modelId, dimension };
   } catch (err) {
-    const reason = err instanceof Error ? err.message : String(err);
     const lexical = new LexicalEmbeddings();
-    opts.logger.warn(
-      // The error itself (type, message, stack, cause), not its text: the logger serialises errors.
-      { modelId: opts.modelId, modelsDir: opts.modelsDir, err },
-      `embedding model ${opts.modelId} unavailable, falling back to lexical embeddings: ${reason}`,
-    );
+    const { message, fields } = fallbackWarning(opts.modelId, opts.modelsDir, err);
+    opts.logger.warn(fields, message);
     return { embeddings: lexical, kind: 'lexical', modelId: LEXICAL_MODEL_ID, dimension: lexical.dimension };
+  }
+}
+
+/**
+ * The one warning of the fallback. The error goes in as its text (`error`, a string), so any
+ * logger shows it as one readable message (an Error or a string handed to a logger that
+ * copies its keys came out one character per key); `err` keeps type and stack for loggers
+ * that serialise errors (pino). The line says how to install the model: `fix` is the command.
+ */
+function fallbackWarning(modelId: string, modelsDir: string | undefined, err: unknown): { message: string; fields: Record<string, unknown> } {
+  const error = errorText(err).replace(/[.\s]+$/, '');
+  const where = modelsDir ? ` (MODELS_DIR ${modelsDir})` : '';
+  const fix = KNOWN_MODELS.has(modelId) ? `npm run cli -- models:pull ${modelId}` : 'npm run cli -- models:list';
+  const hint = KNOWN_MODELS.has(modelId)
+    ? `Install it with \`${fix}\`${where} and restart, or set EMBEDDINGS_MODEL=lexical to use the lexical embedder without this warning.`
+    : `\`npm run cli -- models:pull\` installs only the models \`${fix}\` shows: set EMBEDDINGS_MODEL to one of them and pull it, put ${modelId} in MODELS_DIR yourself${where}, or set EMBEDDINGS_MODEL=lexical.`;
+  return {
+    message: `embedding model ${modelId} unavailable, falling back to lexical embeddings (weaker answers): ${error}. ${hint}`,
+    fields: { modelId, ...(modelsDir ? { modelsDir } : {}), error, fix, ...(err instanceof Error ? { err } : {}) },
+  };
+}
+
+function errorText(err: unknown): string {
+  if (err instanceof Error) return err.message;
+  if (typeof err === 'string') return err;
+  try {
+    return JSON.stringify(err) ?? String(err);
+  } catch {
+    return String(err);
   }
 }
 
