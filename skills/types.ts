@@ -31,6 +31,8 @@ export type Entity = Span &
     | { type: 'product'; value: string; score: number }
     | { type: 'category'; value: string; score: number }
     | { type: 'link_code'; value: string }
+    /** Not extracted: recorded on the message whose phone digits proved this order (skills/orders/access.ts). */
+    | { type: 'order_proof'; value: string }
   );
 
 export type EntityType = Entity['type'];

@@ -4,25 +4,19 @@ import { z } from 'zod';
 import type { HandoffService } from '../../bots/index.js';
 import { hasRole, publicAgent, staffOf, type ConsoleAuth, type Staff } from './auth.js';
 import { agentNameMap, consoleMessage, customerView, queueItem, windowView, type QueueItem } from './views.js';
-import { listAll, ShopError, type Agent, type Conversation, type Locale, type Store, safeParse } from '../../store/index.js';
+import { ordersPanel, provenOrderNumbers } from './orders.js';
+import { recentAsks, suggestReplies, type CannedReply, type KbPassage } from './suggestions.js';
+import { listAll, ShopError, type Agent, type Conversation, type Locale, type Message, type Order, type Store, safeParse } from '../../store/index.js';
 import { parseOrThrow } from '../http.js';
 import type { AuditCall, Auditor } from '../audit.js';
 
 /** A knowledge-base passage an agent may send or adapt. */
-export interface Suggestion {
-  title: string;
-  text: string;
-  url: string;
-  slug: string;
-  score: number;
-}
+export type Suggestion = KbPassage;
 
-export interface CannedResponse {
-  id: string;
-  locale: Locale;
-  title: string;
-  text: string;
-}
+export type CannedResponse = CannedReply;
+
+/** A conversation's messages read for its proofs and latest questions: at most this many pages of 500. */
+const CONVERSATION_PAGES = 4;
 
 export interface ConsoleRoutesOptions {
   store: Store;
@@ -122,6 +116,17 @@ export function consoleRoutes(o: ConsoleRoutesOptions): Router {
     );
   }
 
+  /** The conversation's messages, oldest first (bounded: CONVERSATION_PAGES pages). */
+  async function conversationMessages(id: string): Promise<Message[]> {
+    const out: Message[] = [];
+    for (let pages = 0; pages < CONVERSATION_PAGES; pages++) {
+      const page = await store.messages.listByConversation(id, { afterSeq: out.at(-1)?.seq ?? 0, limit: 500 });
+      out.push(...page);
+      if (page.length < 500) break;
+    }
+    return out;
+  }
+
   async function loadVisible(id: string, staff: Staff): Promise<Conversation> {
     const c = await store.conversations.get(id);
     if (!c || !canSee(staff, c)) throw new ShopError('not_found', `conversation ${id} not found`);
@@ -178,14 +183,19 @@ export function consoleRoutes(o: ConsoleRoutesOptions): Router {
     const customer = await store.customers.get(conv.customerId);
     if (!customer) throw new ShopError('not_found', `the customer of conversation ${conv.id} was deleted`);
     await o.audit?.customerView(req, res, customer.id, { conversationId: conv.id, channel: conv.channel });
-    const [history, orders, returns] = await Promise.all([
+    const [history, orders, returns, messages] = await Promise.all([
       store.messages.listByCustomer(customer.id, { limit: 200 }),
       store.orders.listByCustomer(customer.id, { limit: 10 }),
       store.returns.listByCustomer(customer.id, { limit: 10 }),
+      conversationMessages(conv.id),
     ]);
     const transcript = history.items.reverse().map((m) => consoleMessage(m, names));
-    const lastAsk = [...history.items].reverse().find((m) => m.direction === 'in' && m.text.trim() !== '');
-    const suggestions = lastAsk && o.suggest ? await o.suggest(lastAsk.text, conv.language).catch(() => []) : [];
+    // Orders the shopper proved in this conversation (an anonymous visitor: number + phone digits).
+    const proven = (await Promise.all(provenOrderNumbers(messages, conv.id).map((n) => store.orders.getByNumber(n)))).filter((x): x is Order => x !== null);
+    for (const order of proven) {
+      if (order.customerId !== customer.id) await o.audit?.customerView(req, res, order.customerId, { conversationId: conv.id, channel: conv.channel, provenOrder: order.number });
+    }
+    const suggestions = await suggestReplies({ asks: recentAsks(messages, conv.id), locale: conv.language, kb: o.suggest, canned: o.canned });
     const window = conv.channel === 'wechat' ? windowView(await handoff.wechatWindowOf(customer.id)) : null;
     const mine = staff.agent !== null && conv.status === 'assigned' && conv.assigneeId === staff.agent.id;
     const whyNot =
@@ -208,7 +218,7 @@ export function consoleRoutes(o: ConsoleRoutesOptions): Router {
         rating: conv.rating,
       },
       customer: customerView(customer),
-      orders: orders.items,
+      orders: ordersPanel(orders.items, proven, customer.id),
       returns: returns.items,
       transcript,
       wechatWindow: window,

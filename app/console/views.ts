@@ -1,5 +1,6 @@
 import { deliveryView, type WeChatWindow } from '../../bots/index.js';
 import type { Agent, Conversation, Customer, Message } from '../../store/index.js';
+import { consoleEntity, type ConsoleEntity } from './entities.js';
 
 /**
  * What the console's browser receives: plain JSON shapes built from store records (dates as
@@ -19,7 +20,8 @@ export interface ConsoleMessage {
   createdAt: string;
   intent?: string;
   confidence?: number;
-  entities?: Array<Record<string, unknown>>;
+  /** What NLU found, each with `display`: its value as the console shows it (see entities.ts). */
+  entities?: ConsoleEntity[];
   sentiment?: number;
   skill?: string;
   cards?: unknown[];
@@ -47,7 +49,7 @@ export function consoleMessage(m: Message, agentNames: ReadonlyMap<string, strin
   }
   if (m.intent !== undefined) out.intent = m.intent;
   if (m.confidence !== undefined) out.confidence = m.confidence;
-  if (m.entities !== undefined) out.entities = m.entities;
+  if (m.entities !== undefined) out.entities = m.entities.filter((e) => e !== null && typeof e === 'object').map(consoleEntity);
   if (m.sentiment !== undefined) out.sentiment = m.sentiment;
   if (m.skill !== undefined) out.skill = m.skill;
   if (Array.isArray(p['cards'])) out.cards = p['cards'] as unknown[];

@@ -1,5 +1,5 @@
 import type { Customer, Order, Store } from '../../store/index.js';
-import type { CustomerMemory } from '../types.js';
+import type { CustomerMemory, Turn } from '../types.js';
 
 export type OrderStore = Pick<Store, 'orders' | 'returns' | 'products'>;
 
@@ -32,9 +32,21 @@ export function phoneMatches(order: Order, digits: string): boolean {
   return digits.length >= 4 && onOrder.endsWith(digits);
 }
 
-export function rememberVerified(memory: CustomerMemory, number: string): void {
-  const list = memory.verifiedOrders ?? [];
-  if (!list.includes(number)) memory.verifiedOrders = [...list, number].slice(-20);
+/**
+ * Records a proof (the phone digits on `number` matched) twice: in the customer's memory, so
+ * the bot shows the order again without asking; and as an `order_proof` entity on this turn's
+ * understanding, which the bot stores on the shopper's message. That stored message is the
+ * conversation's durable record: the agent console lists the order as "proven in chat" for
+ * this conversation only (app/console/orders.ts), on every store, with no field of its own.
+ */
+export function rememberVerified(turn: Pick<Turn, 'memory' | 'nlu'>, number: string): void {
+  const list = turn.memory.verifiedOrders ?? [];
+  if (!list.includes(number)) turn.memory.verifiedOrders = [...list, number].slice(-20);
+  if (turn.nlu.entities.some((e) => e.type === 'order_proof' && e.value === number)) return;
+  // No span: the proof is the whole message (phone digits, perhaps the whole number), which is
+  // not copied into the entity (a redacted transcript must not keep it here).
+  const proof = { type: 'order_proof' as const, value: number, text: '', start: 0, end: 0 };
+  turn.nlu = { ...turn.nlu, entities: [...turn.nlu.entities, proof] };
 }
 
 export type OrderPurpose = 'track' | 'cancel' | 'change_address' | 'change_order' | 'return' | 'refund_status';

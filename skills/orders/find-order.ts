@@ -143,7 +143,7 @@ export class FindOrderDialog extends ComponentDialog {
     const digits = step.result as Answer;
     const order = await this.store.orders.getByNumber(opts.number);
     if (digits !== null && order && phoneMatches(order, digits)) {
-      rememberVerified(turn.memory, order.number);
+      rememberVerified(turn, order.number);
       return step.endDialog(order.number);
     }
     if (digits !== null && opts.attempt < MAX_PROMPT_ATTEMPTS) return step.replaceDialog(VERIFY_PHONE, { ...opts, attempt: opts.attempt + 1 });
