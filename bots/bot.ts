@@ -1,6 +1,6 @@
 import { ActivityHandler, ActivityTypes, type TurnContext } from 'botbuilder-core';
 import type { Logger } from 'pino';
-import { detectLanguage, greetingSkill, humanContactText, type ConversationSession, type CustomerMemory, type Router, type ServiceHours, type Turn } from '../skills/index.js';
+import { apologizeToUpset, detectLanguage, greetingSkill, humanContactText, type ConversationSession, type CustomerMemory, type Router, type ServiceHours, type Turn } from '../skills/index.js';
 import type { MessageRepository, Order } from '../store/index.js';
 import type { HandoffService } from './handoff/index.js';
 import { localeOf } from './middleware/identity.js';
@@ -33,6 +33,9 @@ export interface HandoffTriggers {
   highValueOrder: number;
   findOrder: (number: string) => Promise<Order | null>;
 }
+
+/** Where a shopper counts as upset when no hand-off threshold is configured. */
+const DEFAULT_UPSET_THRESHOLD = -0.6;
 
 /** Intents that say nothing about the topic of the conversation. */
 const NO_TOPIC = new Set(['human_agent', 'none', 'out_of_scope', 'greeting', 'thanks', 'goodbye', 'affirm', 'deny', 'help']);
@@ -131,15 +134,17 @@ export class ShopAssistantBot extends ActivityHandler {
     const value = context.activity.value as unknown;
     const text = (typeof value === 'string' && value.trim() !== '' ? value : (context.activity.text ?? '')).trim();
     const turn = await this.turnOf(context, text);
+    // A button's value is not the shopper's words (it is often an English code such as
+    // `wrong_size`): only typed text has a language and a mood.
+    const typed = !(typeof value === 'string' && value.trim() !== '');
+    if (!typed) turn.locale = turn.session.language ?? localeOf(context.activity.locale) ?? turn.conversation.language ?? turn.customer.locale;
     turn.nlu = await this.deps.router.understand(text, turn.locale, turn.now);
     // Reply in the shopper's language: the one this message is written in; a message with no
-    // words ("1", "👍", an order number) keeps the conversation's language.
-    const worded = /[\p{L}]{2,}|\p{Script=Han}/u.test(text.replace(/\bSA\d{6}\b/gi, ''));
+    // words ("1", "👍", an order number) or a click keeps the conversation's language.
+    const worded = typed && /[\p{L}]{2,}|\p{Script=Han}/u.test(text.replace(/\bSA\d{6}\b/gi, ''));
     turn.locale = (worded ? turn.nlu.language : undefined) ?? turn.session.language ?? turn.locale;
     turn.session.language = turn.locale;
     const inbound = inboundMessage(context);
-    // A button's value is not the shopper's words: only typed text has a mood.
-    const typed = !(typeof value === 'string' && value.trim() !== '');
     const mood = typed ? this.deps.sentiment?.(text) : undefined;
     let skill = 'error';
     try {
@@ -147,6 +152,13 @@ export class ShopAssistantBot extends ActivityHandler {
         skill = 'csat';
         turn.nlu = { ...turn.nlu, intent: 'csat', confidence: 1 };
         return;
+      }
+      // Empathy first: an upset shopper hears that we are sorry before anything else, then gets
+      // the answer to what they asked or a person (the router never asks them to rephrase).
+      const threshold = this.deps.triggers?.sentimentThreshold ?? DEFAULT_UPSET_THRESHOLD;
+      if (mood && (mood.anger || mood.score <= threshold)) {
+        turn.upset = true;
+        await apologizeToUpset(turn);
       }
       skill = await this.deps.router.handle(turn);
       this.deps.logger.debug({ intent: turn.nlu.intent, confidence: turn.nlu.confidence, skill }, 'routed');

@@ -51,3 +51,11 @@ export function formatDay(date: Date, locale: Locale, timeZone = 'Asia/Shanghai'
   const names = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
   return `${day} ${names[month - 1]}`;
 }
+
+/** The apology an upset shopper hears first, before the answer or the hand-off. */
+export async function apologizeToUpset(turn: Turn): Promise<void> {
+  await reply(turn, {
+    en: "I'm really sorry about this, and I understand how frustrating it is.",
+    zh: '非常抱歉给您带来不好的体验，我理解您的心情。',
+  });
+}

@@ -67,6 +67,13 @@ export interface Turn {
   dc?: DialogContext;
   /** The clock of this turn (injected, so policies such as the return window are testable). */
   now: Date;
+  /**
+   * The shopper is upset (anger, or sentiment at or below the hand-off threshold): they have
+   * already heard an apology, and get an answer or a person — never "could you rephrase?".
+   */
+  upset?: boolean;
+  /** What the help articles are searched with when it is more than `text` (a follow-up carries the question it follows). */
+  searchText?: string;
 }
 
 /** Conversation-scoped bot memory. */
@@ -81,6 +88,13 @@ export interface ConversationSession {
   escalation?: { reason: string; at: string };
   /** The recommendations of this conversation (filters, what was shown and picked). */
   recommend?: RecommendSession;
+  /** The last question the help articles answered, for follow-ups ("and to Hong Kong?", "那顺丰呢？"). */
+  lastAnswered?: { intent?: string; text: string; at: string };
+  /**
+   * The order this conversation is about: the last one shown to the shopper (their own, or
+   * proven with the phone digits), and when, so "when will it arrive?" answers for it.
+   */
+  order?: { number: string; at: string };
 }
 
 /** What the bot remembers about a customer across channels and conversations. */
