@@ -1,5 +1,6 @@
 import type { Locale } from '../store/index.js';
-import { reply } from './respond.js';
+import { reply, type Bilingual } from './respond.js';
+import { asksAboutAssistant, WHAT_I_DO } from './smalltalk.js';
 import type { Skill, Turn, Understanding } from './types.js';
 
 /**
@@ -49,14 +50,22 @@ const T = {
     zh: '您好！我是竹径优选的购物助手，可以帮您查订单、办理退换货和退款、解答配送与支付问题，还能为您推荐商品。',
   },
   help: {
-    en: 'Here is what I can do. Pick one or just type your question:',
-    zh: '我可以帮您做这些，点一下或直接输入问题：',
+    en: "I am the Bamboo Lane shop's automated assistant. Here is what I can do: track your orders, help with returns and refunds, answer shipping and payment questions, suggest products, or pass you to a person from our team. Pick one below or just type your question:",
+    zh: '我是竹径优选的智能购物助手，可以帮您查订单、办理退换货和退款、解答配送与支付问题、推荐商品，也可以为您转人工客服。点下面的选项或直接输入问题即可：',
   },
   thanks: { en: 'You are welcome! Anything else I can help with?', zh: '不客气！还有什么可以帮您？' },
   goodbye: { en: 'Goodbye, and thanks for shopping with us!', zh: '再见，感谢您的光临！' },
   fallback: {
     en: 'Sorry, I did not quite get that. You can ask about an order, returns, shipping or payment, or talk to a person.',
     zh: '抱歉，我没太明白。您可以问我订单、退换货、配送或支付的问题，也可以转人工客服。',
+  },
+  outOfScope: {
+    en: `That is outside what I can help with here, sorry: I am the shop's assistant. ${WHAT_I_DO.en}`,
+    zh: `抱歉，这个问题超出了我能帮忙的范围，我是店铺的购物助手。${WHAT_I_DO.zh}`,
+  },
+  notAnOrderNumber: {
+    en: 'That number does not look like one of our order numbers (they look like SA100123). Send me the order number, or tell me what you need: an order, a return or refund, shipping or payment, or a product.',
+    zh: '这个数字看起来不像我们的订单号（订单号形如 SA100123）。请发送订单号，或者告诉我您需要什么帮助：订单、退换货/退款、配送、支付或商品。',
   },
 } satisfies Record<string, Record<Locale, string>>;
 
@@ -80,11 +89,11 @@ function say(turn: Turn, text: string, withMenu: boolean) {
   return reply(turn, text, withMenu ? { quickReplies: menu(turn.locale) } : {});
 }
 
-function simple(name: 'greeting' | 'help' | 'thanks' | 'goodbye', withMenu: boolean): Skill {
+function simple(name: 'greeting' | 'help' | 'thanks' | 'goodbye', withMenu: boolean, unless?: (text: string) => boolean): Skill {
   return {
     name,
     intents: [name],
-    canHandle: (turn) => turn.nlu.intent === name,
+    canHandle: (turn) => turn.nlu.intent === name && !unless?.(turn.text),
     handle: async (turn) => {
       await say(turn, T[name][turn.locale], withMenu);
     },
@@ -92,16 +101,54 @@ function simple(name: 'greeting' | 'help' | 'thanks' | 'goodbye', withMenu: bool
 }
 
 export const greetingSkill = simple('greeting', true);
-export const helpSkill = simple('help', true);
+/** "Are you a bot? what can you do" asks what the assistant is: the smalltalk skill says so (and what it can do). */
+export const helpSkill = simple('help', true, asksAboutAssistant);
 export const thanksSkill = simple('thanks', false);
 export const goodbyeSkill = simple('goodbye', false);
 
-/** Last resort: says what the bot can do and offers a person. */
+/** Digits only, perhaps with spaces, dashes or a "#": "0032", "6688", "#1234", "138 0013 8000". */
+function isBareNumber(text: string): boolean {
+  const t = text.normalize('NFKC').trim();
+  return /\d/.test(t) && /^[\d\s#\-.]+$/.test(t);
+}
+
+/** Last resort: says what the bot can do and offers a person. A bare number is told it is not an order number. */
 export const fallbackSkill: Skill = {
   name: 'fallback',
   intents: ['out_of_scope'],
   canHandle: () => true,
   handle: async (turn) => {
-    await say(turn, T.fallback[turn.locale], true);
+    const text: Bilingual = isBareNumber(turn.text) ? T.notAnOrderNumber : T.fallback;
+    await say(turn, text[turn.locale], true);
+  },
+};
+
+/**
+ * Whether the intent classifier recognised the message as out of scope: its own best guess, at
+ * least `min` sure, with nothing of the shop (a product, a category, an order) named in it.
+ * Not when it merely rejected an unsure guess at a shop intent ("怎样才能成为VIP，有啥好处":
+ * deny at 0.15, rejected): a rejection reports out_of_scope with the probability that its best
+ * guess is wrong (IntentClassifier.classifyBatch), so that confidence and the best guess, the
+ * first alternative, add up to 1. Such a message may still be answered from the help articles.
+ */
+export function surelyOutOfScope(nlu: Understanding, min: number): boolean {
+  if (nlu.intent !== 'out_of_scope' || nlu.confidence < min) return false;
+  if (nlu.entities.some((e) => e.type === 'product' || e.type === 'category' || e.type === 'order_number')) return false;
+  const guess = nlu.alternatives?.[0];
+  return !(guess && Math.abs(nlu.confidence + guess.confidence - 1) < 1e-5);
+}
+
+/**
+ * A message the intent classifier is sure the shop cannot answer (the weather, a joke, maths,
+ * code): a polite "that is not something I do" with what the assistant can do, and the menu.
+ * Never a knowledge-base article, and not counted as a miss (nothing was misunderstood).
+ */
+export const outOfScopeSkill: Skill = {
+  name: 'out_of_scope',
+  intents: ['out_of_scope'],
+  canHandle: (turn) => turn.nlu.intent === 'out_of_scope',
+  handle: async (turn) => {
+    const text: Bilingual = isBareNumber(turn.text) ? T.notAnOrderNumber : T.outOfScope;
+    await say(turn, text[turn.locale], true);
   },
 };

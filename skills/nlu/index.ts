@@ -9,7 +9,7 @@ import { detectLanguage } from '../language.js';
 import type { Entity, Understanding } from '../types.js';
 import { loadIntentExamples, OUT_OF_SCOPE } from './examples.js';
 import { normalizeText } from './features.js';
-import { IntentClassifier, type IntentClassifierOptions, type ModelFingerprint } from './intent-classifier.js';
+import { IntentClassifier, type IntentClassifierOptions, type IntentPrediction, type ModelFingerprint } from './intent-classifier.js';
 
 export { IntentClassifier, expectedCalibrationError, CLASSIFIER_VERSION } from './intent-classifier.js';
 export type { IntentClassifierOptions, IntentPrediction, ScoredPrediction, ModelFingerprint, TrainingReport } from './intent-classifier.js';
@@ -111,7 +111,8 @@ export class Nlu {
         return { ...basics, alternatives: [], language: basics.language ?? language };
       }
       if (!/[\p{L}\p{N}]/u.test(seen)) return { ...symbolsOnly(seen), entities: [], alternatives: [], language };
-      const [prediction, entities] = await Promise.all([this.classifier.classify(seen), this.extract(seen, language, opts.now)]);
+      const [classified, entities] = await Promise.all([this.classifier.classify(seen), this.extract(seen, language, opts.now)]);
+      const prediction = /\p{L}/u.test(seen) ? classified : withoutSocialIntents(classified);
       return { intent: prediction.intent, confidence: prediction.confidence, alternatives: prediction.alternatives, entities, language };
     } catch (err) {
       this.logger.warn({ err }, 'nlu failed on a message; answering out_of_scope');
@@ -139,6 +140,25 @@ function symbolsOnly(text: string): { intent: string; confidence: number } {
   if (WAVE.test(text)) return { intent: 'greeting', confidence: 0.8 };
   if (THANKS.test(text)) return { intent: 'thanks', confidence: 0.7 };
   return { intent: OUT_OF_SCOPE, confidence: 0.9 };
+}
+
+/**
+ * Intents said with words: a greeting, thanks, goodbye, yes/no, chit-chat, a request for the
+ * menu. A message without a single letter ("0032", "6688", "1+1") says none of them, whatever
+ * the digits resemble in the training data; emoji are read separately (`symbolsOnly`).
+ */
+const SOCIAL_INTENTS = new Set(['greeting', 'thanks', 'goodbye', 'affirm', 'deny', 'smalltalk', 'help', 'feedback']);
+
+/**
+ * A letterless message's prediction with the social intents struck out: the best remaining
+ * intent keeps its own probability (so a bare number stays a low-confidence guess, or out of
+ * scope), never a confident "goodbye".
+ */
+function withoutSocialIntents(p: IntentPrediction): Pick<IntentPrediction, 'intent' | 'confidence' | 'alternatives'> {
+  const ranked = [{ intent: p.intent, confidence: p.confidence }, ...p.alternatives].filter((c) => !SOCIAL_INTENTS.has(c.intent));
+  const [best, ...rest] = ranked;
+  if (!best) return { intent: OUT_OF_SCOPE, confidence: 0, alternatives: [] };
+  return { intent: best.intent, confidence: best.confidence, alternatives: rest };
 }
 
 async function embeddingDimension(embeddings: EmbeddingsInterface): Promise<number> {
