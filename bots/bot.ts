@@ -19,7 +19,8 @@ export interface BotDeps {
   /** Hands conversations to human agents; without it the bot tells the shopper how to reach one. */
   handoff?: HandoffService;
   /** Scores a message's mood: -1 furious .. 1 delighted, `anger` for abuse and threats. */
-  sentiment?: (text: string) => { score: number; anger: boolean };
+  /** `cues`: the words that carried the mood (stripped to read what an upset shopper asks). */
+  sentiment?: (text: string) => { score: number; anger: boolean; cues?: string[] };
   triggers?: HandoffTriggers;
   /** SERVICE_HOURS, quoted when there is no hand-off to tell the shopper how to reach a person. */
   serviceHours?: ServiceHours;
@@ -91,6 +92,29 @@ export class ShopAssistantBot extends ActivityHandler {
     return order && order.customerId === turn.customer.id && order.total >= t.highValueOrder ? { reason: 'high_value_order' } : undefined;
   }
 
+  /**
+   * What an upset shopper asks, without the anger: the words that carried the mood ("ridiculous",
+   * "骗子", "!!!") drown the question for the classifier and the search. The message is read again
+   * without them; when that reading is surer, it is the one answered (the entities of the whole
+   * message, such as an order number, are kept).
+   */
+  private async readPastTheAnger(turn: Turn, cues: string[]): Promise<void> {
+    let calm = turn.text;
+    for (const cue of cues) {
+      const word = cue.replace(/^[a-z]+: /, '').trim();
+      if (word.length > 0) calm = calm.split(word).join(' ');
+    }
+    calm = calm.replace(/[!！?？]{2,}/g, '?').replace(/\s+/g, ' ').trim();
+    if (calm === turn.text || !/[\p{L}]{2,}|\p{Script=Han}{2,}/u.test(calm)) return;
+    const nlu = await this.deps.router.understand(calm, turn.locale, turn.now);
+    if (nlu.intent === 'out_of_scope' || nlu.confidence <= turn.nlu.confidence) {
+      turn.searchText = calm;
+      return;
+    }
+    turn.nlu = { ...nlu, entities: turn.nlu.entities.length > 0 ? turn.nlu.entities : nlu.entities, language: turn.nlu.language };
+    turn.searchText = calm;
+  }
+
   /** A held message (a human owns the conversation): understood and annotated for the agent, not answered. */
   async annotateHeld(context: TurnContext): Promise<void> {
     const inbound = inboundMessage(context);
@@ -159,6 +183,7 @@ export class ShopAssistantBot extends ActivityHandler {
       if (mood && (mood.anger || mood.score <= threshold)) {
         turn.upset = true;
         await apologizeToUpset(turn);
+        await this.readPastTheAnger(turn, mood.cues ?? []);
       }
       skill = await this.deps.router.handle(turn);
       this.deps.logger.debug({ intent: turn.nlu.intent, confidence: turn.nlu.confidence, skill }, 'routed');

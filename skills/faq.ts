@@ -2,6 +2,7 @@ import type { BaseLanguageModelInterface } from '@langchain/core/language_models
 import { ChatPromptTemplate } from '@langchain/core/prompts';
 import type { Locale } from '../store/index.js';
 import { humanOption, reply, type QuickReplyOption } from './respond.js';
+import { terms } from './text-terms.js';
 import type { Skill, Turn } from './types.js';
 
 /** One retrieved passage, as the knowledge module returns it (see knowledge/retrieval). */
@@ -64,6 +65,7 @@ export const INTENT_ARTICLE_CATEGORIES: ReadonlyMap<string, readonly string[]> =
   ['edit_account', ['account']],
   ['warranty', ['warranty', 'returns']],
   ['coupon', ['promotions']],
+  ['product_question', ['sizing', 'care', 'warranty']],
 ]);
 
 /** The shopper's own case, one tap away from a general answer: the button's words start the flow. */
@@ -173,24 +175,6 @@ export function plainExcerpt(markdown: string, max = MAX_ANSWER_CHARS): string {
   return `${(end > max * 0.5 ? cut.slice(0, end + 1) : cut).trim()}…`;
 }
 
-const STOP = new Set(
-  'a an and are as at be by can do does for from have how i if in is it me my of on or our please the to we what when where which who will with would you your 的 了 吗 呢 吧 啊 呀 是 我 你 们 这 那 有 在 和 就 都 也 要 怎么 什么 可以 能 吗'.split(' '),
-);
-
-/** The words (EN, crudely stemmed) and character pairs (ZH) a line shares with a question. */
-function terms(text: string): Set<string> {
-  const out = new Set<string>();
-  const t = text.normalize('NFKC').toLowerCase();
-  for (const w of t.match(/[a-z0-9]+/g) ?? []) if (!STOP.has(w) && (w.length > 2 || /\d/.test(w))) out.add(w.replace(/(ies|es|s|ing|ed)$/, ''));
-  for (const run of t.match(/\p{Script=Han}+/gu) ?? []) {
-    for (let i = 0; i + 1 < run.length; i++) {
-      const pair = run.slice(i, i + 2);
-      if (!STOP.has(pair)) out.add(pair);
-    }
-  }
-  return out;
-}
-
 /** What kind of fact the question wants, and how a line that states it looks. */
 const ANSWER_TYPES: ReadonlyArray<{ asks: RegExp; states: RegExp }> = [
   {
@@ -202,6 +186,51 @@ const ANSWER_TYPES: ReadonlyArray<{ asks: RegExp; states: RegExp }> = [
     states: /\d\s*(?:[–~-]\s*\d+\s*)?(?:business |working )?(?:days?|hours?|weeks?|months?)\b|\d\s*(?:[–~-]\s*\d+\s*)?(?:个)?(?:工作日|天|小时|周|个月)/i,
   },
 ];
+
+/** Words that name no topic: a passage sharing only these (or numbers) with a question shares nothing it asks about. */
+const FILLER = terms(
+  'about also any anything get got just know like make much need really some tell thank that there these this those want very okay hey hello pls ' +
+    '一下 我的 你们 我们 是不 不是 请问 有没 没有 能不 不能 知道 现在 这个 那个 一个 还是 就是 谢谢 好的 的话 如果 怎样 为什 么样 多少',
+);
+
+/**
+ * Whether a passage shares a content word with the question: an English word or a Chinese
+ * character pair that is neither a filler nor a number. "What's 2+2?" shares only digits
+ * with a numbered list, "1+1等于几" nothing but particles: no answer.
+ */
+export function sharesContentWord(question: string, passage: string): boolean {
+  const asked = [...terms(question)].filter((w) => /\p{L}/u.test(w) && !FILLER.has(w));
+  if (asked.length === 0) return false;
+  const seen = terms(passage);
+  return asked.some((w) => seen.has(w));
+}
+
+/** The numbers a question gives with their unit variants: "26cm" is also 260 (mm), "245mm" also 24.5 (cm). */
+export function measurements(question: string): number[][] {
+  const out: number[][] = [];
+  for (const m of question.matchAll(/(\d{2,3}(?:\.\d)?)\s*(cm|厘米|公分|mm|毫米)?/gi)) {
+    const n = Number(m[1]);
+    const unit = (m[2] ?? '').toLowerCase();
+    if (unit === 'cm' || unit === '厘米' || unit === '公分') out.push([n, n * 10]);
+    else if (unit === 'mm' || unit === '毫米') out.push([n, n / 10]);
+    else out.push([n]);
+  }
+  return out.slice(0, 4);
+}
+
+/** How many of the measurements one table row holds (a cell equal to one, or a range "a–b" around it). */
+function matchedMeasures(row: string, measures: number[][]): number {
+  const cells = row.split('|').map((c) => c.trim());
+  const ranges: Array<[number, number]> = [];
+  for (const c of cells) {
+    const r = /^(\d+(?:\.\d+)?)\s*[–~-]\s*(\d+(?:\.\d+)?)/.exec(c);
+    if (r) ranges.push([Number(r[1]), Number(r[2])]);
+    else for (const n of c.match(/\d+(?:\.\d+)?/g) ?? []) ranges.push([Number(n), Number(n)]);
+  }
+  let hits = 0;
+  for (const variants of measures) if (variants.some((v) => ranges.some(([a, b]) => (a === b ? v === a : v >= a && v < b)))) hits++;
+  return hits;
+}
 
 /**
  * A passage longer than a chat answer, cut to what the question asks: the lines (table rows,
@@ -215,16 +244,31 @@ export function focusedPassage(passage: string, question: string, max: number, p
   if (passage.length <= max) return passage;
   const q = terms(question);
   const wanted = ANSWER_TYPES.filter((t) => t.asks.test(question));
+  const measures = measurements(question);
   const chosen = new Set((preferred ?? '').split('\n').map((l) => l.trim()).filter((l) => l !== ''));
   const lines = passage.split('\n');
   const isHeading = (l: string) => /^#{1,6}\s/.test(l);
+  const shared = (line: string) => {
+    const t = terms(line);
+    let n = 0;
+    for (const w of q) if (t.has(w) || (w.length >= 6 && [...t].some((x) => x.length >= 6 && x.slice(0, 5) === w.slice(0, 5)))) n++;
+    return n;
+  };
+  // A section whose heading names what is asked ("支持的支付方式" for "你们支持哪些付款方式") answers it as a whole.
+  const headingScore = lines.map((line) => (isHeading(line) && !/^#\s/.test(line) ? shared(line.replace(/^#+\s*/, '')) : 0));
+  const section = (i: number) => {
+    for (let h = i - 1; h >= 0; h--) if (isHeading(lines[h]!)) return h;
+    return -1;
+  };
   const scored = lines.map((line, i) => {
     if (isHeading(line) || line.trim() === '' || /^\s*\|?\s*-{3,}/.test(line)) return { i, line, score: 0 };
-    const t = terms(line);
-    let score = 0;
-    for (const w of q) if (t.has(w)) score++;
+    let score = shared(line);
+    const h = section(i);
+    if (h >= 0 && headingScore[h]! >= 2) score += 1;
     if (score > 0 || wanted.length > 0) for (const w of wanted) if (w.states.test(line)) score += 1.5;
     if (chosen.has(line.trim())) score += 0.5;
+    // A table row whose cells hold the shopper's measurement ("chest 94" in 92–96 cm, "26cm" as 260 mm).
+    if (measures.length > 0 && /^\s*\|/.test(line)) score += 3 * matchedMeasures(line, measures);
     return { i, line, score };
   });
   if (!scored.some((x) => x.score >= 1)) return preferred && preferred.length <= max ? preferred : passage;
@@ -289,12 +333,16 @@ export class FaqSkill implements Skill {
    * ranking: passages of the articles that answer it come first, and may answer a little below
    * the floor (the intent is the evidence the floor stands in for).
    */
-  async lookup(turn: Turn, intent: string | undefined = turn.nlu.intent): Promise<KnowledgeHit[]> {
-    if (turn.text.trim() === '') return [];
-    const hits = await this.opts.kb.search(turn.text, { locale: turn.locale, k: 8 });
+  async lookup(turn: Turn, intent: string | undefined = turn.nlu.intent, opts: { mustShareWord?: boolean } = {}): Promise<KnowledgeHit[]> {
+    const query = turn.searchText ?? turn.text;
+    if (query.trim() === '') return [];
+    let hits = await this.opts.kb.search(query, { locale: turn.locale, k: 8 });
+    // Unsteered (a message nobody understood): the ranking alone is no evidence, a shared word is.
+    if (opts.mustShareWord) hits = hits.filter((h) => sharesContentWord(turn.text, `${h.title}\n${h.heading ?? ''}\n${h.text}`));
     const categories = intent ? this.categoriesFor(intent) : undefined;
     if (categories) {
-      const own = hits.filter((h) => h.category !== undefined && categories.includes(h.category));
+      // Among the intent's own articles, the passage retrieval is surest answers it comes first.
+      const own = hits.filter((h) => h.category !== undefined && categories.includes(h.category)).sort((a, b) => b.confidence - a.confidence);
       if (own.length > 0 && own[0]!.confidence >= this.opts.minConfidence * INTENT_FLOOR_FACTOR) {
         return [...own, ...hits.filter((h) => !own.includes(h))].slice(0, 3);
       }
@@ -349,8 +397,9 @@ export class FaqSkill implements Skill {
       // The article the passage belongs to, cut to the lines this question asks about: the fee
       // or the time asked for is in the answer even when it sits in another section.
       const body = article ? article.body.replace(/^---[\s\S]*?---\s*/, '') : passage;
-      passage = focusedPassage(body, turn.text, max, passage);
+      passage = focusedPassage(body, turn.searchText ?? turn.text, max, passage);
     }
+    turn.session.lastAnswered = { ...(INTENT_ARTICLE_CATEGORIES.has(turn.nlu.intent) || FAQ_INTENTS.includes(turn.nlu.intent) ? { intent: turn.nlu.intent } : {}), text: turn.text, at: turn.now.toISOString() };
     const body = `${plainExcerpt(passage, max)}\n\n${T.source[l]}${l === 'zh' ? '：' : ': '}${best.title} ${this.opts.link(best.slug, best.locale)}`;
     await reply(turn, body, { quickReplies: quick });
     return true;

@@ -22,3 +22,11 @@ export function isGeneralQuestion(turn: Pick<Turn, 'text' | 'nlu'>): boolean {
   if (OWN_CASE.test(turn.text) || WHERE_IS_IT.test(turn.text)) return false;
   return QUESTION.test(turn.text.trim());
 }
+
+/** A follow-up that only makes sense after the previous answer: "and to Hong Kong?", "what about SF?", "那顺丰呢", "改到香港呢". */
+const FOLLOW_UP = /^\s*(?:and|what about|how about|or|also|same for|what if)\b|^\s*(?:那|那么|还有|如果是|要是)|呢\s*[?？。!！~～]*\s*(?:多少钱|几天|多久|怎么算)?\s*[?？]*\s*$/i;
+
+export function isFollowUp(text: string): boolean {
+  const t = text.trim();
+  return t.length <= 60 && FOLLOW_UP.test(t);
+}

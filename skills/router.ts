@@ -1,9 +1,10 @@
 import type { DialogContext, DialogSet } from 'botbuilder-dialogs';
 import type { Locale } from '../store/index.js';
-import { fallbackSkill, menu, understandBasics } from './basic.js';
+import { fallbackSkill, menu, outOfScopeSkill, surelyOutOfScope, understandBasics } from './basic.js';
 import { pendingSpec, recognizeAnswer } from './dialogs/answer-prompt.js';
 import { setCurrentTurn } from './dialogs/current-turn.js';
 import type { FaqSkill } from './faq.js';
+import { isFollowUp } from './question-kind.js';
 import { humanOption, reply, type Bilingual } from './respond.js';
 import type { NluPort, Router, Skill, Turn, Understanding } from './types.js';
 
@@ -25,6 +26,16 @@ export interface SkillRouterOptions {
   /** After this many consecutive misses, the conversation is marked for a human. */
   escalateAfterFallbacks?: number;
 }
+
+/** Questions about one product: without a product named they may be help questions ("how much is shipping?"). */
+const PRODUCT_INTENTS = new Set(['price_check', 'stock_check', 'product_question']);
+/** How likely a help intent must be, next to a product intent with no product, to be the one meant. */
+const RECONSIDER_MIN = 0.1;
+
+/** How long "and to Hong Kong?" still follows the last answer. */
+const FOLLOW_UP_MINUTES = 30;
+/** Intents a follow-up is often misread as (a price, a product question): they keep the topic they follow. */
+const FAQ_FOLLOWABLE = new Set(['price_check', 'product_question', 'none', 'out_of_scope', 'stock_check']);
 
 /** Words that end the active dialog rather than answer it. */
 const CANCEL_DIALOG = /^(cancel|stop|quit|exit|never ?mind|forget it|no thanks|abort|算了|取消|不退了|不用了|不要了|退出|结束)[\s!！.。]*$/i;
@@ -63,6 +74,7 @@ const INTENT_LABELS: ReadonlyMap<string, Bilingual> = new Map(Object.entries({
 const T = {
   clarify: { en: 'Just to be sure, do you mean:', zh: '想确认一下，您是想：' },
   cancelled: { en: 'OK, I stopped that. What else can I do for you?', zh: '好的，已为您取消。还有什么可以帮您？' },
+  leaving: { en: 'OK, I stopped that for now. Goodbye, and thanks for shopping with us!', zh: '好的，这件事先到这里。再见，感谢您的光临！' },
   resume: { en: 'Now, back to where we were:', zh: '我们继续刚才的事情：' },
   fallbackAgain: {
     en: 'Sorry, I still did not get that. A person from our team can help you with this.',
@@ -121,6 +133,13 @@ export class SkillRouter implements Router {
     while (leaf.child) leaf = leaf.child;
     const spec = pendingSpec(leaf.activeDialog?.state as Parameters<typeof pendingSpec>[0]);
     const answers = spec ? recognizeAnswer(spec, turn) !== undefined : false;
+    // "bye" while a question waits: the shopper is leaving, so the flow ends with the goodbye
+    // (not a goodbye followed by the question again). Free text ("describe the problem") takes anything, so not an answer here.
+    if (turn.nlu.intent === 'goodbye' && turn.nlu.confidence >= this.o.interruptConfidence && (!answers || spec?.kind === 'text')) {
+      await dc.cancelAllDialogs();
+      await reply(turn, T.leaving);
+      return 'dialog_cancelled';
+    }
     const candidate = answers || DIALOG_ANSWERS.has(turn.nlu.intent) || spec?.kind === 'text' ? undefined : await this.skillFor(turn);
     const skill = candidate && turn.nlu.confidence >= this.o.interruptConfidence ? candidate : undefined;
     if (!skill) {
@@ -150,7 +169,34 @@ export class SkillRouter implements Router {
     return undefined;
   }
 
+  /**
+   * "And to Hong Kong?", "那顺丰呢？多少钱" right after an answer from the help articles: the
+   * same question about something else. It keeps the topic it follows (the intent steers the
+   * articles) and is searched together with that question. Not when the message clearly asks
+   * something of its own (a confident intent of a skill, an order number, a product).
+   */
+  private async followUp(turn: Turn): Promise<boolean> {
+    const last = turn.session.lastAnswered;
+    const faq = this.o.faq;
+    if (!faq || !last || turn.now.getTime() - Date.parse(last.at) > FOLLOW_UP_MINUTES * 60_000 || !isFollowUp(turn.text)) return false;
+    if (turn.nlu.entities.some((e) => e.type === 'order_number' || e.type === 'product')) return false;
+    // A confident question of another kind ("and where is my order?") is not a follow-up.
+    const sameKind = turn.nlu.intent === last.intent || FAQ_FOLLOWABLE.has(turn.nlu.intent);
+    if (turn.nlu.confidence >= this.o.sureConfidence && !sameKind) return false;
+    const intent = last.intent ?? turn.nlu.intent;
+    const searchText = `${last.text} ${turn.text}`;
+    const hits = await faq.lookup({ ...turn, searchText }, intent);
+    if (hits.length === 0) return false;
+    turn.nlu = { ...turn.nlu, intent, confidence: Math.max(turn.nlu.confidence, this.o.minConfidence) };
+    turn.searchText = searchText;
+    return faq.answer(turn, hits);
+  }
+
   private async dispatch(turn: Turn): Promise<string> {
+    if (await this.followUp(turn)) {
+      turn.session.fallbacks = 0;
+      return 'faq';
+    }
     for (const skill of this.o.skills) {
       if (skill.followUp && (await skill.followUp(turn))) {
         await skill.handle(turn);
@@ -158,6 +204,7 @@ export class SkillRouter implements Router {
         return skill.name;
       }
     }
+    await this.reconsiderProductIntent(turn);
     const nlu = turn.nlu;
     const second = nlu.alternatives?.[0];
     if (
@@ -182,9 +229,15 @@ export class SkillRouter implements Router {
       turn.session.fallbacks = 0;
       return skill.name;
     }
-    // Not understood: the knowledge base may still answer it (no intent to steer it).
+    // Surely not a shop question (the weather, a joke, maths): say what the assistant does; no article.
+    if (surelyOutOfScope(turn.nlu, this.o.minConfidence) && !turn.upset) {
+      await outOfScopeSkill.handle(turn);
+      return outOfScopeSkill.name;
+    }
+    // Not understood: the knowledge base may still answer it (no intent to steer it), with a passage
+    // that shares a content word with the message (not one that merely ranks first).
     if (this.o.faq) {
-      const hits = await this.o.faq.lookup(turn, undefined);
+      const hits = await this.o.faq.lookup(turn, undefined, { mustShareWord: true });
       if (await this.o.faq.answer(turn, hits)) {
         turn.session.fallbacks = 0;
         return 'faq';
@@ -218,6 +271,26 @@ export class SkillRouter implements Router {
     if (!best?.category) return undefined;
     const answering = intents.filter((i) => faq.categoriesFor(i)?.includes(best.category!));
     return answering.length === 1 ? answering[0] : undefined;
+  }
+
+  /**
+   * "How much is shipping?" read as a product's price: a price, stock or product question that
+   * names no product, while a help intent among the close alternatives has articles that
+   * answer it, is that help question ("which product?" would only send the shopper round).
+   */
+  private async reconsiderProductIntent(turn: Turn): Promise<void> {
+    const faq = this.o.faq;
+    const nlu = turn.nlu;
+    if (!faq || !PRODUCT_INTENTS.has(nlu.intent) || turn.nlu.entities.some((e) => e.type === 'product' || e.type === 'category')) return;
+    for (const alt of (nlu.alternatives ?? []).slice(0, 2)) {
+      const categories = faq.categoriesFor(alt.intent);
+      if (!categories || alt.confidence < RECONSIDER_MIN) continue;
+      const best = (await faq.lookup(turn, alt.intent))[0];
+      if (best?.category && categories.includes(best.category)) {
+        turn.nlu = { ...nlu, intent: alt.intent, confidence: Math.max(alt.confidence, this.o.minConfidence), alternatives: [{ intent: nlu.intent, confidence: nlu.confidence }] };
+        return;
+      }
+    }
   }
 
   private async askWhich(turn: Turn, intents: string[]): Promise<void> {

@@ -185,12 +185,12 @@ describe('tables keyed by intent, category, model and front-matter names from da
   it('skills and hand-offs: a prototype-named intent is nobody\'s intent', () => {
     const skill = ordersSkill({} as Parameters<typeof ordersSkill>[0]);
     for (const key of DANGEROUS_KEYS) {
-      const turn = { nlu: { intent: key, confidence: 1, entities: [] } } as unknown as Turn;
+      const turn = { text: 'where is my order', nlu: { intent: key, confidence: 1, entities: [] } } as unknown as Turn;
       expect(skill.canHandle(turn), `orders skill for intent ${key}`).toBe(false);
       expect(topicOf(key), `topic of ${key}`).toBeUndefined();
       expect(priorityOf(key, { vip: false })).toBe(20);
     }
-    expect(skill.canHandle({ nlu: { intent: 'track_order', confidence: 1, entities: [] } } as unknown as Turn)).toBe(true);
+    expect(skill.canHandle({ text: 'where is my order', nlu: { intent: 'track_order', confidence: 1, entities: [] } } as unknown as Turn)).toBe(true);
     expect(topicOf('track_order')).toBe('orders');
   });
 

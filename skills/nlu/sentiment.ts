@@ -185,6 +185,9 @@ const EN_PHRASES: ReadonlyArray<readonly [string, Entry]> = [
   ['never (?:buy|buying|order|ordering|shop|shopping|use|using) (?:from |with |here |at )?(?:you|this|your)?\\w*(?: again)?', e(-2.2, 'anger')],
   // anger
   ['fed up', e(-2.4, 'anger')],
+  // frustration with the answers themselves
+  ["(?:that'?s|this is|thats) not what i (?:asked|said|meant)", e(-2.4, 'anger')],
+  ["you(?:'re| are) not (?:listening|reading)", e(-2.4, 'anger')],
   ['(?:sick|tired) (?:and tired )?of', e(-2, 'anger')],
   ['had enough', e(-2.4, 'anger')],
   ['enough is enough', e(-2.6, 'anger')],
@@ -241,6 +244,8 @@ const ZH_ENTRIES: ReadonlyMap<string, Entry> = table({
   // anger
   生气: e(-2.2, 'anger'), 气死: e(-3, 'anger'), 气人: e(-2.2, 'anger'), 愤怒: e(-2.6, 'anger'), 火大: e(-2.5, 'anger'),
   恼火: e(-2.2, 'anger'), 受够了: e(-2.6, 'anger'), 忍无可忍: e(-3, 'anger'), 过分: e(-2, 'anger'), 岂有此理: e(-2.6, 'anger'),
+  // frustration with the answers themselves
+  答非所问: e(-2.4, 'anger'), 听不懂人话: e(-2.6, 'anger'), 牛头不对马嘴: e(-2.4, 'anger'),
   烦死: e(-2.4, 'anger'), 凭什么: e(-2, 'anger'), 搞什么: e(-2.2, 'anger'), 什么态度: e(-2.4, 'anger'), 欺人太甚: e(-3, 'anger'), 受不了: e(-2.2, 'anger'),
   // abuse and swearing
   垃圾: e(-2.5, 'abuse'), 骗子: e(-3, 'abuse'), 骗人: e(-2.6, 'abuse'), 欺骗: e(-2.6, 'abuse'), 坑人: e(-2.6, 'abuse'),
