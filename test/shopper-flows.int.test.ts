@@ -197,8 +197,9 @@ describe('a shopper on WeChat (Chinese)', () => {
 
     const start = await wechatSay(openId, `订单${delivered.number}我想退货`);
     expect(start).toMatch(/您要退哪件商品/);
-    // WeChat has no buttons: the options are numbered in the text, and a number picks one.
-    expect(start).toMatch(/1\. Harbor & Pine/);
+    // WeChat has no buttons: the options are numbered in the text, and a number picks one. Items
+    // are named in the shopper's language (the order line keeps the English title it was bought under).
+    expect(start).toMatch(/1\. 港松 Polar 700 中性款羽绒服/);
     expect(await wechatSay(openId, '1')).toMatch(/退货原因/);
     expect(await wechatSay(openId, '质量问题')).toMatch(/怎么处理/);
     expect(await wechatSay(openId, '原路退款')).toMatch(/确认提交/);

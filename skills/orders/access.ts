@@ -26,10 +26,25 @@ export async function accessOrder(store: OrderStore, customer: Customer, memory:
   return isVerified(customer) ? { kind: 'not_found' } : { kind: 'verify', order };
 }
 
-/** The last `length` digits of the phone on the order match what the shopper typed. */
-export function phoneMatches(order: Order, digits: string): boolean {
+/** Digits a whole phone number has at least (the rest of the proof is "the last 4 to 6 digits"). */
+const WHOLE_NUMBER_DIGITS = 7;
+
+/**
+ * The shopper's proof matches the phone on the order: its last 4 to 6 digits, or the whole
+ * number in any common format ("+86 138 0000 0001", "13800000001", "0086-138…", a trunk 0).
+ * A whole number must be the order's number, not merely end like it: country code and trunk
+ * prefix aside (one of the two numbers ends with the other, 7+ digits), every digit counts.
+ */
+export function phoneMatches(order: Order, typed: string): boolean {
   const onOrder = order.shippingAddress.phone.replace(/\D/g, '');
-  return digits.length >= 4 && onOrder.endsWith(digits);
+  const digits = String(typed ?? '').replace(/\D/g, '');
+  if (digits.length < 4 || onOrder.length < 4) return false;
+  if (digits.length < WHOLE_NUMBER_DIGITS) return onOrder.endsWith(digits);
+  const national = (d: string) => d.replace(/^0+/, '');
+  const a = national(digits);
+  const b = national(onOrder);
+  const shorter = a.length <= b.length ? a : b;
+  return shorter.length >= WHOLE_NUMBER_DIGITS && (a.endsWith(b) || b.endsWith(a));
 }
 
 /**

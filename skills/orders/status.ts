@@ -1,5 +1,5 @@
 import type { Locale, Order, ReturnRequest } from '../../store/index.js';
-import { formatDay, formatMoney } from '../respond.js';
+import { formatDay, formatMoney, type Bilingual } from '../respond.js';
 
 /** Carrier transit times from the shop's "Delivery times" article, in days after dispatch. */
 const REMOTE_REGIONS = /xinjiang|tibet|xizang|qinghai|gansu|ningxia|inner mongolia|nei mongol|新疆|西藏|青海|甘肃|宁夏|内蒙古/i;
@@ -23,9 +23,18 @@ export function estimatedDelivery(order: Order): { from: Date; to: Date } | unde
   return { from: new Date(order.shippedAt.getTime() + a * day), to: new Date(order.shippedAt.getTime() + b * day) };
 }
 
-function items(order: Order, locale: Locale): string {
+/** Extras for `describeOrder`. */
+export interface DescribeOptions {
+  /** Product titles in the reply's language by product id (an order line keeps the title it was bought under). */
+  titles?: ReadonlyMap<string, string>;
+  /** The shopper's message: a refunded order's timing names the payment method they mention. */
+  text?: string;
+}
+
+function items(order: Order, locale: Locale, titles?: ReadonlyMap<string, string>): string {
   const n = order.items.reduce((sum, i) => sum + i.quantity, 0);
-  const first = order.items[0]?.title ?? '';
+  const line = order.items[0];
+  const first = line ? (titles?.get(line.productId) ?? line.title) : '';
   if (locale === 'zh') return order.items.length === 1 ? `${first}（${n} 件）` : `${first} 等 ${n} 件商品`;
   return order.items.length === 1 ? `${first}${n > 1 ? ` ×${n}` : ''}` : `${first} and ${order.items.length - 1} more (${n} items)`;
 }
@@ -47,8 +56,8 @@ const STATUS_ZH: Record<Order['status'], string> = {
 };
 
 /** Where the order is, in the shopper's language: status, carrier and tracking, delivery estimate. */
-export function describeOrder(order: Order, locale: Locale, now: Date): string {
-  const what = items(order, locale);
+export function describeOrder(order: Order, locale: Locale, now: Date, opts: DescribeOptions = {}): string {
+  const what = items(order, locale, opts.titles);
   const total = formatMoney(order.total, order.currency, locale);
   const placed = formatDay(order.placedAt, locale);
   const zh = locale === 'zh';
@@ -90,7 +99,9 @@ export function describeOrder(order: Order, locale: Locale, now: Date): string {
     case 'returned':
       return zh ? `订单 ${order.number} 的商品已退回仓库，退款处理中。` : `The items of order ${order.number} are back at our warehouse and the refund is being processed.`;
     case 'refunded':
-      return zh ? `订单 ${order.number} 已退款，款项原路退回。` : `Order ${order.number} has been refunded to the original payment method.`;
+      return zh
+        ? `订单 ${order.number} 已退款，款项原路退回。${refundTiming(locale, opts.text)}`
+        : `Order ${order.number} has been refunded to the original payment method. ${refundTiming(locale, opts.text)}`;
   }
 }
 
@@ -111,8 +122,52 @@ export function describeReturn(r: ReturnRequest, order: Order | undefined, local
     : `Return ${r.rmaCode} (order ${order?.number ?? ''}${amount ? `, refund ${amount}` : ''}): ${status}.`;
 }
 
-/** When an issued refund shows up, by payment method ("Refund timing"). */
-export const REFUND_TIMING = {
-  en: 'Once a refund is issued, Alipay and WeChat Pay usually show it within 24 hours, cards in 1–3 business days, UnionPay in 3–7.',
-  zh: '退款发出后，支付宝、微信支付通常 24 小时内到账，银行卡 1–3 个工作日，银联 3–7 个工作日。',
-} as const;
+/**
+ * When an issued refund reaches the shopper, by how they paid: the table of the "Refund timing"
+ * article (data/demo-shop/knowledge/refund-timing.en.md / .zh.md, "When it reaches you"), once,
+ * for both languages. test/skills/orders-returns.test.ts checks it against the article.
+ */
+export const REFUND_CREDIT_TIMES: ReadonlyArray<{ paidWith: Bilingual; within: Bilingual; mentioned: RegExp }> = [
+  {
+    paidWith: { en: 'Alipay or WeChat Pay balance', zh: '支付宝余额、微信零钱' },
+    within: { en: '24 hours (often within minutes)', zh: '24 小时内（通常几分钟）' },
+    mentioned: /ali ?pay|wechat|weixin|支付宝|微信|零钱|余额/i,
+  },
+  { paidWith: { en: 'Alipay Huabei', zh: '花呗' }, within: { en: '24 hours', zh: '24 小时内' }, mentioned: /huabei|花呗/i },
+  {
+    paidWith: { en: 'A bank card through Alipay or WeChat Pay', zh: '通过支付宝或微信支付绑定的银行卡' },
+    within: { en: '1–3 business days', zh: '1–3 个工作日' },
+    mentioned: /(?:bank |debit )?card (?:through|via|on|in|linked to) (?:ali ?pay|wechat)|(?:支付宝|微信).{0,6}(?:银行卡|储蓄卡|借记卡)/i,
+  },
+  { paidWith: { en: 'UnionPay card', zh: '银联卡（云闪付）' }, within: { en: '3–7 business days', zh: '3–7 个工作日' }, mentioned: /union ?pay|银联|云闪付/i },
+  {
+    paidWith: { en: 'Visa, Mastercard, JCB or American Express', zh: 'Visa、Mastercard、JCB、美国运通' },
+    within: { en: '5–10 business days', zh: '5–10 个工作日' },
+    mentioned: /visa|master ?card|\bjcb\b|\bamex\b|american express|运通/i,
+  },
+];
+
+const BUSINESS_DAYS: Bilingual = { en: 'Business days exclude weekends and Chinese public holidays.', zh: '工作日不含周末和法定节假日。' };
+
+/**
+ * When an issued refund shows up: the rows for the payment methods `text` names ("paid with
+ * my visa card", "我用的银联卡"), else the whole table.
+ */
+export function refundTiming(locale: Locale, text = ''): string {
+  const named = REFUND_CREDIT_TIMES.filter((r) => r.mentioned.test(text));
+  // "A bank card through Alipay" is that row, not the balance row as well.
+  const rows = named.length > 1 && named.includes(REFUND_CREDIT_TIMES[2]!) ? named.filter((r) => r !== REFUND_CREDIT_TIMES[0]) : named;
+  if (locale === 'zh') {
+    if (rows.length === 0) return `退款发出后的到账时间：${REFUND_CREDIT_TIMES.map((r) => `${r.paidWith.zh} ${r.within.zh}`).join('；')}。${BUSINESS_DAYS.zh}`;
+    return `${rows.map((r) => `${r.paidWith.zh}付款的，退款发出后 ${r.within.zh}到账`).join('；')}。${BUSINESS_DAYS.zh}`;
+  }
+  if (rows.length === 0) return `Once a refund is issued, it reaches you within: ${REFUND_CREDIT_TIMES.map((r) => `${lowerFirst(r.paidWith.en)}, ${r.within.en}`).join('; ')}. ${BUSINESS_DAYS.en}`;
+  return `${rows.map((r) => `Paid with ${lowerFirst(r.paidWith.en)}: once the refund is issued, it reaches you within ${r.within.en}`).join('. ')}. ${BUSINESS_DAYS.en}`;
+}
+
+function lowerFirst(s: string): string {
+  return /^A /.test(s) ? `a ${s.slice(2)}` : s;
+}
+
+/** The whole table in each language (refund status answers without a payment method). */
+export const REFUND_TIMING = { en: refundTiming('en'), zh: refundTiming('zh') } as const;

@@ -1,12 +1,13 @@
 import { ComponentDialog, WaterfallDialog, type DialogTurnResult, type WaterfallStepContext } from 'botbuilder-dialogs';
 import { isShopError, type Locale, type Order, type Product } from '../../store/index.js';
-import { AnswerPrompt, type Answer, type AnswerSpec } from '../dialogs/answer-prompt.js';
+import { AnswerPrompt, recognizeAnswer, type Answer, type AnswerSpec, type Choice } from '../dialogs/answer-prompt.js';
 import { currentTurn } from '../dialogs/current-turn.js';
-import { FIND_ORDER, FindOrderDialog, mentionedOrder, type FindOrderOptions } from '../orders/find-order.js';
+import { FIND_ORDER, FindOrderDialog, mentionedOrder, orderIntent, type FindOrderOptions } from '../orders/find-order.js';
 import type { OrderStore } from '../orders/access.js';
 import { describeOrder } from '../orders/status.js';
+import { CATEGORY_SYNONYMS, DEFAULT_ORDER_NUMBER_FORMAT, type OrderNumberFormat } from '../nlu/entities/index.js';
 import { formatMoney, humanOption, message, type Bilingual, type QuickReplyOption } from '../respond.js';
-import type { Skill } from '../types.js';
+import type { Skill, Turn } from '../types.js';
 import { isGeneralQuestion } from '../question-kind.js';
 import { checkReturn, RETURN_REASONS, type ReturnReason } from './policy.js';
 
@@ -19,8 +20,16 @@ const PROMPT = 'return_item.prompt';
 export type ArticleLink = (slug: string, locale: Locale) => string;
 
 const REASONS: Record<ReturnReason, Bilingual & { synonyms: string[] }> = {
-  changed_mind: { en: 'Changed my mind', zh: '不想要了', synonyms: ['changed mind', 'no longer needed', "don't want it", '不喜欢', '不需要了', '七天无理由'] },
-  wrong_size: { en: 'Wrong size or fit', zh: '尺码不合适', synonyms: ['wrong size', 'too small', 'too big', 'too large', "doesn't fit", 'size', '太小', '太大', '尺码', '不合身'] },
+  changed_mind: {
+    en: 'Changed my mind',
+    zh: '不想要了',
+    synonyms: ['changed mind', 'changed my mind', 'no longer needed', "don't need", "don't want it", "don't like", 'not needed', 'bought too many', 'ordered too many', 'bought two', '不喜欢', '不太喜欢', '不需要', '不想要', '不要了', '用不上', '用不到', '买多了', '买重了', '买错了', '七天无理由', '无理由'],
+  },
+  wrong_size: {
+    en: 'Wrong size or fit',
+    zh: '尺码不合适',
+    synonyms: ['wrong size', 'too small', 'too big', 'too large', 'too tight', 'too loose', "doesn't fit", "don't fit", 'size', 'fit', '太小', '太大', '偏小', '偏大', '小了', '大了', '尺码', '鞋码', '码数', '码子', '不合身', '不合脚', '挤脚'],
+  },
   faulty: { en: 'Faulty or broken', zh: '质量问题', synonyms: ['faulty', 'broken', 'defective', "doesn't work", 'not working', '坏了', '有问题', '质量', '故障', '不能用'] },
   not_as_described: { en: 'Not as described', zh: '与描述不符', synonyms: ['not as described', 'different from the picture', '描述不符', '色差', '和图片不一样'] },
   damaged_or_wrong: { en: 'Arrived damaged / wrong item', zh: '破损或发错货', synonyms: ['damaged', 'wrong item', 'arrived broken', '破损', '发错', '错发'] },
@@ -53,8 +62,18 @@ const T = {
     hygiene: { en: 'Is the hygiene seal on the ear tips still intact?', zh: '耳塞上的卫生封条是否完好？' },
   },
   notEligible: {
-    en: 'Then it cannot be returned without a fault, under the shop\'s policy. If something is wrong with it, start again and choose "Faulty or broken"; a person can also take a look.',
-    zh: '根据店铺政策，这种情况无法无理由退货。如果商品有质量问题，可以重新申请并选择"质量问题"，也可以转人工处理。',
+    unused: {
+      en: 'Then it cannot be returned without a fault: under the shop\'s policy, an item comes back unused and complete, with its tags and original packaging. If something is wrong with it, start again and choose "Faulty or broken"; a person can also take a look.',
+      zh: '根据店铺政策，无理由退货需要商品未使用、配件齐全、吊牌和原包装完好，这种情况无法退货。如果商品有质量问题，可以重新申请并选择"质量问题"，也可以转人工处理。',
+    },
+    sealed: {
+      en: 'Then it cannot be returned without a fault: for hygiene reasons, skincare can only come back with its seal unopened. If something is wrong with it, start again and choose "Faulty or broken"; a person can also take a look.',
+      zh: '出于卫生原因，护肤品拆封后无法无理由退货，只有封口完好才能退。如果商品有质量问题，可以重新申请并选择"质量问题"，也可以转人工处理。',
+    },
+    hygiene: {
+      en: 'Then it cannot be returned without a fault: for hygiene reasons, in-ear earphones can only come back with the hygiene seal on the ear tips intact. If something is wrong with them, start again and choose "Faulty or broken"; a person can also take a look.',
+      zh: '出于卫生原因，入耳式耳机的耳塞卫生封条拆开后无法无理由退货。如果商品有质量问题，可以重新申请并选择"质量问题"，也可以转人工处理。',
+    },
   },
   method: { en: 'How would you like it resolved?', zh: '您希望怎么处理？' },
   refund: { en: 'Refund to my original payment', zh: '原路退款' } as Bilingual,
@@ -82,6 +101,27 @@ interface ReturnValues {
   productIds: string[];
   reason?: ReturnReason;
   exchange?: boolean;
+  /** The condition question asked (its refusal names the rule). */
+  condition?: 'unused' | 'sealed' | 'hygiene';
+  /** The message that started the return ("return the fleece jacket from SA100217"): it may name the item. */
+  hint?: string;
+}
+
+/** How a return begins: the order (if named) and the shopper's words. */
+export interface ReturnOptions extends FindOrderOptions {
+  hint?: string;
+}
+
+/** Item titles in the reply's language (an order line keeps the title it was bought under). */
+function titleOf(line: Order['items'][number], products: ReadonlyMap<string, Product>, l: Locale): string {
+  return products.get(line.productId)?.title[l] ?? line.title;
+}
+
+/** Every name of an order line: its titles in both languages and its category's words ("the jacket one", "T恤那件"). */
+function namesOf(line: Order['items'][number], product: Product | undefined): string[] {
+  const category = product?.category;
+  const words = category && Object.hasOwn(CATEGORY_SYNONYMS, category) ? (CATEGORY_SYNONYMS[category] ?? []) : [];
+  return [line.title, product?.title.en ?? '', product?.title.zh ?? '', ...words].filter((s) => s !== '');
 }
 
 /**
@@ -93,13 +133,19 @@ export class ReturnDialog extends ComponentDialog {
   constructor(
     private readonly store: OrderStore,
     private readonly link: ArticleLink,
+    /** How the shop's order numbers look (ORDER_NUMBER_PATTERN). */
+    format: OrderNumberFormat = DEFAULT_ORDER_NUMBER_FORMAT,
   ) {
     super(RETURN_DIALOG);
-    this.addDialog(new FindOrderDialog(store));
+    this.addDialog(new FindOrderDialog(store, format));
     this.addDialog(new AnswerPrompt(PROMPT));
     this.addDialog(
       new WaterfallDialog(`${RETURN_DIALOG}.steps`, [
-        (step) => step.beginDialog(FIND_ORDER, step.options as FindOrderOptions),
+        (step) => {
+          this.values(step).hint = (step.options as ReturnOptions).hint;
+          const { hint: _hint, ...find } = step.options as ReturnOptions;
+          return step.beginDialog(FIND_ORDER, find satisfies FindOrderOptions);
+        },
         (step) => this.chooseItems(step),
         (step) => this.askReason(step),
         (step) => this.checkPolicy(step),
@@ -127,10 +173,12 @@ export class ReturnDialog extends ComponentDialog {
     const l = turn.locale;
     const order = step.result as Order | undefined;
     if (!order) return step.endDialog();
+    const products = new Map((await this.store.products.getMany([...new Set(order.items.map((i) => i.productId))])).map((p) => [p.id, p]));
     if (order.status !== 'delivered') {
       const why = order.status === 'shipped' ? T.notDelivered.shipped : order.status === 'pending' || order.status === 'paid' ? T.notDelivered.unshipped : T.notDelivered.closed;
       const quick = order.status === 'pending' || order.status === 'paid' ? [{ title: l === 'zh' ? '取消订单' : 'Cancel the order', value: `${l === 'zh' ? '取消订单' : 'cancel order'} ${order.number}` }] : [];
-      await step.context.sendActivity(message(l, `${describeOrder(order, l, turn.now)}\n${why[l]}`, { quickReplies: quick }));
+      const titles = new Map([...products.values()].map((p) => [p.id, p.title[l]]));
+      await step.context.sendActivity(message(l, `${describeOrder(order, l, turn.now, { titles })}\n${why[l]}`, { quickReplies: quick }));
       return step.endDialog();
     }
     const existing = (await this.store.returns.listByOrder(order.id)).filter((r) => r.status !== 'cancelled' && r.status !== 'rejected');
@@ -142,9 +190,16 @@ export class ReturnDialog extends ComponentDialog {
       return step.endDialog();
     }
     if (open.length === 1) return step.next(open[0]!.productId);
-    const quick = [...open.map((i) => ({ title: i.title, value: i.productId })), { title: T.all[l], value: 'all' }];
-    const choices = [...open.map((i) => ({ value: i.productId, synonyms: [i.title] })), { value: 'all', synonyms: ['all', 'all of them', 'everything', 'all items', '全部', '都退', '全部商品'] }];
-    return this.ask(step, T.whichItem[l], { kind: 'choice', choices }, quick);
+    const quick = [...open.map((i) => ({ title: titleOf(i, products, l), value: i.productId })), { title: T.all[l], value: 'all' }];
+    const choices: Choice[] = [
+      ...open.map((i) => ({ value: i.productId, synonyms: namesOf(i, products.get(i.productId)) })),
+      { value: 'all', synonyms: ['all', 'all of them', 'everything', 'all items', 'both', '全部', '都退', '全部商品', '两件都', '都要退'] },
+    ];
+    const spec: AnswerSpec = { kind: 'choice', choices };
+    // "I want to return the fleece jacket from SA100217": the item is already named.
+    const hinted = this.values(step).hint ? recognizeAnswer(spec, hintTurn(turn, this.values(step).hint!)) : undefined;
+    if (hinted && hinted !== 'all') return step.next(hinted);
+    return this.ask(step, T.whichItem[l], spec, quick);
   }
 
   private async askReason(step: WaterfallStepContext): Promise<DialogTurnResult> {
@@ -178,11 +233,12 @@ export class ReturnDialog extends ComponentDialog {
       return step.endDialog();
     }
     if (!verdict.conditionCheck) return step.next('yes');
+    values.condition = verdict.conditionCheck;
     const quick = [
       { title: l === 'zh' ? '是' : 'Yes', value: l === 'zh' ? '是' : 'yes' },
       { title: l === 'zh' ? '否' : 'No', value: l === 'zh' ? '否' : 'no' },
     ];
-    return this.ask(step, T.condition[verdict.conditionCheck][l], { kind: 'yesno' }, quick);
+    return this.ask(step, T.condition[verdict.conditionCheck][l], { kind: 'yesno', about: 'condition' }, quick);
   }
 
   private async askMethod(step: WaterfallStepContext): Promise<DialogTurnResult> {
@@ -190,7 +246,7 @@ export class ReturnDialog extends ComponentDialog {
     const condition = step.result as Answer;
     if (condition === null) return this.giveUp(step);
     if (condition !== 'yes') {
-      await step.context.sendActivity(message(l, T.notEligible[l], { quickReplies: [humanOption(l)] }));
+      await step.context.sendActivity(message(l, T.notEligible[this.values(step).condition ?? 'unused'][l], { quickReplies: [humanOption(l)] }));
       return step.endDialog();
     }
     const quick = [
@@ -198,8 +254,11 @@ export class ReturnDialog extends ComponentDialog {
       { title: T.exchange[l], value: 'exchange' },
     ];
     const choices = [
-      { value: 'refund', synonyms: [T.refund.en, T.refund.zh, 'refund', 'money back', 'original payment', '退款', '退钱'] },
-      { value: 'exchange', synonyms: [T.exchange.en, T.exchange.zh, 'exchange', 'swap', 'replace', '换货', '换一个', '换尺码', '换颜色'] },
+      { value: 'refund', synonyms: [T.refund.en, T.refund.zh, 'refund', 'money back', 'original payment', 'pay me back', '退款', '退钱', '原路退'] },
+      {
+        value: 'exchange',
+        synonyms: [T.exchange.en, T.exchange.zh, 'exchange', 'swap', 'replace', 'replacement', 'bigger size', 'smaller size', 'larger size', 'different size', 'another size', 'other size', 'different colour', 'different color', 'another colour', 'another color', '换货', '换一个', '换个', '换尺码', '换颜色', '换大', '换小', '换码', '换一码', '换成', '换一双', '换一件'],
+      },
     ];
     return this.ask(step, T.method[l], { kind: 'choice', choices }, quick);
   }
@@ -214,7 +273,8 @@ export class ReturnDialog extends ComponentDialog {
     if (!order) return step.endDialog();
     const items = order.items.filter((i) => values.productIds.includes(i.productId));
     const amount = items.reduce((sum, i) => sum + i.unitPrice * i.quantity, 0);
-    const itemText = items.map((i) => `${i.title}${i.quantity > 1 ? ` ×${i.quantity}` : ''}`).join(l === 'zh' ? '、' : ', ');
+    const products = new Map((await this.store.products.getMany(items.map((i) => i.productId))).map((p) => [p.id, p]));
+    const itemText = items.map((i) => `${titleOf(i, products, l)}${i.quantity > 1 ? ` ×${i.quantity}` : ''}`).join(l === 'zh' ? '、' : ', ');
     const result = values.exchange ? T.exchangeLine[l] : T.refundLine[l](formatMoney(amount, order.currency, l));
     const text = T.summary[l](order.number, itemText, REASONS[values.reason!][l], result);
     const quick = [
@@ -274,9 +334,19 @@ export function returnsSkill(): Skill {
     dialogId: RETURN_DIALOG,
     // "Can I return opened face cream?" is a policy question; "I want to return my jacket" starts the flow.
     canHandle: (turn) => (turn.nlu.intent === 'return_item' || turn.nlu.intent === 'exchange_item') && !isGeneralQuestion(turn),
+    // "订单SA900032我想退货" with the classifier unsure (rejected as out of scope): the order number settles it.
+    followUp: (turn) => {
+      const guessed = orderIntent(turn);
+      return guessed !== turn.nlu.intent && (guessed === 'return_item' || guessed === 'exchange_item') && mentionedOrder(turn) !== undefined;
+    },
     handle: async (turn) => {
       if (!turn.dc) throw new Error('returns skill needs the dialog context');
-      await turn.dc.beginDialog(RETURN_DIALOG, { number: mentionedOrder(turn), purpose: 'return' } satisfies FindOrderOptions);
+      await turn.dc.beginDialog(RETURN_DIALOG, { number: mentionedOrder(turn), purpose: 'return', hint: turn.text } satisfies ReturnOptions);
     },
   };
+}
+
+/** The first message of a return read as an answer to "which item?" (its words, no button). */
+function hintTurn(turn: Turn, text: string): Turn {
+  return { ...turn, text, value: undefined, nlu: { ...turn.nlu, entities: [] } };
 }

@@ -1,43 +1,76 @@
 import type { Entity } from '../../types.js';
+import { DEFAULT_ORDER_NUMBER_FORMAT, formatFromRegExp, isOrderNumber, type OrderNumberFormat } from './order-numbers.js';
 import { matchAll } from './text.js';
 
 type OrderNumberEntity = Extract<Entity, { type: 'order_number' }>;
 type PhoneEntity = Extract<Entity, { type: 'phone' }>;
 type EmailEntity = Extract<Entity, { type: 'email' }>;
 
-/** The shop's order numbers: "SA" and six digits. */
+/** The demo shop's order numbers: "SA" and six digits (the default of ORDER_NUMBER_PATTERN). */
 export const DEFAULT_ORDER_NUMBER_PATTERN = /SA\d{6}/;
 
 // Letters then digits, with the spaces, dashes and '#' people put in between.
 const LOOSE_ORDER = /(?<![A-Za-z0-9])(#\s?)?([A-Za-z]{1,6})[\s\-#]{0,2}(\d{3,16})(?!\d)/g;
-// "order 100123", "order number: 100123", "订单号100123", "单号 100123".
-const ORDER_WORD_DIGITS =
-  /(?:(?<![A-Za-z])order(?:\s*(?:number|no\.?|num|id|#))?|订单(?:号码|编号|号)?|单号)\s*(?:is\s+|[:：#]\s*|是\s*|为\s*)?#?(\d{3,16})(?!\d)/gi;
+// Any letters-and-digits token, dashes inside ("ORD-2024-000123", "1000234598", "#1001").
+const TOKEN = /(?<![A-Za-z0-9-])(#\s?)?([A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){2,39})(?![A-Za-z0-9])/g;
+// What the shopper calls an order number, after an order word: "order 100123", "my order 00004587345",
+// "order no. ORD-88", "订单号100123", "单号 202412150001" (not a carrier's 运单号 / 快递单号 / 物流单号).
+const ORDER_WORD_TOKEN =
+  /(?:(?<![A-Za-z])order(?:\s*(?:number|no\.?|num|id|#))?|订单(?:号码|编号|号)?|(?<![运递流])单号)\s*(?:is\s+|[:：#]\s*|是\s*|为\s*)?#?\s?(?:([A-Za-z]{1,6})([\s-]?))?(\d(?:-?\d){2,29})(?![A-Za-z0-9])/gi;
+// A Chinese mobile number written as bare digits: a phone, unless an order word says otherwise.
+const MOBILE_DIGITS = /^1[3-9]\d{9}$/;
+/** Digits a number the shopper calls an order number needs before it is read as one in another format. */
+const CANDIDATE_DIGITS = 5;
+
+function formatOf(format: OrderNumberFormat | RegExp): OrderNumberFormat {
+  return format instanceof RegExp ? formatFromRegExp(format) : format;
+}
 
 /**
- * Order numbers: the canonical form is what `pattern` matches in full (default SA + 6
- * digits); "sa-100123", "#SA100123", "订单SA 100123" and "order 100123" (digits after an
- * order word get the pattern's letter prefix) all read as "SA100123".
+ * Order numbers, as `format` (ORDER_NUMBER_PATTERN; default SA + 6 digits) spells them,
+ * upper-case: "sa-100123", "#SA100123", "订单SA 100123" and "order 100123" (digits after an
+ * order word get the format's letter prefix) all read as "SA100123"; a bare token in the
+ * format counts too ("1000234598" for \d{10}), all-digit ones from 6 digits and when not
+ * shaped like a mobile number. A number the shopper CALLS an order number ("my order
+ * 00004587345", "订单号 202412150001") is one even in another format (the order skill then
+ * says ours look different): never a phone.
  */
-export function extractOrderNumbers(text: string, pattern: RegExp = DEFAULT_ORDER_NUMBER_PATTERN): OrderNumberEntity[] {
-  const flags = pattern.flags.replace(/[gy]/g, '');
-  const whole = new RegExp(`^(?:${pattern.source})$`, flags);
-  const prefix = /^\^?([A-Za-z]+)/.exec(pattern.source)?.[1]?.toUpperCase() ?? '';
+export function extractOrderNumbers(text: string, format: OrderNumberFormat | RegExp = DEFAULT_ORDER_NUMBER_FORMAT): OrderNumberEntity[] {
+  const f = formatOf(format);
   const out: OrderNumberEntity[] = [];
+  const free = (start: number, end: number) => !out.some((e) => e.start < end && start < e.end);
   for (const m of matchAll(LOOSE_ORDER, text)) {
     const value = `${m[2] ?? ''}${m[3] ?? ''}`.toUpperCase();
-    if (!whole.test(value)) continue;
+    if (!isOrderNumber(f, value)) continue;
     out.push({ type: 'order_number', value, text: m[0], start: m.index, end: m.index + m[0].length });
   }
-  for (const m of matchAll(ORDER_WORD_DIGITS, text)) {
-    const digits = m[1] ?? '';
-    const value = `${prefix}${digits}`;
-    if (!whole.test(value)) continue;
-    const start = m.index + m[0].length - digits.length;
-    if (out.some((e) => e.start <= start && e.end >= start + digits.length)) continue;
-    out.push({ type: 'order_number', value, text: digits, start, end: start + digits.length });
+  for (const m of matchAll(TOKEN, text)) {
+    const token = m[2] ?? '';
+    const start = m.index + m[0].length - token.length;
+    if (!free(start, start + token.length)) continue;
+    const value = [token.toUpperCase(), token.replace(/-/g, '').toUpperCase()].find((v) => isOrderNumber(f, v));
+    if (!value) continue;
+    const digitsOnly = /^[\d-]+$/.test(token);
+    if (digitsOnly && !m[1] && ((value.match(/\d/g) ?? []).length < 6 || MOBILE_DIGITS.test(value))) continue;
+    out.push({ type: 'order_number', value, text: m[1] ? m[0] : token, start: m[1] ? m.index : start, end: start + token.length });
   }
-  return out;
+  for (const m of matchAll(ORDER_WORD_TOKEN, text)) {
+    const [, letters = '', gap = '', number = ''] = m;
+    const digits = number.replace(/-/g, '');
+    const known = [letters ? `${letters}${gap.trim()}${number}` : '', letters ? `${letters}${digits}` : '', number, digits, `${f.prefix}${digits}`]
+      .map((v) => v.toUpperCase())
+      .find((v) => v !== '' && isOrderNumber(f, v));
+    if (!known && digits.length < CANDIDATE_DIGITS) continue;
+    // A word before the number ("my order was 00004587345") is not part of it; letters joined to it are ("ORD88231").
+    const joined = letters !== '' && gap !== ' ';
+    const withLetters = known ? letters !== '' && known.startsWith(letters.toUpperCase()) : joined;
+    const token = withLetters ? `${letters}${gap}${number}` : number;
+    const start = m.index + m[0].length - token.length;
+    if (!free(start, start + token.length)) continue;
+    const value = known ?? (withLetters ? `${letters}${digits}` : digits).toUpperCase();
+    out.push({ type: 'order_number', value, text: token, start, end: start + token.length });
+  }
+  return out.sort((a, b) => a.start - b.start);
 }
 
 // Chinese mobile: 1[3-9] + 9 digits, optional +86/0086, single spaces or dashes between digits.

@@ -2,9 +2,10 @@ import { ShopError, type Locale } from '../../../store/index.js';
 import type { Entity, EntityType } from '../../types.js';
 import { AttributeExtractor } from './attributes.js';
 import type { CatalogMatcher, CatalogMatcherLogger } from './catalog.js';
-import { DEFAULT_ORDER_NUMBER_PATTERN, extractEmails, extractOrderNumbers, extractPhones } from './contact.js';
+import { extractEmails, extractOrderNumbers, extractPhones } from './contact.js';
 import { DEFAULT_TIME_ZONE, extractDates, isValidTimeZone } from './dates.js';
 import { extractMoney, extractPriceRanges } from './money.js';
+import { DEFAULT_ORDER_NUMBER_FORMAT, formatFromRegExp, type OrderNumberFormat } from './order-numbers.js';
 import { extractQuantities } from './quantity.js';
 import { MAX_ENTITY_CHARS, capLength, foldWidth } from './text.js';
 
@@ -13,7 +14,9 @@ export interface EntityExtractorOptions {
   catalog?: CatalogMatcher;
   /** IANA zone "today" is counted in; default Asia/Shanghai. */
   timeZone?: string;
-  /** The canonical order number (default /SA\d{6}/). */
+  /** How the shop's order numbers look (ORDER_NUMBER_PATTERN, see `parseOrderNumberFormat`; default SA + 6 digits). */
+  orderNumbers?: OrderNumberFormat;
+  /** The same as a RegExp written in code (used when `orderNumbers` is absent). */
   orderNumberPattern?: RegExp;
   /** Characters read from a message (default 2,000); the rest is ignored. */
   maxChars?: number;
@@ -49,7 +52,7 @@ export const ENTITY_PRIORITY: readonly EntityType[] = [
 export class EntityExtractor {
   private readonly catalog: CatalogMatcher | undefined;
   private readonly timeZone: string;
-  private readonly orderNumberPattern: RegExp;
+  private readonly orderNumbers: OrderNumberFormat;
   private readonly maxChars: number;
   private readonly logger: EntityExtractorOptions['logger'];
   private attributes: AttributeExtractor;
@@ -63,7 +66,10 @@ export class EntityExtractor {
     if (opts.orderNumberPattern !== undefined && !(opts.orderNumberPattern instanceof RegExp)) {
       throw new ShopError('config_invalid', 'EntityExtractor: orderNumberPattern must be a RegExp');
     }
-    this.orderNumberPattern = opts.orderNumberPattern ?? DEFAULT_ORDER_NUMBER_PATTERN;
+    if (opts.orderNumbers !== undefined && typeof opts.orderNumbers?.source !== 'string') {
+      throw new ShopError('config_invalid', 'EntityExtractor: orderNumbers must be an order number format (parseOrderNumberFormat)');
+    }
+    this.orderNumbers = opts.orderNumbers ?? (opts.orderNumberPattern ? formatFromRegExp(opts.orderNumberPattern) : DEFAULT_ORDER_NUMBER_FORMAT);
     this.maxChars = opts.maxChars ?? MAX_ENTITY_CHARS;
     this.catalog = opts.catalog;
     this.logger = opts.logger;
@@ -83,7 +89,7 @@ export class EntityExtractor {
     const now = opts.now instanceof Date && Number.isFinite(opts.now.getTime()) ? opts.now : new Date();
     this.refreshVocabulary();
     const candidates: Entity[] = [
-      ...extractOrderNumbers(folded, this.orderNumberPattern),
+      ...extractOrderNumbers(folded, this.orderNumbers),
       ...extractPhones(folded),
       ...extractEmails(folded),
       ...extractPriceRanges(folded),

@@ -19,6 +19,15 @@ export {
 } from './catalog.js';
 export { parseChineseNumber, parseEnglishNumber, readNumber } from './numbers.js';
 export { extractOrderNumbers, extractPhones, extractEmails, DEFAULT_ORDER_NUMBER_PATTERN } from './contact.js';
+export {
+  DEFAULT_ORDER_NUMBER_FORMAT,
+  DEFAULT_ORDER_NUMBER_SOURCE,
+  exampleOf,
+  formatFromRegExp,
+  isOrderNumber,
+  parseOrderNumberFormat,
+  type OrderNumberFormat,
+} from './order-numbers.js';
 export { extractMoney, extractPriceRanges, parseAmount, currencyOf, APPROX_TOLERANCE } from './money.js';
 export { extractQuantities, MAX_QUANTITY } from './quantity.js';
 export { extractDates, localDay, isoDay, isValidTimeZone, DEFAULT_TIME_ZONE } from './dates.js';
