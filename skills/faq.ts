@@ -46,9 +46,9 @@ export interface FaqOptions {
  */
 export const INTENT_ARTICLE_CATEGORIES: ReadonlyMap<string, readonly string[]> = new Map([
   ['shipping_options', ['shipping']],
-  ['delivery_time', ['shipping']],
-  ['track_order', ['shipping']],
-  ['change_address', ['shipping', 'orders']],
+  ['delivery_time', ['delivery', 'shipping']],
+  ['track_order', ['tracking', 'delivery']],
+  ['change_address', ['orders', 'shipping']],
   ['refund_policy', ['returns', 'refunds']],
   ['refund_status', ['refunds']],
   ['return_item', ['returns']],
@@ -57,7 +57,7 @@ export const INTENT_ARTICLE_CATEGORIES: ReadonlyMap<string, readonly string[]> =
   ['cancellation_fee', ['orders', 'refunds']],
   ['change_order', ['orders']],
   ['payment_methods', ['payment']],
-  ['payment_issue', ['payment']],
+  ['payment_issue', ['payment-problems', 'payment']],
   ['invoice', ['invoices']],
   ['create_account', ['account']],
   ['delete_account', ['account']],
