@@ -30,7 +30,7 @@ const commands: Record<string, Command> = {
     const m = config.models;
     const created = await createEmbeddings({ modelId: m.embeddingsModel, modelsDir: m.modelsDir, allowRemote: m.allowRemote, logger });
     const catalog = await CatalogMatcher.create({ store: await store(), embeddings: created.embeddings, modelId: created.modelId, indexDir: m.indexDir, logger });
-    return new EntityExtractor({ catalog, logger });
+    return new EntityExtractor({ catalog, logger, orderNumbers: config.orderNumbers });
   }),
   ...modelCommands,
   ...recCommands,

@@ -5,6 +5,7 @@ import { parse as parseDotenv } from 'dotenv';
 import { z } from 'zod';
 import { ShopError, safeParse } from '../store/index.js';
 import type { ServiceHours, ServiceWindow } from '../skills/index.js';
+import { DEFAULT_ORDER_NUMBER_SOURCE, parseOrderNumberFormat, type OrderNumberFormat } from '../skills/index.js';
 
 /**
  * Every setting of Shop Assistant, read from the environment (and an optional `.env` file
@@ -188,6 +189,10 @@ const schema = z.object({
     .default('Asia/Shanghai'),
   /** When people answer shoppers; parsed (with SHOP_TIME_ZONE) by `parseServiceHours`. */
   SERVICE_HOURS: z.string().trim().min(1).default('09:00-22:00'),
+  /** How the shop's order numbers look (a short regular expression); checked by `parseOrderNumberFormat`. */
+  ORDER_NUMBER_PATTERN: z.string().trim().min(1).default(DEFAULT_ORDER_NUMBER_SOURCE),
+  /** One of the shop's order numbers, shown to shoppers ("ours look like …"); default: made from the pattern. */
+  ORDER_NUMBER_EXAMPLE: z.string().trim().min(1).max(40).optional(),
   BODY_LIMIT: z
     .string()
     .trim()
@@ -305,6 +310,12 @@ export interface Config {
    * them, and tells a shopper handed off while no agent is online whether the team is closed or busy.
    */
   serviceHours: ServiceHours;
+  /**
+   * ORDER_NUMBER_PATTERN / ORDER_NUMBER_EXAMPLE: how the shop's order numbers look. The entity
+   * extractor reads them in messages; a number the shopper calls an order number in another
+   * format gets "ours look like <example>", never a phone-number question.
+   */
+  orderNumbers: OrderNumberFormat;
   /** Retries of out-of-turn sends (agent replies, notices, late WeChat answers, app pushes): attempts, first wait, longest wait. */
   outboundRetry: { attempts: number; baseMs: number; maxDelayMs: number };
   /**
@@ -386,6 +397,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = p
   if (typeof serviceHours === 'string') {
     throw new ShopError('config_invalid', `Invalid configuration:\n  SERVICE_HOURS: ${serviceHours} (got ${JSON.stringify(c.SERVICE_HOURS)})`, {
       details: { variables: ['SERVICE_HOURS'] },
+    });
+  }
+  const orderNumbers = parseOrderNumberFormat(c.ORDER_NUMBER_PATTERN, c.ORDER_NUMBER_EXAMPLE);
+  if (typeof orderNumbers === 'string') {
+    const variables = orderNumbers.includes('ORDER_NUMBER_EXAMPLE') ? ['ORDER_NUMBER_PATTERN', 'ORDER_NUMBER_EXAMPLE'] : ['ORDER_NUMBER_PATTERN'];
+    throw new ShopError('config_invalid', `Invalid configuration:\n  ORDER_NUMBER_PATTERN: ${orderNumbers} (got ${JSON.stringify(c.ORDER_NUMBER_PATTERN)})`, {
+      details: { variables },
     });
   }
   const dataDir = path.resolve(cwd, c.DATA_DIR);
@@ -489,6 +507,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = p
       timeZone: c.SHOP_TIME_ZONE,
     },
     serviceHours,
+    orderNumbers,
     app: c.APP_HMAC_SECRET
       ? {
           hmacSecret: c.APP_HMAC_SECRET,

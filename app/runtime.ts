@@ -245,6 +245,7 @@ async function composeAndServe(
     recommender: { port: recommendations.port, links: recommendations.links },
     sentiment: (text) => scoreSentiment(text),
     serviceHours: config.serviceHours,
+    orderNumbers: config.orderNumbers,
     onTurnMeasured: (channel, seconds) => {
       metrics.inc('shop_turns_total', { channel });
       metrics.observe('shop_turn_seconds', seconds);

@@ -57,7 +57,7 @@ export async function loadUnderstanding(config: Config, store: Store, logger: Lo
     }),
   );
   const catalog = await timed('catalog', () => CatalogMatcher.create(common));
-  const entities = new EntityExtractor({ catalog, logger });
+  const entities = new EntityExtractor({ catalog, logger, orderNumbers: config.orderNumbers });
   const nlu = await timed('nlu', () =>
     Nlu.create({ embeddings: embeddings.embeddings, modelId: embeddings.modelId, modelFile: config.models.nluModelFile, entities, logger }),
   );

@@ -6,7 +6,7 @@ import type { BotAdapter, Middleware, TurnContext } from 'botbuilder-core';
 import type { Logger } from 'pino';
 import type { BaseLanguageModelInterface } from '@langchain/core/language_models/base';
 import type { DialogState } from 'botbuilder-dialogs';
-import { createRouter, type KnowledgeSearch, type NluPort, type RecommenderPort, type RecommendLinks, type ServiceHours } from '../skills/index.js';
+import { createRouter, type KnowledgeSearch, type NluPort, type RecommenderPort, type RecommendLinks, type ServiceHours, type OrderNumberFormat } from '../skills/index.js';
 import type { Locale } from '../store/index.js';
 import type { Store } from '../store/index.js';
 import { ChannelAdapter } from './adapter.js';
@@ -93,9 +93,12 @@ export interface BotCoreOptions {
   /** Called after each shopper message's turn, with its channel and duration (metrics). */
   onTurnMeasured?: (channel: string, seconds: number) => void;
   /** Scores a message's mood (-1..1, anger) for the hand-off triggers and the agent console. */
-  sentiment?: (text: string) => { score: number; anger: boolean };
+  /** `cues`: the words that carried the mood (stripped to read what an upset shopper asks). */
+  sentiment?: (text: string) => { score: number; anger: boolean; cues?: string[] };
   /** When people answer (SERVICE_HOURS): quoted to shoppers, and "closed now" when no agent is online outside them. */
   serviceHours?: ServiceHours;
+  /** How the shop's order numbers look (ORDER_NUMBER_PATTERN); default SA + 6 digits. */
+  orderNumbers?: OrderNumberFormat;
 }
 
 export interface BotCore {
@@ -134,6 +137,7 @@ export function createBotCore(opts: BotCoreOptions): BotCore {
     articleLink: opts.articleLink,
     faqMinConfidence: opts.faqMinConfidence,
     chatModel: opts.chatModel,
+    ...(opts.orderNumbers ? { orderNumbers: opts.orderNumbers } : {}),
     ...(opts.handoff?.afterFallbacks ? { escalateAfterFallbacks: opts.handoff.afterFallbacks } : {}),
     onError: (err) => logger.warn({ err }, 'generative answer failed; answering from the passage'),
     ...(opts.recommender ? { recommender: { ...opts.recommender, store } } : {}),

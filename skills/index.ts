@@ -13,6 +13,8 @@ import { ReturnDialog, returnsSkill } from './returns/index.js';
 import { SkillRouter } from './router.js';
 import { humanAgentSkill, smalltalkSkill } from './smalltalk.js';
 export { humanContactText } from './smalltalk.js';
+export { DEFAULT_ORDER_NUMBER_FORMAT, DEFAULT_ORDER_NUMBER_SOURCE, isOrderNumber, parseOrderNumberFormat, type OrderNumberFormat } from './nlu/entities/index.js';
+import type { OrderNumberFormat } from './nlu/entities/index.js';
 export { DEFAULT_SERVICE_HOURS, describeServiceHours, isAroundTheClock, isWithinServiceHours, type ServiceHours, type ServiceWindow } from './service-hours.js';
 import type { NluPort, Skill } from './types.js';
 
@@ -22,6 +24,7 @@ export { linkedNotice } from './link.js';
 export type { KnowledgeSearch, KnowledgeHit } from './faq.js';
 export { FaqSkill, FAQ_INTENTS, plainExcerpt } from './faq.js';
 export { detectLanguage } from './language.js';
+export { apologizeToUpset } from './respond.js';
 export { SkillRouter, type SkillRouterOptions } from './router.js';
 export { greetingSkill, understandBasics } from './basic.js';
 export { checkReturn, calendarDay, NO_REASON_DAYS, QUALITY_DAYS, RETURN_DIALOG } from './returns/index.js';
@@ -50,6 +53,8 @@ export interface SkillDeps {
   faqMinConfidence?: number;
   chatModel?: BaseLanguageModelInterface;
   onError?: (err: unknown) => void;
+  /** How the shop's order numbers look (ORDER_NUMBER_PATTERN); default SA + 6 digits. */
+  orderNumbers?: OrderNumberFormat;
   /** Product recommendations (recommender/service.ts); the recommend skill is off without it. */
   recommender?: { port: RecommenderPort; store: Pick<Store, 'products' | 'interactions'>; links?: RecommendLinks };
 }
@@ -58,9 +63,9 @@ export interface SkillDeps {
 export function createRouter(deps: SkillDeps): SkillRouter {
   const link = deps.articleLink ?? ((slug: string, locale: Locale) => `/help/${slug}?lang=${locale}`);
   const dialogs = new DialogSet(deps.dialogState);
-  dialogs.add(new ReturnDialog(deps.store, link));
+  dialogs.add(new ReturnDialog(deps.store, link, deps.orderNumbers));
   const upsell = deps.recommender ? crossSell({ recommender: deps.recommender.port, store: deps.recommender.store, ...(deps.recommender.links ? { links: deps.recommender.links } : {}) }) : undefined;
-  dialogs.add(new OrderActionDialog(deps.store, upsell));
+  dialogs.add(new OrderActionDialog(deps.store, upsell, deps.orderNumbers));
   const faq = deps.kb
     ? new FaqSkill({ kb: deps.kb, link, getArticle: deps.getArticle, minConfidence: deps.faqMinConfidence ?? DEFAULT_FAQ_MIN_CONFIDENCE, chatModel: deps.chatModel, onError: deps.onError })
     : undefined;

@@ -1,17 +1,19 @@
 import type { Activity } from 'botbuilder-core';
 import { ComponentDialog, WaterfallDialog, type DialogTurnResult, type WaterfallStepContext } from 'botbuilder-dialogs';
-import { isShopError, type Address, type Order } from '../../store/index.js';
+import { isShopError, type Address, type Locale, type Order } from '../../store/index.js';
 import { AnswerPrompt, type Answer } from '../dialogs/answer-prompt.js';
+import { DEFAULT_ORDER_NUMBER_FORMAT, type OrderNumberFormat } from '../nlu/entities/index.js';
 import { currentTurn } from '../dialogs/current-turn.js';
 import { formatMoney, humanOption, message, reply, type Bilingual } from '../respond.js';
 import type { Skill, Turn } from '../types.js';
+import { isGeneralQuestion } from '../question-kind.js';
 import { isVerified, type OrderPurpose, type OrderStore } from './access.js';
-import { FIND_ORDER, FindOrderDialog, mentionedOrder, type FindOrderOptions } from './find-order.js';
-import { describeOrder, describeReturn, REFUND_TIMING } from './status.js';
+import { asksWhenItComes, conversationOrder, FIND_ORDER, FindOrderDialog, mentionedOrder, orderIntent, type FindOrderOptions } from './find-order.js';
+import { describeOrder, describeReturn, refundTiming } from './status.js';
 
-export { FindOrderDialog, FIND_ORDER, mentionedOrder } from './find-order.js';
+export { FindOrderDialog, FIND_ORDER, mentionedOrder, conversationOrder, orderIntent, asksWhenItComes, ORDER_FOLLOW_UP_MINUTES } from './find-order.js';
 export { accessOrder, isVerified, phoneMatches, candidates, type OrderStore, type OrderPurpose } from './access.js';
-export { describeOrder, describeReturn, estimatedDelivery, transitDays } from './status.js';
+export { describeOrder, describeReturn, estimatedDelivery, transitDays, refundTiming, REFUND_CREDIT_TIMES, REFUND_TIMING } from './status.js';
 
 export const ORDER_ACTION = 'order_action';
 const PROMPT = 'order_action.prompt';
@@ -86,9 +88,11 @@ export class OrderActionDialog extends ComponentDialog {
     private readonly store: OrderStore,
     /** After a status answer: products often bought with the order's (recommend skill's crossSell). */
     private readonly crossSell?: (turn: Turn, productIds: string[]) => Promise<Partial<Activity> | null>,
+    /** How the shop's order numbers look (ORDER_NUMBER_PATTERN). */
+    format: OrderNumberFormat = DEFAULT_ORDER_NUMBER_FORMAT,
   ) {
     super(ORDER_ACTION);
-    this.addDialog(new FindOrderDialog(store));
+    this.addDialog(new FindOrderDialog(store, format));
     this.addDialog(new AnswerPrompt(PROMPT));
     this.addDialog(
       new WaterfallDialog(`${ORDER_ACTION}.steps`, [
@@ -105,15 +109,16 @@ export class OrderActionDialog extends ComponentDialog {
     const turn = currentTurn(step.context);
     const order = step.result as Order | undefined;
     if (!order) return step.endDialog();
-    const purpose = (step.options as FindOrderOptions).purpose;
+    const { purpose, followUp } = step.options as FindOrderOptions;
     const l = turn.locale;
     (step.values as Record<string, unknown>)['number'] = order.number;
     const say = (text: string, quick: Array<{ title: string; value: string }> = []) => step.context.sendActivity(message(l, text, { quickReplies: quick }));
+    const described = async () => describeOrder(order, l, turn.now, { titles: await titlesIn(this.store, order, l), text: turn.text });
     switch (purpose) {
       case 'track':
       case 'return':
-        await say(describeOrder(order, l, turn.now));
-        if (purpose === 'track' && this.crossSell && CROSS_SELL_STATUSES.has(order.status)) {
+        await say(await described());
+        if (purpose === 'track' && !followUp && this.crossSell && CROSS_SELL_STATUSES.has(order.status)) {
           // An extra, never a failure: the status answer stands whatever happens here.
           const extra = await this.crossSell(turn, order.items.map((i) => i.productId)).catch(() => null);
           if (extra) await step.context.sendActivity(extra);
@@ -121,8 +126,8 @@ export class OrderActionDialog extends ComponentDialog {
         return step.endDialog(order);
       case 'refund_status': {
         const returns = await this.store.returns.listByOrder(order.id);
-        if (returns.length === 0) await say(`${T.noReturns[l](order.number)} ${describeOrder(order, l, turn.now)}`);
-        else await say(`${returns.map((r) => describeReturn(r, order, l)).join('\n')}\n${REFUND_TIMING[l]}`);
+        if (returns.length === 0) await say(`${T.noReturns[l](order.number)} ${await described()}`);
+        else await say(`${returns.map((r) => describeReturn(r, order, l)).join('\n')}\n${refundTiming(l, turn.text)}`);
         return step.endDialog(order);
       }
       case 'cancel': {
@@ -150,7 +155,7 @@ export class OrderActionDialog extends ComponentDialog {
         if (order.status === 'pending' || order.status === 'paid') {
           await say(T.changeOrder[l](order.number), [{ title: T.cancelThis[l](order.number), value: `${l === 'zh' ? '取消订单' : 'cancel order'} ${order.number}` }, humanOption(l)]);
         } else {
-          await say(describeOrder(order, l, turn.now), [humanOption(l)]);
+          await say(await described(), [humanOption(l)]);
         }
         return step.endDialog(order);
       }
@@ -179,8 +184,11 @@ export class OrderActionDialog extends ComponentDialog {
       }
       return step.endDialog();
     }
-    // change_address: confirm the new address first.
-    if (answer === null) return step.endDialog();
+    // change_address: confirm the new address first ("never mind": nothing changes, and they hear so).
+    if (answer === null) {
+      await step.context.sendActivity(message(l, T.kept[l]));
+      return step.endDialog();
+    }
     (step.values as Record<string, unknown>)['address'] = answer;
     const quick = [
       { title: l === 'zh' ? '确认' : 'Yes', value: l === 'zh' ? '确认' : 'yes' },
@@ -215,26 +223,69 @@ export class OrderActionDialog extends ComponentDialog {
   }
 }
 
+/** Product titles in the reply's language for an order's lines (an order keeps the title it was bought under). */
+async function titlesIn(store: OrderStore, order: Order, locale: Locale): Promise<Map<string, string>> {
+  const products = await store.products.getMany([...new Set(order.items.map((i) => i.productId))]).catch(() => []);
+  return new Map(products.map((p) => [p.id, p.title[locale]]));
+}
+
+/** Intents that name no topic of their own: an order number in such a message is the question ("can you check SA100253 for me", "订单号 … 查一下"). */
+const NO_TOPIC = new Set(['none', 'out_of_scope', 'greeting', 'thanks', 'goodbye', 'affirm', 'deny', 'help', 'feedback']);
+/** Flows of their own, whatever order number they name. */
+const OWN_FLOWS = new Set(['return_item', 'exchange_item', 'complaint', 'human_agent']);
+/** Below this an intent is a guess (the router's floor): a named order number says more. */
+const GUESS_CONFIDENCE = 0.45;
+/** At or above this, a different intent is the question even right after an order ("can I pay by card?"). */
+const SURE_CONFIDENCE = 0.75;
+/** Intents "when will it arrive?" is read as: they follow the order this conversation is about. */
+const ARRIVAL_INTENTS = new Set(['track_order', 'delivery_time', 'shipping_options', ...NO_TOPIC]);
+
+/**
+ * A turn the orders skill takes whatever NLU made of it: a message that names an order number
+ * and asks nothing else ("can you check SA100253 for me" read as thanks, "订单号 … 查一下" as
+ * out of scope), or a question about the order this conversation is about ("when will it
+ * arrive?" read as a delivery-times question).
+ */
+function claims(turn: Turn): boolean {
+  const { intent, confidence } = turn.nlu;
+  if (OWN_FLOWS.has(intent)) return false;
+  // An order intent sure enough is routed as usual; an unsure one is settled by a named order number below.
+  if (INTENT_PURPOSE.has(intent)) return confidence < GUESS_CONFIDENCE && mentionedOrder(turn) !== undefined;
+  if (mentionedOrder(turn)) {
+    // An unsure guess at an order intent, made sure by the order number ("SA100123 取消" read as out of scope).
+    const guessed = orderIntent(turn);
+    if (guessed !== intent) return INTENT_PURPOSE.has(guessed) || (NO_TOPIC.has(guessed) && !OWN_FLOWS.has(guessed));
+    return NO_TOPIC.has(intent) || confidence < GUESS_CONFIDENCE;
+  }
+  if (!conversationOrder(turn) || !asksWhenItComes(turn)) return false;
+  return ARRIVAL_INTENTS.has(intent) || confidence < SURE_CONFIDENCE;
+}
+
 /** track_order, cancel_order, change_order, change_address, refund_status. */
 export function ordersSkill(store: OrderStore): Skill {
   return {
     name: 'orders',
     intents: [...INTENT_PURPOSE.keys()],
     dialogId: ORDER_ACTION,
-    canHandle: (turn) => INTENT_PURPOSE.has(turn.nlu.intent),
+    // Order intents asked in general ("can I cancel after it shipped?", "how do I track a parcel?") are policy questions.
+    canHandle: (turn) => INTENT_PURPOSE.has(turn.nlu.intent) && !isGeneralQuestion(turn),
+    followUp: (turn) => claims(turn),
     handle: async (turn: Turn) => {
-      const purpose = INTENT_PURPOSE.get(turn.nlu.intent)!;
-      const number = mentionedOrder(turn);
+      const named = mentionedOrder(turn);
+      const purpose = INTENT_PURPOSE.get(named ? orderIntent(turn) : turn.nlu.intent) ?? 'track';
+      // "When will it arrive?" after an order was shown: that order, without asking again.
+      const current = !named && asksWhenItComes(turn) ? conversationOrder(turn) : undefined;
+      const number = named ?? current;
       if (purpose === 'refund_status' && !number && isVerified(turn.customer)) {
         const returns = await store.returns.listByCustomer(turn.customer.id, { limit: 3 });
         if (returns.items.length > 0) {
           const lines = await Promise.all(returns.items.map(async (r) => describeReturn(r, (await store.orders.get(r.orderId)) ?? undefined, turn.locale)));
-          await reply(turn, `${lines.join('\n')}\n${REFUND_TIMING[turn.locale]}`);
+          await reply(turn, `${lines.join('\n')}\n${refundTiming(turn.locale, turn.text)}`);
           return;
         }
       }
       if (!turn.dc) throw new Error('orders skill needs the dialog context');
-      await turn.dc.beginDialog(ORDER_ACTION, { number, purpose } satisfies FindOrderOptions);
+      await turn.dc.beginDialog(ORDER_ACTION, { number, purpose, ...(current ? { followUp: true } : {}) } satisfies FindOrderOptions);
     },
   };
 }
