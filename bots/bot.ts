@@ -165,7 +165,7 @@ export class ShopAssistantBot extends ActivityHandler {
     turn.nlu = await this.deps.router.understand(text, turn.locale, turn.now);
     // Reply in the shopper's language: the one this message is written in; a message with no
     // words ("1", "👍", an order number) or a click keeps the conversation's language.
-    const worded = typed && /[\p{L}]{2,}|\p{Script=Han}/u.test(text.replace(/\bSA\d{6}\b/gi, ''));
+    const worded = typed && /[\p{L}]{2,}|\p{Script=Han}/u.test(text.replace(/\b[A-Za-z]*\d[\w-]*\b/g, ''));
     turn.locale = (worded ? turn.nlu.language : undefined) ?? turn.session.language ?? turn.locale;
     turn.session.language = turn.locale;
     const inbound = inboundMessage(context);
@@ -187,7 +187,9 @@ export class ShopAssistantBot extends ActivityHandler {
       }
       skill = await this.deps.router.handle(turn);
       this.deps.logger.debug({ intent: turn.nlu.intent, confidence: turn.nlu.confidence, skill }, 'routed');
-      const escalation = turn.session.escalation ?? (await this.trigger(turn, mood));
+      // Inside a flow (a return being filed), describing the fault is not a reason to hand over: only anger is.
+      const flowMood = skill === 'dialog' && mood && !mood.anger ? undefined : mood;
+      const escalation = turn.session.escalation ?? (await this.trigger(turn, flowMood));
       if (escalation) {
         delete turn.session.escalation;
         const intent = NO_TOPIC.has(turn.nlu.intent) ? turn.memory.lastIntent : turn.nlu.intent;

@@ -179,6 +179,8 @@ export class SkillRouter implements Router {
     const last = turn.session.lastAnswered;
     const faq = this.o.faq;
     if (!faq || !last || turn.now.getTime() - Date.parse(last.at) > FOLLOW_UP_MINUTES * 60_000 || !isFollowUp(turn.text)) return false;
+    // An order was shown after that answer: "那大概啥时候能到？" is about the order now.
+    if (turn.session.order && Date.parse(turn.session.order.at) > Date.parse(last.at)) return false;
     if (turn.nlu.entities.some((e) => e.type === 'order_number' || e.type === 'product')) return false;
     // A confident question of another kind ("and where is my order?") is not a follow-up.
     const sameKind = turn.nlu.intent === last.intent || FAQ_FOLLOWABLE.has(turn.nlu.intent);
