@@ -31,6 +31,11 @@ export interface RecommendQuery {
   with?: string[];
   /** Already shown in this conversation (never shown again by "more"). */
   exclude?: string[];
+  /**
+   * Only these products may be shown, organic or sponsored: the shopper's hard constraints
+   * (attributes such as "noise-cancelling", applied by the skill before anything is ranked).
+   */
+  only?: readonly string[];
   /** What the shopper clicked in this conversation, newest last: it steers the list. */
   clicked?: string[];
   /** For ad targeting. */
@@ -171,14 +176,18 @@ export class RecommendationService {
     const shown = new Set(q.exclude ?? []);
     const basket = new Set(q.with ?? []);
     const like = q.like && catalogue.has(q.like) ? q.like : undefined;
-    const filter = (id: string): boolean => {
+    const only = Array.isArray(q.only) ? new Set(q.only) : undefined;
+    // The hard constraints: what the shopper asked for. The organic list and the ad slot both obey them.
+    const fits = (id: string): boolean => {
       const p = catalogue.get(id);
-      if (!p || p.stock <= 0 || shown.has(id) || basket.has(id) || id === like) return false;
+      if (!p || p.stock <= 0) return false;
+      if (only && !only.has(id)) return false;
       if (q.category && p.category !== q.category) return false;
       if (q.minPrice !== undefined && p.price < q.minPrice) return false;
       if (q.maxPrice !== undefined && p.price > q.maxPrice) return false;
       return true;
     };
+    const filter = (id: string): boolean => fits(id) && !shown.has(id) && !basket.has(id) && id !== like;
     // Already bought or just looked at: not offered again (a "more like X" list may hold them).
     const clicked = new Set(q.clicked ?? []);
     const fresh = (id: string) => filter(id) && !bought.has(id) && !clicked.has(id);
@@ -215,6 +224,7 @@ export class RecommendationService {
         ...(q.text ? { text: q.text } : {}),
         categories,
         exclude: new Set([...shown, ...basket, ...(like ? [like] : [])]),
+        eligible: fits,
         relevance: (productId) => this.relevance(q.customerId, productId, { category: q.category, context, maxPrice: q.maxPrice }),
       });
     }

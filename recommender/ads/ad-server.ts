@@ -4,7 +4,8 @@
  *
  * Selection (`select`), in order:
  * 1. Eligibility: the campaign is active and `now` is within startsAt..endsAt; its product
- *    exists, is in stock and is not already on screen (`exclude`); its targeting matches the
+ *    exists, is in stock, is not already on screen (`exclude`) and fits the shopper's hard
+ *    constraints (`eligible`: category, price bounds, named attributes); its targeting matches the
  *    request (see targeting.ts: any non-empty dimension matches; all empty = run-of-site);
  *    its bid is at least the reserve price; the recommender's relevance of the product is at
  *    least `relevanceFloor` (an ad never shows where it makes no sense); the shopper has seen
@@ -60,6 +61,11 @@ export interface AdRequest {
   relevance: (productId: string) => number;
   /** Products already on screen. */
   exclude?: Set<string>;
+  /**
+   * The shopper's hard constraints (category, price bounds, attributes they named): a product
+   * for which this is false is never sponsored here, however well its campaign is targeted.
+   */
+  eligible?: (productId: string) => boolean;
 }
 
 export interface AdSlot {
@@ -176,7 +182,7 @@ export class AdServer {
     const relevant: Array<Omit<Candidate, 'remaining'>> = [];
     for (const campaign of matching) {
       const product = products.get(campaign.productId);
-      if (!product || product.stock <= 0) continue;
+      if (!product || product.stock <= 0 || !this.eligibleFor(req, product.id)) continue;
       const relevance = this.relevanceOf(req, product.id);
       if (relevance <= 0 || relevance < this.relevanceFloor) continue;
       relevant.push({ campaign, product, relevance, score: campaign.bid * relevance, tie: this.random() });
@@ -317,6 +323,15 @@ export class AdServer {
       });
     }
     return out;
+  }
+
+  private eligibleFor(req: AdRequest, productId: string): boolean {
+    if (typeof req.eligible !== 'function') return true;
+    try {
+      return req.eligible(productId) === true;
+    } catch {
+      return false; // a failing check sponsors nothing rather than something that may not fit
+    }
   }
 
   private relevanceOf(req: AdRequest, productId: string): number {

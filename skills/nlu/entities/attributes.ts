@@ -58,6 +58,44 @@ export const COLOR_SYNONYMS: Record<string, string[]> = {
   'raw indigo': ['raw indigo', '原色靛蓝', '原色牛仔'],
 };
 
+/**
+ * Colour families: a shopper's plain colour word ("blue", "蓝色") also fits the catalogue's
+ * shades of it. A Map keyed by canonical colour values (never by the shopper's text itself).
+ */
+export const COLOR_FAMILIES: ReadonlyMap<string, readonly string[]> = new Map([
+  ['blue', ['navy', 'sky blue', 'midnight blue', 'dark indigo', 'raw indigo']],
+  ['green', ['sage green', 'forest green', 'olive', 'volt green']],
+  ['grey', ['grey marl', 'charcoal', 'silver']],
+  ['white', ['off-white', 'ivory']],
+  ['red', ['burgundy']],
+  ['orange', ['coral', 'terracotta']],
+  ['pink', ['dusty pink', 'blush pink', 'rose gold']],
+  ['brown', ['tan']],
+  ['beige', ['sand', 'khaki']],
+]);
+
+const COLOR_WORDS: ReadonlyMap<string, readonly string[]> = new Map(Object.entries(COLOR_SYNONYMS));
+
+/**
+ * Whether a product offered in `offered` colours fits the colour a shopper asked for: the
+ * same colour (as the catalogue spells it, case-insensitive), or a shade of the asked family.
+ */
+export function colorFits(asked: string, offered: readonly string[]): boolean {
+  const want = asked.toLowerCase();
+  const shades = COLOR_FAMILIES.get(want) ?? [];
+  return offered.some((c) => {
+    const have = c.toLowerCase();
+    return have === want || shades.includes(have);
+  });
+}
+
+/** A colour's name in the reply language: its first Chinese synonym in Chinese (never the English value). */
+export function colorName(value: string, locale: 'en' | 'zh'): string {
+  if (locale === 'en') return value;
+  const words = COLOR_WORDS.get(value.toLowerCase()) ?? [];
+  return words.find((w) => /[\u4e00-\u9fff]/.test(w)) ?? '';
+}
+
 // One Han character alone ("白", "红") is part of many words (明白, 红包, 蓝牙): it counts as a
 // colour only when followed by 的/款/色/码 or the end of a clause, and not after these.
 const SINGLE_HAN_BLOCK_BEFORE = '明坦告表空蛋洁苍雪漂纯黑白红蓝绿灰粉黄紫银';

@@ -481,22 +481,32 @@ function buildLexicon(products: Product[], categories: string[], extra: Record<s
     }
   }
   // Type words: a title word that a third or more of its category's titles share ("Running", "Shoes", "Men's").
+  // Common words: shared by three or more titles ("Open-Ear", "Earbuds"), where a title has no type word.
   const typeWords = new Map<string, Set<string>>();
+  const commonWords = new Map<string, Set<string>>();
   for (const category of new Set(products.map((p) => p.category))) {
     const inCategory = products.filter((p) => p.category === category);
     const counts = new Map<string, number>();
     for (const p of inCategory) for (const w of new Set(p.title.en.toLowerCase().split(/\s+/))) counts.set(w, (counts.get(w) ?? 0) + 1);
     typeWords.set(category, new Set([...counts].filter(([, n]) => n >= Math.max(3, inCategory.length / 3)).map(([w]) => w)));
+    commonWords.set(category, new Set([...counts].filter(([, n]) => n >= 3).map(([w]) => w)));
   }
   for (const p of products) {
     add(p.title.en, { type: 'product', value: p.id, score: SCORE_TITLE });
     if (p.title.zh) add(p.title.zh, { type: 'product', value: p.id, score: SCORE_TITLE });
+    // The Chinese name without the spec after it: "纯研水感轻透防晒霜" of "纯研水感轻透防晒霜 SPF50+ PA++++ 50ml".
+    const zhName = p.title.zh?.replace(/(?:\s+[A-Za-z0-9+%.]+)+$/, '') ?? '';
+    if (zhName !== p.title.zh && (zhName.match(/[\u3400-\u9fff]/g) ?? []).length >= 4) add(zhName, { type: 'product', value: p.id, score: SCORE_TITLE });
     const brand = typeof p.attributes['brand'] === 'string' ? p.attributes['brand'] : '';
     const hasBrand = brand !== '' && p.title.en.startsWith(`${brand} `);
     // Brand, then the model words up to the first type word: "Northpace | Aero 3 | Men's Road Running Shoes".
     const rest = (hasBrand ? p.title.en.slice(brand.length) : p.title.en).trim().split(/\s+/);
     const types = typeWords.get(p.category) ?? new Set<string>();
-    const cut = rest.findIndex((w) => types.has(w.toLowerCase()) || GENDER_OR_TYPE.test(w));
+    const common = commonWords.get(p.category) ?? new Set<string>();
+    let cut = rest.findIndex((w) => types.has(w.toLowerCase()) || GENDER_OR_TYPE.test(w));
+    // No type word ("Quietwave Runfree Open-Ear Sports Earphones"): the model ends before the first
+    // word other titles share ("Runfree", "Buds 3"); its first word is always the model's own.
+    if (cut < 0) cut = rest.findIndex((w, i) => i >= 1 && common.has(w.toLowerCase()));
     const model = cut < 0 ? [] : rest.slice(0, cut);
     // Every prefix of the model ("Hush", "Hush 700"); one naming two products is dropped as ambiguous.
     for (let j = 1; j <= model.length; j++) {
@@ -506,9 +516,9 @@ function buildLexicon(products: Product[], categories: string[], extra: Record<s
       // A lone word ("Aero", "Everyday") is a model name only when capitalised as in the title.
       if (j === 1) add(prefix, { type: 'product', value: p.id, score: SCORE_MODEL_WORD, caseSensitive: true });
       else add(prefix, { type: 'product', value: p.id, score: SCORE_MODEL });
-      // The Chinese title's brand with the same model: "北境 Aero 3".
+      // The Chinese title's brand with the same model: "北境 Aero 3", "潮汐 Studio".
       const at = p.title.zh?.indexOf(prefix) ?? -1;
-      if (at > 0 && j > 1) add(p.title.zh.slice(0, at + prefix.length), { type: 'product', value: p.id, score: SCORE_MODEL_WITH_BRAND });
+      if (at > 0 && HAN.test(p.title.zh.slice(0, at))) add(p.title.zh.slice(0, at + prefix.length), { type: 'product', value: p.id, score: SCORE_MODEL_WITH_BRAND });
     }
   }
   const trie: TrieNode = { next: new Map() };
