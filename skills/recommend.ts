@@ -2,6 +2,8 @@ import type { Activity } from 'botbuilder-core';
 import { listAll, type Locale, type Product, type Store } from '../store/index.js';
 import type { RecommendQuery, RecommendResult, RecommendedProduct } from '../recommender/service.js';
 import { productCardAttachment, type CardButton, type ProductCard } from './cards.js';
+import { CATEGORY_SYNONYMS, SHARED_SYNONYMS } from './nlu/entities/catalog.js';
+import { escapeRegExp } from './nlu/entities/text.js';
 import { groupOf, ProductAttributeIndex, type AttributeConstraint, type ProductQuery, type Relaxation } from './nlu/entities/product-attributes.js';
 import { formatMoney, message, reply, type Bilingual, type QuickReplyOption } from './respond.js';
 import type { Skill, Turn } from './types.js';
@@ -60,6 +62,8 @@ const OTHER_BRAND = /\b(?:another|other|different) (?:brand|make)s?\b|\bnot (?:t
 const NOT_A_REQUEST = /\b(?:return|refund|exchange|ship|shipping|deliver|delivery|track|order|warranty|repair|wash|washing|clean|cleaning|care for|size guide|size chart|invoice|coupon|discount code)\b|退货|退款|换货|运费|快递|发货|物流|订单|保修|维修|怎么洗|清洗|清洁|保养|尺码表|发票|优惠券/i;
 /** Size and fit questions ("should I size down?", "穿什么码", "要不要选大一码"): the size guides or the product's fit note answer them, not a list. */
 const SIZE_QUESTION = /\b(?:size (?:up|down)|what size|which size|size should|sizing|run(?:s)? (?:small|big|large|narrow|wide|true)|true to size|inseam|measurements?|size (?:chart|guide))\b|穿什么码|什么码|几码|多大码|大一码|小一码|大一号|小一号|选大|选小|偏大|偏小|尺码表|合脚|码数|脚背|脚宽|胸围|腰围|身高/i;
+/** A shopper asking for products ("I want a waterproof watch", "有没有…"): a request whatever intent the classifier is sure of. */
+const REQUEST_CUE = /\b(?:i want|i need|i'?m looking for|looking for|recommend|suggest|got any|do you (?:have|sell)|show me|find me|any good)\b|想要|想买|推荐|有没有|求推荐|给我找|帮我找|帮我挑/i;
 /** Intents a product request is never mistaken for, when the classifier is sure of them. */
 const OTHER_INTENTS = new Set(['track_order', 'cancel_order', 'change_order', 'change_address', 'return_item', 'exchange_item', 'refund_status', 'refund_policy', 'shipping_options', 'delivery_time', 'payment_methods', 'payment_issue', 'invoice', 'complaint', 'human_agent', 'create_account', 'delete_account', 'reset_password', 'edit_account', 'warranty', 'coupon', 'cancellation_fee', 'feedback']);
 /** "budget 500", "预算 500 块": a price ceiling the price entities leave to the skill. */
@@ -253,14 +257,20 @@ function namedProduct(turn: Turn, index: ProductAttributeIndex | undefined): { v
 
 /**
  * The category the message is about: the one it names; else the one of a product it merely
- * resembles. `named` when a word of the message names it (not a vector guess).
+ * resembles; else a category word the matcher leaves to others ("鞋": running shoes or
+ * sneakers, whichever the named attributes fit). `named` when a word of the message names it.
  */
-function categoryOf(turn: Turn, index: ProductAttributeIndex | undefined): { value: string; named: boolean } | undefined {
+function categoryOf(turn: Turn, index: ProductAttributeIndex | undefined, attributes: AttributeConstraint[] = []): { value: string; named: boolean } | undefined {
   const c = entityOf(turn, 'category');
   if (c) return { value: c.value, named: c.score >= LEXICAL_CATEGORY };
   const near = entityOf(turn, 'product');
   const category = near && !namedProduct(turn, index) ? index?.get(near.value)?.category : undefined;
-  return category ? { value: category, named: false } : undefined;
+  if (category) return { value: category, named: false };
+  const candidates = [...new Set(KIND_WORDS.filter((k) => k.re.test(turn.text)).flatMap((k) => k.categories))];
+  if (candidates.length === 0 || !index) return undefined;
+  const fits = (cat: string) => index.matching({ category: cat, attributes: attributes.filter((a) => !a.not) }).length;
+  const best = candidates.map((cat) => ({ cat, n: fits(cat) })).sort((a, b) => b.n - a.n)[0]!;
+  return best.n > 0 ? { value: best.cat, named: true } : undefined;
 }
 
 /**
@@ -277,6 +287,20 @@ export function catalogueIndexOf(products: Pick<Store['products'], 'list'>): () 
   return made;
 }
 const indexes = new WeakMap<object, () => Promise<ProductAttributeIndex | undefined>>();
+
+/** Category words (one-character ones too, "鞋"), for telling a follow-up from a request about another kind. */
+const KIND_WORDS: Array<{ re: RegExp; categories: string[] }> = [
+  ...Object.keys(CATEGORY_SYNONYMS).map((category) => ({ phrases: Object.hasOwn(CATEGORY_SYNONYMS, category) ? (CATEGORY_SYNONYMS[category] ?? []) : [], categories: [category] })),
+  ...SHARED_SYNONYMS,
+].flatMap(({ phrases, categories }) =>
+  phrases.map((p) => ({ re: new RegExp(/^[A-Za-z]/.test(p) ? `(?<![A-Za-z])${escapeRegExp(p)}(?![A-Za-z])` : escapeRegExp(p), 'i'), categories })),
+);
+
+/** Whether the message names a kind of product other than `category` ("女生跑步穿什么鞋好" over a list of earphones). */
+function namesOtherKind(text: string, category: string | undefined): boolean {
+  const kinds = KIND_WORDS.filter((k) => k.re.test(text));
+  return kinds.length > 0 && (category === undefined || !kinds.some((k) => k.categories.includes(category)));
+}
 
 /** Where an entity is in the turn's text (the NLU's offsets, checked; else found by its text). */
 function spanIn(text: string, e: { text: string; start: number; end: number }): { start: number; end: number } {
@@ -315,13 +339,17 @@ export function recommendSkill(deps: { recommender: RecommenderPort; store: Pick
     const namesProduct = named !== undefined;
     const protect = named ? [spanIn(turn.text, named)] : [];
     const attributes = index ? index.extract(turn.text, { protect }) : [];
-    const category = categoryOf(turn, index);
+    const category = categoryOf(turn, index, attributes);
     const range = entityOf(turn, 'price_range');
-    const sure = OTHER_INTENTS.has(turn.nlu.intent) && turn.nlu.confidence >= 0.5;
+    const sure = OTHER_INTENTS.has(turn.nlu.intent) && turn.nlu.confidence >= 0.5 && !REQUEST_CUE.test(text);
     const aside = sure || NOT_A_REQUEST.test(text) || SIZE_QUESTION.test(text) || entityOf(turn, 'order_number') !== undefined;
     const informative = index && category ? index.informative(attributes, category.value) : attributes;
+    const asks = REQUEST_CUE.test(text);
     const request =
-      !!category && !namesProduct && !aside && (informative.some((c) => !c.not) || !!range || BUDGET.test(text) || (LISTING_INTENTS.has(turn.nlu.intent) && turn.nlu.intent !== 'product_question'));
+      !!category &&
+      !namesProduct &&
+      !aside &&
+      (informative.some((c) => !c.not) || (asks && attributes.length > 0) || asks || !!range || BUDGET.test(text) || (LISTING_INTENTS.has(turn.nlu.intent) && turn.nlu.intent !== 'product_question'));
     const out = (follow?: Asked): Reading => ({ follow, named: attributes, request });
 
     const like = MORE_LIKE.exec(text);
@@ -337,8 +365,10 @@ export function recommendSkill(deps: { recommender: RecommenderPort; store: Pick
     const session = activeSession(turn);
     if (!session) return out();
     const sessionCategory = session.category ?? (session.anchor ? index?.get(session.anchor)?.category : undefined);
-    // A follow-up stays with the list's kind unless the message names another category.
+    // "Cheaper", "another brand": the list's kind unless the message names another category. An
+    // attribute follow-up ("in black?") is about another kind even when that is only a guess.
     const sameKind = !category || !category.named || category.value === sessionCategory;
+    const sameKindStrict = !category || category.value === sessionCategory;
     if (MORE.test(text)) return out({ ask: 'more' });
     // Short follow-ups to the list on screen win over the classifier ("换个牌子" is no order change here).
     if (sameKind && text.length <= 60 && !NOT_A_REQUEST.test(text) && !SIZE_QUESTION.test(text)) {
@@ -348,8 +378,12 @@ export function recommendSkill(deps: { recommender: RecommenderPort; store: Pick
     }
     if (WITH_WORDS.test(text) && (THIS.test(text) || text.length <= 20)) return out({ ask: 'with' });
     if (LIKE_WORDS.test(text) && (THIS.test(text) || text.length <= 20)) return out({ ask: 'like' });
-    // "in black?", "有黑色的吗", "wireless ones?", "under 500?": narrows the list on screen.
-    if (sameKind && (attributes.length > 0 || range || BUDGET.test(text)) && !namesProduct && !aside && !THIS.test(text) && text.length <= 60) return out({ ask: 'narrow' });
+    // "in black?", "有黑色的吗", "wireless ones?", "under 500?": narrows the list on screen ("do you have
+    // it in white?" too, over a list; over one product shown alone it is a question about that product).
+    const overList = session.last.length > 1 && !session.anchor;
+    if (sameKindStrict && !namesOtherKind(text, sessionCategory) && (attributes.length > 0 || range || BUDGET.test(text)) && !namesProduct && !aside && (overList || !THIS.test(text)) && text.length <= 60) {
+      return out({ ask: 'narrow' });
+    }
     return out();
   };
 
@@ -369,7 +403,7 @@ export function recommendSkill(deps: { recommender: RecommenderPort; store: Pick
       const follow: Asked = reading.follow ?? { ask: 'new' };
       const product = namedProduct(turn, index);
       // A new request takes the category it is about; a follow-up only one the message names (not a vector guess).
-      const about = categoryOf(turn, index);
+      const about = categoryOf(turn, index, reading.named);
       const category = about && (about.named || follow.ask === 'new') ? about : undefined;
       const text = turn.text;
       const budget = BUDGET.exec(text);
@@ -445,9 +479,12 @@ export function recommendSkill(deps: { recommender: RecommenderPort; store: Pick
         }
       } else if (follow.ask === 'cheaper' || follow.ask === 'pricier' || follow.ask === 'more' || follow.ask === 'brand' || follow.ask === 'narrow') {
         if (follow.ask === 'cheaper') {
+          // Asking for cheaper lifts a stated floor; asking for pricier, a stated ceiling.
+          if (s.budget?.min !== undefined) s.budget = { ...(s.budget.max !== undefined ? { max: s.budget.max } : {}) };
           toBudget();
           if (lastPrices.length > 0) s.maxPrice = Math.max(0, Math.min(...lastPrices) - 0.01);
         } else if (follow.ask === 'pricier') {
+          if (s.budget?.max !== undefined) s.budget = { ...(s.budget.min !== undefined ? { min: s.budget.min } : {}) };
           toBudget();
           if (lastPrices.length > 0) s.minPrice = Math.max(...lastPrices) + 0.01;
         } else if (follow.ask === 'brand') {
@@ -478,7 +515,7 @@ export function recommendSkill(deps: { recommender: RecommenderPort; store: Pick
       const constrained = index !== undefined && (query.attributes.length > 0 || query.category !== undefined || query.minPrice !== undefined || query.maxPrice !== undefined);
       let fitting = constrained ? index.matching(query) : undefined;
       let fresh = fitting?.filter((p) => !excluded.has(p.id));
-      if (index && fresh && fresh.length === 0 && query.attributes.some((c) => c.implied)) {
+      if (index && fresh && fresh.length === 0 && follow.ask === 'new' && query.attributes.some((c) => c.implied)) {
         // Only an assumption stood in the way (only kids' products fit): drop it, silently.
         const assumed: ProductQuery = { ...query, attributes: query.attributes.filter((c) => !c.implied) };
         const withKids = index.matching(assumed);

@@ -47,7 +47,7 @@ describe('attributes a shopper names (EN and ZH, synonyms)', () => {
     expect(extracted(text)).toContainEqual(feature('noise-cancelling'));
   });
 
-  it.each([['waterproof running shoes'], ['water resistant jacket'], ['water-resistant watch'], ['防水的跑鞋']])('"%s" names waterproof', (text) => {
+  it.each([['waterproof running shoes'], ['water resistant jacket'], ['water-resistant watch'], ['a watch for swimming'], ['防水的跑鞋'], ['能游泳的手表']])('"%s" names waterproof', (text) => {
     expect(extracted(text)).toContainEqual(feature('waterproof'));
   });
 

@@ -84,7 +84,7 @@ export const CONCEPTS: ReadonlyMap<string, Concept> = new Map<string, Concept>([
     tags: ['noise-cancelling'],
   }],
   ['waterproof', {
-    phrases: ['waterproof', 'water proof', 'water resistant', 'water resistance', 'watertight', '防水'],
+    phrases: ['waterproof', 'water proof', 'water resistant', 'water resistance', 'watertight', 'for swimming', 'swimproof', '防水', '游泳', '能下水'],
     label: { en: 'waterproof', zh: '防水' },
     fields: ['waterResistance'],
     field: /\S/,
@@ -832,15 +832,16 @@ export class ProductAttributeIndex {
    * When nothing fits: loosen one constraint at a time and say which — the price bounds
    * first (nearest prices first), then an attribute's closest substitute (unisex for women's,
    * water-repellent for waterproof), then one attribute left out (`pinned` ones last, e.g.
-   * what a follow-up just asked for); two at once only when no single one helps; the
-   * category last. Null when even that finds nothing in stock.
+   * what a follow-up just asked for, and assumptions after them); two at once only when no
+   * single one helps; the category last. Null when even that finds nothing in stock.
    */
   relax(q: ProductQuery, opts: { pinned?: AttributeConstraint[]; exclude?: ReadonlySet<string> } = {}): Relaxation | null {
     const exclude = opts.exclude ?? new Set<string>();
     const find = (query: ProductQuery) => this.matching(query).filter((p) => !exclude.has(p.id));
     const pinned = new Set((opts.pinned ?? []).map((c) => `${c.not ? '!' : ''}${c.key}:${c.value}`));
     const keyOf = (c: AttributeConstraint) => `${c.not ? '!' : ''}${c.key}:${c.value}`;
-    const order = [...q.attributes.filter((c) => c.implied), ...q.attributes.filter((c) => !c.implied && !pinned.has(keyOf(c))), ...q.attributes.filter((c) => !c.implied && pinned.has(keyOf(c)))];
+    // Assumptions (kids' products only when asked for) go last: a named wish is loosened before them.
+    const order = [...q.attributes.filter((c) => !c.implied && !pinned.has(keyOf(c))), ...q.attributes.filter((c) => !c.implied && pinned.has(keyOf(c))), ...q.attributes.filter((c) => c.implied)];
     const hasPrice = q.minPrice !== undefined || q.maxPrice !== undefined;
     const unpriced: ProductQuery = { ...(q.category ? { category: q.category } : {}), attributes: q.attributes };
     const result = (query: ProductQuery, products: Product[], change: Partial<Relaxation>): Relaxation => ({ price: false, dropped: [], category: false, ...change, query, products });
