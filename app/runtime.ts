@@ -144,6 +144,8 @@ export async function startServer(config: Config, logger: Logger, opts: StartOpt
  */
 async function listenEarly(config: Config, logger: Logger, readiness: Readiness, inFlight: InFlight): Promise<EarlyServer> {
   let handler: http.RequestListener = createStartupApp({ logger, readiness, inFlight, trustProxy: config.trustProxy });
+  // The port's listener passes each request to the app now serving (`serving`: the startup app, then the real one).
+  const dispatch = Object.assign((req: http.IncomingMessage, res: http.ServerResponse) => handler(req, res), { serving: handler });
   // A slow client is cut off (408) once it has taken headersTimeout for its headers or requestTimeout for the whole
   // request; both count only until the request is read, so long-polls and open WebSockets are not affected.
   const server = http.createServer(
@@ -152,7 +154,7 @@ async function listenEarly(config: Config, logger: Logger, readiness: Readiness,
       requestTimeout: config.http.requestTimeoutMs,
       connectionsCheckingInterval: Math.min(30_000, Math.max(50, Math.floor(config.http.headersTimeoutMs / 4))),
     },
-    (req, res) => handler(req, res),
+    dispatch,
   );
   // Beyond it new connections are closed at once (widget sockets count: MAX_CONNECTIONS > MAX_SOCKETS).
   server.maxConnections = config.http.maxConnections;
@@ -177,6 +179,7 @@ async function listenEarly(config: Config, logger: Logger, readiness: Readiness,
     port,
     serve: (app) => {
       handler = app;
+      dispatch.serving = app;
     },
     close: async () => {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));

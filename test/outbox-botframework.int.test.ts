@@ -51,14 +51,16 @@ describe('outbox: Bot Framework replies posted after the turn', () => {
 
     const userId = `bf-crash-${Date.now()}`;
     const conversationId = `conv-${userId}|livechat`;
-    // An angry message: the FAQ's answer and the hand-off's queue notice, two replies in one turn.
+    // An angry message: the apology (and the answer, if any) and the hand-off's queue notice, several replies in one turn.
     const posting = postActivity({ base: node.url }, emulatorActivity(fake.url, userId, 'I am very angry, worst shop ever')).catch((err: unknown) => err);
     await until('the first reply post held by the connector', () => (fake.held === 1 ? true : undefined));
-    const replies = await until('the turn\'s two replies stored', async () => {
+    const replies = await until('the turn\'s replies stored, down to the hand-off notice', async () => {
       const r = await storedReplies(userId);
-      return r.length === 2 ? r : undefined;
+      return r.at(-1)?.sender === 'system' ? r : undefined;
     });
-    expect(replies.map((m) => m.sender)).toEqual(['bot', 'system']);
+    expect(replies.length).toBeGreaterThanOrEqual(2);
+    expect(replies[0]!.sender).toBe('bot');
+    expect(replies.at(-1)!.sender).toBe('system');
 
     // While the first post is in flight: every reply of the turn is pending under this node's claim, no attempt counted.
     const now = Date.now();

@@ -72,6 +72,7 @@ const NOT_STAFF: Record<string, string> = {
   'GET /r/:token': 'HMAC-signed tracking token',
   'GET /demo/p/:id': 'demo shop page',
   'GET /demo/cart/add/:id': 'demo shop page',
+  'GET /demo/img/:file': 'demo product picture (public image)',
   'GET /widget.js': 'the widget script',
 };
 

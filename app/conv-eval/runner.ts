@@ -185,8 +185,9 @@ export async function runScenario(bench: BenchServer & { secret: string }, s: Sc
     const ack = res.json['ack'] as { seq: number };
     const after = await fetch(`${server.url}/api/web/messages?after=${ack.seq}`, { headers: { authorization: `Bearer ${token}` } });
     const stored = after.status === 200 ? ((await after.json()) as { messages: WireMessage[] }).messages : [];
-    const fromTurn = (res.json['replies'] as WireMessage[]).filter((m) => m.sender === 'bot');
-    const wire = stored.some((m) => m.sender === 'bot') ? stored.filter((m) => m.sender === 'bot' || m.sender === 'system') : fromTurn;
+    const fromTurn = (res.json['replies'] as WireMessage[]).filter((m) => m.sender === 'bot' || m.sender === 'system');
+    const shown = stored.filter((m) => m.direction === 'out' && (m.sender === 'bot' || m.sender === 'system'));
+    const wire = after.status === 200 ? shown : fromTurn;
     const replies = wire.map(seen);
     conversationId ??= wire[0]?.conversationId ?? (await store.messages.get((res.json['ack'] as { messageId: string }).messageId))?.conversationId;
     const cardIds = replies.flatMap((r) => (r.cards ?? []).map((c) => c.id));

@@ -124,7 +124,8 @@ describe('dashboard in Chromium against the real server', () => {
     // The data made above is really there.
     expect(s.conversations.total).toBeGreaterThanOrEqual(4);
     expect(s.handoffs.count).toBe(2);
-    expect(s.fallbacks.count).toBeGreaterThanOrEqual(3);
+    // The two gibberish misses (a message the classifier is sure is out of scope is answered, not a fallback).
+    expect(s.fallbacks.count).toBeGreaterThanOrEqual(2);
     expect(s.csat).toMatchObject({ count: 1, average: 4 });
     expect(s.unanswered.clusters[0]).toMatchObject({ count: 2 }); // the same nonsense typed twice
 

@@ -75,14 +75,17 @@ export function listRoutes(app: Express, opts: { middleware?: boolean } = {}): A
 export async function captureApp<T>(start: () => Promise<T>): Promise<{ result: T; app: Express }> {
   const original = http.createServer;
   let app: Express | undefined;
+  // The port opens before the app is built: the listener dispatches to the app `serving` now.
+  let listener: { router?: unknown; serving?: unknown } | undefined;
   const patched = ((...args: unknown[]) => {
-    const listener = args.find((a) => typeof a === 'function');
-    if (listener && (listener as { router?: unknown }).router) app = listener as Express;
+    listener ??= args.find((a) => typeof a === 'function') as typeof listener;
     return (original as (...a: unknown[]) => http.Server)(...args);
   }) as typeof http.createServer;
   http.createServer = patched;
   try {
     const result = await start();
+    const serving = (listener?.serving ?? listener) as { router?: unknown } | undefined;
+    if (serving?.router) app = serving as Express;
     if (!app) throw new Error('the server did not create its HTTP server with an express app');
     return { result, app };
   } finally {
