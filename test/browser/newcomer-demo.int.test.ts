@@ -109,6 +109,21 @@ describe('the demo page speaks the browser’s language', () => {
 });
 
 describe('the widget’s small print', () => {
+  it('the product grid shows each product\'s own picture, loaded (no 404, no placeholder)', async () => {
+    const page = await open({ locale: 'en-US' });
+    const images = page.locator('.product .ph img');
+    await images.first().waitFor({ state: 'attached' });
+    const count = await images.count();
+    expect(count).toBeGreaterThanOrEqual(8);
+    // Loaded: every picture decoded with a size (a 404 would fall back to the category drawing, an <svg>).
+    await expect
+      .poll(() => page.$$eval('.product .ph img', (list) => list.filter((i) => (i as HTMLImageElement).complete && (i as HTMLImageElement).naturalWidth > 0).length))
+      .toBe(count);
+    const srcs = await page.$$eval('.product .ph img', (list) => list.map((i) => (i as HTMLImageElement).getAttribute('src')));
+    for (const src of srcs) expect(src).toMatch(/^\/demo\/img\/[A-Z0-9-]+\.svg$/);
+    expect(await page.locator('.product .ph svg').count()).toBe(0);
+  });
+
   it('"Powered by" has a contrast of at least 4.5:1 against the composer, in both languages', async () => {
     for (const [locale, text] of [
       ['en-US', 'Powered by Shop Assistant'],
