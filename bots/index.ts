@@ -134,6 +134,7 @@ export function createBotCore(opts: BotCoreOptions): BotCore {
     nlu: opts.nlu,
     kb: opts.kb,
     getArticle: (id) => store.knowledge.get(id),
+    getArticleBySlug: (slug, locale) => store.knowledge.getBySlug(slug, locale),
     articleLink: opts.articleLink,
     faqMinConfidence: opts.faqMinConfidence,
     chatModel: opts.chatModel,

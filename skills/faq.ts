@@ -31,6 +31,8 @@ export interface FaqOptions {
   minConfidence: number;
   /** The full article (to answer "what is your X policy?" with the article's opening section). */
   getArticle?: (documentId: string) => Promise<{ title: string; body: string } | null>;
+  /** The article of this slug in a language (the same article in the shopper's language when retrieval found the other one). */
+  getArticleBySlug?: (slug: string, locale: Locale) => Promise<{ title: string; body: string } | null>;
   /** Optional: a LangChain chat model for a generative answer grounded on the passages. Off by default. */
   chatModel?: BaseLanguageModelInterface;
   onError?: (err: unknown) => void;
@@ -390,17 +392,23 @@ export class FaqSkill implements Skill {
     }
     const max = l === 'zh' ? MAX_ANSWER_CHARS_ZH : MAX_ANSWER_CHARS;
     let passage = `${best.heading && best.heading !== best.title ? `${best.heading}\n` : ''}${best.text}`;
-    const article = this.opts.getArticle ? await this.opts.getArticle(best.documentId) : null;
-    if (article && asksForWholeArticle(turn.text, best.title)) {
+    // Found in the other language ("can i pay with 花呗?" matches the Chinese article): the same
+    // article in the shopper's language answers, so the reply never switches language.
+    const translated = best.locale !== l && this.opts.getArticleBySlug ? await this.opts.getArticleBySlug(best.slug, l) : null;
+    if (translated) passage = '';
+    const article = translated ?? (this.opts.getArticle ? await this.opts.getArticle(best.documentId) : null);
+    const title = translated?.title ?? best.title;
+    const citedLocale = translated ? l : best.locale;
+    if (article && asksForWholeArticle(turn.text, title)) {
       passage = leadSection(article.body);
     } else {
       // The article the passage belongs to, cut to the lines this question asks about: the fee
       // or the time asked for is in the answer even when it sits in another section.
       const body = article ? article.body.replace(/^---[\s\S]*?---\s*/, '') : passage;
-      passage = focusedPassage(body, turn.searchText ?? turn.text, max, passage);
+      passage = focusedPassage(body, turn.searchText ?? turn.text, max, passage || undefined);
     }
     turn.session.lastAnswered = { ...(INTENT_ARTICLE_CATEGORIES.has(turn.nlu.intent) || FAQ_INTENTS.includes(turn.nlu.intent) ? { intent: turn.nlu.intent } : {}), text: turn.text, at: turn.now.toISOString() };
-    const body = `${plainExcerpt(passage, max)}\n\n${T.source[l]}${l === 'zh' ? '：' : ': '}${best.title} ${this.opts.link(best.slug, best.locale)}`;
+    const body = `${plainExcerpt(passage, max)}\n\n${T.source[l]}${l === 'zh' ? '：' : ': '}${title} ${this.opts.link(best.slug, citedLocale)}`;
     await reply(turn, body, { quickReplies: quick });
     return true;
   }

@@ -49,6 +49,7 @@ export interface SkillDeps {
   kb?: KnowledgeSearch;
   /** The full article by id (store.knowledge.get), for whole-article questions. */
   getArticle?: (documentId: string) => Promise<{ title: string; body: string } | null>;
+  getArticleBySlug?: (slug: string, locale: Locale) => Promise<{ title: string; body: string } | null>;
   articleLink?: (slug: string, locale: Locale) => string;
   faqMinConfidence?: number;
   chatModel?: BaseLanguageModelInterface;
@@ -67,7 +68,7 @@ export function createRouter(deps: SkillDeps): SkillRouter {
   const upsell = deps.recommender ? crossSell({ recommender: deps.recommender.port, store: deps.recommender.store, ...(deps.recommender.links ? { links: deps.recommender.links } : {}) }) : undefined;
   dialogs.add(new OrderActionDialog(deps.store, upsell, deps.orderNumbers));
   const faq = deps.kb
-    ? new FaqSkill({ kb: deps.kb, link, getArticle: deps.getArticle, minConfidence: deps.faqMinConfidence ?? DEFAULT_FAQ_MIN_CONFIDENCE, chatModel: deps.chatModel, onError: deps.onError })
+    ? new FaqSkill({ kb: deps.kb, link, getArticle: deps.getArticle, getArticleBySlug: deps.getArticleBySlug, minConfidence: deps.faqMinConfidence ?? DEFAULT_FAQ_MIN_CONFIDENCE, chatModel: deps.chatModel, onError: deps.onError })
     : undefined;
   const skills: Skill[] = [
     linkSkill(deps.linker, deps.linkCodeMinutes),

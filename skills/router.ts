@@ -293,6 +293,14 @@ export class SkillRouter implements Router {
         return;
       }
     }
+    // Right after a help answer, with no product on screen since: "分期的话最低要多少钱" asks about that topic.
+    const last = turn.session.lastAnswered;
+    const shown = turn.session.recommend?.at;
+    if (!last?.intent || turn.now.getTime() - Date.parse(last.at) > FOLLOW_UP_MINUTES * 60_000 || (shown && Date.parse(shown) > Date.parse(last.at))) return;
+    const searchText = `${last.text} ${turn.text}`;
+    if ((await faq.lookup({ ...turn, searchText }, last.intent)).length === 0) return;
+    turn.nlu = { ...nlu, intent: last.intent, confidence: Math.max(nlu.confidence, this.o.minConfidence), alternatives: [{ intent: nlu.intent, confidence: nlu.confidence }] };
+    turn.searchText = searchText;
   }
 
   private async askWhich(turn: Turn, intents: string[]): Promise<void> {
