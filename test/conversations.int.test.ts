@@ -25,6 +25,7 @@ const FAST_SET: Record<string, string[]> = {
   'questions about a product: sizes it does not come in, fit notes, the product on screen': ['prod-en-006', 'prod-zh-001', 'prod-zh-007'],
   'other shops\' order numbers, the whole phone as proof, the order remembered for "when will it arrive?"': ['ord-en-005', 'ret-zh-016', 'ord-en-008', 'ord-zh-008'],
   'return-flow answers as shoppers type them (没拆封, T恤那件)': ['ret-zh-001', 'ret-zh-003'],
+  'WeChat: a tapped menu link is a click (an order picked, a "did you mean" answered), the reply language kept': ['wx-zh-001', 'wx-en-001', 'wx-zh-002'],
 };
 
 describe('conversation bench: fast subset through the real bot', () => {

@@ -11,7 +11,9 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { loadConfig } from '../config.js';
 import type { Logger } from '../logger.js';
 import { startServer, type RunningServer } from '../runtime.js';
-import { signIdentityToken, type WireMessage } from '../../channels/web/index.js';
+import { signIdentityToken, toWireMessage, type WireMessage } from '../../channels/web/index.js';
+import { wechatSignature } from '../../channels/wechat/index.js';
+import { startWeChatApiStandIn } from './wechat-api.js';
 import type { Locale, Order, Product, Store } from '../../store/index.js';
 import { checkTurn, type SeenCard, type SeenReply } from './checks.js';
 import type { Scenario, ScenarioTurn } from './scenario.js';
@@ -50,6 +52,7 @@ export interface BenchServer {
 export async function startBenchServer(opts: Pick<BenchOptions, 'embeddingsModel' | 'modelsDir' | 'logger'>): Promise<BenchServer & { secret: string }> {
   const dir = mkdtempSync(path.join(tmpdir(), 'conv-eval-'));
   const secret = randomBytes(24).toString('hex');
+  const wechat = await startWeChatApiStandIn();
   const config = loadConfig(
     {
       PORT: '0',
@@ -62,6 +65,10 @@ export async function startBenchServer(opts: Pick<BenchOptions, 'embeddingsModel
       RATE_LIMIT_CUSTOMER_PER_MINUTE: '100000',
       RATE_LIMIT_IP_PER_MINUTE: '1000000',
       WEB_SESSION_IP_PER_MINUTE: '1000000',
+      WECHAT_TOKEN: WECHAT_TOKEN,
+      WECHAT_APP_ID: wechat.appId,
+      WECHAT_APP_SECRET: wechat.appSecret,
+      WECHAT_API_BASE: wechat.apiBase,
     },
     dir,
   );
@@ -69,6 +76,7 @@ export async function startBenchServer(opts: Pick<BenchOptions, 'embeddingsModel
   try {
     server = await startServer(config, opts.logger);
   } catch (err) {
+    await wechat.close();
     rmSync(dir, { recursive: true, force: true });
     throw err;
   }
@@ -85,6 +93,7 @@ export async function startBenchServer(opts: Pick<BenchOptions, 'embeddingsModel
     modelId: server.understanding.embeddings.modelId,
     async close() {
       await server.close();
+      await wechat.close();
       rmSync(dir, { recursive: true, force: true });
     },
   };
@@ -143,8 +152,61 @@ async function countReturns(store: Store, orders: Order[]): Promise<number> {
   return n;
 }
 
+/** The bench's WeChat Official Account token (signatures of the messages it posts). */
+const WECHAT_TOKEN = 'convbench';
+let wechatMsgId = 7_000_000_000_000_000 + Math.floor(Math.random() * 1e12);
+
+function cdata(text: string): string {
+  return `<![CDATA[${text.replace(/]]>/g, ']]]]><![CDATA[>')}]]>`;
+}
+
+/**
+ * A WeChat shopper's turn: the signed XML WeChat posts, then what the shopper sees, read
+ * from the transcript (passive reply and customer-service messages are both stored there).
+ */
+async function wechatTurn(bench: BenchServer, openId: string, text: string, menuId?: number): Promise<{ status: number; body: string; replies: WireMessage[]; conversationId?: string }> {
+  const { server } = bench;
+  const store = server.store;
+  const before = await wechatConversation(store, openId);
+  const lastSeq = before ? ((await store.messages.listByConversation(before.id, { afterSeq: 0, limit: 500 })).at(-1)?.seq ?? 0) : 0;
+  const timestamp = String(Math.floor(Date.now() / 1000));
+  const nonce = randomBytes(6).toString('hex');
+  const q = new URLSearchParams({ timestamp, nonce, signature: wechatSignature(WECHAT_TOKEN, timestamp, nonce) });
+  const xml = `<xml><ToUserName>${cdata('gh_convbench')}</ToUserName><FromUserName>${cdata(openId)}</FromUserName><CreateTime>${timestamp}</CreateTime><MsgType>${cdata('text')}</MsgType><Content>${cdata(text)}</Content><MsgId>${++wechatMsgId}</MsgId>${menuId !== undefined ? `<bizmsgmenuid>${menuId}</bizmsgmenuid>` : ''}</xml>`;
+  const res = await fetch(`${server.url}/wechat?${q}`, { method: 'POST', headers: { 'content-type': 'text/xml' }, body: xml });
+  const body = await res.text();
+  const after = await wechatConversation(store, openId);
+  if (!after) return { status: res.status, body, replies: [] };
+  const messages = await store.messages.listByConversation(after.id, { afterSeq: before?.id === after.id ? lastSeq : 0, limit: 100 });
+  const replies = messages.filter((m) => m.direction === 'out' && (m.sender === 'bot' || m.sender === 'system')).map(toWireMessage);
+  return { status: res.status, body, replies, conversationId: after.id };
+}
+
+async function wechatConversation(store: Store, openId: string) {
+  const customer = await store.customers.findByIdentity('wechat', openId);
+  if (!customer) return null;
+  return (await store.conversations.findOpenByCustomer(customer.id, 'wechat')) ?? (await store.conversations.listByCustomer(customer.id, { limit: 5 })).items.find((c) => c.channel === 'wechat') ?? null;
+}
+
+/** The checks of one turn against what the store holds now. */
+async function judge(store: Store, t: ScenarioTurn, replies: SeenReply[], lang: Locale, orders: Order[], returnsBefore: number, conversationId: string | undefined): Promise<string[]> {
+  const cardIds = replies.flatMap((r) => (r.cards ?? []).map((c) => c.id));
+  const products = new Map<string, Product>((await store.products.getMany(cardIds)).map((p) => [p.id, p]));
+  const wanted = t.expect?.order ? await store.orders.getByNumber(t.expect.order.toUpperCase()) : null;
+  const conversation = conversationId ? await store.conversations.get(conversationId) : null;
+  return checkTurn(t.expect, {
+    replies,
+    lang,
+    product: (id) => products.get(id),
+    order: () => wanted ?? undefined,
+    returnsOpened: (await countReturns(store, orders)) - returnsBefore,
+    handedOff: conversation?.status === 'queued' || conversation?.status === 'assigned',
+  });
+}
+
 /** Plays one scenario on a running bench server. */
 export async function runScenario(bench: BenchServer & { secret: string }, s: Scenario): Promise<ScenarioResult> {
+  if (s.channel === 'wechat') return runWeChatScenario(bench, s);
   const { server } = bench;
   const store = server.store;
   const identityToken = s.as ? signIdentityToken(bench.secret, s.as, Math.floor(Date.now() / 1000) + 3600) : undefined;
@@ -190,22 +252,65 @@ export async function runScenario(bench: BenchServer & { secret: string }, s: Sc
     const wire = after.status === 200 ? shown : fromTurn;
     const replies = wire.map(seen);
     conversationId ??= wire[0]?.conversationId ?? (await store.messages.get((res.json['ack'] as { messageId: string }).messageId))?.conversationId;
-    const cardIds = replies.flatMap((r) => (r.cards ?? []).map((c) => c.id));
-    const products = new Map<string, Product>((await store.products.getMany(cardIds)).map((p) => [p.id, p]));
-    const wanted = t.expect?.order ? await store.orders.getByNumber(t.expect.order.toUpperCase()) : null;
-    const conversation = conversationId ? await store.conversations.get(conversationId) : null;
-    const failures = checkTurn(t.expect, {
-      replies,
-      lang,
-      product: (id) => products.get(id),
-      order: () => wanted ?? undefined,
-      returnsOpened: (await countReturns(store, orders)) - before,
-      handedOff: conversation?.status === 'queued' || conversation?.status === 'assigned',
-    });
+    const failures = await judge(store, t, replies, lang, orders, before, conversationId);
     turns.push({ sent, ...(clicked ? { clicked } : {}), lang, replies, failures });
     previous = replies;
   }
   // The next scenario of the same shopper starts a new conversation.
+  if (conversationId) {
+    const c = await store.conversations.get(conversationId);
+    if (c && c.status !== 'resolved') await store.conversations.resolve(c.id);
+  }
+  return { scenario: s, ok: turns.every((t) => t.failures.length === 0) && turns.length === s.turns.length, turns };
+}
+
+/** A WeChat scenario: typed text, and a button "click" as WeChat sends a tapped menu link (the button's value, with its menu id). */
+async function runWeChatScenario(bench: BenchServer & { secret: string }, s: Scenario): Promise<ScenarioResult> {
+  const store = bench.server.store;
+  let openId = `o_bench_${randomBytes(10).toString('hex')}`;
+  if (s.as) {
+    const customer = await store.customers.get(s.as);
+    const id = customer?.identities.find((i) => i.channel === 'wechat')?.externalId;
+    if (!id) throw new Error(`scenario ${s.id}: customer ${s.as} has no WeChat identity`);
+    openId = id;
+  }
+  const orders = await candidateOrders(store, s);
+  const turns: TurnResult[] = [];
+  let previous: SeenReply[] = [];
+  let lang: Locale = s.lang;
+  let conversationId: string | undefined;
+  for (const t of s.turns as ScenarioTurn[]) {
+    if (t.lang) lang = t.lang;
+    let text: string;
+    let sent: string;
+    let menuId: number | undefined;
+    if ('say' in t) {
+      text = t.say;
+      sent = t.say;
+    } else {
+      const choices = previous.flatMap((r) => r.suggestedActions ?? []);
+      const button = findButton(previous, t.click);
+      const index = button ? choices.findIndex((c) => c.value === button.value && c.title === button.title) : -1;
+      if (index < 0) {
+        turns.push({ sent: `(choose "${t.click}")`, lang, replies: [], failures: [`no numbered choice "${t.click}" to pick`] });
+        break;
+      }
+      text = button!.value;
+      menuId = index + 1;
+      sent = `${button!.title} (menu ${menuId})`;
+    }
+    const before = await countReturns(store, orders);
+    const r = await wechatTurn(bench, openId, text, menuId);
+    if (r.status !== 200) {
+      turns.push({ sent, lang, replies: [], failures: [`WeChat post answered ${r.status}: ${r.body.slice(0, 200)}`] });
+      break;
+    }
+    conversationId = r.conversationId ?? conversationId;
+    const replies = r.replies.map(seen);
+    const failures = await judge(store, t, replies, lang, orders, before, conversationId);
+    turns.push({ sent, lang, replies, failures });
+    previous = replies;
+  }
   if (conversationId) {
     const c = await store.conversations.get(conversationId);
     if (c && c.status !== 'resolved') await store.conversations.resolve(c.id);

@@ -70,6 +70,8 @@ const scenario = z
     id: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,80}$/, 'lower-case letters, digits, - and _'),
     category: z.enum(CATEGORIES),
     lang,
+    /** The channel the shopper writes on (default web): on WeChat a button is a numbered choice, picked by typing its number. */
+    channel: z.enum(['web', 'wechat']).optional(),
     as: z.string().min(1).optional(),
     note: z.string().optional(),
     turns: z.array(turn).min(1).max(12),

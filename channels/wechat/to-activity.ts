@@ -38,7 +38,8 @@ export function toActivity(msg: WeChatInbound, opts: { unionId?: string } = {}):
 
   switch (msg.MsgType) {
     case 'text':
-      return message(msg.Content);
+      // A tapped menu link is a button click: its content is the button's value (no language, no mood of its own).
+      return msg.bizmsgmenuid !== undefined ? message(msg.Content, { value: msg.Content }) : message(msg.Content);
     case 'voice':
       return message(msg.Recognition?.trim() ? msg.Recognition : '[voice]');
     case 'image':

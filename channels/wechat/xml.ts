@@ -15,6 +15,11 @@ interface WeChatCommon {
 export interface WeChatText extends WeChatCommon {
   MsgType: 'text';
   Content: string;
+  /**
+   * Present when the shopper tapped one of our menu links (a quick reply rendered as a
+   * `weixin://bizmsgmenu` link): Content is then the button's value, not words they typed.
+   */
+  bizmsgmenuid?: string;
 }
 
 export interface WeChatImage extends WeChatCommon {
@@ -204,8 +209,11 @@ export function parseInboundXml(xml: string): WeChatInbound {
   };
 
   switch (msgType) {
-    case 'text':
-      return { ...common, MsgType: 'text', Content: f.required('Content', { trim: false, allowEmpty: true }) };
+    case 'text': {
+      const menuId = f.optional('bizmsgmenuid');
+      if (menuId !== undefined && !/^\d{1,10}$/.test(menuId)) throw new ShopError('bad_request', '<bizmsgmenuid> must be a number');
+      return { ...common, MsgType: 'text', Content: f.required('Content', { trim: false, allowEmpty: true }), ...(menuId !== undefined ? { bizmsgmenuid: menuId } : {}) };
+    }
     case 'image':
       return { ...common, MsgType: 'image', PicUrl: f.required('PicUrl'), MediaId: f.required('MediaId') };
     case 'voice': {

@@ -20,6 +20,20 @@ describe('dedupeKey', () => {
 });
 
 describe('toActivity', () => {
+  it('a tapped menu link (bizmsgmenuid) is a button click: its content is the value, typed text has none', () => {
+    const tapped = parseInboundXml(
+      `<xml><ToUserName>gh</ToUserName><FromUserName>o1</FromUserName><CreateTime>1700000000</CreateTime><MsgType>text</MsgType><Content><![CDATA[wrong_size]]></Content><MsgId>7</MsgId><bizmsgmenuid>2</bizmsgmenuid></xml>`,
+    );
+    expect(tapped).toMatchObject({ MsgType: 'text', Content: 'wrong_size', bizmsgmenuid: '2' });
+    expect(toActivity(tapped)).toMatchObject({ text: 'wrong_size', value: 'wrong_size' });
+    const typed = toActivity({ ...common, MsgId: '8', MsgType: 'text', Content: 'wrong_size' });
+    expect(typed.value).toBeUndefined();
+    expect(() =>
+      parseInboundXml(`<xml><ToUserName>gh</ToUserName><FromUserName>o1</FromUserName><CreateTime>1700000000</CreateTime><MsgType>text</MsgType><Content>x</Content><bizmsgmenuid>1; drop</bizmsgmenuid></xml>`),
+    ).toThrow(/bizmsgmenuid/);
+  });
+
+
   it('text: ids, conversation, timestamp, text, raw message in channelData, locale left to the bot', () => {
     const msg: WeChatInbound = { ...common, MsgId: '42', MsgType: 'text', Content: '我的订单在哪里？' };
     const a = toActivity(msg);
