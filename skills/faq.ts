@@ -68,6 +68,8 @@ export const INTENT_ARTICLE_CATEGORIES: ReadonlyMap<string, readonly string[]> =
   ['warranty', ['warranty', 'returns']],
   ['coupon', ['promotions']],
   ['product_question', ['sizing', 'care', 'warranty']],
+  // Only reached when the hand-off skill declined: a question about when people answer.
+  ['human_agent', ['contact']],
 ]);
 
 /** The shopper's own case, one tap away from a general answer: the button's words start the flow. */

@@ -138,11 +138,19 @@ export function humanContactText(locale: Turn['locale'], hours: ServiceHours = D
  * human_agent: marks the conversation for escalation; the bot hands it to the support queue
  * after the turn and tells the shopper their place in it.
  */
+/** A question about when or how to reach people, not a request to be put through now. */
+const WHEN_PEOPLE_ANSWER = /\b(?:hours|opening times?|open(?:ing)? hours|when (?:are|is) (?:you|your|the|customer service|support)[^?]{0,30}(?:open|available|online|working)|what time (?:do|does|are)|phone number|contact (?:details|info))\b|几点(?:上班|下班|开始|到几点)?|营业时间|服务时间|工作时间|客服时间|在线时间|上班时间|客服电话|联系方式/i;
+
+export function asksWhenPeopleAnswer(text: string): boolean {
+  return WHEN_PEOPLE_ANSWER.test(text) && !/\b(?:now|right now|immediately|asap)\b|马上|现在就|立刻|赶紧/i.test(text);
+}
+
 export const humanAgentSkill: Skill = {
   name: 'human_agent',
   intents: ['human_agent'],
   // "Am I talking to a real person?" is a question about the assistant (answered by smalltalk), not a request for one.
-  canHandle: (turn) => turn.nlu.intent === 'human_agent' && !asksAboutAssistant(turn.text),
+  // When people are there ("what are your customer service hours?", "客服几点上班") is a question for the help articles, not a request for one.
+  canHandle: (turn) => turn.nlu.intent === 'human_agent' && !asksAboutAssistant(turn.text) && !asksWhenPeopleAnswer(turn.text),
   handle: async (turn: Turn) => {
     turn.session.escalation = { reason: 'requested', at: turn.now.toISOString() };
   },

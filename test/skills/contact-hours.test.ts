@@ -1,0 +1,24 @@
+/** "When are you open?" is a question for the help articles, not a request for a person (issue 15). */
+import { describe, expect, it } from 'vitest';
+import { asksWhenPeopleAnswer, humanAgentSkill } from '../../skills/smalltalk.js';
+import type { Turn } from '../../skills/types.js';
+
+const turn = (text: string) => ({ text, nlu: { intent: 'human_agent', confidence: 0.9, entities: [] } }) as unknown as Turn;
+
+describe('questions about when people answer', () => {
+  it('are told apart from asking for a person now, in English and Chinese', () => {
+    for (const q of ['what are your customer service hours?', 'when is customer service online', 'whats your phone number', '客服几点上班', '人工客服的服务时间是几点到几点', '你们的客服电话是多少']) {
+      expect(asksWhenPeopleAnswer(q), q).toBe(true);
+    }
+    for (const q of ['talk to a human', 'I want a real person', '转人工', 'get me a human right now, what are your hours anyway', '现在就转人工']) {
+      expect(asksWhenPeopleAnswer(q), q).toBe(false);
+    }
+  });
+
+  it('the hand-off skill leaves them to the help articles and takes real requests', () => {
+    expect(humanAgentSkill.canHandle(turn('what are your customer service hours?'))).toBe(false);
+    expect(humanAgentSkill.canHandle(turn('客服几点上班'))).toBe(false);
+    expect(humanAgentSkill.canHandle(turn('talk to a human'))).toBe(true);
+    expect(humanAgentSkill.canHandle(turn('转人工'))).toBe(true);
+  });
+});
