@@ -32,3 +32,10 @@ export function isFollowUp(text: string): boolean {
   const t = text.trim();
   return t.length <= 60 && FOLLOW_UP.test(t);
 }
+
+/** "Which size should I take?", "身高165 胸围86 穿什么码": size advice, which the size guides give (not a product list). */
+const WHICH_SIZE = /\bwhat size (?:should|do|would|shall|to)\b|\bwhich size (?:should|do|would|shall|to)\b|\bwhat size (?:am|is) (?:i|my)\b|\bsize (?:should|do) i (?:get|take|buy|order)\b|穿(?:什么|多大|几)码|(?:选|买|拿)(?:什么|多大|哪个|几)码|多大(?:的)?码|什么尺码|哪个尺码|尺码怎么选|码数怎么选/i;
+
+export function asksWhichSize(text: string): boolean {
+  return WHICH_SIZE.test(text);
+}

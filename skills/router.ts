@@ -4,7 +4,7 @@ import { fallbackSkill, menu, outOfScopeSkill, surelyOutOfScope, understandBasic
 import { pendingSpec, recognizeAnswer } from './dialogs/answer-prompt.js';
 import { setCurrentTurn } from './dialogs/current-turn.js';
 import type { FaqSkill } from './faq.js';
-import { isFollowUp } from './question-kind.js';
+import { asksWhichSize, isFollowUp } from './question-kind.js';
 import { humanOption, reply, type Bilingual } from './respond.js';
 import type { NluPort, Router, Skill, Turn, Understanding } from './types.js';
 
@@ -207,10 +207,16 @@ export class SkillRouter implements Router {
       }
     }
     await this.reconsiderProductIntent(turn);
+    // "身高165 胸围86 女生T恤穿什么码" asks for size advice, not for T-shirts: the size guides answer
+    // (unless a product is named: then the product's own sizes and fit note do).
+    if (asksWhichSize(turn.text) && (turn.nlu.intent === 'recommend' || turn.nlu.confidence < this.o.sureConfidence) && !turn.nlu.entities.some((e) => e.type === 'product' || e.type === 'order_number')) {
+      turn.nlu = { ...turn.nlu, intent: 'product_question', confidence: Math.max(turn.nlu.confidence, this.o.minConfidence), alternatives: [] };
+    }
     const nlu = turn.nlu;
     const second = nlu.alternatives?.[0];
     if (
       second &&
+      second.intent !== nlu.intent &&
       !turn.upset &&
       nlu.confidence < this.o.sureConfidence &&
       nlu.confidence - second.confidence < this.o.clarifyMargin &&

@@ -22,3 +22,11 @@ describe('questions about when people answer', () => {
     expect(humanAgentSkill.canHandle(turn('转人工'))).toBe(true);
   });
 });
+
+describe('questions asking which size to take', () => {
+  it('are size advice in English and Chinese, not product requests', async () => {
+    const { asksWhichSize } = await import('../../skills/question-kind.js');
+    for (const q of ['what size should i get? 175cm chest 94', 'which size do I take in your jeans', '身高165 胸围86 女生T恤穿什么码', '脚长245mm穿多大码', '牛仔裤尺码怎么选']) expect(asksWhichSize(q), q).toBe(true);
+    for (const q of ['recommend t-shirts in size M', '有L码的T恤吗', 'size chart for jeans', '推荐女生T恤']) expect(asksWhichSize(q), q).toBe(false);
+  });
+});
