@@ -39,3 +39,10 @@ const WHICH_SIZE = /\bwhat size (?:should|do|would|shall|to)\b|\bwhich size (?:s
 export function asksWhichSize(text: string): boolean {
   return WHICH_SIZE.test(text);
 }
+
+/** "When will my shoes arrive?", "我那双鞋到底啥时候到": the shopper's own parcel (not a restock: 到货). */
+const MINE = /\bmy\b|我的|我那|我买的|我下的|我订的|我定的/i;
+
+export function asksWhereMyParcelIs(text: string): boolean {
+  return MINE.test(text) && WHERE_IS_IT.test(text) && !/到货|补货|restock|back in stock/i.test(text);
+}

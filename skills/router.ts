@@ -4,7 +4,7 @@ import { fallbackSkill, menu, outOfScopeSkill, surelyOutOfScope, understandBasic
 import { pendingSpec, recognizeAnswer } from './dialogs/answer-prompt.js';
 import { setCurrentTurn } from './dialogs/current-turn.js';
 import type { FaqSkill } from './faq.js';
-import { asksWhichSize, isFollowUp } from './question-kind.js';
+import { asksWhereMyParcelIs, asksWhichSize, isFollowUp } from './question-kind.js';
 import { humanOption, reply, type Bilingual } from './respond.js';
 import type { NluPort, Router, Skill, Turn, Understanding } from './types.js';
 
@@ -31,6 +31,9 @@ export interface SkillRouterOptions {
 const PRODUCT_INTENTS = new Set(['price_check', 'stock_check', 'product_question']);
 /** How likely a help intent must be, next to a product intent with no product, to be the one meant. */
 const RECONSIDER_MIN = 0.1;
+
+/** Intents about the shopper's own case that "where is my…" does not overrule (a refund, a return, a cancellation). */
+const TOPIC_OF_THEIR_OWN = new Set(['refund_status', 'return_item', 'exchange_item', 'cancel_order', 'change_address', 'change_order', 'human_agent']);
 
 /** How long "and to Hong Kong?" still follows the last answer. */
 const FOLLOW_UP_MINUTES = 30;
@@ -195,6 +198,7 @@ export class SkillRouter implements Router {
   }
 
   private async dispatch(turn: Turn): Promise<string> {
+    this.readTheShoppersOwnQuestion(turn);
     if (await this.followUp(turn)) {
       turn.session.fallbacks = 0;
       return 'faq';
@@ -207,11 +211,6 @@ export class SkillRouter implements Router {
       }
     }
     await this.reconsiderProductIntent(turn);
-    // "身高165 胸围86 女生T恤穿什么码" asks for size advice, not for T-shirts: the size guides answer
-    // (unless a product is named: then the product's own sizes and fit note do).
-    if (asksWhichSize(turn.text) && (turn.nlu.intent === 'recommend' || turn.nlu.confidence < this.o.sureConfidence) && !turn.nlu.entities.some((e) => e.type === 'product' || e.type === 'order_number')) {
-      turn.nlu = { ...turn.nlu, intent: 'product_question', confidence: Math.max(turn.nlu.confidence, this.o.minConfidence), alternatives: [] };
-    }
     const nlu = turn.nlu;
     const second = nlu.alternatives?.[0];
     if (
@@ -279,6 +278,21 @@ export class SkillRouter implements Router {
     if (!best?.category) return undefined;
     const answering = intents.filter((i) => faq.categoriesFor(i)?.includes(best.category!));
     return answering.length === 1 ? answering[0] : undefined;
+  }
+
+  /** Questions whose form says what they are, before any skill claims them as a follow-up. */
+  private readTheShoppersOwnQuestion(turn: Turn): void {
+    // "我那双鞋到底啥时候到" is about the shopper's own parcel, whatever the classifier makes of the shoes.
+    // (A rejection, `out_of_scope`, is no evidence against the question's own form.)
+    const unsure = turn.nlu.confidence < this.o.sureConfidence || turn.nlu.intent === 'out_of_scope';
+    if (asksWhereMyParcelIs(turn.text) && turn.nlu.intent !== 'track_order' && unsure && !TOPIC_OF_THEIR_OWN.has(turn.nlu.intent)) {
+      turn.nlu = { ...turn.nlu, intent: 'track_order', confidence: Math.max(turn.nlu.confidence, this.o.minConfidence), alternatives: [] };
+    }
+    // "身高165 胸围86 女生T恤穿什么码" asks for size advice, not for T-shirts: the size guides answer
+    // (unless a product is named: then the product's own sizes and fit note do).
+    if (asksWhichSize(turn.text) && (turn.nlu.intent === 'recommend' || unsure) && !turn.nlu.entities.some((e) => e.type === 'product' || e.type === 'order_number')) {
+      turn.nlu = { ...turn.nlu, intent: 'product_question', confidence: Math.max(turn.nlu.confidence, this.o.minConfidence), alternatives: [] };
+    }
   }
 
   /**

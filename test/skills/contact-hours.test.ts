@@ -30,3 +30,11 @@ describe('questions asking which size to take', () => {
     for (const q of ['recommend t-shirts in size M', '有L码的T恤吗', 'size chart for jeans', '推荐女生T恤']) expect(asksWhichSize(q), q).toBe(false);
   });
 });
+
+describe('"where is my parcel" in the shopper\'s own words', () => {
+  it('is their own parcel, not a restock or a product list', async () => {
+    const { asksWhereMyParcelIs } = await import('../../skills/question-kind.js');
+    for (const q of ['我那双鞋到底啥时候到？？？', 'when will my shoes arrive', "where's my stuff", '我买的外套到哪了']) expect(asksWhereMyParcelIs(q), q).toBe(true);
+    for (const q of ['这双鞋什么时候到货', 'when will the black bag be back in stock', 'where is the size chart', '鞋子什么时候到']) expect(asksWhereMyParcelIs(q), q).toBe(false);
+  });
+});
