@@ -42,7 +42,7 @@ export async function run(): Promise<void> {
     tables.push(`Test split, ${r.modelId}:\n\n${formatTable(test)}`);
     if (process.env['BENCH_CONV_FAILURES'] === '1') console.log(formatFailures(r.results));
   }
-  console.log(`${scenarios.length} conversations (${scenarios.filter((s) => s.split === 'test').length} test, ${scenarios.filter((s) => s.split === 'dev').length} dev), one after another through the web channel.\n`);
+  console.log(`${scenarios.length} conversations (${scenarios.filter((s) => s.split === 'test').length} test, ${scenarios.filter((s) => s.split === 'dev').length} dev), one after another through the web channel (WeChat for its own scenarios).\n`);
   console.log('| embeddings | test right | test EN | test ZH | dev right | CPU ms per conversation | server start s | load avg |');
   console.log('|---|---|---|---|---|---|---|---|');
   for (const row of rows) console.log(row);
