@@ -374,9 +374,11 @@ export class FaqSkill implements Skill {
     const best = hits[0];
     if (!best) return false;
     const l = turn.locale;
+    // Related articles of the same topic ("shipping fees" is not followed by "return shipping costs").
+    const topic = this.categoriesFor(turn.nlu.intent);
     const related: QuickReplyOption[] = hits
       .slice(1)
-      .filter((h) => h.slug !== best.slug)
+      .filter((h) => h.slug !== best.slug && (!topic || h.category === undefined || topic.includes(h.category)))
       .slice(0, 2)
       .map((h) => ({ title: h.title, value: h.title }));
     // A general question about orders or returns was answered from the articles: one tap starts the shopper's own case.

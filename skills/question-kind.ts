@@ -34,7 +34,7 @@ export function isFollowUp(text: string): boolean {
 }
 
 /** "Which size should I take?", "身高165 胸围86 穿什么码": size advice, which the size guides give (not a product list). */
-const WHICH_SIZE = /\bwhat size (?:should|do|would|shall|to)\b|\bwhich size (?:should|do|would|shall|to)\b|\bwhat size (?:am|is) (?:i|my)\b|\bsize (?:should|do) i (?:get|take|buy|order)\b|穿(?:什么|多大|几)码|(?:选|买|拿)(?:什么|多大|哪个|几)码|多大(?:的)?码|什么尺码|哪个尺码|尺码怎么选|码数怎么选/i;
+const WHICH_SIZE = /\bsize (?:chart|guide|table)s?\b|尺码表|尺码对照|码数表|尺码指南|\bwhat size (?:should|do|would|shall|to)\b|\bwhich size (?:should|do|would|shall|to)\b|\bwhat size (?:am|is) (?:i|my)\b|\bsize (?:should|do) i (?:get|take|buy|order)\b|穿(?:什么|多大|几)码|(?:选|买|拿)(?:什么|多大|哪个|几)码|多大(?:的)?码|什么尺码|哪个尺码|尺码怎么选|码数怎么选/i;
 
 export function asksWhichSize(text: string): boolean {
   return WHICH_SIZE.test(text);
@@ -45,4 +45,11 @@ const MINE = /\bmy\b|我的|我那|我买的|我下的|我订的|我定的/i;
 
 export function asksWhereMyParcelIs(text: string): boolean {
   return MINE.test(text) && WHERE_IS_IT.test(text) && !/到货|补货|restock|back in stock/i.test(text);
+}
+
+/** Saying one wants to complain ("I'd like to file a complaint", "我想投诉一下"): a complaint, whatever else the words resemble. */
+const COMPLAINT = /\b(?:file|make|lodge|raise|submit)\s+(?:a\s+)?(?:formal\s+)?complaint\b|\bwant to complain\b|\bcomplain about\b|投诉|我要反馈|想反馈|反馈一下/i;
+
+export function saysComplaint(text: string): boolean {
+  return COMPLAINT.test(text);
 }

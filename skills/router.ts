@@ -4,7 +4,7 @@ import { fallbackSkill, menu, outOfScopeSkill, surelyOutOfScope, understandBasic
 import { pendingSpec, recognizeAnswer } from './dialogs/answer-prompt.js';
 import { setCurrentTurn } from './dialogs/current-turn.js';
 import type { FaqSkill } from './faq.js';
-import { asksWhereMyParcelIs, asksWhichSize, isFollowUp } from './question-kind.js';
+import { asksWhereMyParcelIs, asksWhichSize, isFollowUp, isGeneralQuestion, saysComplaint } from './question-kind.js';
 import { humanOption, reply, type Bilingual } from './respond.js';
 import type { NluPort, Router, Skill, Turn, Understanding } from './types.js';
 
@@ -277,7 +277,9 @@ export class SkillRouter implements Router {
     const best = (await faq.lookup(turn, undefined))[0];
     if (!best?.category) return undefined;
     const answering = intents.filter((i) => faq.categoriesFor(i)?.includes(best.category!));
-    return answering.length === 1 ? answering[0] : undefined;
+    if (answering.length === 1) return answering[0];
+    // Both would be answered from these articles, and the shopper asks a question (not about their own case): no need to ask which.
+    return answering.length === intents.length && isGeneralQuestion(turn) ? intents[0] : undefined;
   }
 
   /** Questions whose form says what they are, before any skill claims them as a follow-up. */
@@ -287,6 +289,11 @@ export class SkillRouter implements Router {
     const unsure = turn.nlu.confidence < this.o.sureConfidence || turn.nlu.intent === 'out_of_scope';
     if (asksWhereMyParcelIs(turn.text) && turn.nlu.intent !== 'track_order' && unsure && !TOPIC_OF_THEIR_OWN.has(turn.nlu.intent)) {
       turn.nlu = { ...turn.nlu, intent: 'track_order', confidence: Math.max(turn.nlu.confidence, this.o.minConfidence), alternatives: [] };
+    }
+    // "我想投诉一下": the shopper says what they want to do.
+    const asksForPerson = /\b(?:human|person|agent|someone|manager|supervisor)\b|人工|真人|客服人员|主管|经理/i.test(turn.text);
+    if (saysComplaint(turn.text) && (unsure || turn.nlu.intent === 'human_agent') && turn.nlu.intent !== 'complaint' && !asksForPerson) {
+      turn.nlu = { ...turn.nlu, intent: 'complaint', confidence: Math.max(turn.nlu.confidence, this.o.minConfidence), alternatives: [] };
     }
     // "身高165 胸围86 女生T恤穿什么码" asks for size advice, not for T-shirts: the size guides answer
     // (unless a product is named: then the product's own sizes and fit note do).

@@ -26,8 +26,8 @@ describe('questions about when people answer', () => {
 describe('questions asking which size to take', () => {
   it('are size advice in English and Chinese, not product requests', async () => {
     const { asksWhichSize } = await import('../../skills/question-kind.js');
-    for (const q of ['what size should i get? 175cm chest 94', 'which size do I take in your jeans', '身高165 胸围86 女生T恤穿什么码', '脚长245mm穿多大码', '牛仔裤尺码怎么选']) expect(asksWhichSize(q), q).toBe(true);
-    for (const q of ['recommend t-shirts in size M', '有L码的T恤吗', 'size chart for jeans', '推荐女生T恤']) expect(asksWhichSize(q), q).toBe(false);
+    for (const q of ['what size should i get? 175cm chest 94', 'which size do I take in your jeans', '身高165 胸围86 女生T恤穿什么码', '脚长245mm穿多大码', '牛仔裤尺码怎么选', 'do u have a size chart for jeans', '鞋子尺码表']) expect(asksWhichSize(q), q).toBe(true);
+    for (const q of ['recommend t-shirts in size M', '有L码的T恤吗', '推荐女生T恤', 'jeans in size 30']) expect(asksWhichSize(q), q).toBe(false);
   });
 });
 
@@ -36,5 +36,13 @@ describe('"where is my parcel" in the shopper\'s own words', () => {
     const { asksWhereMyParcelIs } = await import('../../skills/question-kind.js');
     for (const q of ['我那双鞋到底啥时候到？？？', 'when will my shoes arrive', "where's my stuff", '我买的外套到哪了']) expect(asksWhereMyParcelIs(q), q).toBe(true);
     for (const q of ['这双鞋什么时候到货', 'when will the black bag be back in stock', 'where is the size chart', '鞋子什么时候到']) expect(asksWhereMyParcelIs(q), q).toBe(false);
+  });
+});
+
+describe('saying one wants to complain', () => {
+  it('is a complaint in English and Chinese; a shipping or fee question is not', async () => {
+    const { saysComplaint } = await import('../../skills/question-kind.js');
+    for (const q of ["Hi, I'd like to file a complaint.", '我想投诉一下', 'I want to complain about the delivery driver', '想反馈一下快递员的态度问题']) expect(saysComplaint(q), q).toBe(true);
+    for (const q of ['how much is shipping', 'complaints policy?', '退货运费谁出']) expect(saysComplaint(q), q).toBe(false);
   });
 });
