@@ -85,6 +85,8 @@ const INTENT_ACTIONS: ReadonlyMap<string, { en: string; zh: string }> = new Map(
 
 /** How far below the confidence floor a passage of the intent's own articles may still answer. */
 const INTENT_FLOOR_FACTOR = 0.5;
+/** How much stating the kind of fact asked counts when ranking an intent's own passages. */
+const ANSWER_TYPE_BONUS = 0.08;
 
 /** Intents whose answer is the shop's help content. */
 export const FAQ_INTENTS = [
@@ -346,7 +348,10 @@ export class FaqSkill implements Skill {
     const categories = intent ? this.categoriesFor(intent) : undefined;
     if (categories) {
       // Among the intent's own articles, the passage retrieval is surest answers it comes first.
-      const own = hits.filter((h) => h.category !== undefined && categories.includes(h.category)).sort((a, b) => b.confidence - a.confidence);
+      // A passage that states the kind of fact asked ("how long" → a time, "how much" → a fee) is surer still.
+      const wanted = ANSWER_TYPES.filter((t) => t.asks.test(query));
+      const sureness = (h: KnowledgeHit) => h.confidence + (wanted.some((w) => w.states.test(h.text)) ? ANSWER_TYPE_BONUS : 0);
+      const own = hits.filter((h) => h.category !== undefined && categories.includes(h.category)).sort((a, b) => sureness(b) - sureness(a));
       if (own.length > 0 && own[0]!.confidence >= this.opts.minConfidence * INTENT_FLOOR_FACTOR) {
         return [...own, ...hits.filter((h) => !own.includes(h))].slice(0, 3);
       }
