@@ -24,6 +24,8 @@ export interface BotDeps {
   triggers?: HandoffTriggers;
   /** SERVICE_HOURS, quoted when there is no hand-off to tell the shopper how to reach a person. */
   serviceHours?: ServiceHours;
+  /** REDACT_TRANSCRIPTS: applied to every text of what is recorded about a message (the entities' values and spans too). */
+  redact?: (text: string) => string;
 }
 
 /** When the bot hands over by itself (the shopper asking and repeated fallbacks are the skills' and router's). */
@@ -115,6 +117,17 @@ export class ShopAssistantBot extends ActivityHandler {
     turn.searchText = calm;
   }
 
+  /** The entities as recorded: with REDACT_TRANSCRIPTS, a phone or e-mail found in a message is not kept in its entities either. */
+  private redactEntities(entities: Turn['nlu']['entities']): Turn['nlu']['entities'] {
+    const redact = this.deps.redact;
+    if (!redact) return entities;
+    return entities.map((e) => {
+      const out: Record<string, unknown> = { ...e };
+      for (const [k, v] of Object.entries(out)) if (typeof v === 'string') out[k] = redact(v);
+      return out as unknown as (typeof entities)[number];
+    });
+  }
+
   /** A held message (a human owns the conversation): understood and annotated for the agent, not answered. */
   async annotateHeld(context: TurnContext): Promise<void> {
     const inbound = inboundMessage(context);
@@ -122,7 +135,7 @@ export class ShopAssistantBot extends ActivityHandler {
     const turn = await this.turnOf(context, inbound.text);
     const nlu = await this.deps.router.understand(inbound.text, turn.locale, turn.now);
     const mood = this.deps.sentiment?.(inbound.text);
-    await this.annotate(inbound.id, { intent: nlu.intent, confidence: nlu.confidence, entities: nlu.entities, ...(mood ? { sentiment: round2(mood.score) } : {}), skill: 'agent' });
+    await this.annotate(inbound.id, { intent: nlu.intent, confidence: nlu.confidence, entities: this.redactEntities(nlu.entities), ...(mood ? { sentiment: round2(mood.score) } : {}), skill: 'agent' });
   }
 
   /**
@@ -205,7 +218,7 @@ export class ShopAssistantBot extends ActivityHandler {
         await this.annotate(inbound.id, {
           intent: turn.nlu.intent,
           confidence: turn.nlu.confidence,
-          entities: turn.nlu.entities,
+          entities: this.redactEntities(turn.nlu.entities),
           ...(mood ? { sentiment: round2(mood.score) } : {}),
           skill,
         });

@@ -164,6 +164,7 @@ export function createBotCore(opts: BotCoreOptions): BotCore {
     sentiment: opts.sentiment,
     triggers,
     serviceHours: opts.serviceHours,
+    ...(opts.redactTranscript ? { redact: opts.redactTranscript } : {}),
   });
   const limits = opts.rateLimits ?? { perCustomer: { burst: 10, perSecond: 0.5 }, perIp: { burst: 60, perSecond: 2 } };
   const measure: Middleware = {

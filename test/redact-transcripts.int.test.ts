@@ -43,7 +43,13 @@ describe('transcript redaction on', () => {
     for (const m of all.items) {
       expect(m.text).not.toContain('13812345678');
       expect(m.text).not.toContain('4111 1111 1111 1111');
+      // What the bot understood of it is recorded masked too (the phone and e-mail entities).
+      const understood = JSON.stringify(m.entities ?? []);
+      expect(understood).not.toContain('13812345678');
+      expect(understood).not.toContain('li.na@example.com');
     }
+    const inbound = all.items.find((m) => m.direction === 'in' && m.text.startsWith('where is my order?'));
+    expect((inbound?.entities ?? []).some((e) => e['type'] === 'phone'), 'the phone entity is still recorded, masked').toBe(true);
   });
 
   it('keeps order numbers: the order is found from the stored and the live text alike', async () => {
