@@ -116,8 +116,19 @@ const norm = (s: string) => s.normalize('NFKC').toLowerCase().replace(/[^\p{L}\p
 /** "What's your return policy?" asks about the article as a whole: its title is in the question. */
 export function asksForWholeArticle(query: string, title: string): boolean {
   const t = norm(title);
-  return t.length >= 2 && ` ${norm(query)} `.includes(t.includes(' ') || /\p{Script=Han}/u.test(t) ? t : ` ${t} `);
+  if (!(t.length >= 2 && ` ${norm(query)} `.includes(t.includes(' ') || /\p{Script=Han}/u.test(t) ? t : ` ${t} `))) return false;
+  // Naming the title is not enough: "can I use two coupons on one order?" names "Coupons" but asks one
+  // thing of it. Only words about the article as a whole may stand beside the title.
+  const named = terms(title);
+  const rest = norm(query).split(t).join(' ');
+  return [...terms(rest)].every((w) => named.has(w) || WHOLE_ARTICLE_WORDS.has(w));
 }
+
+/** Words of a question about an article as a whole ("what is your return policy?", "退货政策是怎样的"). */
+const WHOLE_ARTICLE_WORDS = terms(
+  'policy policies rule rules about tell info information explain explained know work works how your the terms conditions general ' +
+    '政策 规则 说明 介绍 规定 怎样 怎么样 样的 是怎 你们 们的 一下 具体 相关 怎么 么样 是什',
+);
 
 /** The article's opening section: everything up to the second heading. */
 export function leadSection(body: string): string {

@@ -169,6 +169,9 @@ describe('FAQ answers', () => {
     expect(asksForWholeArticle("What's your return policy?", 'Return policy')).toBe(true);
     expect(asksForWholeArticle('你们的退货政策是怎样的？', '退货政策')).toBe(true);
     expect(asksForWholeArticle('can I return an opened serum', 'Return policy')).toBe(false);
+    // Naming the title while asking one thing of it is not a question about the whole article.
+    expect(asksForWholeArticle('can i use two coupons on one order', 'Coupons')).toBe(false);
+    expect(asksForWholeArticle('tell me about coupons', 'Coupons')).toBe(true);
     const body = '---\ntitle: X\n---\n# Return policy\n\n## 7-day returns\n\nWithin **7 days**.\n\n## Quality\n\n15 days.';
     expect(leadSection(body)).toBe('## 7-day returns\n\nWithin **7 days**.');
     expect(plainExcerpt(leadSection(body))).toBe('7-day returns\n\nWithin 7 days.');
