@@ -188,6 +188,15 @@ async function wechatConversation(store: Store, openId: string) {
   return (await store.conversations.findOpenByCustomer(customer.id, 'wechat')) ?? (await store.conversations.listByCustomer(customer.id, { limit: 5 })).items.find((c) => c.channel === 'wechat') ?? null;
 }
 
+/** Ends a scenario: its conversation is resolved, so the next scenario of the same shopper starts a new one; right when every turn passed. */
+async function finish(store: Store, s: Scenario, turns: TurnResult[], conversationId: string | undefined): Promise<ScenarioResult> {
+  if (conversationId) {
+    const c = await store.conversations.get(conversationId);
+    if (c && c.status !== 'resolved') await store.conversations.resolve(c.id);
+  }
+  return { scenario: s, ok: turns.every((t) => t.failures.length === 0) && turns.length === s.turns.length, turns };
+}
+
 /** The checks of one turn against what the store holds now. */
 async function judge(store: Store, t: ScenarioTurn, replies: SeenReply[], lang: Locale, orders: Order[], returnsBefore: number, conversationId: string | undefined): Promise<string[]> {
   const cardIds = replies.flatMap((r) => (r.cards ?? []).map((c) => c.id));
@@ -256,12 +265,7 @@ export async function runScenario(bench: BenchServer & { secret: string }, s: Sc
     turns.push({ sent, ...(clicked ? { clicked } : {}), lang, replies, failures });
     previous = replies;
   }
-  // The next scenario of the same shopper starts a new conversation.
-  if (conversationId) {
-    const c = await store.conversations.get(conversationId);
-    if (c && c.status !== 'resolved') await store.conversations.resolve(c.id);
-  }
-  return { scenario: s, ok: turns.every((t) => t.failures.length === 0) && turns.length === s.turns.length, turns };
+  return finish(store, s, turns, conversationId);
 }
 
 /** A WeChat scenario: typed text, and a button "click" as WeChat sends a tapped menu link (the button's value, with its menu id). */
@@ -311,11 +315,7 @@ async function runWeChatScenario(bench: BenchServer & { secret: string }, s: Sce
     turns.push({ sent, lang, replies, failures });
     previous = replies;
   }
-  if (conversationId) {
-    const c = await store.conversations.get(conversationId);
-    if (c && c.status !== 'resolved') await store.conversations.resolve(c.id);
-  }
-  return { scenario: s, ok: turns.every((t) => t.failures.length === 0) && turns.length === s.turns.length, turns };
+  return finish(store, s, turns, conversationId);
 }
 
 /** Starts a bench server, plays every scenario in order, closes the server. */
