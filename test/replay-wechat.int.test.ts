@@ -28,7 +28,7 @@ function reasonOf(text: string): string | undefined {
 }
 
 describe('WeChat plaintext mode: timestamp window', () => {
-  it('refuses a correctly signed message whose timestamp is from 2001, a day old, or 310 s either side of now (10 s past the window, so a second ticking before the server's check cannot bring it inside)', async () => {
+  it('refuses a correctly signed message whose timestamp is from 2001, a day old, or 310 s either side of now (10 s past the window, so a second ticking before the server check cannot bring it inside)', async () => {
     const id = openId();
     const now = nowSeconds();
     for (const timestamp of [978_307_200, now - 86_400, now - 310, now + 310]) {
