@@ -17,6 +17,20 @@ export {
   type RetrieverMode,
 } from './hybrid-index.js';
 export { KnowledgeBase, type KnowledgeBaseOptions, type KnowledgeBaseLogger, type KnowledgeBaseStats } from './knowledge-base.js';
-export { evaluateRetrieval, buildEvalIndex, type EvalArticle, type EvalQuery, type EvalReport, type RetrieverScores, type Scores } from './evaluate.js';
+export { evaluateRetrieval, buildEvalIndex, RETRIEVER_MODES, type EvalArticle, type EvalQuery, type EvalReport, type RetrieverScores, type Scores } from './evaluate.js';
 export { loadEvalArticles, loadEvalQueries } from './eval-data.js';
+export {
+  loadBitextEval,
+  parseBitextEval,
+  bitextSplit,
+  sampleByGroup,
+  BITEXT_INTENT_ARTICLES,
+  BITEXT_SEED,
+  BITEXT_TUNE_SHARE,
+  BITEXT_SPLITS,
+  type BitextEvalSet,
+  type BitextLoadOptions,
+  type BitextQuery,
+  type BitextSplit,
+} from './bitext-eval.js';
 export { embeddingLocales } from './model-locales.js';
