@@ -12,7 +12,9 @@ import {
   loadKnowledgeDir,
   loadKnowledgeFile,
   type CreatedEmbeddings,
+  type EvalQuery,
 } from '../../knowledge/index.js';
+import { BITEXT_SEED, BITEXT_SPLITS, BITEXT_TUNE_SHARE, bitextSplit, loadBitextEval, sampleByGroup, type BitextSplit } from '../../knowledge/retrieval/index.js';
 import { ShopError, type KnowledgeInput, type Locale } from '../../store/index.js';
 import { flag, positionals, requiredFlag, type Command, type CommandContext } from './command.js';
 import { auditCli } from './audit-commands.js';
@@ -49,6 +51,10 @@ function intFlag(args: string[], name: string, fallback: number, max: number): n
   const n = Number(v);
   if (!Number.isInteger(n) || n < 1 || n > max) throw new ShopError('bad_request', `${name} must be an integer from 1 to ${max}, got "${v}"`);
   return n;
+}
+
+function isBitextSplit(v: string): v is BitextSplit {
+  return (BITEXT_SPLITS as readonly string[]).includes(v);
 }
 
 async function isDirectory(p: string): Promise<boolean> {
@@ -120,12 +126,43 @@ export const kbCommands: Record<string, Command> = {
     },
   },
   'kb:eval': {
-    usage: 'kb:eval --articles <A.jsonl|folder> --queries <Q.csv> [--k 5] [--min-confidence x] [--details]',
-    summary: 'Retrieval quality (hit@1, hit@k, MRR per retriever, off-topic false positives) on a labelled set; no store needed.',
+    usage:
+      'kb:eval --articles <A.jsonl|folder> (--queries <Q.csv> | --bitext <bitext.csv> [--split tune|holdout|all] [--limit N]) [--k 5] [--min-confidence x] [--details]',
+    summary:
+      'Retrieval quality (hit@1, hit@k, MRR per retriever, off-topic false positives) on a labelled set, or on the Bitext utterances (seeded 25/75 tune/holdout split); no store needed.',
     run: async (args, ctx) => {
-      const usage = 'kb:eval --articles <A.jsonl|folder> --queries <Q.csv> [--k 5]';
+      const usage = 'kb:eval --articles <A.jsonl|folder> (--queries <Q.csv> | --bitext <bitext.csv> [--split holdout] [--limit N]) [--k 5]';
       const articles = await loadEvalArticles(requiredFlag(args, '--articles', usage));
-      const queries = await loadEvalQueries(requiredFlag(args, '--queries', usage), new Set(articles.map((a) => a.id)));
+      const articleIds = new Set(articles.map((a) => a.id));
+      const queriesFile = flag(args, '--queries');
+      const bitextFile = flag(args, '--bitext');
+      if (queriesFile !== undefined && bitextFile !== undefined) throw new ShopError('bad_request', `give --queries or --bitext, not both: cli ${usage}`);
+      if (queriesFile === undefined && bitextFile === undefined) throw new ShopError('bad_request', `--queries is required (or --bitext): cli ${usage}`);
+      for (const name of ['--split', '--limit']) {
+        if (bitextFile === undefined && flag(args, name) !== undefined) throw new ShopError('bad_request', `${name} goes with --bitext: cli ${usage}`);
+      }
+      let queries: EvalQuery[];
+      let set: Record<string, unknown> | undefined;
+      if (bitextFile !== undefined) {
+        const split = flag(args, '--split') ?? 'holdout';
+        if (!isBitextSplit(split)) throw new ShopError('bad_request', `--split must be one of ${BITEXT_SPLITS.join(', ')}, got "${split}"`);
+        const bitext = await loadBitextEval(bitextFile, { articleIds });
+        const all = bitextSplit(bitext, split);
+        const limitRaw = flag(args, '--limit');
+        const chosen = limitRaw === undefined ? all : sampleByGroup(all, intFlag(args, '--limit', all.length, 1_000_000), BITEXT_SEED);
+        queries = chosen;
+        set = {
+          source: 'bitext',
+          split,
+          seed: BITEXT_SEED,
+          tuneShare: BITEXT_TUNE_SHARE,
+          intents: bitext.intents.length,
+          splitQueries: all.length,
+          ...(chosen.length < all.length ? { sampled: chosen.length } : {}),
+        };
+      } else {
+        queries = await loadEvalQueries(queriesFile!, articleIds);
+      }
       const k = intFlag(args, '--k', 5, 50);
       const minRaw = flag(args, '--min-confidence');
       const minConfidence = minRaw === undefined ? DEFAULT_MIN_CONFIDENCE : Number(minRaw);
@@ -133,8 +170,20 @@ export const kbCommands: Record<string, Command> = {
       const e = await embeddingsFor(ctx);
       const vectorLocales = await embeddingLocales(e, ctx.config.models.modelsDir);
       const index = await buildEvalIndex(articles, e.embeddings, { dimension: e.dimension, ...(vectorLocales ? { vectorLocales } : {}) });
-      const report = await evaluateRetrieval(index, queries, { k, minConfidence, details: args.includes('--details') });
-      return { embeddings: { kind: e.kind, modelId: e.modelId, vectorLocales: vectorLocales ?? ['en', 'zh'] }, articles: articles.length, chunks: index.chunkCount, ...report };
+      const report = await evaluateRetrieval(index, queries, {
+        k,
+        minConfidence,
+        details: args.includes('--details'),
+        // A few hundred queries finish at once; past that, show how far along it is.
+        ...(queries.length > 200 ? { onProgress: (done: number, total: number) => ctx.progress.update('kb:eval', done, total) } : {}),
+      });
+      return {
+        embeddings: { kind: e.kind, modelId: e.modelId, vectorLocales: vectorLocales ?? ['en', 'zh'] },
+        articles: articles.length,
+        chunks: index.chunkCount,
+        ...(set ? { set } : {}),
+        ...report,
+      };
     },
   },
 };
