@@ -189,7 +189,10 @@ const schema = z.object({
     .default('Asia/Shanghai'),
   /** When people answer shoppers; parsed (with SHOP_TIME_ZONE) by `parseServiceHours`. */
   SERVICE_HOURS: z.string().trim().min(1).default('09:00-22:00'),
-  /** How the shop's order numbers look (a short regular expression); checked by `parseOrderNumberFormat`. */
+  /**
+   * How the shop's order numbers look: one short regular expression, or several separated by a comma or
+   * a top-level "|" ("SA\\d{6},\\d{8,20}"); each checked by `parseOrderNumberFormat`, the first gives the example.
+   */
   ORDER_NUMBER_PATTERN: z.string().trim().min(1).default(DEFAULT_ORDER_NUMBER_SOURCE),
   /** One of the shop's order numbers, shown to shoppers ("ours look like …"); default: made from the pattern. */
   ORDER_NUMBER_EXAMPLE: z.string().trim().min(1).max(40).optional(),

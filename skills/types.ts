@@ -18,6 +18,8 @@ type Span = {
 export type Entity = Span &
   (
     | { type: 'order_number'; value: string }
+    /** "invoice INV-2024-00123", "发票号 12345678": upper-case, dashes kept. Never also an order number or a phone. */
+    | { type: 'invoice_number'; value: string }
     | { type: 'phone'; value: string }
     | { type: 'email'; value: string }
     | { type: 'money'; value: number; currency?: string }
@@ -28,6 +30,10 @@ export type Entity = Span &
     | { type: 'date'; from: string; to: string }
     | { type: 'color'; value: string }
     | { type: 'size'; value: string }
+    /** A country or region by name (EN or ZH: "Japan", "日本", "Hong Kong"): its ISO 3166-1 alpha-2 code ("JP", "HK"). */
+    | { type: 'country'; value: string }
+    /** A mainland-China city by name (pinyin or Chinese: "Chengdu", "成都"): its English name ("Chengdu"). */
+    | { type: 'city'; value: string }
     | { type: 'product'; value: string; score: number }
     | { type: 'category'; value: string; score: number }
     | { type: 'link_code'; value: string }

@@ -136,6 +136,42 @@ describe('loadConfig', () => {
     }
   });
 
+  it('ORDER_NUMBER_PATTERN: several formats, separated by a comma or a top-level "|"; the first gives the example', () => {
+    const orders = (env: Record<string, string>) => loadConfig(env, emptyDir()).orderNumbers;
+    expect(orders({ ORDER_NUMBER_PATTERN: 'SA\\d{6},\\d{8,20}' })).toEqual({
+      source: '(?:SA\\d{6})|(?:\\d{8,20})',
+      example: 'SA100123',
+      prefix: 'SA',
+      patterns: ['SA\\d{6}', '\\d{8,20}'],
+    });
+    // "|" at the top level is the same list; inside a group it stays part of one pattern.
+    expect(orders({ ORDER_NUMBER_PATTERN: '^\\d{8,20}$ | SA\\d{6}' })).toMatchObject({ example: '10012345', prefix: 'SA', patterns: ['\\d{8,20}', 'SA\\d{6}'] });
+    expect(orders({ ORDER_NUMBER_PATTERN: '(?:SA|SB)\\d{6}' })).toEqual({ source: '(?:SA|SB)\\d{6}', example: 'SA100123', prefix: '' });
+    // The example may be any one of the shop's numbers.
+    expect(orders({ ORDER_NUMBER_PATTERN: 'SA\\d{6},\\d{8,20}', ORDER_NUMBER_EXAMPLE: '00004587345' }).example).toBe('00004587345');
+  });
+
+  it('ORDER_NUMBER_PATTERN: a bad pattern in a list is config_invalid naming which one and why', () => {
+    const cases: Array<[Record<string, string>, RegExp]> = [
+      [{ ORDER_NUMBER_PATTERN: 'SA\\d{6},(\\d+)+' }, /pattern 2 \("\(\\\\d\+\)\+"\) repeats a group that itself branches or repeats/],
+      [{ ORDER_NUMBER_PATTERN: 'SA\\d{6},,\\d{10}' }, /has an empty pattern \(number 2\)/],
+      [{ ORDER_NUMBER_PATTERN: 'SA\\d{6},\\d{2}' }, /pattern 2 .* fewer than 3 digits/],
+      [{ ORDER_NUMBER_PATTERN: Array.from({ length: 9 }, (_, i) => `A${i}\\d{6}`).join(',') }, /lists 9 patterns; at most 8/],
+      [{ ORDER_NUMBER_PATTERN: 'SA\\d{6},\\d{10}', ORDER_NUMBER_EXAMPLE: 'XY1' }, /does not match ORDER_NUMBER_EXAMPLE "XY1"/],
+    ];
+    for (const [env, expected] of cases) {
+      let message = '';
+      try {
+        loadConfig(env, emptyDir());
+      } catch (err) {
+        expect(err).toMatchObject({ code: 'config_invalid' });
+        message = (err as Error).message;
+      }
+      expect(message, env['ORDER_NUMBER_PATTERN']).toMatch(/ORDER_NUMBER_PATTERN: /);
+      expect(message, env['ORDER_NUMBER_PATTERN']).toMatch(expected);
+    }
+  });
+
   it('treats an empty variable as unset', () => {
     expect(loadConfig({ PORT: '', MONGODB_URI: '' }, emptyDir()).store.kind).toBe('sqlite');
   });

@@ -10,13 +10,24 @@ export interface OrderNumberFormat {
   source: string;
   /** An order number in this format, for "ours look like SA100123" (ORDER_NUMBER_EXAMPLE, else made from the pattern). */
   example: string;
-  /** Letters every order number starts with ("SA"), so "order 100123" reads as SA100123; '' when there are none. */
+  /**
+   * Letters order numbers start with ("SA"), so "order 100123" reads as SA100123; '' when there are none.
+   * With several patterns: the first pattern's letters that has any.
+   */
   prefix: string;
+  /**
+   * The patterns one by one, when ORDER_NUMBER_PATTERN lists several (`source` is then their
+   * alternation); absent for a single pattern.
+   */
+  patterns?: string[];
 }
 
 /** The demo shop's order numbers: "SA" and six digits. */
 export const DEFAULT_ORDER_NUMBER_SOURCE = 'SA\\d{6}';
+/** Longest single pattern. */
 export const MAX_ORDER_NUMBER_PATTERN_CHARS = 100;
+/** Most patterns ORDER_NUMBER_PATTERN may list (a shop has one or two formats, rarely more). */
+export const MAX_ORDER_NUMBER_PATTERNS = 8;
 /** Longest order number the format may describe (and the extractor reads). */
 export const MAX_ORDER_NUMBER_CHARS = 40;
 
@@ -49,11 +60,91 @@ export function formatFromRegExp(pattern: RegExp): OrderNumberFormat {
 
 /**
  * ORDER_NUMBER_PATTERN (and ORDER_NUMBER_EXAMPLE) as a format; a string says what is wrong.
- * A leading ^ and a trailing $ are allowed and dropped (the whole value must match anyway).
+ * The setting may list several patterns, separated by a comma or a "|" outside any group,
+ * class or {m,n} ("SA\d{6},\d{8,20}"); each is checked on its own, and a number is an order
+ * number when it matches any of them in full. A leading ^ and a trailing $ are allowed on each
+ * and dropped. The example shown to shoppers is ORDER_NUMBER_EXAMPLE (which must match one of
+ * the patterns), else one made from the first pattern.
  */
 export function parseOrderNumberFormat(pattern: string, example?: string): OrderNumberFormat | string {
   const raw = String(pattern ?? '').trim();
   if (raw === '') return 'is empty: give a regular expression such as SA\\d{6}';
+  const parts = splitPatterns(raw);
+  if (parts.length > MAX_ORDER_NUMBER_PATTERNS) return `lists ${parts.length} patterns; at most ${MAX_ORDER_NUMBER_PATTERNS}`;
+  if (parts.length === 1) return parseOne(raw, example);
+  const given = example?.trim();
+  const formats: OrderNumberFormat[] = [];
+  for (const [i, part] of parts.entries()) {
+    if (part === '') return `has an empty pattern (number ${i + 1}): separate patterns with one comma or "|", e.g. SA\\d{6},\\d{8,20}`;
+    // The shopper-facing example may belong to any one pattern; the others make their own.
+    const own = given !== undefined && given !== '' && matchesSingle(part, given) ? given : undefined;
+    const f = parseOne(part, own);
+    if (typeof f === 'string') return `pattern ${i + 1} (${JSON.stringify(part)}) ${f}`;
+    formats.push(f);
+  }
+  const sources = formats.map((f) => f.source);
+  const source = sources.map((s) => `(?:${s})`).join('|');
+  if (given && !isOrderNumber({ source }, given)) {
+    return `does not match ORDER_NUMBER_EXAMPLE ${JSON.stringify(given)}: the example must be one of your order numbers`;
+  }
+  return {
+    source,
+    example: given ? given.toUpperCase() : formats[0]!.example,
+    prefix: formats.find((f) => f.prefix !== '')?.prefix ?? '',
+    patterns: sources,
+  };
+}
+
+/** `value` matches `pattern` in full, or false when the pattern is not (yet) a valid one. */
+function matchesSingle(pattern: string, value: string): boolean {
+  try {
+    return isOrderNumber({ source: stripAnchors(pattern) }, value);
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The patterns of the setting: split at a comma or "|" that is not escaped and not inside
+ * (…), […] or a {m,n} repetition. A "|" at the top level is an alternation anyway, so reading
+ * it as a separator changes no pattern's meaning.
+ */
+export function splitPatterns(raw: string): string[] {
+  const out: string[] = [];
+  let depth = 0;
+  let from = 0;
+  for (let i = 0; i < raw.length; i++) {
+    const c = raw[i]!;
+    if (c === '\\') {
+      i += 1;
+      continue;
+    }
+    if (c === '[') {
+      let j = i + 1;
+      if (raw[j] === '^') j++;
+      if (raw[j] === ']') j++;
+      while (j < raw.length && raw[j] !== ']') j += raw[j] === '\\' ? 2 : 1;
+      i = j;
+      continue;
+    }
+    if (c === '{') {
+      const q = /^\{\d+(?:,\d*)?\}/.exec(raw.slice(i));
+      if (q) i += q[0].length - 1;
+      continue;
+    }
+    if (c === '(') depth++;
+    else if (c === ')') depth = Math.max(0, depth - 1);
+    else if (depth === 0 && (c === ',' || c === '|')) {
+      out.push(raw.slice(from, i).trim());
+      from = i + 1;
+    }
+  }
+  out.push(raw.slice(from).trim());
+  return out;
+}
+
+/** One pattern of the setting, checked as ORDER_NUMBER_PATTERN always was. */
+function parseOne(raw: string, example?: string): OrderNumberFormat | string {
   if (raw.length > MAX_ORDER_NUMBER_PATTERN_CHARS) return `is ${raw.length} characters long; at most ${MAX_ORDER_NUMBER_PATTERN_CHARS} (an order number pattern is short, e.g. SA\\d{6} or \\d{10,12})`;
   const source = stripAnchors(raw);
   const unsafe = unsafeConstruct(source);
@@ -75,6 +166,12 @@ export function parseOrderNumberFormat(pattern: string, example?: string): Order
   if ((sample.match(/\d/g) ?? []).length < 3) return `describes order numbers with fewer than 3 digits (e.g. ${JSON.stringify(sample)}); they could not be told apart from other words`;
   if (sample.length > MAX_ORDER_NUMBER_CHARS) return `describes order numbers longer than ${MAX_ORDER_NUMBER_CHARS} characters`;
   return { source, example: sample.toUpperCase(), prefix: prefixOf(source) };
+}
+
+/** The letter prefixes of a format's patterns ("SA" of SA\d{6}), first pattern first, none empty. */
+export function prefixesOf(format: OrderNumberFormat): string[] {
+  const all = format.patterns ? format.patterns.map(prefixOf) : [format.prefix];
+  return [...new Set([format.prefix, ...all].filter((p) => p !== ''))];
 }
 
 export const DEFAULT_ORDER_NUMBER_FORMAT: OrderNumberFormat = parseOrderNumberFormat(DEFAULT_ORDER_NUMBER_SOURCE) as OrderNumberFormat;
