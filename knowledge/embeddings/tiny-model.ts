@@ -1,11 +1,9 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-// onnx-proto is CommonJS and arrives with @xenova/transformers; its protobufjs classes
-// write real ONNX bytes, so the tiny model goes through onnxruntime like a hub model.
-import onnxProto from 'onnx-proto';
+// The graph helpers write real ONNX bytes (onnx-proto), so the tiny model goes through
+// onnxruntime like a hub model.
+import { encodeModel, hiddenStateOutput, int64SequenceInput, onnx, type GraphProto } from '../models/onnx-graph.js';
 import { seededRandom } from '../random.js';
-
-const { onnx } = onnxProto;
 
 /** Sizes of the generated model; small so generating and loading take milliseconds. */
 export const TINY_MODEL_HIDDEN_SIZE = 32;
@@ -127,24 +125,10 @@ function modelBytes(vocabSize: number, seed: number): Uint8Array {
   const next = seededRandom(seed);
   const H = TINY_MODEL_HIDDEN_SIZE;
   const { FLOAT, INT64 } = onnx.TensorProto.DataType;
-  const seqInput = (name: string): onnxProto.onnx.IValueInfoProto => ({
-    name,
-    type: { tensorType: { elemType: INT64, shape: { dim: [{ dimParam: 'batch' }, { dimParam: 'seq' }] } } },
-  });
-  const graph: onnxProto.onnx.IGraphProto = {
+  const graph: GraphProto = {
     name: 'tiny-bert',
-    input: [seqInput('input_ids'), seqInput('attention_mask'), seqInput('token_type_ids')],
-    output: [
-      {
-        name: 'last_hidden_state',
-        type: {
-          tensorType: {
-            elemType: FLOAT,
-            shape: { dim: [{ dimParam: 'batch' }, { dimParam: 'seq' }, { dimValue: H }] },
-          },
-        },
-      },
-    ],
+    input: [int64SequenceInput('input_ids'), int64SequenceInput('attention_mask'), int64SequenceInput('token_type_ids')],
+    output: [hiddenStateOutput('last_hidden_state', H)],
     initializer: [
       { name: 'word_embeddings', dataType: FLOAT, dims: [vocabSize, H], floatData: randomTable(vocabSize, H, next) },
       {
@@ -176,13 +160,7 @@ function modelBytes(vocabSize: number, seed: number): Uint8Array {
       { opType: 'Mul', input: ['summed', 'mask_3d'], output: ['last_hidden_state'], name: 'apply_mask' },
     ],
   };
-  const model = onnx.ModelProto.create({
-    irVersion: 7,
-    producerName: 'shop-assistant make-tiny-model',
-    opsetImport: [{ domain: '', version: 13 }],
-    graph,
-  });
-  return onnx.ModelProto.encode(model).finish();
+  return encodeModel(graph, { irVersion: 7, opset: 13, producerName: 'shop-assistant make-tiny-model' });
 }
 
 /**
