@@ -39,6 +39,10 @@ export interface RetrieverScores extends Scores {
   byLocale: Partial<Record<Locale, Scores>>;
   /** The same scores per query group, when the queries carry one. */
   byGroup?: Record<string, Scores>;
+  /** Wall time of one search, averaged (the query's embedding included unless a cache held it). */
+  msPerQuery: number;
+  /** CPU time of the process (every thread) during one search, averaged. */
+  cpuMsPerQuery: number;
 }
 
 export interface EvalReport {
@@ -101,6 +105,8 @@ class Tally {
 
 class ModeTally {
   readonly all = new Tally();
+  wallMs = 0;
+  cpuMs = 0;
   readonly byLocale = new Map<Locale, Tally>();
   readonly byGroup = new Map<string, Tally>();
   add(rank: number, locale: Locale, group: string | undefined): void {
@@ -120,10 +126,12 @@ class ModeTally {
       const t = this.byLocale.get(locale);
       if (t) byLocale[locale] = t.scores(k);
     }
-    if (this.byGroup.size === 0) return { ...this.all.scores(k), byLocale };
+    const n = this.all.n || 1;
+    const timing = { msPerQuery: round(this.wallMs / n), cpuMsPerQuery: round(this.cpuMs / n) };
+    if (this.byGroup.size === 0) return { ...this.all.scores(k), byLocale, ...timing };
     const byGroup = Object.create(null) as Record<string, Scores>;
     for (const g of [...this.byGroup.keys()].sort()) byGroup[g] = this.byGroup.get(g)!.scores(k);
-    return { ...this.all.scores(k), byLocale, byGroup };
+    return { ...this.all.scores(k), byLocale, byGroup, ...timing };
   }
 }
 
@@ -131,7 +139,8 @@ class ModeTally {
  * Retrieval quality on a labelled query set: hit@1, hit@k and MRR for every retriever
  * (`RETRIEVER_MODES`: BM25 alone, vectors alone, the hybrid), and how often off-topic
  * queries pass the confidence threshold. Each query is searched in the locale it is
- * written in, by every retriever in turn (so an embedder's cache embeds it once). Memory
+ * written in, by every retriever in turn (so an embedder's cache embeds it once; without a
+ * cache each retriever's time includes its own embedding, as in serving). Memory
  * stays bounded on large sets: scores are counters; per-query details only when asked.
  */
 export async function evaluateRetrieval(
@@ -154,9 +163,15 @@ export async function evaluateRetrieval(
   for (const q of answerable) {
     const locale = detectLocale(q.query);
     for (const mode of RETRIEVER_MODES) {
+      const tally = tallies.get(mode)!;
+      const cpu0 = process.cpuUsage();
+      const t0 = performance.now();
       const hits = await index.search(q.query, { locale, k, mode, minConfidence: min });
+      tally.wallMs += performance.now() - t0;
+      const cpu = process.cpuUsage(cpu0);
+      tally.cpuMs += (cpu.user + cpu.system) / 1000;
       const rank = rankOf(hits, q.expected);
-      tallies.get(mode)!.add(rank, locale, q.group);
+      tally.add(rank, locale, q.group);
       if (mode === 'hybrid') {
         const top = hits[0];
         if (rank === 1 && (top?.confidence ?? 0) >= min) answered++;
