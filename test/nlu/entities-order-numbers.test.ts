@@ -59,6 +59,10 @@ describe('several order-number formats from ORDER_NUMBER_PATTERN', () => {
     ['you can reach me on 13812345678', ['phone:13812345678']],
     ['I ordered a coat. Call me at 13812345678', ['phone:13812345678']],
     ['订单的事请打我手机 13812345678', ['phone:13812345678']],
+    // A landline with its area code is phone-shaped too.
+    ['010-12345678', ['phone:01012345678']],
+    ['my refund for 010-12345678 never came', ['order_number:01012345678']],
+    ['a refund? call 010-12345678', ['phone:01012345678']],
   ])('numeric ids where configured: %j', async (text, want) => {
     expect(await found(multi, text)).toEqual(want);
   });

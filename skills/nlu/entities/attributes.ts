@@ -157,6 +157,7 @@ export class AttributeExtractor {
     for (const m of matchAll(this.colorRe, text)) {
       const canonical = this.colorByPhrase.get(normColor(m[0]));
       if (!canonical) continue;
+      if (namesNoColor(text, m.index, m.index + m[0].length)) continue;
       const value = this.catalogColors.get(canonical.toLowerCase()) ?? canonical;
       out.push({ type: 'color', value, text: m[0], start: m.index, end: m.index + m[0].length });
     }
@@ -219,6 +220,20 @@ function LONE_LETTER_OK(text: string, at: number): boolean {
   const before = text.slice(Math.max(0, at - 8), at);
   if (/[\u4e00-\u9fff]\s*$/.test(before) || at === 0) return true;
   return /(?:^|[^A-Za-z])(?:in|an|a|the|one|want|need|get|buy|or|and|size|是|要)\s*$/i.test(before) || /[,/(（]\s*$/.test(before);
+}
+
+// A colour word that names a tier, a programme, a card, a day or a service rather than a colour:
+// "gold account", "silver tier", "platinum-level", "black friday", "orange money", "green card",
+// "金色会员", "黑色星期五"; or that follows one: "membership level: gold", "会员等级是金色".
+// A product with the word stays a colour ("red card holder", "黑色卡包").
+const NON_COLOR_AFTER =
+  /^(?:[\s-]*(?:accounts?|members?|membership|tiers?|cards?(?![\s-]*(?:holders?|cases?|wallets?|sleeves?|slots?))|levels?|status|plans?|packages?|subscriptions?|club|rewards?|program(?:me)?s?|customers?|users?|partners?|medal(?:ist)?s?|badges?|friday|monday|money|pay)(?![A-Za-z])|\s*(?:会员|级会员|卡(?![包套夹])|等级|级别|用户|账户|账号|套餐|星期五|周五|礼拜五))/i;
+const NON_COLOR_BEFORE =
+  /(?:(?<![A-Za-z])(?:account|member(?:ship)?|tier|level|status|plan|rank|loyalty|vip)(?:\s+(?:level|tier|status))?\s*(?:is|was|:|-|of|to)?\s*|(?:会员|等级|级别|会员等级)\s*(?:是|为|[:：])?\s*)$/i;
+
+/** The colour word at text[start, end) names something else (a tier, a card, a day), not a colour. */
+function namesNoColor(text: string, start: number, end: number): boolean {
+  return NON_COLOR_AFTER.test(text.slice(end, end + 24)) || NON_COLOR_BEFORE.test(text.slice(Math.max(0, start - 32), start));
 }
 
 function normColor(s: string): string {

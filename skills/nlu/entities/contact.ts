@@ -1,6 +1,6 @@
 import type { Entity } from '../../types.js';
 import { DEFAULT_ORDER_NUMBER_FORMAT, formatFromRegExp, isOrderNumber, prefixesOf, type OrderNumberFormat } from './order-numbers.js';
-import { matchAll } from './text.js';
+import { matchAll, sentenceAround } from './text.js';
 
 type OrderNumberEntity = Extract<Entity, { type: 'order_number' }>;
 type PhoneEntity = Extract<Entity, { type: 'phone' }>;
@@ -17,35 +17,26 @@ const TOKEN = /(?<![A-Za-z0-9-])(#\s?)?([A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9
 // "order no. ORD-88", "订单号100123", "单号 202412150001" (not a carrier's 运单号 / 快递单号 / 物流单号).
 const ORDER_WORD_TOKEN =
   /(?:(?<![A-Za-z])order(?:\s*(?:number|no\.?|num|id|#))?|订单(?:号码|编号|号)?|(?<![运递流])单号)\s*(?:is\s+|[:：#]\s*|是\s*|为\s*)?#?\s?(?:([A-Za-z]{1,6})([\s-]?))?(\d(?:-?\d){2,29})(?![A-Za-z0-9])/gi;
-// A Chinese mobile number written as bare digits: a phone, unless an order word says otherwise.
-const MOBILE_DIGITS = /^1[3-9]\d{9}$/;
 /** Digits a number the shopper calls an order number needs before it is read as one in another format. */
 const CANDIDATE_DIGITS = 5;
-// Words that make a sentence about an order ("where is 13800000001 I ordered last week", "我下单的 13800000001").
-const ORDER_CONTEXT = /(?<![A-Za-z])(?:orders?|ordered|ordering|purchased?|bought|shipment|parcel|package|tracking)(?![A-Za-z])|订单|下单|下的单|买的|购买|(?<![运递流])单号|包裹|到哪/i;
-// Words that make a number in it a phone number all the same ("call me on", "手机号").
-const PHONE_CONTEXT = /(?<![A-Za-z])(?:phone|call|calling|mobile|cell|tel|telephone|text me|sms|whatsapp|reach me|contact me|my number|number is)(?![A-Za-z])|手机|电话|致电|联系|打给|来电|短信|号码是/i;
+// Words that make a sentence about an order ("where is 13800000001 I ordered last week", "我下单的 13800000001",
+// "refund for 13800000001 please").
+const ORDER_CONTEXT =
+  /(?<![A-Za-z])(?:orders?|ordered|ordering|purchases?|purchased|bought|shipment|parcel|package|tracking|refund(?:s|ed)?|return(?:s|ed)?|cancel(?:s|led|ed|ling|ing)?|deliver(?:y|ed)?|arrived?|shipped)(?![A-Za-z])|订单|下单|下的单|买的|购买|(?<![运递流])单号|包裹|到哪|退款|退货|取消|发货|到货|物流/i;
+// Words that make a number in it a phone number all the same ("call me on", "手机号", "收货人").
+const PHONE_CONTEXT =
+  /(?<![A-Za-z])(?:phone|call|calling|mobile|cell|tel|telephone|text me|sms|whatsapp|reach me|contact me|my number|recipient)(?![A-Za-z])|手机|电话|致电|联系|打给|来电|短信|号码是|收货人|收件人/i;
+// A number shaped like a phone: a Chinese mobile, or an area code 0[1-9].. and 7-8 digits ("010-12345678").
+const PHONE_SHAPED = /^(?:1[3-9]\d{9}|0[1-9]\d{1,2}-?\d{7,8})$/;
 // A label right before a number that names it as something else: a carrier's tracking number,
 // an invoice, a phone, an account or card ("tracking number 1234567890123", "运单号 1234567890123").
 const OTHER_LABEL =
   /(?:(?<![A-Za-z])(?:tracking|waybill|invoice|inv|fapiao|phone|mobile|tel|cell|account|member(?:ship)?|card|coupon|voucher|zip|postcode|postal code|sku)(?:\s*(?:number|no\.?|num|id|code|#))?|运单|快递单|物流单|发票|手机|电话|会员|卡|账户|账号|优惠券|邮编)(?:号码|编号|代码|号)?\s*(?:is\s+|[:：#]\s*|是\s*|为\s*)?#?\s?$/i;
 
-// Where a sentence ends: the context of a number is its own sentence ("no. 5" and "U.S." do not end one).
-const SENTENCE_END = /[!?;。！？；\n]/;
-const isEnd = (text: string, i: number): boolean => SENTENCE_END.test(text[i]!) || (text[i] === '.' && /\s/.test(text[i + 1] ?? ' ') && !/(?:no|nr|ord)$/i.test(text.slice(Math.max(0, i - 3), i)));
-
-/** The sentence around text[start, end) (at most 200 characters either side), without the number itself. */
-function sentenceAround(text: string, start: number, end: number): string {
-  let from = start;
-  while (from > 0 && start - from < 200 && !isEnd(text, from - 1)) from--;
-  let to = end;
-  while (to < text.length && to - end < 200 && !isEnd(text, to)) to++;
-  return `${text.slice(from, start)} ${text.slice(end, to)}`;
-}
-
 /**
- * A number shaped like a Chinese mobile that is also in the shop's format reads as an order number
- * only when its sentence is about an order and says nothing of phoning.
+ * A number shaped like a phone (a Chinese mobile, a landline with its area code) that is also in the
+ * shop's format reads as an order number only when its sentence is about an order and says nothing
+ * of phoning.
  */
 function inOrderContext(text: string, start: number, end: number): boolean {
   const around = sentenceAround(text, start, end);
@@ -61,8 +52,8 @@ function formatOf(format: OrderNumberFormat | RegExp): OrderNumberFormat {
  * upper-case: "sa-100123", "#SA100123", "订单SA 100123" and "order 100123" (digits after an
  * order word get the format's letter prefix) all read as "SA100123"; a bare token in the
  * format counts too ("1000234598" for \d{10}; any of the patterns when ORDER_NUMBER_PATTERN
- * lists several), all-digit ones from 6 digits, and one shaped like a Chinese mobile number
- * only in a sentence about an order that says nothing of phoning ("where is 13800000001 I
+ * lists several), all-digit ones from 6 digits, and one shaped like a phone number (a mobile,
+ * 010-12345678) only in a sentence about an order that says nothing of phoning ("where is 13800000001 I
  * ordered last week"; a bare "13800000001" stays a phone). A number the shopper CALLS an
  * order number ("my order 00004587345", "订单号 202412150001") is one even in another format
  * (the order skill then says ours look different): never a phone. Digits after an order word
@@ -87,7 +78,7 @@ export function extractOrderNumbers(text: string, format: OrderNumberFormat | Re
     const digitsOnly = /^[\d-]+$/.test(token);
     if (OTHER_LABEL.test(text.slice(Math.max(0, m.index - 30), m.index + m[0].length - token.length))) continue;
     if (digitsOnly && !m[1] && (value.match(/\d/g) ?? []).length < 6) continue;
-    if (digitsOnly && !m[1] && MOBILE_DIGITS.test(value) && !inOrderContext(text, start, start + token.length)) continue;
+    if (digitsOnly && !m[1] && PHONE_SHAPED.test(token) && !inOrderContext(text, start, start + token.length)) continue;
     out.push({ type: 'order_number', value, text: m[1] ? m[0] : token, start: m[1] ? m.index : start, end: start + token.length });
   }
   for (const m of matchAll(ORDER_WORD_TOKEN, text)) {

@@ -179,9 +179,9 @@ const PATTERNS: Array<{ re: RegExp; resolve: Resolver }> = [
     resolve: (m, today) => single(today + (EN_OFFSET.get(m[0].toLowerCase().replace(/\s+/g, ' ')) ?? 0) * DAY),
   },
   { re: /大前天|大后天|前天|昨天|昨日|昨晚|今天|今日|今晚|明天|明日|后天/g, resolve: (m, today) => single(today + (ZH_OFFSET.get(m[0]) ?? 0) * DAY) },
-  // last/this/next Monday; a bare full weekday name is this week's
+  // last/this/next Monday; a bare full weekday name is this week's (not a sale's name: Black Friday, Cyber Monday)
   {
-    re: /(?<![A-Za-z])(?:(last|this|next|previous|coming)\s+(monday|mon|tuesday|tues|tue|wednesday|wed|thursday|thurs|thur|thu|friday|fri|saturday|sat|sunday|sun)|(monday|tuesday|wednesday|thursday|friday|saturday|sunday))(?![A-Za-z])/gi,
+    re: /(?<![A-Za-z])(?:(last|this|next|previous|coming)\s+(monday|mon|tuesday|tues|tue|wednesday|wed|thursday|thurs|thur|thu|friday|fri|saturday|sat|sunday|sun)|(?<!(?:black|cyber)[\s-]+)(monday|tuesday|wednesday|thursday|friday|saturday|sunday))(?![A-Za-z])/gi,
     resolve: (m, today) => {
       const which = (m[1] ?? 'this').toLowerCase();
       const wd = EN_WEEKDAYS.get((m[2] ?? m[3] ?? '').toLowerCase()) as number;
@@ -189,9 +189,9 @@ const PATTERNS: Array<{ re: RegExp; resolve: Resolver }> = [
       return single(weekStart(today) + (offset * 7 + wd) * DAY);
     },
   },
-  // 上周五, 这周三, 下周一, 本星期日, 周五
+  // 上周五, 这周三, 下周一, 本星期日, 周五 (not 黑色星期五, Black Friday)
   {
-    re: /(上上个?|上个?|这个?|本|下个?)?(?:周|星期|礼拜)([一二三四五六日天1-7])/g,
+    re: /(?<!黑色)(上上个?|上个?|这个?|本|下个?)?(?:周|星期|礼拜)([一二三四五六日天1-7])/g,
     resolve: (m, today) => single(weekStart(today) + (relWeek(m[1] ?? '') * 7 + (ZH_WEEKDAYS.get(m[2] as string) as number)) * DAY),
   },
   // this weekend, 这周末, 下周末: Saturday..Sunday

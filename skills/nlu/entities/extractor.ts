@@ -3,9 +3,11 @@ import type { Entity, EntityType } from '../../types.js';
 import { AttributeExtractor } from './attributes.js';
 import type { CatalogMatcher, CatalogMatcherLogger } from './catalog.js';
 import { extractEmails, extractOrderNumbers, extractPhones } from './contact.js';
+import { extractInvoiceNumbers } from './invoices.js';
 import { DEFAULT_TIME_ZONE, extractDates, isValidTimeZone } from './dates.js';
 import { extractMoney, extractPriceRanges } from './money.js';
 import { DEFAULT_ORDER_NUMBER_FORMAT, formatFromRegExp, type OrderNumberFormat } from './order-numbers.js';
+import { extractCities, extractCountries } from './places.js';
 import { extractQuantities } from './quantity.js';
 import { MAX_ENTITY_CHARS, capLength, foldWidth } from './text.js';
 
@@ -31,10 +33,12 @@ export interface ExtractOptions {
 
 /**
  * Which entity keeps a stretch of text when two overlap: the more specific type first
- * (an order number is not also a phone, "under $50" is not also "$50"), then the longer.
+ * (an invoice number is not also an order number or a phone, an order number is not also
+ * a phone, "under $50" is not also "$50"), then the longer.
  */
 export const ENTITY_PRIORITY: readonly EntityType[] = [
   'link_code',
+  'invoice_number',
   'order_number',
   'phone',
   'email',
@@ -43,6 +47,8 @@ export const ENTITY_PRIORITY: readonly EntityType[] = [
   'date',
   'size',
   'quantity',
+  'country',
+  'city',
   'color',
   'product',
   'category',
@@ -89,6 +95,7 @@ export class EntityExtractor {
     const now = opts.now instanceof Date && Number.isFinite(opts.now.getTime()) ? opts.now : new Date();
     this.refreshVocabulary();
     const candidates: Entity[] = [
+      ...extractInvoiceNumbers(folded, this.orderNumbers),
       ...extractOrderNumbers(folded, this.orderNumbers),
       ...extractPhones(folded),
       ...extractEmails(folded),
@@ -97,6 +104,8 @@ export class EntityExtractor {
       ...extractDates(folded, { now, timeZone: this.timeZone }),
       ...this.attributes.sizes(folded),
       ...extractQuantities(folded),
+      ...extractCountries(folded),
+      ...extractCities(folded),
       ...this.attributes.colors(folded),
     ];
     if (this.catalog) {

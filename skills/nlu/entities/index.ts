@@ -1,6 +1,6 @@
 /**
- * Entity extraction for NLU (EN + ZH): order numbers, phones, e-mails, money, price
- * ranges, quantities, dates, colours, sizes, and product/category mentions through the
+ * Entity extraction for NLU (EN + ZH): order and invoice numbers, phones, e-mails, money, price
+ * ranges, quantities, dates, countries and mainland cities, colours, sizes, and product/category mentions through the
  * catalogue matcher (whose products index the recommender reuses).
  */
 export { EntityExtractor, resolveOverlaps, ENTITY_PRIORITY, type EntityExtractorOptions, type ExtractOptions } from './extractor.js';
@@ -19,13 +19,17 @@ export {
 } from './catalog.js';
 export { parseChineseNumber, parseEnglishNumber, readNumber } from './numbers.js';
 export { extractOrderNumbers, extractPhones, extractEmails, DEFAULT_ORDER_NUMBER_PATTERN } from './contact.js';
+export { extractInvoiceNumbers } from './invoices.js';
+export { extractCountries, extractCities, COUNTRIES, CITIES } from './places.js';
 export {
   DEFAULT_ORDER_NUMBER_FORMAT,
   DEFAULT_ORDER_NUMBER_SOURCE,
+  MAX_ORDER_NUMBER_PATTERNS,
   exampleOf,
   formatFromRegExp,
   isOrderNumber,
   parseOrderNumberFormat,
+  splitPatterns,
   type OrderNumberFormat,
 } from './order-numbers.js';
 export { extractMoney, extractPriceRanges, parseAmount, currencyOf, APPROX_TOLERANCE } from './money.js';

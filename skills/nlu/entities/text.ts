@@ -50,3 +50,17 @@ export const WORD_AFTER = '(?![\\p{L}\\p{N}_])';
 /** Like the word edges, but CJK characters count as edges (so "L码" and "买M的" still work). */
 export const LATIN_BEFORE = "(?<![A-Za-z0-9_'’])";
 export const LATIN_AFTER = "(?![A-Za-z0-9_'’])";
+
+// Where a sentence ends: the context of a number is its own sentence ("no. 5" and "U.S." do not end one).
+const SENTENCE_END = /[!?;。！？；\n]/;
+const isEnd = (text: string, i: number): boolean =>
+  SENTENCE_END.test(text[i]!) || (text[i] === '.' && /\s/.test(text[i + 1] ?? ' ') && !/(?:no|nr|ord)$/i.test(text.slice(Math.max(0, i - 3), i)));
+
+/** The sentence around text[start, end) (at most 200 characters either side), without text[start, end) itself. */
+export function sentenceAround(text: string, start: number, end: number): string {
+  let from = start;
+  while (from > 0 && start - from < 200 && !isEnd(text, from - 1)) from--;
+  let to = end;
+  while (to < text.length && to - end < 200 && !isEnd(text, to)) to++;
+  return `${text.slice(from, start)} ${text.slice(end, to)}`;
+}
