@@ -43,6 +43,16 @@ describe('several order-number formats from ORDER_NUMBER_PATTERN', () => {
     expect(format('ORD-\\d{6},INV\\d{6}')).toMatchObject({ example: 'ORD-100123', prefix: 'ORD' });
   });
 
+  it('digits after an order word get the letters of whichever pattern has them; the format survives dialog state (JSON)', async () => {
+    const numericFirst = format('\\d{8,20},SA\\d{6}');
+    const roundTrip = JSON.parse(JSON.stringify(numericFirst)) as OrderNumberFormat;
+    const extractor = new EntityExtractor({ orderNumbers: roundTrip });
+    expect(await found(extractor, 'my order 100123')).toEqual(['order_number:SA100123']);
+    expect(await found(extractor, 'my order 12345678')).toEqual(['order_number:12345678']);
+    const twoLettered = new EntityExtractor({ orderNumbers: format('SA\\d{6},SB\\d{7}') });
+    expect(await found(twoLettered, 'order 1001234')).toEqual(['order_number:SB1001234']);
+  });
+
   it.each([
     ['track order 00004587345', ['order_number:00004587345']],
     ['where is 1000234598 I ordered last week', ['order_number:1000234598']],
