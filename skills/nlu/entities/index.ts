@@ -25,6 +25,7 @@ export {
   DEFAULT_ORDER_NUMBER_FORMAT,
   DEFAULT_ORDER_NUMBER_SOURCE,
   MAX_ORDER_NUMBER_PATTERNS,
+  prefixesOf,
   exampleOf,
   formatFromRegExp,
   isOrderNumber,
