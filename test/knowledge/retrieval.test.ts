@@ -59,6 +59,18 @@ describe('Bm25Index', () => {
     expect(known).toBeGreaterThan(0.5);
     expect(diluted).toBeLessThan(known / 2);
   });
+
+  it('reference score: a Chinese character pair the index never saw, made of two characters it has, is a join of words and does not dilute the match', () => {
+    const idx = new Bm25Index();
+    idx.add('vip', '怎样 成为 VIP 会员 有 什么 好处 才 能', {});
+    idx.add('other', '退货 运费 说明', {});
+    // 样才 and 能成 join words; both characters of each are known, so they are not missing concepts.
+    const colloquial = idx.search('怎样才能成为VIP', 1)[0]!.score / idx.referenceScore('怎样才能成为VIP');
+    expect(colloquial).toBeGreaterThan(0.8);
+    // A pair with a character the index never saw still counts in full: 天气 is not a join.
+    const offTopic = idx.search('VIP天气', 1)[0]!.score / idx.referenceScore('VIP天气');
+    expect(offTopic).toBeLessThan(0.5);
+  });
 });
 
 const ARTICLES: EvalArticle[] = [
