@@ -87,6 +87,8 @@ const INTENT_ACTIONS: ReadonlyMap<string, { en: string; zh: string }> = new Map(
 const INTENT_FLOOR_FACTOR = 0.5;
 /** How much stating the kind of fact asked counts when ranking an intent's own passages. */
 const ANSWER_TYPE_BONUS = 0.08;
+/** Added when the article's title shares a content word with the question. */
+const TITLE_BONUS = 0.05;
 
 /** Intents whose answer is the shop's help content. */
 export const FAQ_INTENTS = [
@@ -360,8 +362,11 @@ export class FaqSkill implements Skill {
     if (categories) {
       // Among the intent's own articles, the passage retrieval is surest answers it comes first.
       // A passage that states the kind of fact asked ("how long" → a time, "how much" → a fee) is surer still.
-      const wanted = ANSWER_TYPES.filter((t) => t.asks.test(query));
-      const sureness = (h: KnowledgeHit) => h.confidence + (wanted.some((w) => w.states.test(h.text)) ? ANSWER_TYPE_BONUS : 0);
+      // The kind is read from the message itself: a follow-up ("寄到北京几天能到", then "顺丰呢？多少钱") asks its own.
+      const wanted = ANSWER_TYPES.filter((t) => t.asks.test(turn.text));
+      // An article whose title names what is asked ("运费怎么算" and "配送方式与运费") is about it, not one that mentions it often.
+      const sureness = (h: KnowledgeHit) =>
+        h.confidence + (wanted.some((w) => w.states.test(h.text)) ? ANSWER_TYPE_BONUS : 0) + (sharesContentWord(query, h.title) ? TITLE_BONUS : 0);
       const own = hits.filter((h) => h.category !== undefined && categories.includes(h.category)).sort((a, b) => sureness(b) - sureness(a));
       if (own.length > 0 && own[0]!.confidence >= this.opts.minConfidence * INTENT_FLOOR_FACTOR) {
         return [...own, ...hits.filter((h) => !own.includes(h))].slice(0, 3);
