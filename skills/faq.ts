@@ -85,6 +85,8 @@ const INTENT_ACTIONS: ReadonlyMap<string, { en: string; zh: string }> = new Map(
 
 /** How far below the confidence floor a passage of the intent's own articles may still answer. */
 const INTENT_FLOOR_FACTOR = 0.5;
+/** How much more confident an article outside a weak intent's own must be to answer instead. */
+const WEAK_STEER_MARGIN = 0.15;
 /** How much stating the kind of fact asked counts when ranking an intent's own passages. */
 const ANSWER_TYPE_BONUS = 0.08;
 /** Added when the article's title shares a content word with the question. */
@@ -352,7 +354,7 @@ export class FaqSkill implements Skill {
    * ranking: passages of the articles that answer it come first, and may answer a little below
    * the floor (the intent is the evidence the floor stands in for).
    */
-  async lookup(turn: Turn, intent: string | undefined = turn.nlu.intent, opts: { mustShareWord?: boolean } = {}): Promise<KnowledgeHit[]> {
+  async lookup(turn: Turn, intent: string | undefined, opts: { mustShareWord?: boolean; weakIntent?: boolean } = {}): Promise<KnowledgeHit[]> {
     const query = turn.searchText ?? turn.text;
     if (query.trim() === '') return [];
     let hits = await this.opts.kb.search(query, { locale: turn.locale, k: 8 });
@@ -368,7 +370,11 @@ export class FaqSkill implements Skill {
       const sureness = (h: KnowledgeHit) =>
         h.confidence + (wanted.some((w) => w.states.test(h.text)) ? ANSWER_TYPE_BONUS : 0) + (sharesContentWord(query, h.title) ? TITLE_BONUS : 0);
       const own = hits.filter((h) => h.category !== undefined && categories.includes(h.category)).sort((a, b) => sureness(b) - sureness(a));
-      if (own.length > 0 && own[0]!.confidence >= this.opts.minConfidence * INTENT_FLOOR_FACTOR) {
+      // An intent the classifier was unsure of steers only while the evidence does not clearly
+      // point elsewhere ("i asked who pays the customs duties" read weakly as a refund question).
+      const elsewhere = hits[0] && !own.includes(hits[0]) && hits[0].confidence >= this.opts.minConfidence ? hits[0] : undefined;
+      const outweighed = opts.weakIntent && elsewhere && own[0] && elsewhere.confidence - own[0].confidence >= WEAK_STEER_MARGIN;
+      if (own.length > 0 && own[0]!.confidence >= this.opts.minConfidence * INTENT_FLOOR_FACTOR && !outweighed) {
         return [...own, ...hits.filter((h) => !own.includes(h))].slice(0, 3);
       }
     }
@@ -379,7 +385,10 @@ export class FaqSkill implements Skill {
     const complaint = turn.nlu.intent === 'complaint';
     // A calm complaint is acknowledged first (an upset shopper has already heard an apology).
     if (complaint && !turn.upset) await reply(turn, T.complaintAck);
-    const hits = await this.lookup(turn, complaint ? undefined : turn.nlu.intent);
+    // A complaint is about something ("my parcel is 2 weeks late" is about the parcel): the likeliest
+    // other reading with articles of its own steers the search.
+    const about = complaint ? turn.nlu.alternatives?.find((a) => this.categoriesFor(a.intent) !== undefined)?.intent : turn.nlu.intent;
+    const hits = await this.lookup(turn, about);
     if (await this.answer(turn, hits)) return;
     if (turn.upset) {
       // Nothing to answer an upset shopper with: a person takes it (the bot hands off after the turn).

@@ -241,10 +241,11 @@ export class SkillRouter implements Router {
       await outOfScopeSkill.handle(turn);
       return outOfScopeSkill.name;
     }
-    // Not understood: the knowledge base may still answer it (no intent to steer it), with a passage
-    // that shares a content word with the message (not one that merely ranks first).
+    // Not understood: the knowledge base may still answer it, with a passage that shares a content
+    // word with the message (not one that merely ranks first). The unsure intent steers only while
+    // no clearly surer article elsewhere answers.
     if (this.o.faq) {
-      const hits = await this.o.faq.lookup(turn, undefined, { mustShareWord: true });
+      const hits = await this.o.faq.lookup(turn, turn.nlu.intent, { mustShareWord: true, weakIntent: true });
       if (await this.o.faq.answer(turn, hits)) {
         turn.session.fallbacks = 0;
         return 'faq';
@@ -274,7 +275,7 @@ export class SkillRouter implements Router {
   private async settleByKnowledge(turn: Turn, intents: string[]): Promise<string | undefined> {
     const faq = this.o.faq;
     if (!faq || turn.nlu.entities.some((e) => e.type === 'product')) return undefined;
-    const best = (await faq.lookup(turn, undefined))[0];
+    const best = (await faq.lookup(turn, turn.nlu.intent))[0];
     if (!best?.category) return undefined;
     const answering = intents.filter((i) => faq.categoriesFor(i)?.includes(best.category!));
     if (answering.length === 1) return answering[0];

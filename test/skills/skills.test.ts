@@ -185,6 +185,46 @@ describe('FAQ answers', () => {
   });
 });
 
+describe('FAQ steering by intent', () => {
+  const link = (slug: string, locale: string) => `https://shop.example/help/${slug}?lang=${locale}`;
+  const hit = (slug: string, category: string, confidence: number, title = slug, text = `${slug} text`): KnowledgeHit => ({ documentId: slug, slug, locale: 'en', title, category, text, confidence });
+
+  it('a weak intent steers only while no clearly surer article elsewhere answers; a confident one keeps its own articles', async () => {
+    const hits = [hit('international-shipping', 'shipping', 0.64, 'International shipping, duties and currency'), hit('refund-methods', 'refunds', 0.39)];
+    const faq = new FaqSkill({ kb: { search: async () => hits }, link, minConfidence: 0.3 });
+    const { turn } = turnOf('i asked who pays the customs duties', { intent: 'refund_policy', confidence: 0.32 });
+    expect((await faq.lookup(turn, 'refund_policy', { weakIntent: true }))[0]!.slug).toBe('international-shipping');
+    // The same hits, the intent taken as meant: its own article answers.
+    expect((await faq.lookup(turn, 'refund_policy'))[0]!.slug).toBe('refund-methods');
+    // Close evidence: the weak intent still steers.
+    const close = [hit('international-shipping', 'shipping', 0.45), hit('refund-methods', 'refunds', 0.39)];
+    const faq2 = new FaqSkill({ kb: { search: async () => close }, link, minConfidence: 0.3 });
+    expect((await faq2.lookup(turn, 'refund_policy', { weakIntent: true }))[0]!.slug).toBe('refund-methods');
+  });
+
+  it('no intent means no steering', async () => {
+    const hits = [hit('international-shipping', 'shipping', 0.5), hit('refund-methods', 'refunds', 0.45)];
+    const faq = new FaqSkill({ kb: { search: async () => hits }, link, minConfidence: 0.3 });
+    const { turn } = turnOf('customs', { intent: 'refund_policy', confidence: 0.9 });
+    expect((await faq.lookup(turn, undefined))[0]!.slug).toBe('international-shipping');
+  });
+
+  it("among an intent's articles, the one whose title names what is asked comes first; the kind of fact is read from the message, not the question it follows", async () => {
+    const hits = [
+      hit('international-shipping', 'shipping', 0.47, 'International shipping', 'Hong Kong: SF Express, delivery fee 30 CNY.'),
+      hit('shipping-options-and-fees', 'shipping', 0.46, 'Shipping options and fees', 'Standard 10 CNY, SF Express 20 CNY.'),
+      hit('delivery-times', 'delivery', 0.5, 'Delivery times', 'SF Express arrives in 1-3 days.'),
+    ];
+    const faq = new FaqSkill({ kb: { search: async () => hits }, link, minConfidence: 0.3 });
+    const { turn } = turnOf('how are fees worked out', { intent: 'shipping_options', confidence: 0.9 });
+    expect((await faq.lookup(turn, 'shipping_options'))[0]!.slug).toBe('shipping-options-and-fees');
+    // A follow-up searched with the question it continues ("how many days to Beijing?") asks a fee itself.
+    const { turn: follow } = turnOf('and SF, how much?', { intent: 'delivery_time', confidence: 0.5 });
+    follow.searchText = 'how many days to Beijing? and SF, how much?';
+    expect((await faq.lookup(follow, 'delivery_time'))[0]!.slug).not.toBe('delivery-times');
+  });
+});
+
 describe('router', () => {
   const echo = (name: string, intents: string[]): Skill => ({
     name,
