@@ -42,7 +42,7 @@ export function createNluCommands(entities?: EntityExtractorFactory): Record<str
           validation: r.validation,
           mixWeight: r.mixWeight,
           temperature: r.temperature,
-          thresholds: r.thresholds,
+          oos: r.oos,
           trainMs: r.trainMs,
         };
       },

@@ -9,6 +9,8 @@ export interface BatchClassifier {
 export interface IntentEvaluation {
   examples: number;
   accuracy: number;
+  /** Accuracy on the examples that are not out of scope (a rejected one counts as wrong), as the CLINC150 paper reports it. */
+  inScopeAccuracy: number;
   /** Mean F1 over the intents present in the test set. */
   macroF1: number;
   perIntent: Record<string, { precision: number; recall: number; f1: number; support: number }>;
@@ -16,8 +18,12 @@ export interface IntentEvaluation {
   confusions: Array<{ actual: string; predicted: string; count: number }>;
   /** Rejection quality: precision and recall of the `out_of_scope` answer (`oos` in the file counts as it). */
   outOfScope: { precision: number; recall: number; support: number };
-  /** ECE of the best intent's probability before and after temperature scaling (argmax, no rejection). */
-  calibration: { eceBefore: number; eceAfter: number };
+  /**
+   * ECE of the best class's probability before and after temperature scaling (argmax, no
+   * rejection), and of the answer's reported confidence (the intent's probability, or for
+   * out_of_scope the detector's) against whether the answer was right.
+   */
+  calibration: { eceBefore: number; eceAfter: number; eceAnswer: number };
 }
 
 /** Scores a labelled test set. `mapLabel` maps test labels onto the classifier's (default: `oos` -> `out_of_scope`). */
@@ -48,11 +54,15 @@ export function scorePredictions(actual: string[], predictions: Array<Pick<Score
   const support = new Map<string, number>();
   const confusions = new Map<string, number>();
   let correct = 0;
+  let inScope = 0;
+  let inScopeCorrect = 0;
   actual.forEach((a, i) => {
     const p = predictions[i]!.intent;
     support.set(a, (support.get(a) ?? 0) + 1);
+    if (a !== OUT_OF_SCOPE) inScope++;
     if (a === p) {
       correct++;
+      if (a !== OUT_OF_SCOPE) inScopeCorrect++;
       tp.set(a, (tp.get(a) ?? 0) + 1);
     } else {
       fp.set(p, (fp.get(p) ?? 0) + 1);
@@ -77,6 +87,7 @@ export function scorePredictions(actual: string[], predictions: Array<Pick<Score
   return {
     examples: actual.length,
     accuracy: r4(actual.length === 0 ? 0 : correct / actual.length),
+    inScopeAccuracy: r4(inScope === 0 ? 0 : inScopeCorrect / inScope),
     macroF1: r4(labels.length === 0 ? 0 : perLabel.reduce((s, [, m]) => s + m.f1, 0) / labels.length),
     perIntent,
     confusions: [...confusions]
@@ -91,8 +102,9 @@ export function scorePredictions(actual: string[], predictions: Array<Pick<Score
       ? {
           eceBefore: expectedCalibrationError(predictions.map((p, i) => ({ confidence: p.rawConfidence!, correct: p.argmax === actual[i] }))),
           eceAfter: expectedCalibrationError(predictions.map((p, i) => ({ confidence: p.calibratedConfidence!, correct: p.argmax === actual[i] }))),
+          eceAnswer: expectedCalibrationError(predictions.map((p, i) => ({ confidence: p.confidence!, correct: p.intent === actual[i] }))),
         }
-      : { eceBefore: Number.NaN, eceAfter: Number.NaN },
+      : { eceBefore: Number.NaN, eceAfter: Number.NaN, eceAnswer: Number.NaN },
   };
 }
 

@@ -6,7 +6,7 @@ import { hashExamples, OUT_OF_SCOPE, type IntentExample } from './examples.js';
 import { base64ToF32, f32ToBase64, hashedFeatures, normalizeText, seededRandom, shuffleInPlace, type SparseVector } from './features.js';
 
 /** Bumped when features or the model change shape, so saved models go stale. */
-export const CLASSIFIER_VERSION = 1;
+export const CLASSIFIER_VERSION = 2;
 
 export interface IntentClassifierOptions {
   seed?: number;
@@ -18,12 +18,20 @@ export interface IntentClassifierOptions {
   l2?: number;
   /** Epochs without a better validation loss before training stops. */
   patience?: number;
-  /** Share of each intent held out for early stopping, the mix weight, temperature and thresholds. */
+  /** Share of each intent held out for early stopping, the mix weight, temperature and the out-of-scope detector. */
   validationFraction?: number;
   /** Neighbours that vote in the kNN half. */
   k?: number;
   /** After tuning, retrain the linear model on every example for the best epoch count. */
   refit?: boolean;
+  /**
+   * The share of the validation split's correctly answered shop messages the out-of-scope
+   * rejection may turn away: the threshold is the lowest detector score that rejects no more
+   * of them (so it rests on the many in-scope examples, not on the few off-topic ones).
+   */
+  maxFalseRejection?: number;
+  /** Share of the out_of_scope examples held out for validation: the detector is fitted on them. */
+  oosValidationFraction?: number;
 }
 
 const DEFAULTS: Required<IntentClassifierOptions> = {
@@ -37,16 +45,21 @@ const DEFAULTS: Required<IntentClassifierOptions> = {
   validationFraction: 0.15,
   k: 10,
   refit: true,
+  maxFalseRejection: 0.01,
+  oosValidationFraction: 0.15,
 };
 
 /** Similarity-vote sharpness: weight = exp(sim / KNN_TAU). */
 const KNN_TAU = 0.05;
-/** A missed out-of-scope message (a confident wrong answer) costs this many rejected in-scope ones. */
-const OOS_WEIGHT = 3;
 
 export interface IntentPrediction {
   intent: string;
-  /** Calibrated probability of `intent`. */
+  /**
+   * Calibrated probability of `intent`. For `out_of_scope` it is the out-of-scope detector's
+   * probability that the message is not a question for the shop (in-scope and out-of-scope
+   * weighted alike): below 0.5 the message looks more like the shop's examples than like the
+   * off-topic ones. `alternatives` then hold the best shop intents with their own probabilities.
+   */
   confidence: number;
   /** The next-best intents (at most 3), best first. */
   alternatives: Array<{ intent: string; confidence: number }>;
@@ -59,9 +72,27 @@ export interface ScoredPrediction extends IntentPrediction {
   /** Max of the uncalibrated (mixed) distribution, and of the calibrated one. */
   rawConfidence: number;
   calibratedConfidence: number;
-  /** Cosine similarity of the nearest training example. */
+  /** Cosine similarity of the nearest training example of a shop intent (not out_of_scope). */
   nearest: number;
+  /** The out-of-scope detector's probability (in-scope and out-of-scope weighted alike); 0 without out_of_scope examples. */
+  oosProbability: number;
+  /** Answered out_of_scope although the best class was a shop intent. */
   rejected: boolean;
+}
+
+/**
+ * The out-of-scope detector: a logistic regression on four scores of a message (log of the
+ * best shop intent's probability, log of out_of_scope's, cosine to the nearest shop example,
+ * cosine to the nearest out_of_scope example), standardised; fitted with the two classes
+ * weighted alike, and its threshold chosen, on the validation split.
+ */
+export interface OosDetector {
+  mean: number[];
+  std: number[];
+  weights: number[];
+  bias: number;
+  /** Reject when the detector's probability is at least this. */
+  threshold: number;
 }
 
 export interface ModelFingerprint {
@@ -77,11 +108,27 @@ export interface TrainingReport {
   trainSize: number;
   validationSize: number;
   epochs: number;
-  /** On the validation split, before the refit: linear model alone, kNN alone, the calibrated mix with rejection. */
-  validation: { linearAccuracy: number; knnAccuracy: number; accuracy: number; eceBefore: number; eceAfter: number };
+  /**
+   * On the validation split, before the refit: linear model alone, kNN alone, the calibrated mix
+   * with rejection; in-scope accuracy and out-of-scope recall of the rejection rule; ECE of the
+   * best class's probability before and after temperature scaling (kept only when it helped).
+   */
+  validation: {
+    linearAccuracy: number;
+    knnAccuracy: number;
+    accuracy: number;
+    inScopeAccuracy: number;
+    oosRecall: number;
+    oosSupport: number;
+    eceBefore: number;
+    eceAfter: number;
+    temperatureKept: boolean;
+    /** What other detector thresholds would give on the validation split (for choosing `maxFalseRejection`). */
+    oosCurve: Array<{ threshold: number; inScopeAccuracy: number; oosRecall: number }>;
+  };
   mixWeight: number;
   temperature: number;
-  thresholds: { probability: number; similarity: number };
+  oos: OosDetector | null;
   trainMs: number;
 }
 
@@ -95,7 +142,7 @@ interface SavedModel {
   bias: string;
   mixWeight: number;
   temperature: number;
-  thresholds: { probability: number; similarity: number };
+  oos: OosDetector | null;
   /** Example vectors for the kNN index; a lexical model stores the texts instead (re-embedding them is cheaper than the bytes). */
   knn: { labels: number[]; vectors?: string; texts?: string[] };
   lexical?: LexicalEmbeddingsState;
@@ -262,8 +309,9 @@ function adamRange(w: Float32Array, gw: Float32Array, mw: Float32Array, vw: Floa
 /**
  * The intent classifier: a softmax regression over sentence embedding + hashed lexical
  * features, mixed with a similarity-weighted kNN vote over an HNSW index of the training
- * examples, temperature-calibrated, with an out-of-scope rejection rule. Everything that
- * is tuned (mix weight, temperature, thresholds) is chosen on a seeded validation split.
+ * examples, temperature-calibrated, with an out-of-scope detector. Everything that is tuned
+ * (mix weight, temperature, the detector and its threshold) is chosen on a seeded validation
+ * split of the training examples, never on a test set.
  */
 export class IntentClassifier {
   private constructor(
@@ -278,7 +326,7 @@ export class IntentClassifier {
     private readonly knnTexts: string[],
     readonly mixWeight: number,
     readonly temperature: number,
-    readonly thresholds: { probability: number; similarity: number },
+    readonly oos: OosDetector | null,
     readonly report: TrainingReport,
   ) {}
 
@@ -316,9 +364,11 @@ export class IntentClassifier {
     all.forEach((ex, i) => byClass.set(ex.y, [...(byClass.get(ex.y) ?? []), i]));
     const trainIdx: number[] = [];
     const valIdx: number[] = [];
-    for (const [, idx] of [...byClass].sort((a, b) => a[0] - b[0])) {
+    const oosClass = classes.indexOf(OUT_OF_SCOPE);
+    for (const [y, idx] of [...byClass].sort((a, b) => a[0] - b[0])) {
       shuffleInPlace(idx, random);
-      const nVal = idx.length >= 3 ? Math.max(1, Math.round(idx.length * o.validationFraction)) : 0;
+      const share = y === oosClass ? o.oosValidationFraction : o.validationFraction;
+      const nVal = idx.length >= 3 ? Math.max(1, Math.round(idx.length * share)) : 0;
       valIdx.push(...idx.slice(0, nVal));
       trainIdx.push(...idx.slice(nVal));
     }
@@ -327,14 +377,16 @@ export class IntentClassifier {
     const { model: tuned, epochs } = Softmax.train(train, val, classes.length, denseDim, o);
 
     // Tune on validation: kNN over the training split only, so its votes are honest.
+    const oos = classes.indexOf(OUT_OF_SCOPE);
     const knnTrain = await buildKnn(embedder, trainIdx.map((i) => all[i]!.x.dense), denseDim, opts.modelId);
     const trainLabels = trainIdx.map((i) => all[i]!.y);
-    const valScores: Array<{ lr: Float64Array; kp: Float64Array; nearest: number; y: number }> = [];
+    const trainOos = trainIdx.filter((i) => all[i]!.y === oos).map((i) => all[i]!.x.dense);
+    const valScores: Array<{ lr: Float64Array; kp: Float64Array; nearest: number; nearestOos: number; y: number }> = [];
     for (const ex of val) {
       const lr = new Float64Array(classes.length);
       tuned.probs(ex.x, lr);
-      const { probs: kp, nearest } = await knnVote(knnTrain, trainLabels, ex.x.dense, classes.length, o.k);
-      valScores.push({ lr, kp, nearest, y: ex.y });
+      const { probs: kp, nearest } = await knnVote(knnTrain, trainLabels, ex.x.dense, classes.length, o.k, oos);
+      valScores.push({ lr, kp, nearest, nearestOos: nearestOf(trainOos, ex.x.dense), y: ex.y });
     }
     let mixWeight = 1;
     let bestMix = { acc: -1, nll: Infinity };
@@ -353,19 +405,44 @@ export class IntentClassifier {
         mixWeight = lambda;
       }
     }
-    const mixedVal = valScores.map((s) => ({ p: mix(s.lr, s.kp, mixWeight), y: s.y, nearest: s.nearest }));
-    const temperature = fitTemperature(mixedVal);
-    const calibratedVal = mixedVal.map((s) => ({ p: temper(s.p, temperature), y: s.y, nearest: s.nearest }));
-    const oos = classes.indexOf(OUT_OF_SCOPE);
-    const thresholds = oos === -1 ? { probability: 0, similarity: -1 } : chooseThresholds(calibratedVal, oos);
+    const mixedVal = valScores.map((s) => ({ p: mix(s.lr, s.kp, mixWeight), y: s.y }));
+    const fitted = fitTemperature(mixedVal);
+    const eceOf = (t: number) => expectedCalibrationError(mixedVal.map((s) => temper(s.p, t)).map((p, i) => ({ confidence: max(p), correct: argmax(p) === mixedVal[i]!.y })));
+    const eceBefore = eceOf(1);
+    const eceFitted = eceOf(fitted);
+    // Calibration is kept only where it helps: a temperature that does not lower the validation ECE is dropped.
+    const temperatureKept = eceFitted < eceBefore;
+    const temperature = temperatureKept ? fitted : 1;
+    const features = valScores.map((s, i) => oosFeatures(temper(mixedVal[i]!.p, temperature), oos, s.nearest, s.nearestOos));
+    const labels = valScores.map((s) => s.y === oos);
+    const detector = oos === -1 || !labels.some((l) => l) || labels.every((l) => l) ? null : fitOosDetector(features, labels);
+    const calibratedVal = mixedVal.map((s, i) => ({ p: temper(s.p, temperature), y: s.y, pOos: detector ? oosProbability(detector, features[i]!) : 0 }));
+    if (detector) detector.threshold = chooseOosThreshold(calibratedVal, oos, o.maxFalseRejection);
 
     const accuracyOf = (pick: (i: number) => number) => valScores.filter((s, i) => pick(i) === s.y).length / Math.max(1, valScores.length);
+    const decided = calibratedVal.map((s) => decide(s.p, s.pOos, oos, detector));
+    const inScope = calibratedVal.map((s, i) => i).filter((i) => calibratedVal[i]!.y !== oos);
+    const outOfScope = calibratedVal.map((s, i) => i).filter((i) => calibratedVal[i]!.y === oos);
     const validation = {
       linearAccuracy: accuracyOf((i) => argmax(valScores[i]!.lr)),
       knnAccuracy: accuracyOf((i) => argmax(valScores[i]!.kp)),
-      accuracy: accuracyOf((i) => decide(calibratedVal[i]!.p, calibratedVal[i]!.nearest, oos, thresholds)),
-      eceBefore: expectedCalibrationError(mixedVal.map((s) => ({ confidence: max(s.p), correct: argmax(s.p) === s.y }))),
-      eceAfter: expectedCalibrationError(calibratedVal.map((s) => ({ confidence: max(s.p), correct: argmax(s.p) === s.y }))),
+      accuracy: accuracyOf((i) => decided[i]!),
+      inScopeAccuracy: round(inScope.filter((i) => decided[i] === calibratedVal[i]!.y).length / Math.max(1, inScope.length)),
+      oosRecall: round(outOfScope.filter((i) => decided[i] === oos).length / Math.max(1, outOfScope.length)),
+      oosSupport: outOfScope.length,
+      eceBefore,
+      eceAfter: temperatureKept ? eceFitted : eceBefore,
+      temperatureKept,
+      oosCurve: detector
+        ? [0.5, 0.8, 0.9, 0.95, 0.98, 0.99].map((threshold) => {
+            const at = calibratedVal.map((s) => decide(s.p, s.pOos, oos, { ...detector, threshold }));
+            return {
+              threshold,
+              inScopeAccuracy: round(inScope.filter((i) => at[i] === calibratedVal[i]!.y).length / Math.max(1, inScope.length)),
+              oosRecall: round(outOfScope.filter((i) => at[i] === oos).length / Math.max(1, outOfScope.length)),
+            };
+          })
+        : [],
     };
 
     let final = tuned;
@@ -388,7 +465,7 @@ export class IntentClassifier {
       validation,
       mixWeight,
       temperature,
-      thresholds,
+      oos: detector,
       trainMs: Math.round(performance.now() - started),
     };
     return new IntentClassifier(
@@ -403,7 +480,7 @@ export class IntentClassifier {
       knnIdx.map((i) => data[i]!.text),
       mixWeight,
       temperature,
-      thresholds,
+      detector,
       report,
     );
   }
@@ -420,6 +497,7 @@ export class IntentClassifier {
     const vectors = nonEmpty.length > 0 ? await embedAll(this.embedder, nonEmpty) : [];
     const out: ScoredPrediction[] = [];
     const oos = this.classes.indexOf(OUT_OF_SCOPE);
+    const oosRows = this.oosRows();
     let v = 0;
     for (const text of clean) {
       if (text === '') {
@@ -429,16 +507,17 @@ export class IntentClassifier {
       const dense = vectors[v++]!;
       const lr = new Float64Array(this.classes.length);
       this.model.probs(encode(dense, hashedFeatures(text, this.options.hashBuckets)), lr);
-      const { probs: kp, nearest } = await knnVote(this.knn, this.knnLabels, dense, this.classes.length, this.options.k);
+      const { probs: kp, nearest } = await knnVote(this.knn, this.knnLabels, dense, this.classes.length, this.options.k, oos);
       const raw = mix(lr, kp, this.mixWeight);
       const p = temper(raw, this.temperature);
       const best = argmax(p);
-      const chosen = decide(p, nearest, oos, this.thresholds);
-      const rejected = chosen !== best;
+      const pOos = this.oos ? oosProbability(this.oos, oosFeatures(p, oos, nearest, nearestOf(oosRows, dense))) : 0;
+      const chosen = decide(p, pOos, oos, this.oos);
+      const rejected = chosen === oos && best !== oos;
       const ranked = [...p].map((confidence, i) => ({ intent: this.classes[i]!, confidence })).sort((a, b) => b.confidence - a.confidence);
       const intent = this.classes[chosen] ?? OUT_OF_SCOPE;
-      // A rejected message is out of scope with the probability the model did not give its best guess.
-      const confidence = rejected ? Math.max(p[oos] ?? 0, 1 - p[best]!) : p[chosen]!;
+      // Out of scope is reported with the detector's probability that the message is not a shop question.
+      const confidence = chosen === oos && this.oos ? pOos : p[chosen]!;
       out.push({
         intent,
         confidence: round(confidence),
@@ -450,6 +529,7 @@ export class IntentClassifier {
         rawConfidence: max(raw),
         calibratedConfidence: p[best]!,
         nearest,
+        oosProbability: round(pOos),
         rejected,
       });
     }
@@ -468,7 +548,7 @@ export class IntentClassifier {
       bias: f32ToBase64(this.model.b),
       mixWeight: this.mixWeight,
       temperature: this.temperature,
-      thresholds: this.thresholds,
+      oos: this.oos,
       knn: lexical ? { labels: this.knnLabels, texts: this.knnTexts } : { labels: this.knnLabels, vectors: f32ToBase64(this.knnVectors) },
       ...(lexical ? { lexical } : {}),
       report: this.report,
@@ -515,13 +595,24 @@ export class IntentClassifier {
       s.knn.texts ?? [],
       s.mixWeight ?? 1,
       s.temperature ?? 1,
-      s.thresholds ?? { probability: 0, similarity: -1 },
+      s.oos ? checkDetector(s.oos) : null,
       s.report as TrainingReport,
     );
   }
 
   private emptyPrediction(): ScoredPrediction {
-    return { intent: OUT_OF_SCOPE, confidence: 1, alternatives: [], argmax: OUT_OF_SCOPE, rawConfidence: 1, calibratedConfidence: 1, nearest: 0, rejected: true };
+    return { intent: OUT_OF_SCOPE, confidence: 1, alternatives: [], argmax: OUT_OF_SCOPE, rawConfidence: 1, calibratedConfidence: 1, nearest: 0, oosProbability: 1, rejected: true };
+  }
+
+  /** The out_of_scope examples' vectors (the detector's nearest-off-topic feature). */
+  private oosRows(): Float32Array[] {
+    const oos = this.classes.indexOf(OUT_OF_SCOPE);
+    const dim = this.model.denseDim;
+    const rows: Float32Array[] = [];
+    this.knnLabels.forEach((label, r) => {
+      if (label === oos) rows.push(this.knnVectors.subarray(r * dim, (r + 1) * dim));
+    });
+    return rows;
   }
 }
 
@@ -565,21 +656,39 @@ async function addToKnn(store: HnswVectorStore, vectors: Float32Array[], offset:
   await store.addVectors(arrays, docs, { ids: docs.map((_, i) => String(offset + i)) });
 }
 
-/** Similarity-weighted votes of the k nearest examples, smoothed so no class gets 0. */
-async function knnVote(store: HnswVectorStore, labels: number[], dense: Float32Array, classes: number, k: number): Promise<{ probs: Float64Array; nearest: number }> {
+/**
+ * Similarity-weighted votes of the k nearest examples, smoothed so no class gets 0, and the
+ * cosine of the nearest example of a shop intent (when all k are out_of_scope, the k-th one's:
+ * the nearest shop example is no closer than that).
+ */
+async function knnVote(store: HnswVectorStore, labels: number[], dense: Float32Array, classes: number, k: number, oos: number): Promise<{ probs: Float64Array; nearest: number }> {
   const probs = new Float64Array(classes);
   const query = dense.some((x) => x !== 0) ? Array.from(dense) : Array.from({ length: dense.length }, () => 1e-6);
   const hits = await store.similaritySearchVectorWithScore(query, k);
-  const nearest = hits.length > 0 ? hits[0]![1] : 0;
+  const top = hits.length > 0 ? hits[0]![1] : 0;
+  let nearest: number | undefined;
   let total = 0;
   for (const [doc, sim] of hits) {
-    const w = Math.exp((sim - nearest) / KNN_TAU);
-    probs[labels[doc.metadata['row'] as number]!]! += w;
+    const label = labels[doc.metadata['row'] as number]!;
+    if (nearest === undefined && label !== oos) nearest = sim;
+    const w = Math.exp((sim - top) / KNN_TAU);
+    probs[label]! += w;
     total += w;
   }
   const smooth = 1e-3;
   for (let c = 0; c < classes; c++) probs[c] = (probs[c]! + smooth / classes) / (total + smooth);
-  return { probs, nearest };
+  return { probs, nearest: nearest ?? (hits.length > 0 ? hits[hits.length - 1]![1] : 0) };
+}
+
+/** Cosine of the closest of `rows` (unit vectors) to `v`; 0 when there are none. */
+function nearestOf(rows: Float32Array[], v: Float32Array): number {
+  let best = rows.length === 0 ? 0 : -1;
+  for (const r of rows) {
+    let d = 0;
+    for (let j = 0; j < v.length; j++) d += r[j]! * v[j]!;
+    if (d > best) best = d;
+  }
+  return best;
 }
 
 function mix(a: Float64Array, b: Float64Array, lambda: number): Float64Array {
@@ -618,41 +727,130 @@ function fitTemperature(scores: Array<{ p: Float64Array; y: number }>): number {
   return round(best);
 }
 
-/** The class to answer: the best one, unless it is unsure or far from every example. */
-function decide(p: Float64Array, nearest: number, oos: number, th: { probability: number; similarity: number }): number {
-  const best = argmax(p);
-  if (oos === -1 || best === oos) return best;
-  return p[best]! < th.probability || nearest < th.similarity ? oos : best;
-}
-
-/** Grid search on validation: weighted accuracy where a missed out-of-scope counts OOS_WEIGHT. */
-function chooseThresholds(scores: Array<{ p: Float64Array; y: number; nearest: number }>, oos: number): { probability: number; similarity: number } {
-  const probs = [0, ...quantiles(scores.map((s) => max(s.p)))];
-  const sims = [-1, ...quantiles(scores.map((s) => s.nearest))];
-  let best = { probability: 0, similarity: -1 };
-  let bestScore = -Infinity;
-  for (const probability of probs) {
-    for (const similarity of sims) {
-      let score = 0;
-      for (const s of scores) {
-        const ok = decide(s.p, s.nearest, oos, { probability, similarity }) === s.y;
-        score += ok ? (s.y === oos ? OOS_WEIGHT : 1) : 0;
-      }
-      // Ties go to the lower thresholds (the grids are ascending): reject no more than needed.
-      if (score > bestScore + 1e-9) {
-        bestScore = score;
-        best = { probability: round(probability), similarity: round(similarity) };
-      }
-    }
-  }
+/** The best shop intent of a distribution (out_of_scope excluded). */
+function bestInScope(p: ArrayLike<number>, oos: number): number {
+  let best = oos === 0 ? 1 : 0;
+  for (let i = 0; i < p.length; i++) if (i !== oos && p[i]! > p[best]!) best = i;
   return best;
 }
 
-function quantiles(xs: number[]): number[] {
-  const s = [...xs].sort((a, b) => a - b);
-  const out = new Set<number>();
-  for (let q = 0.01; q <= 0.3; q += 0.01) out.add(s[Math.floor(q * (s.length - 1))] ?? 0);
-  return [...out].sort((a, b) => a - b);
+/** The detector's inputs: log P(best shop intent), log P(out_of_scope), nearest shop example, nearest off-topic example. */
+export function oosFeatures(p: ArrayLike<number>, oos: number, nearest: number, nearestOos: number): number[] {
+  const inScope = p[bestInScope(p, oos)] ?? 0;
+  const out = oos === -1 ? 0 : p[oos]!;
+  return [Math.log(Math.max(inScope, 1e-6)), Math.log(Math.max(out, 1e-6)), nearest, nearestOos];
+}
+
+export function oosProbability(d: OosDetector, f: number[]): number {
+  let z = d.bias;
+  for (let j = 0; j < f.length; j++) z += d.weights[j]! * ((f[j]! - d.mean[j]!) / d.std[j]!);
+  return 1 / (1 + Math.exp(-z));
+}
+
+/**
+ * Weighted logistic regression by Newton's method (a handful of standardised features, so an
+ * exact solve is cheap), the two classes weighted alike, a small L2 on the weights.
+ * Deterministic: no random start, no sampling.
+ */
+export function fitOosDetector(features: number[][], labels: boolean[], l2 = 1e-2): OosDetector {
+  const d = features[0]?.length ?? 0;
+  const n = features.length;
+  const mean = new Array<number>(d).fill(0);
+  const std = new Array<number>(d).fill(0);
+  for (const f of features) for (let j = 0; j < d; j++) mean[j]! += f[j]! / n;
+  for (const f of features) for (let j = 0; j < d; j++) std[j]! += (f[j]! - mean[j]!) ** 2 / n;
+  for (let j = 0; j < d; j++) std[j] = Math.sqrt(std[j]!) || 1;
+  const x = features.map((f) => [1, ...f.map((v, j) => (v - mean[j]!) / std[j]!)]);
+  const pos = labels.filter((l) => l).length;
+  const weightOf = (l: boolean) => (l ? n / (2 * pos) : n / (2 * (n - pos)));
+  const beta = new Array<number>(d + 1).fill(0);
+  for (let iter = 0; iter < 50; iter++) {
+    const g = new Array<number>(d + 1).fill(0);
+    const h = Array.from({ length: d + 1 }, () => new Array<number>(d + 1).fill(0));
+    for (let i = 0; i < n; i++) {
+      const xi = x[i]!;
+      let z = 0;
+      for (let j = 0; j <= d; j++) z += beta[j]! * xi[j]!;
+      const q = 1 / (1 + Math.exp(-z));
+      const w = weightOf(labels[i]!);
+      const r = w * (q - (labels[i] ? 1 : 0));
+      const c = w * q * (1 - q);
+      for (let j = 0; j <= d; j++) {
+        g[j]! += r * xi[j]!;
+        for (let k = 0; k <= d; k++) h[j]![k]! += c * xi[j]! * xi[k]!;
+      }
+    }
+    for (let j = 1; j <= d; j++) {
+      g[j]! += l2 * n * beta[j]!;
+      h[j]![j]! += l2 * n;
+    }
+    const step = solve(h, g);
+    let moved = 0;
+    for (let j = 0; j <= d; j++) {
+      beta[j]! -= step[j]!;
+      moved = Math.max(moved, Math.abs(step[j]!));
+    }
+    if (moved < 1e-8) break;
+  }
+  return { mean: mean.map(round), std: std.map(round), weights: beta.slice(1).map(round), bias: round(beta[0]!), threshold: 0.5 };
+}
+
+/** Gaussian elimination with partial pivoting; a singular system gives a zero step. */
+function solve(a: number[][], b: number[]): number[] {
+  const n = b.length;
+  const m = a.map((row, i) => [...row, b[i]!]);
+  for (let c = 0; c < n; c++) {
+    let pivot = c;
+    for (let r = c + 1; r < n; r++) if (Math.abs(m[r]![c]!) > Math.abs(m[pivot]![c]!)) pivot = r;
+    if (Math.abs(m[pivot]![c]!) < 1e-12) return new Array<number>(n).fill(0);
+    [m[c], m[pivot]] = [m[pivot]!, m[c]!];
+    for (let r = 0; r < n; r++) {
+      if (r === c) continue;
+      const f = m[r]![c]! / m[c]![c]!;
+      for (let k = c; k <= n; k++) m[r]![k]! -= f * m[c]![k]!;
+    }
+  }
+  return m.map((row, i) => row[n]! / row[i]!);
+}
+
+/**
+ * The class to answer: out_of_scope when the detector is at or above its threshold, else the
+ * best shop intent (also when out_of_scope had the most probability but the detector disagrees).
+ */
+function decide(p: Float64Array, pOos: number, oos: number, detector: OosDetector | null): number {
+  if (oos === -1) return argmax(p);
+  if (!detector) return argmax(p);
+  return pOos >= detector.threshold ? oos : bestInScope(p, oos);
+}
+
+/**
+ * The rejection threshold on validation: the lowest detector score that turns away at most
+ * `maxFalseRejection` of the shop messages the classifier answers right (more off-topic
+ * messages caught for a fixed, chosen cost in refused shop questions). Exported for tests.
+ */
+export function chooseOosThreshold(scores: Array<{ p: ArrayLike<number>; y: number; pOos: number }>, oos: number, maxFalseRejection: number): number {
+  const right = scores
+    .filter((s) => s.y !== oos && bestInScope(s.p, oos) === s.y)
+    .map((s) => s.pOos)
+    .sort((a, b) => b - a);
+  if (right.length === 0) return 0.5;
+  const allowed = Math.floor(Math.max(0, maxFalseRejection) * right.length);
+  if (allowed >= right.length) return 0;
+  // Above the (allowed+1)-th highest score of a right answer, halfway to the next one up.
+  if (allowed === 0) return round(Math.min(NEVER, right[0]! + 1e-6));
+  return round((right[allowed - 1]! + right[allowed]!) / 2);
+}
+
+/** A detector threshold no probability reaches. */
+const NEVER = 1.01;
+
+function checkDetector(d: unknown): OosDetector {
+  const o = d as Partial<OosDetector>;
+  const ok = (xs: unknown) => Array.isArray(xs) && xs.length === 4 && xs.every((x) => typeof x === 'number' && Number.isFinite(x));
+  if (!ok(o.mean) || !ok(o.std) || !ok(o.weights) || typeof o.bias !== 'number' || typeof o.threshold !== 'number') {
+    throw new ShopError('bad_request', 'saved intent classifier: the out-of-scope detector is malformed');
+  }
+  return { mean: o.mean!, std: o.std!, weights: o.weights!, bias: o.bias, threshold: o.threshold };
 }
 
 /** Expected calibration error over 15 equal-width confidence bins. */
