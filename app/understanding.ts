@@ -46,14 +46,13 @@ export async function loadUnderstanding(config: Config, store: Store, logger: Lo
   );
   const common = { store, embeddings: embeddings.embeddings, modelId: embeddings.modelId, indexDir: config.models.indexDir, logger };
   // A model that does not speak a language would only add noise to its queries: those use BM25
-  // alone. The lexical fallback is weaker than BM25, so it gets half a vote (see bench/kb).
+  // alone (and so do Chinese queries with the lexical fallback; see embeddingLocales).
   const vectorLocales = await embeddingLocales(embeddings, config.models.modelsDir);
   const kb = await timed('knowledge', () =>
     KnowledgeBase.open({
       ...common,
       dimension: embeddings.dimension,
       ...(vectorLocales ? { vectorLocales } : {}),
-      ...(embeddings.kind === 'lexical' ? { vectorWeight: 0.5 } : {}),
     }),
   );
   const catalog = await timed('catalog', () => CatalogMatcher.create(common));

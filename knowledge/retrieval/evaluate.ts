@@ -22,7 +22,7 @@ export interface EvalQuery {
 }
 
 /** One entry per `RetrieverMode`: the compiler flags a mode added there and missing here. */
-const MODES: Record<RetrieverMode, true> = { bm25: true, vector: true, hybrid: true };
+const MODES: Record<RetrieverMode, true> = { bm25: true, vector: true, rrf: true, hybrid: true };
 /** Every retriever the evaluation scores, the BM25 baseline first. */
 export const RETRIEVER_MODES = Object.keys(MODES) as RetrieverMode[];
 
@@ -137,7 +137,7 @@ class ModeTally {
 
 /**
  * Retrieval quality on a labelled query set: hit@1, hit@k and MRR for every retriever
- * (`RETRIEVER_MODES`: BM25 alone, vectors alone, the hybrid), and how often off-topic
+ * (`RETRIEVER_MODES`: BM25 alone, vectors alone, rank fusion, the hybrid), and how often off-topic
  * queries pass the confidence threshold. Each query is searched in the locale it is
  * written in, by every retriever in turn (so an embedder's cache embeds it once; without a
  * cache each retriever's time includes its own embedding, as in serving). Memory

@@ -7,6 +7,7 @@ export {
   sanitizeQuery,
   detectLocale,
   DEFAULT_MIN_CONFIDENCE,
+  FUSION_SHARE_WEIGHT,
   RRF_K,
   MAX_QUERY_CHARS,
   type IndexableArticle,

@@ -9,6 +9,7 @@ import {
   buildEvalIndex,
   DEFAULT_MIN_CONFIDENCE,
   evaluateRetrieval,
+  FUSION_SHARE_WEIGHT,
   MAX_QUERY_CHARS,
   sanitizeQuery,
   stem,
@@ -89,7 +90,7 @@ async function index(embeddings: EmbeddingsInterface = new LexicalEmbeddings()):
 }
 
 describe('HybridIndex', () => {
-  it('fuses BM25 and vector ranks, one hit per article, with confidence in 0..1', async () => {
+  it('fuses BM25 and vector scores, one hit per article, with confidence in 0..1', async () => {
     const idx = await index();
     const hits = await idx.search('how many days do I have to return unused items?', { locale: 'en', k: 5 });
     expect(hits[0]!.documentId).toBe('returns.en');
@@ -106,6 +107,40 @@ describe('HybridIndex', () => {
     // All chunks on request: both sections of the policy can come back.
     const chunks = await idx.search('returned within days', { locale: 'en', k: 10, allChunks: true });
     expect(chunks.filter((h) => h.documentId === 'returns.en').length).toBe(2);
+  });
+
+  it('fuses the scores, not the ranks: a passage the vectors are sure of beats one BM25 ranks first on a weak match; each retriever alone is still available', async () => {
+    // Two-dimensional vectors: "parcel" texts point one way, everything else the other.
+    const toward = (t: string): number[] => (/parcel|delivered|neighbour/i.test(t) ? [1, 0.05] : [0.05, 1]);
+    const embeddings: EmbeddingsInterface = { embedDocuments: async (ts) => ts.map(toward), embedQuery: async (t) => toward(t.replace(/nothing arrived/, 'parcel')) };
+    const idx = await buildEvalIndex(
+      [
+        { id: 'lost.en', locale: 'en', title: 'Lost parcels', body: 'If tracking says delivered but your parcel is not there, ask a neighbour first.' },
+        { id: 'arrive.en', locale: 'en', title: 'When will it arrive', body: 'Nothing arrived yet? Orders arrive in 2 to 4 days. It arrived late? It arrived damaged?' },
+      ],
+      embeddings,
+    );
+    const q = 'it says it arrived but nothing arrived';
+    expect((await idx.search(q, { locale: 'en', mode: 'bm25' }))[0]!.documentId).toBe('arrive.en');
+    expect((await idx.search(q, { locale: 'en', mode: 'vector' }))[0]!.documentId).toBe('lost.en');
+    const hybrid = await idx.search(q, { locale: 'en' });
+    expect(hybrid[0]!.documentId).toBe('lost.en');
+    // The hybrid score is the weighted sum the hit reports evidence for.
+    const top = hybrid[0]!;
+    const share = (top.bm25?.score ?? 0) / idx.bm25.referenceScore(q);
+    expect(top.score).toBeCloseTo(FUSION_SHARE_WEIGHT * Math.min(1, share) + (1 - FUSION_SHARE_WEIGHT) * top.vector!.similarity, 6);
+    // Rank fusion, the baseline, gives both retrievers' first hits the same vote.
+    const rrf = await idx.search(q, { locale: 'en', mode: 'rrf' });
+    expect(rrf).toHaveLength(2);
+    expect(rrf[0]!.score).toBeCloseTo(rrf[1]!.score, 9);
+  });
+
+  it('ranks a query its vectors do not serve (Chinese with an English model) by BM25 alone', async () => {
+    const idx = await buildEvalIndex(ARTICLES, new LexicalEmbeddings(), { vectorLocales: ['en'] });
+    const hybrid = await idx.search('顺丰快递要多少钱', { locale: 'zh' });
+    const bm25 = await idx.search('顺丰快递要多少钱', { locale: 'zh', mode: 'bm25' });
+    expect(hybrid.map((h) => h.documentId)).toEqual(bm25.map((h) => h.documentId));
+    expect(hybrid.every((h) => h.vector === undefined)).toBe(true);
   });
 
   it('prefers the asked locale and falls back to the other only when nothing in it matches', async () => {
