@@ -1,6 +1,6 @@
 import type { Activity, TurnContext } from 'botbuilder-core';
 import { Prompt, type PromptOptions, type PromptRecognizerResult } from 'botbuilder-dialogs';
-import { DEFAULT_ORDER_NUMBER_FORMAT, isOrderNumber, type OrderNumberFormat } from '../nlu/entities/index.js';
+import { DEFAULT_ORDER_NUMBER_FORMAT, isOrderNumber, prefixesOf, type OrderNumberFormat } from '../nlu/entities/index.js';
 import type { Turn } from '../types.js';
 import { currentTurn } from './current-turn.js';
 
@@ -108,8 +108,8 @@ export function phoneDigitsIn(raw: string): string | undefined {
 }
 
 /**
- * An order number in a typed answer to "which order?": in the shop's format (a bare
- * "100123" gets the format's prefix), else any number of 5+ digits the shopper gives as one
+ * An order number in a typed answer to "which order?": in one of the shop's formats (a bare
+ * "100123" gets a format's prefix), else any number of 5+ digits the shopper gives as one
  * (the dialog then says ours look different).
  */
 function orderNumberIn(raw: string, format: OrderNumberFormat): string | undefined {
@@ -117,7 +117,8 @@ function orderNumberIn(raw: string, format: OrderNumberFormat): string | undefin
   for (const m of raw.normalize('NFKC').matchAll(/(?<![A-Za-z0-9])#?\s?(?:([A-Za-z]{1,6})([\s-]?))?(\d(?:-?\d){2,29})(?![A-Za-z0-9])/g)) {
     const [, letters = '', gap = '', number = ''] = m;
     const digits = number.replace(/-/g, '');
-    const tries = [letters ? `${letters}${gap}${number}`.toUpperCase() : '', letters ? `${letters}${digits}`.toUpperCase() : '', number, digits, `${format.prefix}${digits}`];
+    // A bare "100123" gets the letters of any listed format that has them (ORDER_NUMBER_PATTERN may list several).
+    const tries = [letters ? `${letters}${gap}${number}`.toUpperCase() : '', letters ? `${letters}${digits}`.toUpperCase() : '', number, digits, ...prefixesOf(format).map((p) => `${p}${digits}`)];
     const known = tries.find((v) => v !== '' && isOrderNumber(format, v));
     if (known) return known;
     // "it is 00004587345": a word before the number is not part of it.

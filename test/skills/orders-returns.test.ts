@@ -144,6 +144,10 @@ describe('order numbers in messages', () => {
     expect(recognizeAnswer(spec, turn('no idea'))).toBeUndefined();
     const numeric: AnswerSpec = { kind: 'order', format: format('\\d{10}') };
     expect(recognizeAnswer(numeric, turn('it is 1000234598'))).toBe('1000234598');
+    // Several formats: a bare number gets the letters of whichever listed format has them.
+    const several: AnswerSpec = { kind: 'order', format: format('SA\\d{6},WX\\d{5}') };
+    expect(recognizeAnswer(several, turn('12345'))).toBe('WX12345');
+    expect(recognizeAnswer(several, turn('100123'))).toBe('SA100123');
   });
 });
 
