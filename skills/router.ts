@@ -3,7 +3,7 @@ import type { Locale } from '../store/index.js';
 import { fallbackSkill, menu, outOfScopeSkill, surelyOutOfScope, understandBasics } from './basic.js';
 import { pendingSpec, recognizeAnswer } from './dialogs/answer-prompt.js';
 import { setCurrentTurn } from './dialogs/current-turn.js';
-import type { FaqSkill } from './faq.js';
+import { FAQ_INTENTS, type FaqSkill } from './faq.js';
 import { asksWhereMyParcelIs, asksWhichSize, isFollowUp, isGeneralQuestion, saysComplaint } from './question-kind.js';
 import { humanOption, reply, type Bilingual } from './respond.js';
 import type { NluPort, Router, Skill, Turn, Understanding } from './types.js';
@@ -38,6 +38,8 @@ const TOPIC_OF_THEIR_OWN = new Set(['refund_status', 'return_item', 'exchange_it
 /** How long "and to Hong Kong?" still follows the last answer. */
 const FOLLOW_UP_MINUTES = 30;
 /** Intents a follow-up is often misread as (a price, a product question): they keep the topic they follow. */
+/** How much surer a follow-up-shaped help question alone must be answered than together with what it follows. */
+const FOLLOW_UP_MARGIN = 0.1;
 const FAQ_FOLLOWABLE = new Set(['price_check', 'product_question', 'none', 'out_of_scope', 'stock_check']);
 
 /** Words that end the active dialog rather than answer it. */
@@ -185,13 +187,21 @@ export class SkillRouter implements Router {
     // An order was shown after that answer: "那大概啥时候能到？" is about the order now.
     if (turn.session.order && Date.parse(turn.session.order.at) > Date.parse(last.at)) return false;
     if (turn.nlu.entities.some((e) => e.type === 'order_number' || e.type === 'product')) return false;
-    // A confident question of another kind ("and where is my order?") is not a follow-up.
+    // A confident question of another kind ("and where is my order?") is not a follow-up, unless
+    // it is another help question that the articles answer better together with the question it
+    // follows ("can you refund to my bank account?", then "and how long does it take": the refund's time).
     const sameKind = turn.nlu.intent === last.intent || FAQ_FOLLOWABLE.has(turn.nlu.intent);
-    if (turn.nlu.confidence >= this.o.sureConfidence && !sameKind) return false;
+    const otherHelpQuestion = turn.nlu.confidence >= this.o.sureConfidence && !sameKind;
+    if (otherHelpQuestion && !FAQ_INTENTS.includes(turn.nlu.intent)) return false;
     const intent = last.intent ?? turn.nlu.intent;
     const searchText = `${last.text} ${turn.text}`;
     const hits = await faq.lookup({ ...turn, searchText }, intent);
     if (hits.length === 0) return false;
+    if (otherHelpQuestion) {
+      const alone = (await faq.lookup(turn, turn.nlu.intent))[0];
+      // The follow-up form ("and …", "那…呢") is itself evidence: the message alone must be clearly surer.
+      if (alone && alone.confidence >= hits[0]!.confidence + FOLLOW_UP_MARGIN) return false;
+    }
     turn.nlu = { ...turn.nlu, intent, confidence: Math.max(turn.nlu.confidence, this.o.minConfidence) };
     turn.searchText = searchText;
     return faq.answer(turn, hits);
