@@ -5,10 +5,17 @@
  * the intents we share; (3) a seeded held-out split of data/intents/zh.csv.
  * Ours runs with the lexical embedder and, when one loads, a real sentence model
  * (EMBEDDINGS_MODEL / MODELS_DIR as configured, else the first model installed in MODELS_DIR).
- * Env: BENCH_NLU_PER_INTENT caps the generalisation test set per Bitext intent (default 100).
+ * (4) CLINC150 out-of-scope rejection: trained on train.csv (thresholds tuned on a seeded split of
+ * it), measured on val.csv: in-scope accuracy, out-of-scope precision and recall, ECE, CPU time
+ * per utterance and the load average, side by side with nlp.js (its "None" is its rejection).
+ * Env: BENCH_NLU_PER_INTENT caps the generalisation test set per Bitext intent (default 100);
+ * BENCH_NLU_CLINC=0 skips CLINC150; BENCH_CACHE_DIR (default the OS temp dir) keeps the sentence
+ * model's CLINC150 vectors between runs (embedding its 18k sentences takes minutes).
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import os from 'node:os';
 import path from 'node:path';
 import type { EmbeddingsInterface } from '@langchain/core/embeddings';
 import { loadConfig } from '../app/config.js';
@@ -18,6 +25,7 @@ import { evaluateIntents, IntentClassifier, loadIntentExamples, OUT_OF_SCOPE, sc
 import { seededRandom, shuffleInPlace } from '../skills/nlu/features.js';
 
 const BITEXT = path.resolve('../shared/data/bitext-customer-service/bitext-customer-service-8k.csv');
+const CLINC = path.resolve('../shared/data/clinc150');
 const PER_INTENT = Number(process.env['BENCH_NLU_PER_INTENT'] ?? 100);
 const SEED = 7;
 
@@ -173,6 +181,149 @@ function ratios(rows: Row[]): void {
   }
 }
 
+/**
+ * A sentence model's vectors kept on disk, keyed by text: a second run of the CLINC150 section
+ * embeds nothing. One file pair per model (texts JSON, float32 vectors).
+ */
+class DiskCachedEmbeddings implements EmbeddingsInterface {
+  private readonly vectors = new Map<string, number[]>();
+  private dirty = false;
+  private readonly base: string;
+
+  constructor(
+    private readonly inner: EmbeddingsInterface,
+    modelId: string,
+  ) {
+    const dir = process.env['BENCH_CACHE_DIR'] ?? path.join(os.tmpdir(), 'shop-assistant-bench');
+    this.base = path.join(dir, `vectors-${createHash('sha256').update(modelId).digest('hex').slice(0, 16)}`);
+    if (existsSync(`${this.base}.json`) && existsSync(`${this.base}.bin`)) {
+      const texts = JSON.parse(readFileSync(`${this.base}.json`, 'utf8')) as string[];
+      const buf = readFileSync(`${this.base}.bin`);
+      const flat = new Float32Array(buf.buffer, buf.byteOffset, buf.byteLength / 4);
+      const dim = texts.length > 0 ? flat.length / texts.length : 0;
+      if (Number.isInteger(dim)) texts.forEach((t, i) => this.vectors.set(t, Array.from(flat.subarray(i * dim, (i + 1) * dim))));
+    }
+  }
+
+  async embedDocuments(texts: string[]): Promise<number[][]> {
+    const missing = [...new Set(texts.filter((t) => !this.vectors.has(t)))];
+    if (missing.length > 0) {
+      const got = await this.inner.embedDocuments(missing);
+      missing.forEach((t, i) => this.vectors.set(t, got[i]!));
+      this.dirty = true;
+    }
+    return texts.map((t) => this.vectors.get(t)!);
+  }
+
+  async embedQuery(text: string): Promise<number[]> {
+    return (await this.embedDocuments([text]))[0]!;
+  }
+
+  save(): void {
+    if (!this.dirty || this.vectors.size === 0) return;
+    mkdirSync(path.dirname(this.base), { recursive: true });
+    const texts = [...this.vectors.keys()];
+    const dim = this.vectors.get(texts[0]!)!.length;
+    const flat = new Float32Array(texts.length * dim);
+    texts.forEach((t, i) => flat.set(this.vectors.get(t)!, i * dim));
+    writeFileSync(`${this.base}.bin`, Buffer.from(flat.buffer));
+    writeFileSync(`${this.base}.json`, JSON.stringify(texts));
+    this.dirty = false;
+  }
+}
+
+interface OosRow {
+  system: string;
+  inScope: number;
+  oosPrecision: number;
+  oosRecall: number;
+  ece: string;
+  trainS: number;
+  cpuMsPerUtterance: number;
+  load: string;
+}
+
+const loadAverage = () => os.loadavg().map((x) => x.toFixed(2)).join(' ');
+const cpuMs = () => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+};
+
+async function clincOurs(label: string, embeddings: EmbeddingsInterface, modelId: string, train: IntentExample[], test: IntentExample[]): Promise<OosRow> {
+  const t0 = performance.now();
+  const classifier = await IntentClassifier.train(train, embeddings, { modelId });
+  const trainS = (performance.now() - t0) / 1000;
+  const c0 = cpuMs();
+  const evaluation = await evaluateIntents(classifier, test);
+  const cpu = (cpuMs() - c0) / test.length;
+  const c = evaluation.calibration;
+  const v = classifier.report.validation;
+  return {
+    system: `ours (${label}), threshold ${classifier.oos?.threshold ?? '-'}`,
+    inScope: evaluation.inScopeAccuracy,
+    oosPrecision: evaluation.outOfScope.precision,
+    oosRecall: evaluation.outOfScope.recall,
+    ece: `${c.eceBefore.toFixed(3)} -> ${c.eceAfter.toFixed(3)}${v.temperatureKept ? '' : ' (dropped)'}; answer ${c.eceAnswer.toFixed(3)}`,
+    trainS,
+    cpuMsPerUtterance: cpu,
+    load: loadAverage(),
+  };
+}
+
+async function clincNlpJs(train: IntentExample[], test: IntentExample[]): Promise<OosRow> {
+  const manager = new NlpManager({ languages: ['en'], forceNER: false, nlu: { log: false }, autoSave: false });
+  for (const e of train) manager.addDocument('en', e.text, e.intent);
+  const t0 = performance.now();
+  await manager.train();
+  const trainS = (performance.now() - t0) / 1000;
+  const c0 = cpuMs();
+  const predicted: Array<{ intent: string }> = [];
+  for (const e of test) {
+    const r = await manager.process('en', e.text);
+    predicted.push({ intent: r.intent === 'None' ? OUT_OF_SCOPE : r.intent });
+  }
+  const cpu = (cpuMs() - c0) / test.length;
+  const evaluation = scorePredictions(
+    test.map((e) => e.intent),
+    predicted,
+  );
+  return { system: 'nlp.js', inScope: evaluation.inScopeAccuracy, oosPrecision: evaluation.outOfScope.precision, oosRecall: evaluation.outOfScope.recall, ece: '-', trainS, cpuMsPerUtterance: cpu, load: loadAverage() };
+}
+
+/** The CLINC150 section alone (`run` ends with it). */
+export async function runClinc(model = sentenceModel()): Promise<void> {
+  await clincSection(await model);
+}
+
+async function clincSection(model: { embeddings: EmbeddingsInterface; modelId: string } | undefined): Promise<void> {
+  if (process.env['BENCH_NLU_CLINC'] === '0') return;
+  if (!existsSync(path.join(CLINC, 'train.csv')) || !existsSync(path.join(CLINC, 'val.csv'))) {
+    console.log(`(${CLINC} not found: CLINC150 skipped)`);
+    return;
+  }
+  const train = await loadIntentExamples(path.join(CLINC, 'train.csv'));
+  const test = await loadIntentExamples(path.join(CLINC, 'val.csv'));
+  const rows: OosRow[] = [await clincOurs('lexical', new LexicalEmbeddings(), 'lexical', train, test)];
+  if (model) {
+    const cached = new DiskCachedEmbeddings(model.embeddings, model.modelId);
+    try {
+      rows.push(await clincOurs(model.modelId, cached, model.modelId, train, test));
+    } finally {
+      cached.save();
+    }
+  }
+  rows.push(await clincNlpJs(train, test));
+  console.log(`
+CLINC150: trained on train.csv (${train.length}), measured on val.csv (${test.length}, ${test.filter((e) => e.intent === OUT_OF_SCOPE).length} out of scope); our thresholds come from a seeded split of train.csv`);
+  console.log('| system | in-scope accuracy | OOS precision | OOS recall | ECE before -> after; answer | train s | CPU ms/utterance | load avg 1/5/15 |');
+  console.log('|---|---:|---:|---:|---|---:|---:|---|');
+  for (const r of rows) {
+    console.log(`| ${r.system} | ${r.inScope.toFixed(4)} | ${r.oosPrecision.toFixed(4)} | ${r.oosRecall.toFixed(4)} | ${r.ece} | ${r.trainS.toFixed(1)} | ${r.cpuMsPerUtterance.toFixed(2)} | ${r.load} |`);
+  }
+  console.log('targets: in-scope >= 0.93 and OOS recall >= 0.60 with the sentence model, >= 0.85 / >= 0.45 lexical');
+  console.log('CPU ms/utterance: process CPU time of scoring val.csv over its size; the sentence model\'s row includes embedding only when its vectors were not cached yet (BENCH_CACHE_DIR)');
+}
+
 export async function run(): Promise<void> {
   const rows: Row[] = [];
   const model = await sentenceModel();
@@ -217,4 +368,7 @@ export async function run(): Promise<void> {
   console.log('');
   table(rows);
   ratios(rows);
+
+  // 4. Out-of-scope rejection on CLINC150.
+  await clincSection(model);
 }
