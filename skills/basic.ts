@@ -124,18 +124,15 @@ export const fallbackSkill: Skill = {
 };
 
 /**
- * Whether the intent classifier recognised the message as out of scope: its own best guess, at
- * least `min` sure, with nothing of the shop (a product, a category, an order) named in it.
- * Not when it merely rejected an unsure guess at a shop intent ("怎样才能成为VIP，有啥好处":
- * deny at 0.15, rejected): a rejection reports out_of_scope with the probability that its best
- * guess is wrong (IntentClassifier.classifyBatch), so that confidence and the best guess, the
- * first alternative, add up to 1. Such a message may still be answered from the help articles.
+ * Whether the intent classifier recognised the message as out of scope, at least `min` sure,
+ * with nothing of the shop (a product, a category, an order) named in it. The classifier
+ * answers out_of_scope only when its detector judges the message not a shop question (its
+ * confidence is that probability); an unsure shop question ("怎样才能成为VIP，有啥好处") keeps
+ * its best intent at a low confidence and may still be answered from the help articles.
  */
 export function surelyOutOfScope(nlu: Understanding, min: number): boolean {
   if (nlu.intent !== 'out_of_scope' || nlu.confidence < min) return false;
-  if (nlu.entities.some((e) => e.type === 'product' || e.type === 'category' || e.type === 'order_number')) return false;
-  const guess = nlu.alternatives?.[0];
-  return !(guess && Math.abs(nlu.confidence + guess.confidence - 1) < 1e-5);
+  return !nlu.entities.some((e) => e.type === 'product' || e.type === 'category' || e.type === 'order_number');
 }
 
 /**

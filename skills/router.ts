@@ -31,6 +31,10 @@ export interface SkillRouterOptions {
 const PRODUCT_INTENTS = new Set(['price_check', 'stock_check', 'product_question']);
 /** How likely a help intent must be, next to a product intent with no product, to be the one meant. */
 const RECONSIDER_MIN = 0.1;
+/** How sure a help passage must be to answer a message the classifier judged out of scope. */
+const OUT_OF_SCOPE_OVERRIDE = 0.5;
+/** Entities that give a recommendation something to go on. */
+const RECOMMEND_CUES = new Set(['product', 'category', 'price_range', 'money', 'color', 'size']);
 
 /** Intents about the shopper's own case that "where is my…" does not overrule (a refund, a return, a cancellation). */
 const TOPIC_OF_THEIR_OWN = new Set(['refund_status', 'return_item', 'exchange_item', 'cancel_order', 'change_address', 'change_order', 'human_agent']);
@@ -247,9 +251,17 @@ export class SkillRouter implements Router {
       return skill.name;
     }
     // Surely not a shop question (the weather, a joke, maths): say what the assistant does; no article.
+    // Unless a help article plainly answers it after all (the detector misjudged "US mens 9.5 = what
+    // size on your site?"): a passage sharing a real word with it, well above the floor, from the
+    // articles of one of the shop intents the classifier ranked next.
     if (surelyOutOfScope(turn.nlu, this.o.minConfidence) && !turn.upset) {
-      await outOfScopeSkill.handle(turn);
-      return outOfScopeSkill.name;
+      const faq = this.o.faq;
+      const plain = faq ? (await faq.lookup(turn, undefined, { mustShareWord: true }))[0] : undefined;
+      const ranked = (turn.nlu.alternatives ?? []).slice(0, 2).flatMap((a) => faq?.categoriesFor(a.intent) ?? []);
+      if (!plain || plain.confidence < OUT_OF_SCOPE_OVERRIDE || !plain.category || !ranked.includes(plain.category)) {
+        await outOfScopeSkill.handle(turn);
+        return outOfScopeSkill.name;
+      }
     }
     // Not understood: the knowledge base may still answer it, with a passage that shares a content
     // word with the message (not one that merely ranks first). The unsure intent steers only while
@@ -321,7 +333,10 @@ export class SkillRouter implements Router {
   private async reconsiderProductIntent(turn: Turn): Promise<void> {
     const faq = this.o.faq;
     const nlu = turn.nlu;
-    if (!faq || !PRODUCT_INTENTS.has(nlu.intent) || turn.nlu.entities.some((e) => e.type === 'product' || e.type === 'category')) return;
+    // A recommendation with nothing to go on (no product, category or attribute) asked as a question
+    // ("what are your customer service hours?") is weighed the same way.
+    const bareRecommend = nlu.intent === 'recommend' && isGeneralQuestion(turn) && !turn.nlu.entities.some((e) => RECOMMEND_CUES.has(e.type));
+    if (!faq || !(PRODUCT_INTENTS.has(nlu.intent) || bareRecommend) || turn.nlu.entities.some((e) => e.type === 'product' || e.type === 'category')) return;
     for (const alt of (nlu.alternatives ?? []).slice(0, 2)) {
       const categories = faq.categoriesFor(alt.intent);
       if (!categories || alt.confidence < RECONSIDER_MIN) continue;

@@ -25,16 +25,14 @@ export function mentionedOrder(turn: Turn): string | undefined {
 }
 
 /**
- * The intent a message names an order for: NLU's, or, when the classifier rejected its best
- * guess as unsure (out_of_scope with the guess's complement as confidence, see
- * `surelyOutOfScope`), that guess ("订单SA900032我想退货": return_item). An order number in the
- * message is the evidence the classifier lacked.
+ * The intent a message names an order for: NLU's, or, when the classifier judged the message
+ * off-topic, its best shop intent ("订单SA900032我想退货": return_item). An order number in
+ * the message is the evidence the classifier lacked.
  */
 export function orderIntent(turn: Pick<Turn, 'nlu'>): string {
-  const { intent, confidence, alternatives } = turn.nlu;
-  const guess = alternatives?.[0];
-  if (intent === 'out_of_scope' && guess && Math.abs(confidence + guess.confidence - 1) < 1e-5) return guess.intent;
-  return intent;
+  const { intent, alternatives } = turn.nlu;
+  const guess = alternatives?.find((a) => a.intent !== 'out_of_scope');
+  return intent === 'out_of_scope' && guess ? guess.intent : intent;
 }
 
 /** How long after an order was shown "when will it arrive?" still means that order. */
