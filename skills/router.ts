@@ -190,7 +190,11 @@ export class SkillRouter implements Router {
     if (!faq || !last || turn.now.getTime() - Date.parse(last.at) > FOLLOW_UP_MINUTES * 60_000 || !isFollowUp(turn.text)) return false;
     // An order was shown after that answer: "那大概啥时候能到？" is about the order now.
     if (turn.session.order && Date.parse(turn.session.order.at) > Date.parse(last.at)) return false;
-    if (turn.nlu.entities.some((e) => e.type === 'order_number' || e.type === 'product')) return false;
+    if (turn.nlu.entities.some((e) => e.type === 'order_number')) return false;
+    // Naming a product continues the help topic ("can I machine-wash running shoes?", then "and my
+    // down jacket?"), unless the message asks about the product itself (its price, stock, a list).
+    const aboutTheProduct = PRODUCT_INTENTS.has(turn.nlu.intent) || turn.nlu.intent === 'recommend';
+    if (turn.nlu.entities.some((e) => e.type === 'product') && aboutTheProduct && turn.nlu.confidence >= this.o.minConfidence) return false;
     // A confident question of another kind ("and where is my order?") is not a follow-up, unless
     // it is another help question that the articles answer better together with the question it
     // follows ("can you refund to my bank account?", then "and how long does it take": the refund's time).
