@@ -9,4 +9,4 @@ export { parseCsv, parseCsvRows, type CsvRow } from './ingest/index.js';
 export { parseFrontMatter, parseMarkdownArticle, parseKnowledgeJson, parseKnowledgeCsv, loadKnowledgeFile, loadKnowledgeDir, knowledgeInputSchema, chunkArticle, CHUNKER_VERSION, type ArticleChunk, type ChunkOptions, type IngestIssue } from './ingest/index.js';
 export { KnowledgeBase, HybridIndex, Bm25Index, DEFAULT_MIN_CONFIDENCE, detectLocale, sanitizeQuery, embeddingLocales, type KnowledgeBaseOptions, type KnowledgeBaseLogger, type KnowledgeBaseStats, type KbHit, type KbSearchOptions, type HybridIndexOptions, type RetrieverMode } from './retrieval/index.js';
 export { evaluateRetrieval, buildEvalIndex, loadEvalArticles, loadEvalQueries, type EvalArticle, type EvalQuery, type EvalReport, type Scores } from './retrieval/index.js';
-export { seededRandom } from './random.js';
+export { seededRandom, shuffleInPlace } from './random.js';

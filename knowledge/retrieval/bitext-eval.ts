@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ShopError } from '../../store/index.js';
 import { parseCsvRows } from '../ingest/index.js';
-import { seededRandom } from '../random.js';
+import { seededRandom, shuffleInPlace } from '../random.js';
 import type { EvalQuery } from './evaluate.js';
 
 /**
@@ -135,7 +135,7 @@ export function parseBitextEval(text: string, opts: BitextLoadOptions & { file?:
   const tune: BitextQuery[] = [];
   const holdout: BitextQuery[] = [];
   for (const intent of intents) {
-    const xs = shuffle([...byIntent.get(intent)!], random);
+    const xs = shuffleInPlace([...byIntent.get(intent)!], random);
     const n = Math.round(xs.length * tuneShare);
     tune.push(...xs.slice(0, n));
     holdout.push(...xs.slice(n));
@@ -165,7 +165,7 @@ export function sampleByGroup<T extends { group: string }>(queries: T[], max: nu
     list.push(q);
     groups.set(q.group, list);
   }
-  const lists = [...groups.keys()].sort().map((g) => shuffle([...groups.get(g)!], random));
+  const lists = [...groups.keys()].sort().map((g) => shuffleInPlace([...groups.get(g)!], random));
   const out: T[] = [];
   for (let i = 0; out.length < max; i++) {
     for (const list of lists) {
@@ -176,12 +176,3 @@ export function sampleByGroup<T extends { group: string }>(queries: T[], max: nu
   return out;
 }
 
-function shuffle<T>(xs: T[], random: () => number): T[] {
-  for (let i = xs.length - 1; i > 0; i--) {
-    const j = Math.floor(random() * (i + 1));
-    const t = xs[i]!;
-    xs[i] = xs[j]!;
-    xs[j] = t;
-  }
-  return xs;
-}

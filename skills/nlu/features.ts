@@ -1,8 +1,8 @@
 import { fnv1a, lexicalFeatures } from '../../knowledge/embeddings/index.js';
-import { seededRandom } from '../../knowledge/index.js';
+import { seededRandom, shuffleInPlace } from '../../knowledge/index.js';
 
 /** The project's seeded PRNG (knowledge/random.ts): same seed, same split, same shuffles, same model. */
-export { seededRandom };
+export { seededRandom, shuffleInPlace };
 
 /** Longest text the classifier looks at; intent lives in the first sentences, not in a pasted essay. */
 export const MAX_CLASSIFIER_CHARS = 512;
@@ -61,17 +61,6 @@ export function hashedFeatures(text: string, buckets: number): SparseVector {
   norm = Math.sqrt(norm);
   if (norm > 0) for (let i = 0; i < val.length; i++) val[i]! /= norm;
   return { idx, val };
-}
-
-
-export function shuffleInPlace<T>(xs: T[], random: () => number): T[] {
-  for (let i = xs.length - 1; i > 0; i--) {
-    const j = Math.floor(random() * (i + 1));
-    const t = xs[i]!;
-    xs[i] = xs[j]!;
-    xs[j] = t;
-  }
-  return xs;
 }
 
 export function f32ToBase64(a: Float32Array): string {

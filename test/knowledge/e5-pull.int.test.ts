@@ -12,9 +12,10 @@ import { AutoTokenizer, env } from '@xenova/transformers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeTinyModel, TransformersEmbeddings } from '../../knowledge/index.js';
 import { MANIFEST_FILE, pullModel, readE5Q4, type KnownModel, type ModelManifest } from '../../knowledge/models/index.js';
-import { isShopError, type ShopError } from '../../store/index.js';
+import type { ShopError } from '../../store/index.js';
 import { CONFIG, referenceForward, syntheticModel, writeE5Q4 } from './e5-q4-writer.js';
 import { writeZip } from './models-zip-writer.js';
+import { shopErrorOf } from '../helpers/errors.js';
 
 const MODEL_ID = 'test-org/e5-built';
 const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
@@ -97,15 +98,7 @@ async function writeReference(path: string, vectors: number[][]): Promise<void> 
   await writeFile(path, JSON.stringify({ model: MODEL_ID, dimension: CONFIG.hidden, sentences }));
 }
 
-async function failure(p: Promise<unknown>): Promise<ShopError> {
-  try {
-    await p;
-  } catch (err) {
-    if (isShopError(err)) return err;
-    throw err;
-  }
-  throw new Error('expected the pull to fail');
-}
+const failure = (p: Promise<unknown>): Promise<ShopError> => shopErrorOf(p, 'the pull');
 
 beforeAll(async () => {
   work = await mkdtemp(join(tmpdir(), 'shop-e5-pull-'));

@@ -19,12 +19,13 @@ import {
   type KnownModel,
   type ModelSource,
 } from '../../knowledge/models/index.js';
-import { isShopError, type ShopError } from '../../store/index.js';
+import type { ShopError } from '../../store/index.js';
 import { modelCommands } from '../../app/cli/model-commands.js';
 import type { CommandContext } from '../../app/cli/command.js';
 import type { Config } from '../../app/config.js';
 import { Progress } from '../../app/progress.js';
 import { writeZip, type ZipInput } from './models-zip-writer.js';
+import { shopErrorOf } from '../helpers/errors.js';
 
 const MODEL_ID = 'test-org/tiny-pulled';
 
@@ -126,15 +127,7 @@ function registry(overrides: Partial<KnownModel> = {}): Map<string, KnownModel> 
   return new Map([[model.id, model]]);
 }
 
-async function failure(p: Promise<unknown>): Promise<ShopError> {
-  try {
-    await p;
-  } catch (err) {
-    if (isShopError(err)) return err;
-    throw err;
-  }
-  throw new Error('expected the pull to fail');
-}
+const failure = (p: Promise<unknown>): Promise<ShopError> => shopErrorOf(p, 'the pull');
 
 beforeAll(async () => {
   work = await mkdtemp(join(tmpdir(), 'shop-pull-'));

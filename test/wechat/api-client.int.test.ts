@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { WeChatApiClient, type WeChatApiClientOptions } from '../../channels/wechat/api-client.js';
 import { isShopError, type ShopError } from '../../store/index.js';
 import { startFakeWeChat, type FakeWeChat, type FakeWeChatOptions } from '../fakes/wechat-server.js';
+import { shopErrorOf } from '../helpers/errors.js';
 
 const open: FakeWeChat[] = [];
 afterEach(async () => {
@@ -17,15 +18,7 @@ async function setup(fakeOpts: FakeWeChatOptions = {}, clientOpts: Partial<WeCha
   return { fake, client };
 }
 
-async function rejection(p: Promise<unknown>): Promise<ShopError> {
-  try {
-    await p;
-  } catch (err) {
-    if (isShopError(err)) return err;
-    throw err;
-  }
-  throw new Error('expected the promise to reject');
-}
+const rejection = (p: Promise<unknown>): Promise<ShopError> => shopErrorOf(p, 'the promise');
 
 describe('WeChatApiClient against the fake WeChat server', () => {
   it('fetches one access_token for many sends, concurrent or not', async () => {
