@@ -56,7 +56,7 @@ describe('kb CLI commands', () => {
     const report = await run('kb:eval', ['--articles', path.join(ROOT, 'data/kb-eval/articles.jsonl'), '--queries', path.join(ROOT, 'data/kb-eval/queries.csv')]);
     expect(report['embeddings']).toMatchObject({ kind: 'lexical' });
     const byRetriever = report['byRetriever'] as Record<string, { 'hit@1': number; 'hit@5': number; mrr: number; queries: number }>;
-    expect(Object.keys(byRetriever).sort()).toEqual(['bm25', 'hybrid', 'vector']);
+    expect(Object.keys(byRetriever).sort()).toEqual(['bm25', 'hybrid', 'rrf', 'vector']);
     expect(byRetriever['hybrid']!.queries).toBeGreaterThan(50);
     for (const s of Object.values(byRetriever)) expect(s.mrr).toBeGreaterThanOrEqual(s['hit@1']);
     expect((report['offTopic'] as { count: number }).count).toBeGreaterThan(5);
