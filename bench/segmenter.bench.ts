@@ -14,15 +14,16 @@
  *    confidence floor, off-topic answered, CPU ms per query; BM25 alone and the hybrid with the
  *    lexical embedder (whose own vectors keep their n-grams: only BM25's terms change).
  * 2. Intents on data/intents/zh.csv with the lexical embedder: the classifier's seeded
- *    validation split (seed 42, its default), then the mean over BENCH_SEGMENTER_SEEDS seeds
- *    (default 5). The classifier takes text, not features, so (b) hands it each Chinese word as
+ *    validation split (seed 42, its default), the mean over BENCH_SEGMENTER_SEEDS seeds, and
+ *    the seed-42 model (trained on every example) on the hard Chinese phrasings of
+ *    data/nlu-eval/hard-zh.csv (when present). The classifier takes text, not features, so (b) hands it each Chinese word as
  *    one opaque letter token (its characters moved to CJK Extension B, which the lexical
  *    features read as a word: word, word bigram and in-word character n-gram features in
  *    place of the cross-word n-grams; embedder and hashed features alike); (c) appends those
  *    tokens to the original text.
  * Env: BENCH_SEGMENTER_SEEDS (default 10, at most 10).
  */
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -41,7 +42,7 @@ import {
   type HybridIndexOptions,
 } from '../knowledge/index.js';
 import { analyze } from '../knowledge/retrieval/index.js';
-import { IntentClassifier, loadIntentExamples, type IntentExample } from '../skills/nlu/index.js';
+import { evaluateIntents, IntentClassifier, loadIntentExamples, type IntentExample } from '../skills/nlu/index.js';
 import type { Locale } from '../store/index.js';
 
 /** What the bench uses of jieba-wasm (its nodejs build). */
@@ -194,13 +195,15 @@ async function retrievalSection(variants: Variant[]): Promise<void> {
 
 async function intentSection(variants: Variant[]): Promise<void> {
   const examples = await loadIntentExamples(path.join(ROOT, 'data/intents/zh.csv'));
+  const hardFile = path.join(ROOT, 'data/nlu-eval/hard-zh.csv');
+  const hard = existsSync(hardFile) ? await loadIntentExamples(hardFile) : [];
   console.log(
     `\n## 2. Intents, data/intents/zh.csv (${examples.length} examples), lexical embedder: the classifier's validation split (seed 42), and the mean over seeds ${SEEDS.join(', ')}; load average ${loadavg()[0]!.toFixed(2)}\n`,
   );
   console.log(
-    `| Chinese features | accuracy (seed 42) | in-scope acc. | linear alone | accuracy, mean of ${SEEDS.length} seeds | vs n-grams | min..max | seeds better / worse than n-grams | train CPU s | classify CPU ms/utterance |`,
+    `| Chinese features | accuracy (seed 42) | in-scope acc. | linear alone | accuracy, mean of ${SEEDS.length} seeds | vs n-grams | min..max | seeds better / worse than n-grams | hard-zh (${hard.length}) | train CPU s | classify CPU ms/utterance |`,
   );
-  console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+  console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
   let base = 0;
   let baseAccs: number[] = [];
   for (const v of variants) {
@@ -219,6 +222,7 @@ async function intentSection(variants: Variant[]): Promise<void> {
     const c1 = process.cpuUsage();
     await first!.classifyBatch(texts.map((t) => intentText(v, t)));
     const classifyMs = cpuMs(c1) / texts.length;
+    const hardAcc = hard.length > 0 ? f3((await evaluateIntents(first!, hard.map((e) => ({ ...e, text: intentText(v, e.text) })))).accuracy) : '-';
     const mean = accs.reduce((a, b) => a + b, 0) / accs.length;
     if (v.mode === 'ngrams') {
       base = mean;
@@ -230,7 +234,7 @@ async function intentSection(variants: Variant[]): Promise<void> {
     const val = first!.report.validation;
     console.log(
       `| ${v.label} | ${f3(val.accuracy)} (${first!.report.validationSize}) | ${f3(val.inScopeAccuracy)} | ${f3(val.linearAccuracy)} | ${f3(mean)} | ${ratio(mean, base)} | ` +
-        `${f3(Math.min(...accs))}..${f3(Math.max(...accs))} | ${v.mode === 'ngrams' ? '-' : `${better} / ${worse}`} | ${trainCpu.toFixed(1)} | ${classifyMs.toFixed(2)} |`,
+        `${f3(Math.min(...accs))}..${f3(Math.max(...accs))} | ${v.mode === 'ngrams' ? '-' : `${better} / ${worse}`} | ${hardAcc} | ${trainCpu.toFixed(1)} | ${classifyMs.toFixed(2)} |`,
     );
   }
   console.log('\nTrain CPU: seed 42, segmentation included. Classify: every example once through the trained seed-42 model, segmentation included.');
