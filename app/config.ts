@@ -130,6 +130,13 @@ const schema = z.object({
   /** One Bot Connector call (a reply, an agent's message); a slower or dead connector makes it a retried delivery. */
   BOTFRAMEWORK_CONNECTOR_TIMEOUT_MS: int(100, 60_000).default(5000),
   EMBEDDINGS_MODEL: z.string().trim().min(1).default('sentence-transformers/all-MiniLM-L6-v2'),
+  /** Chinese messages' model: `auto` (the multilingual model when installed), `none`, or a model id. */
+  EMBEDDINGS_MODEL_ZH: z
+    .string()
+    .trim()
+    .min(1)
+    .refine((v) => v !== 'lexical', { message: 'lexical is no model for a route: use none (Chinese then follows EMBEDDINGS_MODEL)' })
+    .default('auto'),
   MODELS_DIR: z.string().trim().min(1).default('./models'),
   MODELS_ALLOW_REMOTE: bool('MODELS_ALLOW_REMOTE').default(false),
   INDEX_DIR: z.string().trim().min(1).optional(),
@@ -254,6 +261,12 @@ export interface Config {
   /** Sentence embeddings, HNSW indexes and the trained NLU model. */
   models: {
     embeddingsModel: string;
+    /**
+     * The model Chinese messages and knowledge queries are routed to: `auto` (default: the
+     * multilingual model when it is installed and EMBEDDINGS_MODEL is a sentence model),
+     * `none` (every language on EMBEDDINGS_MODEL), or a model id.
+     */
+    embeddingsModelZh: string;
     modelsDir: string;
     allowRemote: boolean;
     indexDir: string;
@@ -471,6 +484,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = p
     },
     models: {
       embeddingsModel: c.EMBEDDINGS_MODEL,
+      embeddingsModelZh: c.EMBEDDINGS_MODEL_ZH,
       modelsDir: path.resolve(cwd, c.MODELS_DIR),
       allowRemote: c.MODELS_ALLOW_REMOTE,
       indexDir: path.resolve(dataDir, c.INDEX_DIR ?? 'indexes'),

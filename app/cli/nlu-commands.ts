@@ -1,6 +1,7 @@
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { createEmbeddings, LexicalEmbeddings } from '../../knowledge/index.js';
+import { loadZhRoute, routeModelFile } from '../understanding.js';
 import { DEFAULT_INTENTS_DIR, evaluateIntents, IntentClassifier, loadIntentExamples, Nlu, type EntityExtractorLike } from '../../skills/nlu/index.js';
 import { ShopError } from '../../store/index.js';
 import { flag, positionals, requiredFlag, type Command, type CommandContext } from './command.js';
@@ -48,13 +49,28 @@ export function createNluCommands(entities?: EntityExtractorFactory): Record<str
       },
     },
     'nlu:eval': {
-      usage: 'nlu:eval --train <A.csv|dir> --test <B.csv> [--embeddings configured|lexical]',
-      summary: 'Train on one labelled CSV (text,intent), score another: accuracy, macro-F1, per intent, confusions, out-of-scope, calibration.',
+      usage: 'nlu:eval [--train <A.csv|dir>] --test <B.csv> [--embeddings configured|lexical]',
+      summary:
+        'Score a labelled CSV (text,intent): accuracy, macro-F1, per intent, confusions, out-of-scope, calibration. With --train, a model trained on that file; without, the shop\'s own models as the server routes them (EMBEDDINGS_MODEL_ZH; trained first when missing or stale).',
       run: async (args, ctx) => {
-        const usage = 'nlu:eval --train <A.csv|dir> --test <B.csv> [--embeddings configured|lexical]';
-        const train = await loadIntentExamples(requiredFlag(args, '--train', usage));
+        const usage = 'nlu:eval [--train <A.csv|dir>] --test <B.csv> [--embeddings configured|lexical]';
         const test = await loadIntentExamples(requiredFlag(args, '--test', usage));
+        const trainFile = flag(args, '--train');
         const { embeddings, modelId, kind } = await embeddingsFor(ctx, flag(args, '--embeddings'));
+        if (trainFile === undefined) {
+          // The shop's own models, routed by language as the server does (the Chinese route only with a sentence model).
+          const zh = kind === 'transformers' ? await loadZhRoute(ctx.config, { kind, modelId }, ctx.logger) : undefined;
+          const nlu = await Nlu.create({
+            embeddings,
+            modelId,
+            modelFile: ctx.config.models.nluModelFile,
+            logger: ctx.logger,
+            ...(zh ? { zh: { embeddings: zh.embeddings, modelId: zh.modelId, modelFile: routeModelFile(ctx.config.models.nluModelFile, 'zh') } } : {}),
+          });
+          const evaluation = await evaluateIntents(nlu, test);
+          return { embeddings: { kind, modelId, zh: zh?.modelId ?? modelId }, model: 'shop', training: { en: nlu.classifier.report, ...(nlu.zhClassifier ? { zh: nlu.zhClassifier.report } : {}) }, ...evaluation };
+        }
+        const train = await loadIntentExamples(trainFile);
         const classifier = await IntentClassifier.train(train, embeddings, { modelId });
         const evaluation = await evaluateIntents(classifier, test);
         return { embeddings: { kind, modelId }, train: train.length, training: classifier.report, ...evaluation };

@@ -17,7 +17,7 @@ export {
   type HybridIndexOptions,
   type RetrieverMode,
 } from './hybrid-index.js';
-export { KnowledgeBase, type KnowledgeBaseOptions, type KnowledgeBaseLogger, type KnowledgeBaseStats } from './knowledge-base.js';
+export { KnowledgeBase, routeConfidence, type KnowledgeBaseOptions, type KnowledgeBaseLogger, type KnowledgeBaseStats, type KnowledgeRoute } from './knowledge-base.js';
 export { evaluateRetrieval, buildEvalIndex, RETRIEVER_MODES, type EvalArticle, type EvalQuery, type EvalReport, type RetrieverScores, type Scores } from './evaluate.js';
 export { loadEvalArticles, loadEvalQueries } from './eval-data.js';
 export {
@@ -34,4 +34,4 @@ export {
   type BitextQuery,
   type BitextSplit,
 } from './bitext-eval.js';
-export { embeddingLocales } from './model-locales.js';
+export { embeddingLocales, resolveLanguageRoute, ROUTE_MIN_CONFIDENCE, type LanguageRouteChoice } from './model-locales.js';

@@ -6,7 +6,7 @@ import type { KnowledgeDocument, KnowledgeInput, Locale, Page, PageRequest, Stor
 import { listAll } from '../../store/index.js';
 import { CHUNKER_VERSION, DEFAULT_CHUNK_OPTIONS, type ChunkOptions } from '../ingest/index.js';
 import { HnswVectorStore, type ExpectedFingerprint } from '../vector-store/index.js';
-import { chunkDocument, HybridIndex, type IndexedChunk, type KbHit, type KbSearchOptions } from './hybrid-index.js';
+import { chunkDocument, DEFAULT_MIN_CONFIDENCE, detectLocale, HybridIndex, sanitizeQuery, type IndexedChunk, type KbHit, type KbSearchOptions } from './hybrid-index.js';
 
 export interface KnowledgeBaseLogger {
   info(o: object, m: string): void;
@@ -28,6 +28,27 @@ export interface KnowledgeBaseOptions {
   vectorWeight?: number;
   /** See `HybridIndexOptions.vectorLocales` (the model manifest's `languages`). */
   vectorLocales?: Locale[];
+  /**
+   * Chinese queries' own model (the multilingual one): a second index of every chunk,
+   * embedded with it (`<indexDir>/knowledge-zh`, fingerprinted by its model id), answers
+   * every query written in Chinese; the main index answers the rest.
+   */
+  zhRoute?: KnowledgeRoute;
+}
+
+/** A language's own embedding model for knowledge queries, with its own calibrated floor. */
+export interface KnowledgeRoute {
+  embeddings: EmbeddingsInterface;
+  modelId: string;
+  /** The vector length; probed with one embedding when absent. */
+  dimension?: number;
+  /**
+   * The hybrid confidence (of this model's vectors) at which an answer is as trustworthy as
+   * `DEFAULT_MIN_CONFIDENCE` is with the main model, calibrated on this language's
+   * validation queries (`routeMinConfidence`). The route's hits report their confidence on
+   * the shared scale (this floor maps onto `DEFAULT_MIN_CONFIDENCE`), so callers keep one floor.
+   */
+  minConfidence: number;
 }
 
 export interface KnowledgeBaseStats {
@@ -36,9 +57,35 @@ export interface KnowledgeBaseStats {
   /** Whether the last open/reload had to rebuild the vector index (and why). */
   indexRebuilt: boolean;
   rebuildReason?: string;
+  /** The Chinese route's index, when there is one. */
+  zh?: { modelId: string; minConfidence: number; indexRebuilt: boolean; rebuildReason?: string };
 }
 
 const PAGE = 500;
+
+/** One embedding model's index over every chunk, in its own folder. */
+interface Lane {
+  readonly folder: string;
+  readonly embeddings: EmbeddingsInterface;
+  readonly modelId: string;
+  readonly dimension: number;
+  readonly index: HybridIndex;
+  rebuilt: boolean;
+  rebuildReason: string | undefined;
+}
+
+/**
+ * Maps a route's raw confidence onto the shared scale: piecewise linear through (0, 0),
+ * (its floor, `DEFAULT_MIN_CONFIDENCE`) and (1, 1), so order is kept and the route's own
+ * floor is where the shared one is. `inverse` maps a shared floor back to the route's scale.
+ */
+export function routeConfidence(confidence: number, floor: number, inverse = false): number {
+  const a = DEFAULT_MIN_CONFIDENCE;
+  const [from, to] = inverse ? [a, floor] : [floor, a];
+  const c = Math.min(1, Math.max(0, confidence));
+  const out = c <= from ? (from === 0 ? to : (c * to) / from) : to + ((c - from) * (1 - to)) / (1 - from);
+  return Math.round(out * 1e4) / 1e4;
+}
 
 /**
  * The knowledge base the bot and the server use: the store's articles, chunked, in BM25
@@ -47,35 +94,56 @@ const PAGE = 500;
  * and both indexes at once, so an edited article is searchable immediately.
  */
 export class KnowledgeBase {
-  private readonly index: HybridIndex;
-  private rebuilt = false;
-  private rebuildReason: string | undefined;
-  /** The store data version the vector index reflects; a save marks the index fresh only then. */
+  private readonly main: Lane;
+  private readonly zh: Lane | undefined;
+  /** The store data version the vector indexes reflect; a save marks them fresh only then. */
   private syncedVersion: string | undefined;
   private writes: Promise<unknown> = Promise.resolve();
 
   private constructor(
     private readonly opts: KnowledgeBaseOptions,
-    private readonly dimension: number,
-    vectors: HnswVectorStore,
+    dimension: number,
+    zhDimension: number | undefined,
   ) {
-    this.index = new HybridIndex(opts.embeddings, vectors, {
-      ...(opts.chunk ? { chunk: opts.chunk } : {}),
-      ...(opts.vectorWeight !== undefined ? { vectorWeight: opts.vectorWeight } : {}),
-      ...(opts.vectorLocales !== undefined ? { vectorLocales: opts.vectorLocales } : {}),
+    const index = (embeddings: EmbeddingsInterface, dim: number, vectorLocales: Locale[] | undefined): HybridIndex =>
+      new HybridIndex(embeddings, new HnswVectorStore(embeddings, { space: 'cosine', dimension: dim, initialCapacity: 1 }), {
+        ...(opts.chunk ? { chunk: opts.chunk } : {}),
+        ...(opts.vectorWeight !== undefined ? { vectorWeight: opts.vectorWeight } : {}),
+        ...(vectorLocales !== undefined ? { vectorLocales } : {}),
+      });
+    const lane = (folder: string, embeddings: EmbeddingsInterface, modelId: string, dim: number, vectorLocales: Locale[] | undefined): Lane => ({
+      folder,
+      embeddings,
+      modelId,
+      dimension: dim,
+      index: index(embeddings, dim, vectorLocales),
+      rebuilt: false,
+      rebuildReason: undefined,
     });
+    this.main = lane('knowledge', opts.embeddings, opts.modelId, dimension, opts.vectorLocales);
+    const route = opts.zhRoute;
+    // The route's model speaks Chinese (that is why it was chosen): its vectors serve every query sent to it.
+    this.zh = route && zhDimension !== undefined ? lane('knowledge-zh', route.embeddings, route.modelId, zhDimension, undefined) : undefined;
   }
 
   static async open(opts: KnowledgeBaseOptions): Promise<KnowledgeBase> {
+    const route = opts.zhRoute;
+    if (route && !(route.minConfidence > 0 && route.minConfidence < 1)) {
+      throw new RangeError(`KnowledgeBase: zhRoute.minConfidence must be between 0 and 1, got ${route.minConfidence}`);
+    }
     const dimension = opts.dimension ?? (await opts.embeddings.embedQuery('dimension probe')).length;
-    const placeholder = new HnswVectorStore(opts.embeddings, { space: 'cosine', dimension, initialCapacity: 1 });
-    const kb = new KnowledgeBase(opts, dimension, placeholder);
+    const zhDimension = route ? (route.dimension ?? (await route.embeddings.embedQuery('dimension probe')).length) : undefined;
+    const kb = new KnowledgeBase(opts, dimension, zhDimension);
     await kb.load();
     return kb;
   }
 
-  private get dir(): string {
-    return join(this.opts.indexDir, 'knowledge');
+  private get lanes(): Lane[] {
+    return this.zh ? [this.main, this.zh] : [this.main];
+  }
+
+  private dirOf(lane: Lane): string {
+    return join(this.opts.indexDir, lane.folder);
   }
 
   /** The fingerprint's data version: the store's, plus the chunker's settings (a change there is a change of data too). */
@@ -92,25 +160,28 @@ export class KnowledgeBase {
   private async load(): Promise<void> {
     const storeVersion = await this.opts.store.knowledge.dataVersion();
     const articles = await this.allArticles();
-    const chunks: IndexedChunk[] = articles.flatMap((a) => this.index.chunk(a));
-    const expected: ExpectedFingerprint = {
-      modelId: this.opts.modelId,
-      dimension: this.dimension,
-      space: 'cosine',
-      dataVersion: this.indexVersion(storeVersion),
-      count: chunks.length,
-    };
-    const started = Date.now();
-    const result = await HnswVectorStore.openOrRebuild(this.dir, this.opts.embeddings, expected, async () => ({
-      documents: chunks.map(chunkDocument),
-    }));
-    this.index.reset(chunks, result.store);
+    const chunks: IndexedChunk[] = articles.flatMap((a) => this.main.index.chunk(a));
+    for (const lane of this.lanes) {
+      const dir = this.dirOf(lane);
+      const expected: ExpectedFingerprint = {
+        modelId: lane.modelId,
+        dimension: lane.dimension,
+        space: 'cosine',
+        dataVersion: this.indexVersion(storeVersion),
+        count: chunks.length,
+      };
+      const started = Date.now();
+      const result = await HnswVectorStore.openOrRebuild(dir, lane.embeddings, expected, async () => ({
+        documents: chunks.map(chunkDocument),
+      }));
+      lane.index.reset(chunks, result.store);
+      lane.rebuilt = result.rebuilt;
+      lane.rebuildReason = result.reason;
+      const fields = { articles: articles.length, chunks: chunks.length, modelId: lane.modelId, dir, ms: Date.now() - started };
+      if (result.rebuilt) this.opts.logger.warn({ ...fields, reason: result.reason }, `knowledge index ${result.reason}: rebuilt from the store`);
+      else this.opts.logger.info(fields, 'knowledge index loaded');
+    }
     this.syncedVersion = storeVersion;
-    this.rebuilt = result.rebuilt;
-    this.rebuildReason = result.reason;
-    const fields = { articles: articles.length, chunks: chunks.length, modelId: this.opts.modelId, dir: this.dir, ms: Date.now() - started };
-    if (result.rebuilt) this.opts.logger.warn({ ...fields, reason: result.reason }, `knowledge index ${result.reason}: rebuilt from the store`);
-    else this.opts.logger.info(fields, 'knowledge index loaded');
   }
 
   /** Runs writes one at a time: each ends with a save of the index directory. */
@@ -120,9 +191,23 @@ export class KnowledgeBase {
     return run;
   }
 
-  /** Hybrid BM25 + vector search; see `KbSearchOptions`. Never throws on a bad query. */
-  search(query: string, opts?: { locale?: 'en' | 'zh'; k?: number } & Pick<KbSearchOptions, 'minConfidence' | 'mode'>): Promise<KbHit[]> {
-    return this.index.search(query, opts);
+  /**
+   * Hybrid BM25 + vector search; see `KbSearchOptions`. Never throws on a bad query. A query
+   * written in Chinese goes to the Chinese route's index when there is one; its hits'
+   * confidence is reported on the shared scale (see `KnowledgeRoute.minConfidence`).
+   */
+  async search(query: string, opts: { locale?: 'en' | 'zh'; k?: number } & Pick<KbSearchOptions, 'minConfidence' | 'mode'> = {}): Promise<KbHit[]> {
+    const zh = this.zh;
+    const floor = this.opts.zhRoute?.minConfidence;
+    if (!zh || floor === undefined || detectLocale(sanitizeQuery(query)) !== 'zh') return this.main.index.search(query, opts);
+    const shared = opts.minConfidence ?? DEFAULT_MIN_CONFIDENCE;
+    const hits = await zh.index.search(query, { ...opts, minConfidence: routeConfidence(shared, floor, true) });
+    return hits.map((h) => ({ ...h, confidence: routeConfidence(h.confidence, floor) }));
+  }
+
+  /** Which model answers a query: the Chinese route's for Chinese text when there is one. */
+  modelFor(query: string): string {
+    return this.zh && detectLocale(sanitizeQuery(query)) === 'zh' ? this.zh.modelId : this.main.modelId;
   }
 
   /**
@@ -131,15 +216,19 @@ export class KnowledgeBase {
    */
   upsertArticle(input: KnowledgeInput): Promise<KnowledgeDocument> {
     return this.serial(async () => {
-      const draft = this.index.chunk({ ...input, id: 'draft' });
-      let vectors = await this.index.embed(draft);
+      const draft = this.main.index.chunk({ ...input, id: 'draft' });
+      let vectors: number[][][] = [];
+      for (const lane of this.lanes) vectors.push(await lane.index.embed(draft));
       const before = await this.opts.store.knowledge.dataVersion();
       const doc = await this.opts.store.knowledge.upsert(input);
-      const chunks = this.index.chunk(doc);
+      const chunks = this.main.index.chunk(doc);
       // Usually the same texts as the draft (only ids differ); the store may have normalised a field.
       const same = chunks.length === draft.length && chunks.every((c, i) => c.indexText === draft[i]?.indexText);
-      if (!same) vectors = await this.index.embed(chunks);
-      await this.index.put(doc.id, chunks, vectors);
+      if (!same) {
+        vectors = [];
+        for (const lane of this.lanes) vectors.push(await lane.index.embed(chunks));
+      }
+      for (const [i, lane] of this.lanes.entries()) await lane.index.put(doc.id, chunks, vectors[i]!);
       await this.saveIfSynced(before);
       return doc;
     });
@@ -150,7 +239,8 @@ export class KnowledgeBase {
     return this.serial(async () => {
       const before = await this.opts.store.knowledge.dataVersion();
       const deleted = await this.opts.store.knowledge.delete(id);
-      const removed = await this.index.remove(id);
+      let removed = false;
+      for (const lane of this.lanes) removed = (await lane.index.remove(id)) || removed;
       if (deleted || removed) await this.saveIfSynced(before);
       return deleted;
     });
@@ -169,7 +259,7 @@ export class KnowledgeBase {
   refreshIfChanged(): Promise<boolean> {
     return this.serial(async () => {
       if ((await this.opts.store.knowledge.dataVersion()) === this.syncedVersion) return false;
-      this.opts.logger.info({ dir: this.dir }, 'knowledge changed outside this server: reloading');
+      this.opts.logger.info({ dir: this.dirOf(this.main) }, 'knowledge changed outside this server: reloading');
       await this.load();
       return true;
     });
@@ -189,11 +279,22 @@ export class KnowledgeBase {
   }
 
   stats(): KnowledgeBaseStats {
+    const { main, zh } = this;
     return {
-      articles: this.index.articleCount,
-      chunks: this.index.chunkCount,
-      indexRebuilt: this.rebuilt,
-      ...(this.rebuildReason !== undefined ? { rebuildReason: this.rebuildReason } : {}),
+      articles: main.index.articleCount,
+      chunks: main.index.chunkCount,
+      indexRebuilt: main.rebuilt,
+      ...(main.rebuildReason !== undefined ? { rebuildReason: main.rebuildReason } : {}),
+      ...(zh && this.opts.zhRoute
+        ? {
+            zh: {
+              modelId: zh.modelId,
+              minConfidence: this.opts.zhRoute.minConfidence,
+              indexRebuilt: zh.rebuilt,
+              ...(zh.rebuildReason !== undefined ? { rebuildReason: zh.rebuildReason } : {}),
+            },
+          }
+        : {}),
     };
   }
 
@@ -204,14 +305,13 @@ export class KnowledgeBase {
    */
   private async saveIfSynced(before: string): Promise<void> {
     const after = await this.opts.store.knowledge.dataVersion();
-    const vectors = this.index.vectorStore;
     if (this.syncedVersion === before) {
       this.syncedVersion = after;
-      vectors.dataVersion = this.indexVersion(after);
+      for (const lane of this.lanes) lane.index.vectorStore.dataVersion = this.indexVersion(after);
     } else {
-      this.opts.logger.warn({ dir: this.dir }, 'knowledge store changed by another writer: the saved index will be rebuilt on the next reload');
+      this.opts.logger.warn({ dir: this.dirOf(this.main) }, 'knowledge store changed by another writer: the saved index will be rebuilt on the next reload');
     }
-    await saveAtomically(vectors, this.dir);
+    for (const lane of this.lanes) await saveAtomically(lane.index.vectorStore, this.dirOf(lane));
   }
 }
 
