@@ -85,7 +85,9 @@ export class ShopAssistantBot extends ActivityHandler {
   private async trigger(turn: Turn, mood: { score: number; anger: boolean } | undefined): Promise<{ reason: string } | undefined> {
     const t = this.deps.triggers;
     if (!t || !mood) return undefined;
-    if (mood.anger || mood.score <= t.sentimentThreshold) return { reason: 'sentiment' };
+    // Anger goes to a person (after the apology and the answer). A shopper who is only unhappy
+    // stays with the bot when it answered them; when it could not, the router has already asked for a person.
+    if (mood.anger) return { reason: 'sentiment' };
     if (turn.nlu.intent !== 'complaint' && mood.score > -0.5) return undefined;
     const named = turn.nlu.entities.find((e) => e.type === 'order_number')?.value;
     const number = typeof named === 'string' ? named : turn.memory.lastOrderNumber;

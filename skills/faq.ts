@@ -2,6 +2,7 @@ import type { BaseLanguageModelInterface } from '@langchain/core/language_models
 import { ChatPromptTemplate } from '@langchain/core/prompts';
 import type { Locale } from '../store/index.js';
 import { humanOption, reply, type QuickReplyOption } from './respond.js';
+import { complaintWithoutTopic } from './question-kind.js';
 import { terms } from './text-terms.js';
 import type { Skill, Turn } from './types.js';
 
@@ -354,13 +355,17 @@ export class FaqSkill implements Skill {
    * ranking: passages of the articles that answer it come first, and may answer a little below
    * the floor (the intent is the evidence the floor stands in for).
    */
-  async lookup(turn: Turn, intent: string | undefined, opts: { mustShareWord?: boolean; weakIntent?: boolean } = {}): Promise<KnowledgeHit[]> {
+  async lookup(
+    turn: Turn,
+    intent: string | undefined,
+    opts: { mustShareWord?: boolean; weakIntent?: boolean; categories?: readonly string[] } = {},
+  ): Promise<KnowledgeHit[]> {
     const query = turn.searchText ?? turn.text;
     if (query.trim() === '') return [];
     let hits = await this.opts.kb.search(query, { locale: turn.locale, k: 8 });
     // Unsteered (a message nobody understood): the ranking alone is no evidence, a shared word is.
     if (opts.mustShareWord) hits = hits.filter((h) => sharesContentWord(turn.text, `${h.title}\n${h.heading ?? ''}\n${h.text}`));
-    const categories = intent ? this.categoriesFor(intent) : undefined;
+    const categories = opts.categories ?? (intent ? this.categoriesFor(intent) : undefined);
     if (categories) {
       // Among the intent's own articles, the passage retrieval is surest answers it comes first.
       // A passage that states the kind of fact asked ("how long" → a time, "how much" → a fee) is surer still.
@@ -388,7 +393,8 @@ export class FaqSkill implements Skill {
     // A complaint is about something ("my parcel is 2 weeks late" is about the parcel): the likeliest
     // other reading with articles of its own steers the search.
     const about = complaint ? turn.nlu.alternatives?.find((a) => this.categoriesFor(a.intent) !== undefined)?.intent : turn.nlu.intent;
-    const hits = await this.lookup(turn, about);
+    // "I'd like to file a complaint" says nothing yet of what about: no article, we ask.
+    const hits = complaint && complaintWithoutTopic(turn.text) ? [] : await this.lookup(turn, about);
     if (await this.answer(turn, hits)) return;
     if (turn.upset) {
       // Nothing to answer an upset shopper with: a person takes it (the bot hands off after the turn).
@@ -441,7 +447,13 @@ export class FaqSkill implements Skill {
       const body = article ? article.body.replace(/^---[\s\S]*?---\s*/, '') : passage;
       passage = focusedPassage(body, turn.searchText ?? turn.text, max, passage || undefined);
     }
-    turn.session.lastAnswered = { ...(INTENT_ARTICLE_CATEGORIES.has(turn.nlu.intent) || FAQ_INTENTS.includes(turn.nlu.intent) ? { intent: turn.nlu.intent } : {}), text: turn.text, at: turn.now.toISOString() };
+    // What was answered: the intent, and the category of the article actually cited (a follow-up continues that article's topic).
+    turn.session.lastAnswered = {
+      ...(INTENT_ARTICLE_CATEGORIES.has(turn.nlu.intent) || FAQ_INTENTS.includes(turn.nlu.intent) ? { intent: turn.nlu.intent } : {}),
+      ...(best.category ? { category: best.category } : {}),
+      text: turn.text,
+      at: turn.now.toISOString(),
+    };
     const body = `${plainExcerpt(passage, max)}\n\n${T.source[l]}${l === 'zh' ? '：' : ': '}${title} ${this.opts.link(best.slug, citedLocale)}`;
     await reply(turn, body, { quickReplies: quick });
     return true;

@@ -25,12 +25,68 @@ export function isGeneralQuestion(turn: Pick<Turn, 'text' | 'nlu'>): boolean {
   return QUESTION.test(turn.text.trim());
 }
 
-/** A follow-up that only makes sense after the previous answer: "and to Hong Kong?", "what about SF?", "那顺丰呢", "改到香港呢". */
-const FOLLOW_UP = /^\s*(?:and|what about|how about|or|also|same for|what if)\b|^\s*(?:那|那么|还有|如果是|要是)|呢\s*[?？。!！~～]*\s*(?:多少钱|几天|多久|怎么算)?\s*[?？]*\s*$/i;
+/** A follow-up that only makes sense after the previous answer: "and to Hong Kong?", "what about SF?", "那顺丰呢", "改到香港呢", "跑步穿的话…". */
+const FOLLOW_UP = /^\s*(?:and|what about|how about|or|also|same for|what if)\b|^\s*(?:那|那么|还有|如果是|要是)|呢\s*[?？。!！~～]*\s*(?:多少钱|几天|多久|怎么算)?\s*[?？]*\s*$|^[^,，。.!！?？]{1,12}的话/i;
+/**
+ * A question that points back at what was just answered ("how long does the repair take?", "do
+ * I have to pay to ship it?", "这个要多久"): its words need the previous answer to mean anything.
+ */
+const POINTS_BACK = /\b(?:it|that|this|they|them|those|the repair|the refund|the exchange|the replacement)\b|[它这那](?:个|种|样|次)?(?:要|需要|得|能|可以|会|多久|多少|怎么)/i;
+
+/**
+ * "ok", "cool", "好的", "嗯" and the like in front of a message: an acknowledgement of the last
+ * answer, not part of what the shopper now asks ("ok cool and is it free over some amount?",
+ * "好的 那关税谁付").
+ */
+const LEADING_ACK = /^\s*(?:(?:ok(?:ay)?|k|cool|great|nice|perfect|alright|all right|right|sure|got it|i see|thanks?|thank you|thx|ty|yes|yeah|yep|yup|hmm+|ah|oh)\b[\s,.!~]*)+|^\s*(?:(?:好的|好吧|好滴|好嘞|好|嗯嗯|嗯|哦哦|哦|噢|喔|行吧|行|明白了|明白|知道了|了解了|了解|谢谢|收到|ok)[\s,，.。!！~～、]*)+/i;
+
+/** The message without an acknowledgement in front, when something that has words of its own follows it. */
+export function withoutLeadingAck(text: string): string | undefined {
+  const m = LEADING_ACK.exec(text);
+  if (!m || m[0].length === 0) return undefined;
+  const rest = text.slice(m[0].length).trim();
+  return /[\p{L}]{2,}|\p{Script=Han}{2,}/u.test(rest) ? rest : undefined;
+}
+
+/**
+ * How a message follows the last answer: `form` when its shape says so ("and to Hong Kong?",
+ * "那顺丰呢"), `points_back` when it is a question that refers back to it ("how long does the
+ * repair take?"), else undefined. An acknowledgement in front ("ok cool and …") does not count.
+ */
+export function followUpKind(text: string): 'form' | 'points_back' | undefined {
+  const t = (withoutLeadingAck(text) ?? text).trim();
+  if (t.length <= 60 && FOLLOW_UP.test(t)) return 'form';
+  if (t.length <= 80 && POINTS_BACK.test(t) && QUESTION.test(t)) return 'points_back';
+  return undefined;
+}
 
 export function isFollowUp(text: string): boolean {
-  const t = text.trim();
-  return t.length <= 60 && FOLLOW_UP.test(t);
+  return followUpKind(text) === 'form';
+}
+
+/** Something went wrong with what the shopper received: broken, leaking, faulty, not what was ordered. */
+const ITEM_PROBLEM =
+  /\b(?:broken|broke|cracked|shattered|smashed|torn|ripped|damaged|dented|scratched|leak(?:ed|ing|s)?|faulty|defective|peel(?:ing|ed|s)?(?: off)?|falling apart|came apart|fell apart|coming off|stopped (?:working|charging)|(?:won'?t|doesn'?t|does not|will not|can'?t|cannot|wont|doesnt|cant) (?:charge|turn on|switch on|connect|pair|work)|not working|no sound|crackl(?:e|ing)|buzz(?:es|ing)?|static noise|(?:got|received|sent me|sent|came with|delivered) (?:the |a |an )?wrong|wrong (?:item|product|colou?r|one|thing)s? (?:was |were )?(?:sent|delivered|arrived|came)|missing (?:item|part|piece|accessor(?:y|ies))s?|ordered\b.{1,60}\b(?:got|received|came|sent me)\b)/i;
+const ITEM_PROBLEM_ZH = /坏了|坏的|碎了|破了|破损|裂了|裂开|漏了|漏液|漏出|洒了|压坏|摔坏|开胶|脱胶|脱线|开线|掉底|杂音|沙沙|滋滋|没声音|没有声音|充不进电|充不了电|不能充电|充不上电|开不了机|开不开机|连不上|老断连|发错|寄错|少发|漏发|少了(?:一|个|件)|瑕疵|质量(?:有)?问题|质量太差|不亮了|划痕|变形/;
+/** The parcel did not come: delivered on the tracking but not received, stuck, lost, not shipped when promised. */
+const PARCEL_PROBLEM =
+  /\b(?:(?:says|shows|showing|marked(?: as)?|status(?: is)?)\s+delivered\b.{0,40}\b(?:not|never|nothing|no(?:thing)?|didn'?t|haven'?t|didnt|havent)\b|never (?:arrived|came|got (?:it|them|my)|received)|(?:hasn'?t|has not|hasnt|haven'?t|have not|havent|didn'?t|did not|didnt|still not|not yet|still hasn'?t) (?:arrived|come|moved|updated|changed|been delivered|turned up|shown up)|tracking (?:hasn'?t|has not|hasnt|isn'?t|not|is not|still not) (?:moved|moving|updated|updating|changed)|(?:parcel|package|order|tracking|shipment) (?:is |has been |seems |got )?(?:stuck|lost|missing)|lost (?:my |the )?(?:parcel|package|order|shipment))/i;
+const PARCEL_PROBLEM_ZH = /(?:显示|已经|说)(?:已)?签收.{0,16}(?:没|未|根本没)(?:收到|拿到|看到)|(?:根本|一直|还|都)没(?:收到|到|发|发货|动静)|(?:一直|还是|都)(?:不|没)(?:发|发货|动|更新)|不发货|物流(?:不动|没动|没更新|一直没|停了|卡住|卡在)|(?:快递|包裹)(?:丢了|丢失|不见了)|丢件|(?:几|好几|\d+)天(?:了)?(?:都|还)?(?:没|不)(?:动|更新|发|到)/;
+
+/**
+ * A shopper reporting a problem with what they bought or with its delivery ("the sole is peeling
+ * off after 2 months", "面霜瓶子碎了", "tracking says delivered but nothing arrived"): a case for
+ * the help articles that say how we put it right, not a product search or an order-number prompt.
+ */
+export function reportedProblem(text: string): 'item' | 'parcel' | undefined {
+  if (ITEM_PROBLEM.test(text) || ITEM_PROBLEM_ZH.test(text)) return 'item';
+  if (PARCEL_PROBLEM.test(text) || PARCEL_PROBLEM_ZH.test(text)) return 'parcel';
+  return undefined;
+}
+
+/** The shopper speaks of their own order or parcel ("my order", "我买的那个手表", "我下的单"): a case the order skills look up. */
+export function speaksOfOwnCase(text: string): boolean {
+  return OWN_CASE.test(text);
 }
 
 /** "Which size should I take?", "身高165 胸围86 穿什么码": size advice, which the size guides give (not a product list). */
@@ -52,4 +108,14 @@ const COMPLAINT = /\b(?:file|make|lodge|raise|submit)\s+(?:a\s+)?(?:formal\s+)?c
 
 export function saysComplaint(text: string): boolean {
   return COMPLAINT.test(text);
+}
+
+/** Words around a wish to complain that say nothing of what it is about ("I'd like to", "一下"). */
+const COMPLAINT_FILLER = /\b(?:hi|hello|hey|i'?d like to|i would like to|i want to|i wanna|i need to|please|pls|can i|could i|how do i|how can i|a|an|the|formal|about|something|here|now)\b|我(?:想|要|得|需要)?|想|要|一下|一个|下|的|了|啊|呀|吧|呢|嗯|您好|你好|请问|怎么|如何|可以|吗|客服/gi;
+
+/** "I'd like to file a complaint", "我想投诉一下": a wish to complain that does not yet say about what. */
+export function complaintWithoutTopic(text: string): boolean {
+  if (!COMPLAINT.test(text)) return false;
+  const rest = text.replace(new RegExp(COMPLAINT.source, 'gi'), ' ').replace(COMPLAINT_FILLER, ' ');
+  return !/[\p{L}]{3,}|\p{Script=Han}{2,}/u.test(rest);
 }

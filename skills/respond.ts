@@ -59,3 +59,8 @@ export async function apologizeToUpset(turn: Turn): Promise<void> {
     zh: '非常抱歉给您带来不好的体验，我理解您的心情。',
   });
 }
+
+/** What a shopper reporting a problem (a broken item, a parcel that did not come) hears before how we put it right. */
+export async function apologizeForProblem(turn: Turn): Promise<void> {
+  await reply(turn, { en: "I'm sorry about that.", zh: '很抱歉给您添麻烦了。' });
+}

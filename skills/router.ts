@@ -4,8 +4,8 @@ import { fallbackSkill, menu, outOfScopeSkill, surelyOutOfScope, understandBasic
 import { pendingSpec, recognizeAnswer } from './dialogs/answer-prompt.js';
 import { setCurrentTurn } from './dialogs/current-turn.js';
 import { FAQ_INTENTS, type FaqSkill } from './faq.js';
-import { asksWhereMyParcelIs, asksWhichSize, isFollowUp, isGeneralQuestion, saysComplaint } from './question-kind.js';
-import { humanOption, reply, type Bilingual } from './respond.js';
+import { asksWhereMyParcelIs, asksWhichSize, followUpKind, isGeneralQuestion, reportedProblem, saysComplaint, speaksOfOwnCase, withoutLeadingAck } from './question-kind.js';
+import { apologizeForProblem, humanOption, reply, type Bilingual } from './respond.js';
 import type { NluPort, Router, Skill, Turn, Understanding } from './types.js';
 
 export interface SkillRouterOptions {
@@ -45,6 +45,17 @@ const FOLLOW_UP_MINUTES = 30;
 /** How much surer a follow-up-shaped help question alone must be answered than together with what it follows. */
 const FOLLOW_UP_MARGIN = 0.1;
 const FAQ_FOLLOWABLE = new Set(['price_check', 'product_question', 'none', 'out_of_scope', 'stock_check']);
+
+/** Readings that only the acknowledgement in front gave ("ok cool and is it free over some amount?" read as "ok"). */
+const ACK_READINGS = new Set(['affirm', 'thanks', 'smalltalk', 'greeting', 'goodbye', 'out_of_scope']);
+
+/**
+ * What a problem report is answered from, by kind: the warranty and returns articles for an item
+ * (broken, faulty, the wrong one), the tracking and delivery ones for a parcel that did not come.
+ */
+const PROBLEM_INTENT = { item: 'warranty', parcel: 'track_order' } as const;
+/** Readings a problem report is often misread as, whose skills would not help: a product search, an order-number prompt, a refusal. */
+const PROBLEM_MISREADINGS = new Set(['recommend', 'price_check', 'stock_check', 'product_question', 'track_order', 'delivery_time', 'change_order', 'out_of_scope', 'complaint', 'smalltalk', 'none']);
 
 /** Words that end the active dialog rather than answer it. */
 const CANCEL_DIALOG = /^(cancel|stop|quit|exit|never ?mind|forget it|no thanks|abort|算了|取消|不退了|不用了|不要了|退出|结束)[\s!！.。]*$/i;
@@ -187,7 +198,8 @@ export class SkillRouter implements Router {
   private async followUp(turn: Turn): Promise<boolean> {
     const last = turn.session.lastAnswered;
     const faq = this.o.faq;
-    if (!faq || !last || turn.now.getTime() - Date.parse(last.at) > FOLLOW_UP_MINUTES * 60_000 || !isFollowUp(turn.text)) return false;
+    const kind = followUpKind(turn.text);
+    if (!faq || !last || turn.now.getTime() - Date.parse(last.at) > FOLLOW_UP_MINUTES * 60_000 || !kind) return false;
     // An order was shown after that answer: "那大概啥时候能到？" is about the order now.
     if (turn.session.order && Date.parse(turn.session.order.at) > Date.parse(last.at)) return false;
     if (turn.nlu.entities.some((e) => e.type === 'order_number')) return false;
@@ -199,10 +211,14 @@ export class SkillRouter implements Router {
     // it is another help question that the articles answer better together with the question it
     // follows ("can you refund to my bank account?", then "and how long does it take": the refund's time).
     const sameKind = turn.nlu.intent === last.intent || FAQ_FOLLOWABLE.has(turn.nlu.intent);
-    const otherHelpQuestion = turn.nlu.confidence >= this.o.sureConfidence && !sameKind;
-    if (otherHelpQuestion && !FAQ_INTENTS.includes(turn.nlu.intent)) return false;
-    const intent = last.intent ?? turn.nlu.intent;
-    const searchText = `${last.text} ${turn.text}`;
+    // A question that only points back ("how long does the repair take?") is weighed against itself
+    // alone whatever its reading; one in follow-up form only when it is confidently another help question.
+    const otherHelpQuestion = (turn.nlu.confidence >= this.o.sureConfidence || kind === 'points_back') && !sameKind;
+    if (otherHelpQuestion && !FAQ_INTENTS.includes(turn.nlu.intent) && !faq.categoriesFor(turn.nlu.intent)) return false;
+    if (kind === 'points_back' && turn.nlu.confidence >= this.o.sureConfidence && !FAQ_INTENTS.includes(turn.nlu.intent) && !sameKind) return false;
+    // The topic continues from the article actually cited (its category), else from the intent it was asked as.
+    const intent = (last.category ? this.intentForCategory(last.category, last.intent) : last.intent) ?? turn.nlu.intent;
+    const searchText = `${last.text} ${withoutLeadingAck(turn.text) ?? turn.text}`;
     const hits = await faq.lookup({ ...turn, searchText }, intent);
     if (hits.length === 0) return false;
     if (otherHelpQuestion) {
@@ -215,9 +231,60 @@ export class SkillRouter implements Router {
     return faq.answer(turn, hits);
   }
 
+  /** The intent a follow-up of an article of this category continues: the last one when it covers the category. */
+  private intentForCategory(category: string, lastIntent: string | undefined): string | undefined {
+    const faq = this.o.faq;
+    if (!faq) return lastIntent;
+    if (lastIntent && faq.categoriesFor(lastIntent)?.includes(category)) return lastIntent;
+    const intents = [...INTENT_LABELS.keys()];
+    return intents.find((i) => faq.categoriesFor(i)?.[0] === category) ?? intents.find((i) => faq.categoriesFor(i)?.includes(category)) ?? lastIntent;
+  }
+
+  /**
+   * "ok cool and is it free over some amount?", "好的 那关税谁付": read without the acknowledgement
+   * in front when that is all the classifier heard in it (or when the rest is read with more certainty).
+   */
+  private async readPastTheAcknowledgement(turn: Turn): Promise<void> {
+    const rest = withoutLeadingAck(turn.text);
+    if (!rest || !this.o.nlu) return;
+    const ackOnly = ACK_READINGS.has(turn.nlu.intent) || turn.nlu.confidence < this.o.minConfidence;
+    if (!ackOnly) return;
+    const nlu = await this.understand(rest, turn.locale, turn.now);
+    if (ACK_READINGS.has(nlu.intent) && nlu.intent !== 'out_of_scope') return;
+    turn.nlu = { ...nlu, entities: turn.nlu.entities.length > 0 ? turn.nlu.entities : nlu.entities, language: turn.nlu.language };
+    turn.text = rest;
+  }
+
+  /**
+   * A problem with what the shopper bought or with its delivery, read as a product search, an
+   * order question or nothing at all: we say sorry and answer from the articles that say how we put
+   * it right (with the button that starts their own case). With an order number, the order skills take it.
+   */
+  private async answerProblemReport(turn: Turn): Promise<boolean> {
+    const faq = this.o.faq;
+    const kind = reportedProblem(turn.text);
+    if (!faq || !kind || turn.nlu.entities.some((e) => e.type === 'order_number')) return false;
+    const misread = PROBLEM_MISREADINGS.has(turn.nlu.intent) || turn.nlu.confidence < this.o.sureConfidence;
+    if (!misread) return false;
+    // A parcel that has not come, of an order the shopper speaks of as theirs ("我下的单怎么还没发货"), or
+    // said while asking for something about it (a new address, a cancellation): the order skills look it up.
+    if (kind === 'parcel' && (speaksOfOwnCase(turn.text) || (TOPIC_OF_THEIR_OWN.has(turn.nlu.intent) && turn.nlu.intent !== 'human_agent'))) return false;
+    const intent = PROBLEM_INTENT[kind];
+    const hits = await faq.lookup(turn, intent);
+    if (hits.length === 0) return false;
+    if (!turn.upset) await apologizeForProblem(turn);
+    turn.nlu = { ...turn.nlu, intent, confidence: Math.max(turn.nlu.confidence, this.o.minConfidence), alternatives: [] };
+    return faq.answer(turn, hits);
+  }
+
   private async dispatch(turn: Turn): Promise<string> {
+    await this.readPastTheAcknowledgement(turn);
     this.readTheShoppersOwnQuestion(turn);
     if (await this.followUp(turn)) {
+      turn.session.fallbacks = 0;
+      return 'faq';
+    }
+    if (await this.answerProblemReport(turn)) {
       turn.session.fallbacks = 0;
       return 'faq';
     }
@@ -319,8 +386,9 @@ export class SkillRouter implements Router {
     }
     // "我想投诉一下": the shopper says what they want to do.
     const asksForPerson = /\b(?:human|person|agent|someone|manager|supervisor)\b|人工|真人|客服人员|主管|经理/i.test(turn.text);
-    if (saysComplaint(turn.text) && (unsure || turn.nlu.intent === 'human_agent') && turn.nlu.intent !== 'complaint' && !asksForPerson) {
-      turn.nlu = { ...turn.nlu, intent: 'complaint', confidence: Math.max(turn.nlu.confidence, this.o.minConfidence), alternatives: [] };
+    if (saysComplaint(turn.text) && (unsure || turn.nlu.intent === 'human_agent') && !asksForPerson) {
+      const already = turn.nlu.intent === 'complaint';
+      turn.nlu = { ...turn.nlu, intent: 'complaint', confidence: Math.max(turn.nlu.confidence, this.o.minConfidence), alternatives: already ? turn.nlu.alternatives : [] };
     }
     // "身高165 胸围86 女生T恤穿什么码" asks for size advice, not for T-shirts: the size guides answer
     // (unless a product is named: then the product's own sizes and fit note do).

@@ -95,7 +95,7 @@ export interface ConversationSession {
   /** The recommendations of this conversation (filters, what was shown and picked). */
   recommend?: RecommendSession;
   /** The last question the help articles answered, for follow-ups ("and to Hong Kong?", "那顺丰呢？"). */
-  lastAnswered?: { intent?: string; text: string; at: string };
+  lastAnswered?: { intent?: string; category?: string; text: string; at: string };
   /**
    * The order this conversation is about: the last one shown to the shopper (their own, or
    * proven with the phone digits), and when, so "when will it arrive?" answers for it.

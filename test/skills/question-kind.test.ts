@@ -1,0 +1,78 @@
+/**
+ * How a message's own form is read before any skill takes it (issue 15): problem reports, a
+ * wish to complain with no topic yet, an acknowledgement in front of a question, follow-ups.
+ */
+import { describe, expect, it } from 'vitest';
+import { complaintWithoutTopic, followUpKind, reportedProblem, speaksOfOwnCase, withoutLeadingAck } from '../../skills/question-kind.js';
+
+describe('problem reports', () => {
+  it('an item that came broken, faulty or wrong, in English and Chinese', () => {
+    for (const text of [
+      'the sole on my sneakers is already peeling off after 2 months',
+      'one of my earbuds stopped charging',
+      'ordered a black hoodie size M and got a PINK one in XS',
+      'the bottle arrived cracked and leaking',
+      '收到的面霜瓶子碎了 全漏出来了',
+      '耳机降噪一开就有沙沙的杂音',
+      '明明是你们发错了颜色',
+    ]) expect(reportedProblem(text), text).toBe('item');
+  });
+
+  it('a parcel that never came, is stuck or was not shipped', () => {
+    for (const text of [
+      'tracking says delivered but nothing arrived',
+      "tracking hasn't moved in 5 days",
+      'my parcel never arrived',
+      '快递显示已签收 但我根本没收到',
+      '付了钱一直不发货',
+      '物流三天了都没更新',
+    ]) expect(reportedProblem(text), text).toBe('parcel');
+  });
+
+  it('questions about care, sizes or policies are not reports', () => {
+    for (const text of ['新买的牛仔裤掉色正常吗，要怎么洗', 'how long does delivery take to Beijing?', 'can I return opened face cream?', 'Recommend noise cancelling headphones', '推荐降噪耳机']) {
+      expect(reportedProblem(text), text).toBeUndefined();
+    }
+  });
+
+  it('the shopper speaking of their own order is told apart', () => {
+    expect(speaksOfOwnCase('我下的单怎么还没发货啊')).toBe(true);
+    expect(speaksOfOwnCase('tracking says delivered but nothing arrived')).toBe(false);
+  });
+});
+
+describe('a wish to complain', () => {
+  it('with no topic yet', () => {
+    for (const text of ['我想投诉一下', "I'd like to file a complaint", 'I want to complain', '你好，我要投诉']) expect(complaintWithoutTopic(text), text).toBe(true);
+  });
+  it('with a topic', () => {
+    for (const text of ['想反馈一下快递员的态度问题', 'I want to complain about the courier who threw my parcel', '投诉你们的客服态度']) expect(complaintWithoutTopic(text), text).toBe(false);
+  });
+});
+
+describe('an acknowledgement in front', () => {
+  it('is dropped when a question of its own follows', () => {
+    expect(withoutLeadingAck('ok cool and is it free over some amount?')).toBe('and is it free over some amount?');
+    expect(withoutLeadingAck('好的 那关税谁付')).toBe('那关税谁付');
+    expect(withoutLeadingAck('thanks!')).toBeUndefined();
+    expect(withoutLeadingAck('好的')).toBeUndefined();
+    expect(withoutLeadingAck('how much is shipping?')).toBeUndefined();
+  });
+});
+
+describe('follow-ups', () => {
+  it('by their form, past an acknowledgement', () => {
+    expect(followUpKind('那顺丰要多少钱')).toBe('form');
+    expect(followUpKind('and to Hong Kong?')).toBe('form');
+    expect(followUpKind('ok cool and is it free over some amount?')).toBe('form');
+    expect(followUpKind('跑步穿的话要不要买大一点')).toBe('form');
+  });
+  it('by pointing back at the last answer', () => {
+    expect(followUpKind('how long does the repair take?')).toBe('points_back');
+    expect(followUpKind('do i have to pay to ship it?')).toBe('points_back');
+  });
+  it('a question of its own is not one', () => {
+    expect(followUpKind('how much is shipping to Japan?')).toBeUndefined();
+    expect(followUpKind('我想退货')).toBeUndefined();
+  });
+});
