@@ -27,7 +27,8 @@ export async function run(): Promise<void> {
   const tables: string[] = [];
   for (const embeddingsModel of embedders) {
     const load = loadavg()[0]!.toFixed(2);
-    const r = await runScenarios(scenarios, { embeddingsModel, modelsDir: config.models.modelsDir, logger });
+    const zh = embeddingsModel === 'lexical' ? {} : { embeddingsModelZh: config.models.embeddingsModelZh };
+    const r = await runScenarios(scenarios, { embeddingsModel, ...zh, modelsDir: config.models.modelsDir, logger });
     const bySplit = (split: string): BenchSummary => summarize(r.results.filter((x) => x.scenario.split === split));
     const pct = (s: BenchSummary) => (s.overall.total ? `${(100 * s.overall.rate).toFixed(1)}% (${s.overall.right}/${s.overall.total})` : '-');
     const lang = (s: BenchSummary, l: string) => {

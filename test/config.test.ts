@@ -172,8 +172,9 @@ describe('loadConfig', () => {
     }
   });
 
-  it('EMBEDDINGS_MODEL_ZH: auto by default, none or a model id, never lexical', () => {
-    expect(loadConfig({}, emptyDir()).models.embeddingsModelZh).toBe('auto');
+  it('EMBEDDINGS_MODEL_ZH: none by default, auto or a model id, never lexical', () => {
+    expect(loadConfig({}, emptyDir()).models.embeddingsModelZh).toBe('none');
+    expect(loadConfig({ EMBEDDINGS_MODEL_ZH: 'auto' }, emptyDir()).models.embeddingsModelZh).toBe('auto');
     expect(loadConfig({ EMBEDDINGS_MODEL_ZH: 'none' }, emptyDir()).models.embeddingsModelZh).toBe('none');
     expect(loadConfig({ EMBEDDINGS_MODEL_ZH: ' intfloat/multilingual-e5-small ' }, emptyDir()).models.embeddingsModelZh).toBe('intfloat/multilingual-e5-small');
     expect(() => loadConfig({ EMBEDDINGS_MODEL_ZH: 'lexical' }, emptyDir())).toThrow(/EMBEDDINGS_MODEL_ZH.*use none/);

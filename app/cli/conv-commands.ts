@@ -26,6 +26,7 @@ export const convCommands: Record<string, Command> = {
       if (scenarios.length === 0) throw new ShopError('bad_request', `no scenarios in ${target}${split ? ` (split ${split})` : ''}${only ? ` starting with ${only}` : ''}`);
       const { modelId, results, startSeconds, wallSeconds, cpuMsPerConversation } = await runScenarios(scenarios, {
         embeddingsModel: which === 'lexical' ? 'lexical' : config.models.embeddingsModel,
+        ...(which === 'lexical' ? {} : { embeddingsModelZh: config.models.embeddingsModelZh }),
         modelsDir: config.models.modelsDir,
         logger,
         onResult: (_r, done, total) => progress.update('conversations', done, total),

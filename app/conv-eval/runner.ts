@@ -35,6 +35,8 @@ export interface ScenarioResult {
 export interface BenchOptions {
   /** EMBEDDINGS_MODEL for the run (`lexical`, or a model folder under modelsDir). */
   embeddingsModel: string;
+  /** EMBEDDINGS_MODEL_ZH for the bench's server (default: none, Chinese follows `embeddingsModel`). */
+  embeddingsModelZh?: string;
   modelsDir: string;
   logger: Logger;
   /** Called after each scenario (progress). */
@@ -49,7 +51,7 @@ export interface BenchServer {
 }
 
 /** A server for the bench: fresh data folder, demo shop, limits that let one client drive it fast. */
-export async function startBenchServer(opts: Pick<BenchOptions, 'embeddingsModel' | 'modelsDir' | 'logger'>): Promise<BenchServer & { secret: string }> {
+export async function startBenchServer(opts: Pick<BenchOptions, 'embeddingsModel' | 'embeddingsModelZh' | 'modelsDir' | 'logger'>): Promise<BenchServer & { secret: string }> {
   const dir = mkdtempSync(path.join(tmpdir(), 'conv-eval-'));
   const secret = randomBytes(24).toString('hex');
   const wechat = await startWeChatApiStandIn();
@@ -60,6 +62,7 @@ export async function startBenchServer(opts: Pick<BenchOptions, 'embeddingsModel
       DATA_DIR: dir,
       LOG_LEVEL: 'silent',
       EMBEDDINGS_MODEL: opts.embeddingsModel,
+      ...(opts.embeddingsModelZh ? { EMBEDDINGS_MODEL_ZH: opts.embeddingsModelZh } : {}),
       MODELS_DIR: path.resolve(opts.modelsDir),
       WEB_IDENTITY_SECRET: secret,
       RATE_LIMIT_CUSTOMER_PER_MINUTE: '100000',

@@ -83,7 +83,7 @@ describe('EMBEDDINGS_MODEL_ZH: which model Chinese goes to', () => {
 
   it('loads the route model, or says in one line why Chinese stays on the main model', async () => {
     const ok = new Lines();
-    const route = await loadZhRoute(config({}), main, ok);
+    const route = await loadZhRoute(config({ EMBEDDINGS_MODEL_ZH: 'auto' }), main, ok);
     expect(route).toMatchObject({ kind: 'transformers', modelId: MULTILINGUAL_MODEL_ID, dimension: 32 });
     expect(ok.lines).toEqual([]);
 
