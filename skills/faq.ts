@@ -197,8 +197,11 @@ export function plainExcerpt(markdown: string, max = MAX_ANSWER_CHARS): string {
   return `${(end > max * 0.5 ? cut.slice(0, end + 1) : cut).trim()}…`;
 }
 
-/** What kind of fact the question wants, and how a line that states it looks. */
-const ANSWER_TYPES: ReadonlyArray<{ asks: RegExp; states: RegExp }> = [
+/**
+ * What kind of fact the question wants, and how a line that states it looks. `lineOnly`: it picks
+ * the lines of the answer but does not rank articles ("can I still…" is no reason to prefer one).
+ */
+const ANSWER_TYPES: ReadonlyArray<{ asks: RegExp; states: RegExp; lineOnly?: boolean }> = [
   {
     asks: /how much|\bcosts?\b|\bprice\b|\bfees?\b|\bcharge|多少钱|运费|费用|收费|价格|多少元|几块|手续费/i,
     states: /\d\s*(?:CNY|RMB|yuan|元|块)|[¥￥]\s*\d|\bfree\b|包邮|免费/i,
@@ -206,6 +209,30 @@ const ANSWER_TYPES: ReadonlyArray<{ asks: RegExp; states: RegExp }> = [
   {
     asks: /how long|how many (?:days|hours|weeks)|how soon|how fast|when will|多久|几天|多长时间|时效|几个工作日|多快/i,
     states: /\d\s*(?:[–~-]\s*\d+\s*)?(?:business |working )?(?:days?|hours?|weeks?|months?)\b|\d\s*(?:[–~-]\s*\d+\s*)?(?:个)?(?:工作日|天|小时|周|个月)/i,
+  },
+  {
+    // A time of day or "today": the cut-off that decides it ("if I pay at 5pm", "下午五点下的单今天能发吗").
+    asks: /\b\d{1,2}\s*(?::\d\d)?\s*(?:am|pm)\b|\b(?:today|tonight|same day|this evening|this afternoon)\b|[上下]午|晚上|傍晚|几点|[点點]前|[点點]后|今天|当天|今晚/i,
+    states: /\d{1,2}[:：]\d{2}|\bnext day\b|\bsame day\b|\bfollowing day\b|\btomorrow\b|次日|第二天|当天|隔天/i,
+    lineOnly: true,
+  },
+  {
+    // Whether it is still possible: the time limit decides ("is it too late for a fapiao?", "还能开发票吗").
+    asks: /\btoo late\b|\bstill\b|\bdeadline\b|\btime limit\b|\bexpire|还能|还可以|还来得及|来得及|过期|期限|截止/i,
+    states: /\bwithin \d+|\d+\s*(?:days?|hours?|months?)\b|\d+\s*(?:天|小时|个月)(?:内|之内)?|期限|截止/i,
+    lineOnly: true,
+  },
+  {
+    // What to give: the fields asked for ("what info do you need?", "需要提供什么").
+    asks: /\bwhat (?:info|information|details|documents?|data)\b|\bwhat do (?:you|u) need\b|\bwhat (?:should|must|do) (?:i|we) (?:provide|send|give)\b|需要(?:提供)?(?:什么|哪些)|要(?:提供)?(?:什么|哪些)(?:资料|信息|材料)|提供什么/i,
+    states: /\b(?:name|address|phone|telephone|tax(?:payer)?|bank|account|number|code|e-?mail|id)\b|名称|税号|地址|电话|开户行|账号|代码|邮箱/i,
+    lineOnly: true,
+  },
+  {
+    // Whether two things go together: the rule that says so ("can I use two coupons together?", "能一起用吗").
+    asks: /\btogether\b|\bcombine|\bstack|\bat the same time\b|\bboth\b|一起用|叠加|同时用|同时使用|一起使用|合并/i,
+    states: /\bone (?:coupon|discount|code)\b|\bcombined?\b|\bstack|\btogether\b|\bonly one\b|一张|叠加|同时使用|不能同时|不可同时|只能用/i,
+    lineOnly: true,
   },
 ];
 
@@ -370,7 +397,7 @@ export class FaqSkill implements Skill {
       // Among the intent's own articles, the passage retrieval is surest answers it comes first.
       // A passage that states the kind of fact asked ("how long" → a time, "how much" → a fee) is surer still.
       // The kind is read from the message itself: a follow-up ("寄到北京几天能到", then "顺丰呢？多少钱") asks its own.
-      const wanted = ANSWER_TYPES.filter((t) => t.asks.test(turn.text));
+      const wanted = ANSWER_TYPES.filter((t) => !t.lineOnly && t.asks.test(turn.text));
       // An article whose title names what is asked ("运费怎么算" and "配送方式与运费") is about it, not one that mentions it often.
       const sureness = (h: KnowledgeHit) =>
         h.confidence + (wanted.some((w) => w.states.test(h.text)) ? ANSWER_TYPE_BONUS : 0) + (sharesContentWord(query, h.title) ? TITLE_BONUS : 0);

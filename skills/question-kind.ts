@@ -34,11 +34,11 @@ const FOLLOW_UP = /^\s*(?:and|what about|how about|or|also|same for|what if)\b|^
 const POINTS_BACK = /\b(?:it|that|this|they|them|those|the repair|the refund|the exchange|the replacement)\b|[它这那](?:个|种|样|次)?(?:要|需要|得|能|可以|会|多久|多少|怎么)/i;
 
 /**
- * "ok", "cool", "好的", "嗯" and the like in front of a message: an acknowledgement of the last
- * answer, not part of what the shopper now asks ("ok cool and is it free over some amount?",
+ * "ok", "cool", "好的", "嗯", "亲", "hi" and the like in front of a message: an acknowledgement of the last
+ * answer or a greeting, not part of what the shopper now asks ("ok cool and is it free over some amount?",
  * "好的 那关税谁付").
  */
-const LEADING_ACK = /^\s*(?:(?:ok(?:ay)?|k|cool|great|nice|perfect|alright|all right|right|sure|got it|i see|thanks?|thank you|thx|ty|yes|yeah|yep|yup|hmm+|ah|oh)\b[\s,.!~]*)+|^\s*(?:(?:好的|好吧|好滴|好嘞|好|嗯嗯|嗯|哦哦|哦|噢|喔|行吧|行|明白了|明白|知道了|了解了|了解|谢谢|收到|ok)[\s,，.。!！~～、]*)+/i;
+const LEADING_ACK = /^\s*(?:(?:ok(?:ay)?|k|cool|great|nice|perfect|alright|all right|right|sure|got it|i see|thanks?|thank you|thx|ty|yes|yeah|yep|yup|hmm+|ah|oh|hi|hello|hey)\b[\s,.!~]*)+|^\s*(?:(?:亲亲|亲爱的|亲|您好|你好|好的|好吧|好滴|好嘞|好|嗯嗯|嗯|哦哦|哦|噢|喔|行吧|行|明白了|明白|知道了|了解了|了解|谢谢|收到|ok)[\s,，.。!！~～、]*)+/i;
 
 /** The message without an acknowledgement in front, when something that has words of its own follows it. */
 export function withoutLeadingAck(text: string): string | undefined {
@@ -90,7 +90,7 @@ export function speaksOfOwnCase(text: string): boolean {
 }
 
 /** "Which size should I take?", "身高165 胸围86 穿什么码": size advice, which the size guides give (not a product list). */
-const WHICH_SIZE = /\bsize (?:chart|guide|table)s?\b|尺码表|尺码对照|码数表|尺码指南|\bwhat size (?:should|do|would|shall|to)\b|\bwhich size (?:should|do|would|shall|to)\b|\bwhat size (?:am|is) (?:i|my)\b|\bsize (?:should|do) i (?:get|take|buy|order)\b|穿(?:什么|多大|几)码|(?:选|买|拿)(?:什么|多大|哪个|几)码|多大(?:的)?码|什么尺码|哪个尺码|尺码怎么选|码数怎么选/i;
+const WHICH_SIZE = /\bsize (?:chart|guide|table)s?\b|尺码表|尺码对照|码数表|尺码指南|\bwhat size (?:should|do|would|shall|to)\b|\bwhich size (?:should|do|would|shall|to)\b|\bwhat size (?:am|is) (?:i|my)\b|\bsize (?:should|do) i (?:get|take|buy|order)\b|穿(?:什么|多大|几)码|(?:选|买|拿)(?:什么|多大|哪个|几)码|多大(?:的)?码|什么尺码|哪个尺码|尺码怎么选|码数怎么选|(?:最大|最小)(?:的)?(?:有|是|到|能到)?(?:多少|几|多大|多小)(?:的)?码|尺码范围|码数范围|有哪些(?:尺码|码数|码)|\b(?:largest|biggest|smallest) size\b|\bwhat sizes? (?:do|does) (?:your |the )?\w+(?: \w+)? come in\b/i;
 
 export function asksWhichSize(text: string): boolean {
   return WHICH_SIZE.test(text);

@@ -5,6 +5,7 @@ import { productCardAttachment, type CardButton, type ProductCard } from './card
 import { CATEGORY_SYNONYMS, SHARED_SYNONYMS } from './nlu/entities/catalog.js';
 import { escapeRegExp } from './nlu/entities/text.js';
 import { groupOf, ProductAttributeIndex, type AttributeConstraint, type ProductQuery, type Relaxation } from './nlu/entities/product-attributes.js';
+import { asksWhichSize } from './question-kind.js';
 import { formatMoney, message, reply, type Bilingual, type QuickReplyOption } from './respond.js';
 import type { Skill, Turn } from './types.js';
 
@@ -342,7 +343,7 @@ export function recommendSkill(deps: { recommender: RecommenderPort; store: Pick
     const category = categoryOf(turn, index, attributes);
     const range = entityOf(turn, 'price_range');
     const sure = OTHER_INTENTS.has(turn.nlu.intent) && turn.nlu.confidence >= 0.5 && !REQUEST_CUE.test(text);
-    const aside = sure || NOT_A_REQUEST.test(text) || SIZE_QUESTION.test(text) || entityOf(turn, 'order_number') !== undefined;
+    const aside = sure || NOT_A_REQUEST.test(text) || SIZE_QUESTION.test(text) || asksWhichSize(text) || entityOf(turn, 'order_number') !== undefined;
     const informative = index && category ? index.informative(attributes, category.value) : attributes;
     const asks = REQUEST_CUE.test(text);
     const request =

@@ -15,6 +15,8 @@ const FAST_SET: Record<string, string[]> = {
   'a general question that mentions orders is answered, not met with "which order?"': ['faq-en-002', 'faq-en-021', 'faq-zh-002', 'faq-zh-023', 'ord-zh-006', 'ret-en-003', 'ret-zh-008'],
   'how-to questions are answered from the articles': ['ship-en-008', 'ship-zh-006'],
   'the answer holds the fact asked (a fee, a time) even outside the retrieved section': ['ship-en-004', 'ship-en-015', 'faq-en-009'],
+  'the answer holds the line that decides: a cut-off time, a time limit, the details needed, whether coupons combine': ['more-en-004', 'more-en-006', 'more-en-013', 'more-zh-003', 'ship-zh-012'],
+  'a greeting or "亲" in front of a question, and "the largest size?" answered from the size guide': ['more-zh-011', 'size-zh-010'],
   'upset shoppers hear an apology first, then an answer or a person': ['cmp-en-005', 'cmp-en-006', 'cmp-en-008', 'cmp-zh-001'],
   'a calm complaint is acknowledged, not treated as rage': ['cmp-en-002', 'cmp-en-004'],
   'orders: signed-in and anonymous status': ['ord-en-001', 'ord-en-002', 'ord-zh-002', 'ord-zh-003'],
