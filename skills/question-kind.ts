@@ -90,7 +90,7 @@ export function speaksOfOwnCase(text: string): boolean {
 }
 
 /** "Which size should I take?", "身高165 胸围86 穿什么码": size advice, which the size guides give (not a product list). */
-const WHICH_SIZE = /\bsize (?:chart|guide|table)s?\b|尺码表|尺码对照|码数表|尺码指南|\bwhat size (?:should|do|would|shall|to)\b|\bwhich size (?:should|do|would|shall|to)\b|\bwhat size (?:am|is) (?:i|my)\b|\bsize (?:should|do) i (?:get|take|buy|order)\b|穿(?:什么|多大|几)码|(?:选|买|拿)(?:什么|多大|哪个|几)码|多大(?:的)?码|什么尺码|哪个尺码|尺码怎么选|码数怎么选|(?:最大|最小)(?:的)?(?:有|是|到|能到)?(?:多少|几|多大|多小)(?:的)?码|尺码范围|码数范围|有哪些(?:尺码|码数|码)|\b(?:largest|biggest|smallest) size\b|\bwhat sizes? (?:do|does) (?:your |the )?\w+(?: \w+)? come in\b/i;
+const WHICH_SIZE = /\bsize (?:chart|guide|table)s?\b|尺码表|尺码对照|码数表|尺码指南|\bwhat size (?:should|do|would|shall|to)\b|\bwhich size (?:should|do|would|shall|to)\b|\bwhat size (?:am|is) (?:i|my)\b|\bsize (?:should|do) i (?:get|take|buy|order)\b|穿(?:什么|多大|几)码|(?:选|买|拿)(?:什么|多大|哪个|几)码|多大(?:的)?码|什么尺码|哪个尺码|尺码怎么选|码数怎么选|(?:最大|最小)(?:的)?(?:有|是|到|能到)?(?:多少|几|多大|多小)(?:的)?码|尺码范围|码数范围|有哪些(?:尺码|码数|码)|\b(?:largest|biggest|smallest) size\b|\bbetween (?:a |an |size |sizes )?\d{1,3}(?:\.\d)? and (?:a |an )?\d{1,3}(?:\.\d)?\b|\d{2}(?:码)?还是\d{2}码|在\d{2}(?:码)?和\d{2}码?之间|\bwhat sizes? (?:do|does) (?:your |the )?\w+(?: \w+)? come in\b/i;
 
 export function asksWhichSize(text: string): boolean {
   return WHICH_SIZE.test(text);

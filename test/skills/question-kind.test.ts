@@ -3,7 +3,7 @@
  * wish to complain with no topic yet, an acknowledgement in front of a question, follow-ups.
  */
 import { describe, expect, it } from 'vitest';
-import { complaintWithoutTopic, followUpKind, reportedProblem, speaksOfOwnCase, withoutLeadingAck } from '../../skills/question-kind.js';
+import { asksWhichSize, complaintWithoutTopic, followUpKind, reportedProblem, speaksOfOwnCase, withoutLeadingAck } from '../../skills/question-kind.js';
 
 describe('problem reports', () => {
   it('an item that came broken, faulty or wrong, in English and Chinese', () => {
@@ -74,5 +74,12 @@ describe('follow-ups', () => {
   it('a question of its own is not one', () => {
     expect(followUpKind('how much is shipping to Japan?')).toBeUndefined();
     expect(followUpKind('我想退货')).toBeUndefined();
+  });
+});
+
+describe('size questions', () => {
+  it('between two sizes, or the largest one, is size advice', () => {
+    for (const text of ['between a 31 and 32 waist, looking at slim fit jeans. which one do i go for', '女款鞋最大有多少码', '41还是42码好', "what's the largest size?"]) expect(asksWhichSize(text), text).toBe(true);
+    expect(asksWhichSize('show me slim fit jeans')).toBe(false);
   });
 });
