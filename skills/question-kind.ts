@@ -119,3 +119,16 @@ export function complaintWithoutTopic(text: string): boolean {
   const rest = text.replace(new RegExp(COMPLAINT.source, 'gi'), ' ').replace(COMPLAINT_FILLER, ' ');
   return !/[\p{L}]{3,}|\p{Script=Han}{2,}/u.test(rest);
 }
+
+/** The action the shopper names for their order, by its verb: "exchange the shoes", "退货", "cancel it". */
+const NAMED_ACTIONS: ReadonlyArray<[string, RegExp]> = [
+  ['exchange_item', /\b(?:exchange|swap)\b|换货|换(?:个|一个|一)?(?:码|号|尺码|大一|小一|颜色|size)|换成/i],
+  ['return_item', /\breturn(?:ing)? (?:it|them|the|this|my|an?)\b|\bsend (?:it|them) back\b|退货|退掉|退回去/i],
+  ['cancel_order', /\bcancel\b|取消(?:订单|这个单|这单|掉)?/i],
+];
+
+/** The one order action the message names by its verb, when it names exactly one. */
+export function namedOrderAction(text: string): string | undefined {
+  const named = NAMED_ACTIONS.filter(([, re]) => re.test(text)).map(([intent]) => intent);
+  return named.length === 1 ? named[0] : undefined;
+}

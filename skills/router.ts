@@ -4,7 +4,7 @@ import { fallbackSkill, menu, outOfScopeSkill, surelyOutOfScope, understandBasic
 import { pendingSpec, recognizeAnswer } from './dialogs/answer-prompt.js';
 import { setCurrentTurn } from './dialogs/current-turn.js';
 import { FAQ_INTENTS, type FaqSkill } from './faq.js';
-import { asksWhereMyParcelIs, asksWhichSize, followUpKind, isGeneralQuestion, reportedProblem, saysComplaint, speaksOfOwnCase, withoutLeadingAck } from './question-kind.js';
+import { asksWhereMyParcelIs, asksWhichSize, followUpKind, isGeneralQuestion, namedOrderAction, reportedProblem, saysComplaint, speaksOfOwnCase, withoutLeadingAck } from './question-kind.js';
 import { apologizeForProblem, humanOption, reply, type Bilingual } from './respond.js';
 import type { NluPort, Router, Skill, Turn, Understanding } from './types.js';
 
@@ -38,6 +38,9 @@ const RECOMMEND_CUES = new Set(['product', 'category', 'price_range', 'money', '
 
 /** Intents about the shopper's own case that "where is my…" does not overrule (a refund, a return, a cancellation). */
 const TOPIC_OF_THEIR_OWN = new Set(['refund_status', 'return_item', 'exchange_item', 'cancel_order', 'change_address', 'change_order', 'human_agent']);
+
+/** Actions on an order the classifier confuses with one another; the verb the shopper used decides when it is unsure. */
+const ORDER_ACTIONS = new Set(['change_order', 'return_item', 'exchange_item', 'cancel_order']);
 
 /** How long "and to Hong Kong?" still follows the last answer. */
 const FOLLOW_UP_MINUTES = 30;
@@ -383,6 +386,12 @@ export class SkillRouter implements Router {
     const unsure = turn.nlu.confidence < this.o.sureConfidence || turn.nlu.intent === 'out_of_scope';
     if (asksWhereMyParcelIs(turn.text) && turn.nlu.intent !== 'track_order' && unsure && !TOPIC_OF_THEIR_OWN.has(turn.nlu.intent)) {
       turn.nlu = { ...turn.nlu, intent: 'track_order', confidence: Math.max(turn.nlu.confidence, this.o.minConfidence), alternatives: [] };
+    }
+    // "can i exchange the shoes from order SA100228?" read, unsure, as another action on the order
+    // (changing it, returning it): the verb the shopper used names the action.
+    const action = namedOrderAction(turn.text);
+    if (action && action !== turn.nlu.intent && ORDER_ACTIONS.has(turn.nlu.intent) && turn.nlu.confidence < this.o.sureConfidence) {
+      turn.nlu = { ...turn.nlu, intent: action, confidence: Math.max(turn.nlu.confidence, this.o.minConfidence), alternatives: [{ intent: turn.nlu.intent, confidence: turn.nlu.confidence }] };
     }
     // "我想投诉一下": the shopper says what they want to do.
     const asksForPerson = /\b(?:human|person|agent|someone|manager|supervisor)\b|人工|真人|客服人员|主管|经理/i.test(turn.text);

@@ -3,7 +3,7 @@
  * wish to complain with no topic yet, an acknowledgement in front of a question, follow-ups.
  */
 import { describe, expect, it } from 'vitest';
-import { asksWhichSize, complaintWithoutTopic, followUpKind, reportedProblem, speaksOfOwnCase, withoutLeadingAck } from '../../skills/question-kind.js';
+import { asksWhichSize, complaintWithoutTopic, namedOrderAction, followUpKind, reportedProblem, speaksOfOwnCase, withoutLeadingAck } from '../../skills/question-kind.js';
 
 describe('problem reports', () => {
   it('an item that came broken, faulty or wrong, in English and Chinese', () => {
@@ -81,5 +81,19 @@ describe('size questions', () => {
   it('between two sizes, or the largest one, is size advice', () => {
     for (const text of ['between a 31 and 32 waist, looking at slim fit jeans. which one do i go for', '女款鞋最大有多少码', '41还是42码好', "what's the largest size?"]) expect(asksWhichSize(text), text).toBe(true);
     expect(asksWhichSize('show me slim fit jeans')).toBe(false);
+  });
+});
+
+describe('the order action named by its verb', () => {
+  it('one action named', () => {
+    expect(namedOrderAction('can i exchange the shoes from order SA100228?')).toBe('exchange_item');
+    expect(namedOrderAction('这双鞋能换个大一码吗')).toBe('exchange_item');
+    expect(namedOrderAction('I want to return the jacket')).toBe('return_item');
+    expect(namedOrderAction('我要退货')).toBe('return_item');
+    expect(namedOrderAction('please cancel SA100123')).toBe('cancel_order');
+  });
+  it('none, or more than one: the classifier decides', () => {
+    expect(namedOrderAction('where is my order?')).toBeUndefined();
+    expect(namedOrderAction('should I return it or exchange it?')).toBeUndefined();
   });
 });
