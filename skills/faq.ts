@@ -125,9 +125,12 @@ export function asksForWholeArticle(query: string, title: string): boolean {
   // Naming the title is not enough: "can I use two coupons on one order?" names "Coupons" but asks one
   // thing of it. Only words about the article as a whole may stand beside the title.
   const named = terms(title);
-  const rest = norm(query).split(t).join(' ');
+  const rest = norm(query).split(t).join(' ').replace(ASKING_FOR_IT, ' ');
   return [...terms(rest)].every((w) => named.has(w) || WHOLE_ARTICLE_WORDS.has(w));
 }
+
+/** How a shopper asks to be told something, around what they ask for ("actually never mind, just tell me…", "算了 你直接告诉我…吧"). */
+const ASKING_FOR_IT = /\b(?:actually|ok|okay|well|so|then|never ?mind|forget it|just|please|pls|can you|could you|tell me|give me|show me|send me|what s|what is|whats)\b|算了|直接|告诉我|给我|发我|说说|讲讲|看看|[你您]|吧|呢|吗|啊/gi;
 
 /** Words of a question about an article as a whole ("what is your return policy?", "退货政策是怎样的"). */
 const WHOLE_ARTICLE_WORDS = terms(
@@ -434,13 +437,13 @@ export class FaqSkill implements Skill {
 
   /** Sends the answer for these hits; false when there is none. */
   async answer(turn: Turn, hits: KnowledgeHit[]): Promise<boolean> {
-    const best = hits[0];
+    // An article the shopper asks for by its title ("算了 你直接告诉我退货政策吧") answers, wherever it ranked.
+    const best = hits.find((h) => asksForWholeArticle(turn.text, h.title)) ?? hits[0];
     if (!best) return false;
     const l = turn.locale;
     // Related articles of the same topic ("shipping fees" is not followed by "return shipping costs").
     const topic = this.categoriesFor(turn.nlu.intent);
     const related: QuickReplyOption[] = hits
-      .slice(1)
       .filter((h) => h.slug !== best.slug && (!topic || h.category === undefined || topic.includes(h.category)))
       .slice(0, 2)
       .map((h) => ({ title: h.title, value: h.title }));

@@ -38,7 +38,14 @@ const POINTS_BACK = /\b(?:it|that|this|they|them|those|the repair|the refund|the
  * answer or a greeting, not part of what the shopper now asks ("ok cool and is it free over some amount?",
  * "好的 那关税谁付").
  */
-const LEADING_ACK = /^\s*(?:(?:ok(?:ay)?|k|cool|great|nice|perfect|alright|all right|right|sure|got it|i see|thanks?|thank you|thx|ty|yes|yeah|yep|yup|hmm+|ah|oh|hi|hello|hey)\b[\s,.!~]*)+|^\s*(?:(?:亲亲|亲爱的|亲|您好|你好|好的|好吧|好滴|好嘞|好|嗯嗯|嗯|哦哦|哦|噢|喔|行吧|行|明白了|明白|知道了|了解了|了解|谢谢|收到|ok)[\s,，.。!！~～、]*)+/i;
+const LEADING_ACK = /^\s*(?:(?:ok(?:ay)?|k|cool|great|nice|perfect|alright|all right|right|sure|got it|i see|thanks?(?: a lot| so much| very much)?|thank you(?: so much| very much)?|thx|ty|yes|yeah|yep|yup|hmm+|ah|oh|hi|hello|hey)\b[\s,.!~]*)+|^\s*(?:(?:亲亲|亲爱的|亲|您好|你好|好的|好吧|好滴|好嘞|好|嗯嗯|嗯|哦哦|哦|噢|喔|行吧|行|明白了|明白|知道了|了解了|了解|谢谢|收到|ok)[\s,，.。!！~～、]*)+/i;
+
+/** "great, thanks a lot!", "好的谢谢": the whole message is an acknowledgement; `thanks` when it thanks. */
+export function onlyAcknowledgement(text: string): 'thanks' | 'affirm' | undefined {
+  const m = LEADING_ACK.exec(text);
+  if (!m || text.slice(m[0].length).replace(/[\s\p{P}\p{S}]/gu, '') !== '') return undefined;
+  return /thank|thx|\bty\b|谢/i.test(text) ? 'thanks' : 'affirm';
+}
 
 /** The message without an acknowledgement in front, when something that has words of its own follows it. */
 export function withoutLeadingAck(text: string): string | undefined {

@@ -4,7 +4,7 @@ import { fallbackSkill, menu, outOfScopeSkill, surelyOutOfScope, understandBasic
 import { pendingSpec, recognizeAnswer } from './dialogs/answer-prompt.js';
 import { setCurrentTurn } from './dialogs/current-turn.js';
 import { FAQ_INTENTS, type FaqSkill } from './faq.js';
-import { asksWhereMyParcelIs, asksWhichSize, followUpKind, isGeneralQuestion, namedOrderAction, reportedProblem, saysComplaint, speaksOfOwnCase, withoutLeadingAck } from './question-kind.js';
+import { asksWhereMyParcelIs, asksWhichSize, followUpKind, isGeneralQuestion, namedOrderAction, onlyAcknowledgement, reportedProblem, saysComplaint, speaksOfOwnCase, withoutLeadingAck } from './question-kind.js';
 import { apologizeForProblem, humanOption, reply, type Bilingual } from './respond.js';
 import type { NluPort, Router, Skill, Turn, Understanding } from './types.js';
 
@@ -248,12 +248,20 @@ export class SkillRouter implements Router {
    * in front when that is all the classifier heard in it (or when the rest is read with more certainty).
    */
   private async readPastTheAcknowledgement(turn: Turn): Promise<void> {
+    // Nothing but an acknowledgement, refused or unsure ("great, thanks a lot!" read as off-topic): it is one.
+    const ack = onlyAcknowledgement(turn.text);
+    if (ack && (turn.nlu.intent === 'out_of_scope' || turn.nlu.confidence < this.o.minConfidence)) {
+      turn.nlu = { ...turn.nlu, intent: ack, confidence: Math.max(turn.nlu.confidence, this.o.minConfidence), alternatives: [] };
+      return;
+    }
     const rest = withoutLeadingAck(turn.text);
     if (!rest || !this.o.nlu) return;
     const ackOnly = ACK_READINGS.has(turn.nlu.intent) || turn.nlu.confidence < this.o.minConfidence;
     if (!ackOnly) return;
     const nlu = await this.understand(rest, turn.locale, turn.now);
     if (ACK_READINGS.has(nlu.intent) && nlu.intent !== 'out_of_scope') return;
+    // The rest is no shop question either: the acknowledgement stays what was said ("great, thanks a lot!").
+    if (nlu.intent === 'out_of_scope' && turn.nlu.intent !== 'out_of_scope' && turn.nlu.confidence >= this.o.minConfidence) return;
     turn.nlu = { ...nlu, entities: turn.nlu.entities.length > 0 ? turn.nlu.entities : nlu.entities, language: turn.nlu.language };
     turn.text = rest;
   }

@@ -3,7 +3,7 @@
  * wish to complain with no topic yet, an acknowledgement in front of a question, follow-ups.
  */
 import { describe, expect, it } from 'vitest';
-import { asksWhichSize, complaintWithoutTopic, namedOrderAction, followUpKind, reportedProblem, speaksOfOwnCase, withoutLeadingAck } from '../../skills/question-kind.js';
+import { asksWhichSize, complaintWithoutTopic, namedOrderAction, onlyAcknowledgement, followUpKind, reportedProblem, speaksOfOwnCase, withoutLeadingAck } from '../../skills/question-kind.js';
 
 describe('problem reports', () => {
   it('an item that came broken, faulty or wrong, in English and Chinese', () => {
@@ -57,6 +57,13 @@ describe('an acknowledgement in front', () => {
     expect(withoutLeadingAck('thanks!')).toBeUndefined();
     expect(withoutLeadingAck('好的')).toBeUndefined();
     expect(withoutLeadingAck('how much is shipping?')).toBeUndefined();
+    expect(withoutLeadingAck('亲 下午五点下单今天还能发吗')).toBe('下午五点下单今天还能发吗');
+  });
+  it('a message that is nothing but one is thanks or a yes', () => {
+    expect(onlyAcknowledgement('great, thanks a lot!')).toBe('thanks');
+    expect(onlyAcknowledgement('好的谢谢')).toBe('thanks');
+    expect(onlyAcknowledgement('ok cool 👍')).toBe('affirm');
+    expect(onlyAcknowledgement('ok cool, and to Japan?')).toBeUndefined();
   });
 });
 

@@ -171,6 +171,10 @@ describe('FAQ answers', () => {
     expect(asksForWholeArticle('can I return an opened serum', 'Return policy')).toBe(false);
     // Naming the title while asking one thing of it is not a question about the whole article.
     expect(asksForWholeArticle('can i use two coupons on one order', 'Coupons')).toBe(false);
+    // Asked for around the title ("actually never mind, just tell me…", "算了 你直接告诉我…吧"): still the whole article.
+    expect(asksForWholeArticle('actually never mind, just tell me the return policy', 'Return policy')).toBe(true);
+    expect(asksForWholeArticle('算了 你直接告诉我退货政策吧', '退货政策')).toBe(true);
+    expect(asksForWholeArticle('just tell me if i can return opened skincare under the return policy', 'Return policy')).toBe(false);
     expect(asksForWholeArticle('tell me about coupons', 'Coupons')).toBe(true);
     const body = '---\ntitle: X\n---\n# Return policy\n\n## 7-day returns\n\nWithin **7 days**.\n\n## Quality\n\n15 days.';
     expect(leadSection(body)).toBe('## 7-day returns\n\nWithin **7 days**.');
