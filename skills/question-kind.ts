@@ -67,10 +67,6 @@ export function followUpKind(text: string): 'form' | 'points_back' | undefined {
   return undefined;
 }
 
-export function isFollowUp(text: string): boolean {
-  return followUpKind(text) === 'form';
-}
-
 /** Something went wrong with what the shopper received: broken, leaking, faulty, not what was ordered. */
 const ITEM_PROBLEM =
   /\b(?:broken|broke|cracked|shattered|smashed|torn|ripped|damaged|dented|scratched|leak(?:ed|ing|s)?|faulty|defective|peel(?:ing|ed|s)?(?: off)?|falling apart|came apart|fell apart|coming off|stopped (?:working|charging)|(?:won'?t|doesn'?t|does not|will not|can'?t|cannot|wont|doesnt|cant) (?:charge|turn on|switch on|connect|pair|work)|not working|no sound|crackl(?:e|ing)|buzz(?:es|ing)?|static noise|(?:got|received|sent me|sent|came with|delivered) (?:the |a |an )?wrong|wrong (?:item|product|colou?r|one|thing)s? (?:was |were )?(?:sent|delivered|arrived|came)|missing (?:item|part|piece|accessor(?:y|ies))s?|ordered\b.{1,60}\b(?:got|received|came|sent me)\b)/i;
