@@ -222,7 +222,14 @@ const ANSWER_TYPES: ReadonlyArray<{ asks: RegExp; states: RegExp; lineOnly?: boo
   {
     // Whether it is still possible: the time limit decides ("is it too late for a fapiao?", "还能开发票吗").
     asks: /\btoo late\b|\bstill\b|\bdeadline\b|\btime limit\b|\bexpire|还能|还可以|还来得及|来得及|过期|期限|截止/i,
-    states: /\bwithin \d+|\d+\s*(?:days?|hours?|months?)\b|\d+\s*(?:天|小时|个月)(?:内|之内)?|期限|截止/i,
+    // A date is a time limit too ("expire on 31 December of the following year", "次年 12 月 31 日").
+    states: /\bwithin \d+|\d+\s*(?:days?|hours?|months?)\b|\d+\s*(?:天|小时|个月)(?:内|之内)?|期限|截止|\b\d{1,2}\s+(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b|\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\s+\d{1,2}\b|\d{1,2}\s*月\s*\d{1,2}\s*日|次年|following year/i,
+    lineOnly: true,
+  },
+  {
+    // Whether it can be done at all: the condition that decides ("can i pay in instalments?" -> "on orders of 300 CNY or more").
+    asks: /^\W*(?:\w+\W+)?(?:can|could|may)\s+(?:i|we|u|you)\b|\bis (?:it|there|that) (?:possible|available|allowed)|\bdo (?:you|u) (?:offer|accept|take|support|allow)\b|能不能|可不可以|可以.{0,12}[吗嘛么]|能.{0,12}[吗嘛么]|支持.{0,12}[吗嘛么]/i,
+    states: /\bavailable\b|\bor more\b|\bat least\b|\bover \d|\bonly\b|\bmust\b|\beligible\b|\bas long as\b|满\s*\d|以上|仅|只(?:有|能|限)|须|前提/i,
     lineOnly: true,
   },
   {
@@ -317,7 +324,9 @@ export function focusedPassage(passage: string, question: string, max: number, p
     let score = shared(line);
     const h = section(i);
     if (h >= 0 && headingScore[h]! >= 2) score += 1;
-    if (score > 0 || wanted.length > 0) for (const w of wanted) if (w.states.test(line)) score += 1.5;
+    // Stating the kind of fact asked weighs most when the line is also about what was asked.
+    const about = score > 0;
+    for (const w of wanted) if (w.states.test(line)) score += about ? 2.5 : 1.5;
     if (chosen.has(line.trim())) score += 0.5;
     // A table row whose cells hold the shopper's measurement ("chest 94" in 92–96 cm, "26cm" as 260 mm).
     if (measures.length > 0 && /^\s*\|/.test(line)) score += 3 * matchedMeasures(line, measures);
@@ -334,8 +343,19 @@ export function focusedPassage(passage: string, question: string, max: number, p
     used += cost;
     return true;
   };
+  const sectionLines = (h: number): number[] => {
+    const out: number[] = [h];
+    for (let j = h + 1; j < lines.length && !isHeading(lines[j]!); j++) if (lines[j]!.trim() !== '') out.push(j);
+    return out;
+  };
   const context = (i: number): number[] => {
     const out: number[] = [];
+    // A line that introduces a list ("…but there are ways:", "您可以：") is read with its list.
+    if (/[:：]\s*$/.test(lines[i]!)) {
+      let j = i + 1;
+      while (j < lines.length && lines[j]!.trim() === '') j++;
+      for (; j < lines.length && /^\s*(?:[-*+]|\d+[.)、])\s/.test(lines[j]!); j++) out.push(j);
+    }
     // A table row needs its header (the first row of its table) to be read.
     if (/^\s*\|/.test(lines[i]!)) {
       let h = i;
@@ -352,11 +372,46 @@ export function focusedPassage(passage: string, question: string, max: number, p
     return out;
   };
   const ranked = scored.filter((x) => x.score >= 1).sort((a, b) => b.score - a.score || a.i - b.i);
-  for (const x of ranked) add([...context(x.i), x.i]);
+  // A "no" is answered with what there is: the best line under "Not accepted" / "暂不支持" / "What is
+  // not covered" brings its positive sibling ("Accepted", "支持的支付方式", "What is covered") right after it.
+  const positive = positiveSibling(lines, section(ranked[0]!.i));
+  for (const [n, x] of ranked.entries()) {
+    add([...context(x.i), x.i]);
+    if (n === 0 && positive >= 0) for (const j of sectionLines(positive)) if (!add([j])) break;
+  }
   // Room left: the lines right after the best one (its explanation).
+  // An answer from the article's opening (which says what it is about) goes on into its first section,
+  // where the facts start ("we ship to Singapore…" and then the carrier and fee).
   const best = ranked[0]!.i;
-  for (let i = best + 1; i < lines.length && !isHeading(lines[i]!); i++) if (!add([i])) break;
+  let crossed = section(best) >= 0 && !/^#\s/.test(lines[section(best)]!);
+  for (let i = best + 1; i < lines.length; i++) {
+    if (isHeading(lines[i]!)) {
+      if (crossed) break;
+      crossed = true;
+    }
+    if (lines[i]!.trim() !== '' && !add([i])) break;
+  }
   return [...keep].sort((a, b) => a - b).map((i) => lines[i]!).join('\n');
+}
+
+/** A heading that says "not": the words left without the negation ("Not accepted" -> "accepted", "暂不支持" -> "支持"). */
+function negatedTopic(heading: string): string | undefined {
+  const h = norm(heading.replace(/^#+\s*/, ''));
+  const stripped = h.replace(/\b(?:not|cannot|never)\b\s*|暂不|不在|不/g, ' ').replace(/\s+/g, ' ').trim();
+  return stripped !== h && stripped.length >= 2 ? stripped.replace(/内$/, '') : undefined;
+}
+
+/** The section heading that states the positive of a negative one (same words without the "not"), or -1. */
+function positiveSibling(lines: readonly string[], heading: number): number {
+  if (heading < 0 || /^#\s/.test(lines[heading]!)) return -1;
+  const topic = negatedTopic(lines[heading]!);
+  if (!topic) return -1;
+  for (let j = 0; j < lines.length; j++) {
+    if (j === heading || !/^#{2,6}\s/.test(lines[j]!) || negatedTopic(lines[j]!) !== undefined) continue;
+    const other = norm(lines[j]!.replace(/^#+\s*/, ''));
+    if (other === topic || other.includes(topic) || topic.includes(other)) return j;
+  }
+  return -1;
 }
 
 /**

@@ -7,7 +7,8 @@ const STOP = new Set(
 /** The words (EN, crudely stemmed) and character pairs (ZH) a line shares with a question. */
 export function terms(text: string): Set<string> {
   const out = new Set<string>();
-  const t = text.normalize('NFKC').toLowerCase();
+  // "已经发货了" and the article's "已发货" say the same: one form, so they share "已发".
+  const t = text.normalize('NFKC').toLowerCase().replace(/已经/g, '已');
   for (const w of t.match(/[a-z0-9]+/g) ?? []) if (!STOP.has(w) && (w.length > 2 || /\d/.test(w))) out.add(w.replace(/(ies|es|s|ing|ed)$/, ''));
   for (const run of t.match(/\p{Script=Han}+/gu) ?? []) {
     for (let i = 0; i + 1 < run.length; i++) {

@@ -36,4 +36,37 @@ describe('the line that decides', () => {
   it('"together" asks for the rule on combining', () => {
     expect(focusedPassage(COUPONS, 'can i use a 30 off coupon and a 10% coupon together?', 250)).toMatch(/Only one coupon/);
   });
+
+  it('a "no" brings what there is: the positive sibling of a "Not accepted" section', () => {
+    const doc = ['# Payment', 'You pay when you order.', '## Accepted', '- Alipay.', '- WeChat Pay.', '- Visa and Mastercard.', filler(6, 'security'), '## Not accepted', 'Cash on delivery, PayPal and cryptocurrency.', '## Refunds', filler(4, 'refund')].join('\n');
+    const out = focusedPassage(doc, 'Do you take PayPal?', 320);
+    expect(out).toMatch(/PayPal and cryptocurrency/);
+    expect(out).toMatch(/Alipay/);
+    const zh = ['# 支付方式', '## 支持的支付方式', '- 支付宝。', '- 微信支付。', ...Array.from({ length: 8 }, (_, i) => `- 第${i + 1}条：与问题无关的支付安全说明。`), '## 暂不支持', '货到付款、PayPal 和加密货币。'].join('\n');
+    expect(focusedPassage(zh, '你们收paypal吗', 120)).toMatch(/支付宝/);
+  });
+
+  it('a line that introduces a list comes with its list', () => {
+    const doc = ['# Address', '## Before dispatch', filler(6, 'address before'), '## After dispatch', 'The address on the parcel cannot be changed, but there are ways:', '', '- SF Express: redirect it in their app.', '- ZTO: we ask the carrier to intercept it.', '## Tips', filler(4, 'tip')].join('\n');
+    const out = focusedPassage(doc, 'it was already dispatched, can the address still be changed?', 400);
+    expect(out).toMatch(/redirect it/);
+    expect(out).toMatch(/intercept/);
+  });
+
+  it('"can I …?" asks for the condition; "when do they expire?" for the date', () => {
+    const doc = ['# Paying in instalments', '## Huabei', '- Available on orders of 300 CNY or more.', filler(5, 'instalments fee'), '## Cards', filler(4, 'instalments bank')].join('\n');
+    expect(focusedPassage(doc, 'can i pay in instalmnts?', 260)).toMatch(/300 CNY or more/);
+    const points = ['# Points', '## Earning', '- Points are credited 7 days after delivery.', filler(5, 'points'), '## Expiry', 'Points earned in a year expire on 31 December of the following year.'].join('\n');
+    expect(focusedPassage(points, 'and when do the points expire?', 200)).toMatch(/31 December/);
+  });
+
+  it('"已经发货了" is the "已发货" of a heading', () => {
+    const doc = ['# 修改收货地址', '## 发货前', ...Array.from({ length: 6 }, (_, i) => `- 第${i + 1}步：在我的订单里修改地址。`), '## 已发货', '包裹上的地址无法直接修改，但还有办法：', '- 顺丰：在快递 App 申请改址转寄。', '- 中通：我们帮您申请拦截。'].join('\n');
+    expect(focusedPassage(doc, '已经发货了还能改地址吗', 160)).toMatch(/拦截/);
+  });
+
+  it('an answer from the opening goes on into the first section', () => {
+    const doc = ['# International shipping', 'We ship to most countries, including Singapore and Japan.', '## Carriers and fees', '- Everywhere else: DHL Express, 120 CNY.', '## Duties', filler(6, 'duties')].join('\n');
+    expect(focusedPassage(doc, 'do you ship to singapore', 300)).toMatch(/DHL Express, 120 CNY/);
+  });
 });
