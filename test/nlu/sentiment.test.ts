@@ -122,6 +122,9 @@ const CHINESE: Array<[string, Expected]> = [
   ['骗子！收了钱不发货', 'furious'],
   ['太垃圾了，退钱！', 'furious'],
   ['说了多少次了，到底什么时候退款？', 'furious'],
+  ['你们客服电话根本打不通！！！周末到底有没有人管啊', 'furious'],
+  ['寄香港的包裹一个多星期没动静了 物流一直卡在那 是不是丢了啊', 'negative'],
+  ['发来的是40码 你们怎么搞的', 'negative'],
   ['再不处理我就曝光你们', 'angry'],
   ['坑人的黑店，差评', 'furious'],
   ['你们简直就是欺骗消费者', 'furious'],
@@ -247,6 +250,13 @@ describe('scoreSentiment: rules', () => {
   it('12315 inside an order or phone number is not the consumer hotline', () => {
     expect(scoreSentiment('订单SA123150到哪了').anger).toBe(false);
     expect(scoreSentiment('my phone is 13812315000').anger).toBe(false);
+  });
+
+  it('"this is the third time i\'m asking" and "3rd time asking" are repeated demands; "still isn\'t" is negative', () => {
+    expect(scoreSentiment('this is the third time im asking, where is my refund').cues.some((c) => c.startsWith('repeat:'))).toBe(true);
+    expect(scoreSentiment('3rd time asking, where is my order').anger).toBe(true);
+    expect(scoreSentiment('is this the second time you ship from there?').anger).toBe(false);
+    expect(scoreSentiment('the refund still isnt on my card').score).toBeLessThan(-0.2);
   });
 
   it('the same demand for the third time is a repeated demand, the second time is not', () => {
