@@ -8,7 +8,9 @@ const HOW_TO = /\b(?:how (?:do|can|could) (?:i|we|you)|where (?:do|can) (?:i|we)
 /** Where a parcel is now, or when it comes: always the shopper's own parcel. */
 const WHERE_IS_IT = /\bwhere(?:'s| is| are)\b|\bwhen will (?:it|they|my|the order)\b|到哪|在哪|到了吗|啥时候到|什么时候到|几时到/i;
 /** A question about what happens in a case ("after it has shipped", "if I opened it", "发货后", "拆封了"): a rule, whoever's order it is. */
-const CONDITION = /\b(?:after|once|if|when) (?:it|they|the (?:order|parcel|item)s?)(?:'s| has| have| is| are| was)? (?:already )?(?:been )?(?:shipped|delivered|dispatched|opened|used|worn|washed|hemmed)\b|\bif i (?:already )?(?:opened|used|wore|washed)\b|发货(?:了|后|之后)|签收(?:了|后)|拆封(?:了|后)|用过(?:了)?还/i;
+const CONDITION = /\b(?:after|once|when) (?:you|u) (?:receive|get|have received|got)\b|(?:你们)?收到(?:退货|退回的|我的退货)(?:后|之后|以后)|\b(?:after|once|if|when) (?:it|they|the (?:order|parcel|item)s?)(?:'s| has| have| is| are| was)? (?:already )?(?:been )?(?:shipped|delivered|dispatched|opened|used|worn|washed|hemmed)\b|\bif i (?:already )?(?:opened|used|wore|washed)\b|发货(?:了|后|之后)|签收(?:了|后)|拆封(?:了|后)|用过(?:了)?还/i;
+/** "my order already shipped, can I still…?": a rule for a state, asked about one's own order (not where it is). */
+const ALREADY = /\b(?:has |have |is |was )?already (?:been )?(?:shipped|dispatched|delivered|sent out)\b/i;
 /** A question as such: how long, can I, what happens if… */
 const QUESTION = /[?？]|^\s*(?:how|what|when|can|could|do|does|is|are|will|which|why|if|should|may|who)\b|\b(?:can|could) (?:i|we|you)\b|多久|多长时间|几天|能不能|能否|可以.{0,8}吗|可不可以|[吗呀呢]\s*[?？。!！]*\s*$|么\s*[?？]?\s*$|怎么|怎样|如何|咋|谁/i;
 
@@ -21,7 +23,11 @@ const QUESTION = /[?？]|^\s*(?:how|what|when|can|could|do|does|is|are|will|whic
 export function isGeneralQuestion(turn: Pick<Turn, 'text' | 'nlu'>): boolean {
   if (turn.nlu.entities.some((e) => e.type === 'order_number')) return false;
   if (HOW_TO.test(turn.text) || CONDITION.test(turn.text)) return true;
-  if (OWN_CASE.test(turn.text) || WHERE_IS_IT.test(turn.text)) return false;
+  // "can I return it and get my money back?" asks whether a refund is possible, not for one's own.
+  const text = turn.text.replace(/\bget (?:my|our) money back\b/gi, 'get a refund');
+  if (WHERE_IS_IT.test(text)) return false;
+  if (ALREADY.test(text) && QUESTION.test(text.trim())) return true;
+  if (OWN_CASE.test(text)) return false;
   return QUESTION.test(turn.text.trim());
 }
 

@@ -12,13 +12,13 @@ import { loadScenarios, runScenario, startBenchServer, type BenchServer, type Sc
 /** Failure class -> dev scenarios that prove it fixed. */
 const FAST_SET: Record<string, string[]> = {
   'the intent steers which article answers (shipping vs return shipping; policy questions about orders)': ['ship-en-002', 'ship-en-011', 'ship-zh-004', 'ship-zh-010', 'ship-zh-011'],
-  'a general question that mentions orders is answered, not met with "which order?"': ['faq-en-002', 'faq-en-021', 'faq-zh-002', 'faq-zh-023', 'ord-zh-006', 'ret-en-003', 'ret-zh-008'],
+  'a general question that mentions orders is answered, not met with "which order?"': ['faq-en-002', 'faq-en-021', 'faq-zh-002', 'faq-zh-023', 'ord-zh-006', 'ret-en-003', 'ret-zh-008', 'fresh-en-017', 'fresh-en-036', 'fresh-en-038'],
   'how-to questions are answered from the articles': ['ship-en-008', 'ship-zh-006'],
   'the answer holds the fact asked (a fee, a time) even outside the retrieved section': ['ship-en-004', 'ship-en-015', 'faq-en-009'],
   'the answer holds the line that decides: a cut-off time, a time limit, the details needed, whether coupons combine': ['more-en-004', 'more-en-006', 'more-en-013', 'more-zh-003', 'ship-zh-012'],
   'the answer says what there is after a "no" (PayPal), the condition for "can I…?", the fields asked for, the list a line introduces, the facts after the opening': ['faq-en-004', 'faq-en-006', 'faq-en-007', 'ship-zh-013', 'lang-zh-001'],
   'a greeting or "亲" in front of a question, and "the largest size?" or "between 31 and 32?" answered from the size guide': ['more-zh-011', 'size-zh-010', 'more-en-027'],
-  'upset shoppers hear an apology first, then an answer or a person': ['cmp-en-005', 'cmp-en-006', 'cmp-en-008', 'cmp-zh-001'],
+  'upset shoppers hear an apology first, then an answer or a person': ['cmp-en-005', 'cmp-en-006', 'cmp-en-008', 'cmp-zh-001', 'fresh-en-018', 'fresh-zh-018'],
   'a calm complaint is acknowledged, not treated as rage': ['cmp-en-002', 'cmp-en-004'],
   'orders: signed-in and anonymous status': ['ord-en-001', 'ord-en-002', 'ord-zh-002', 'ord-zh-003'],
   'out of scope is declined politely; "are you a bot?" answered; a bare number is not a goodbye': ['oos-en-001', 'oos-zh-001', 'oos-zh-007', 'oos-en-002', 'talk-en-004', 'talk-en-005'],

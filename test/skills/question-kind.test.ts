@@ -3,7 +3,7 @@
  * wish to complain with no topic yet, an acknowledgement in front of a question, follow-ups.
  */
 import { describe, expect, it } from 'vitest';
-import { asksWhichSize, complaintWithoutTopic, namedOrderAction, onlyAcknowledgement, followUpKind, reportedProblem, speaksOfOwnCase, withoutLeadingAck } from '../../skills/question-kind.js';
+import { asksWhichSize, complaintWithoutTopic, isGeneralQuestion, namedOrderAction, onlyAcknowledgement, followUpKind, reportedProblem, speaksOfOwnCase, withoutLeadingAck } from '../../skills/question-kind.js';
 
 describe('problem reports', () => {
   it('an item that came broken, faulty or wrong, in English and Chinese', () => {
@@ -104,3 +104,23 @@ describe('the order action named by its verb', () => {
     expect(namedOrderAction('should I return it or exchange it?')).toBeUndefined();
   });
 });
+
+describe("a rule asked about, not one's own case to look up", () => {
+  const q = (text: string, entities: Array<{ type: string; value: string }> = []) =>
+    isGeneralQuestion({ text, nlu: { intent: 'none', confidence: 1, entities, language: 'en' } as never });
+  it('a state named in the question ("already shipped", "once you receive my return") makes it a rule', () => {
+    expect(q('my order already shipped with JD, can i still get the address changed??')).toBe(true);
+    expect(q("once u receive my return how long till the money's back?")).toBe(true);
+    expect(q('你们收到退货后多久退款')).toBe(true);
+  });
+  it('"get my money back" asks whether a refund is possible', () => {
+    expect(q("bought a gift card but can i return it and get my money back?")).toBe(true);
+  });
+  it("where it is, an order number, or one's own case without a question still look it up", () => {
+    expect(q('my order has already shipped, where is it?')).toBe(false);
+    expect(q('can i still change the address of SA100123, it already shipped?', [{ type: 'order_number', value: 'SA100123' }])).toBe(false);
+    expect(q('i want my money back')).toBe(false);
+    expect(q('where is my refund?')).toBe(false);
+  });
+});
+
