@@ -141,3 +141,20 @@ export function namedOrderAction(text: string): string | undefined {
   const named = NAMED_ACTIONS.filter(([, re]) => re.test(text)).map(([intent]) => intent);
   return named.length === 1 ? named[0] : undefined;
 }
+
+/** Other shops, by name; JD only as a shop (京东的客服, JD's service), since JD Logistics carries our parcels. */
+const OTHER_SHOP =
+  /\b(?:amazon|taobao|tmall|ebay|aliexpress|shein|temu|walmart|costco|pinduoduo|jd\.com)\b|淘宝|天猫|拼多多|唯品会|亚马逊|抖音商城|(?:京东|\bjd\b)(?:的)?\s*(?:客服|商城|自营|官网|会员|plus|售后|customer service|support|hotline|store)/i;
+/** Words by which a message is about this shop ("do you price-match Taobao?", "比淘宝贵吗 你们"). */
+const ABOUT_US = /\b(?:you|your|ur|u|here|yours|this shop|this store|bamboo lane|it|this (?:one|item|product|price))\b|你们|您们|贵店|店里|这里|这边|这家|竹径|这个|这款|这件|这双/i;
+/** How a question is put, not whom it is about: "do you know if…", "你知道…吗". */
+const ASKING_IF = /\b(?:do|does) (?:you|u) (?:know|think)(?: if| whether)?\b|\bcan (?:you|u) tell me(?: if| whether)?\b|你知道|你觉得|你说/gi;
+/** A task for a general assistant, not a shop question: translating, writing a poem or an essay, code. */
+const TASK = /\btranslate\b|翻译(?:成|一下|这|下)|\bwrite (?:me )?(?:a|an) (?:poem|essay|story|song|cover letter|haiku|program|script)\b|写(?:一首|一篇|首|篇)(?:诗|作文|文章|歌)|帮我写(?:代码|程序|作业)/i;
+
+/** A message about another shop ("do u know if amazon or jd delivers faster?", "京东的客服电话是多少") or a task for a general assistant ("帮我翻译成日语"). */
+export function asksAboutSomethingElse(text: string): boolean {
+  if (TASK.test(text)) return true;
+  return OTHER_SHOP.test(text) && !ABOUT_US.test(text.replace(ASKING_IF, ' '));
+}
+

@@ -4,7 +4,7 @@ import { fallbackSkill, menu, outOfScopeSkill, surelyOutOfScope, understandBasic
 import { pendingSpec, recognizeAnswer } from './dialogs/answer-prompt.js';
 import { setCurrentTurn } from './dialogs/current-turn.js';
 import { FAQ_INTENTS, type FaqSkill } from './faq.js';
-import { asksWhereMyParcelIs, asksWhichSize, followUpKind, isGeneralQuestion, namedOrderAction, onlyAcknowledgement, reportedProblem, saysComplaint, speaksOfOwnCase, withoutLeadingAck } from './question-kind.js';
+import { asksAboutSomethingElse, asksWhereMyParcelIs, asksWhichSize, followUpKind, isGeneralQuestion, namedOrderAction, onlyAcknowledgement, reportedProblem, saysComplaint, speaksOfOwnCase, withoutLeadingAck } from './question-kind.js';
 import { apologizeForProblem, humanOption, reply, type Bilingual } from './respond.js';
 import type { NluPort, Router, Skill, Turn, Understanding } from './types.js';
 
@@ -291,6 +291,12 @@ export class SkillRouter implements Router {
   private async dispatch(turn: Turn): Promise<string> {
     await this.readPastTheAcknowledgement(turn);
     this.readTheShoppersOwnQuestion(turn);
+    // About another shop, or a task for a general assistant (translating, a poem): not ours to answer, whatever words it shares with an article.
+    if (asksAboutSomethingElse(turn.text) && !turn.upset && !turn.nlu.entities.some((e) => e.type === 'order_number')) {
+      turn.nlu = { ...turn.nlu, intent: 'out_of_scope', confidence: Math.max(turn.nlu.confidence, this.o.minConfidence), alternatives: [] };
+      await outOfScopeSkill.handle(turn);
+      return outOfScopeSkill.name;
+    }
     if (await this.followUp(turn)) {
       turn.session.fallbacks = 0;
       return 'faq';

@@ -21,7 +21,7 @@ const FAST_SET: Record<string, string[]> = {
   'upset shoppers hear an apology first, then an answer or a person': ['cmp-en-005', 'cmp-en-006', 'cmp-en-008', 'cmp-zh-001', 'fresh-en-018', 'fresh-zh-018'],
   'a calm complaint is acknowledged, not treated as rage': ['cmp-en-002', 'cmp-en-004'],
   'orders: signed-in and anonymous status': ['ord-en-001', 'ord-en-002', 'ord-zh-002', 'ord-zh-003'],
-  'out of scope is declined politely; "are you a bot?" answered; a bare number is not a goodbye': ['oos-en-001', 'oos-zh-001', 'oos-zh-007', 'oos-en-002', 'talk-en-004', 'talk-en-005'],
+  'out of scope (another shop, a translation) is declined politely; "are you a bot?" and "your email?" answered; a bare number is not a goodbye': ['oos-en-001', 'oos-zh-001', 'oos-zh-007', 'oos-en-002', 'talk-en-004', 'talk-en-005', 'fresh-en-027', 'fresh-zh-024', 'fresh-zh-026', 'fresh-en-031'],
   'the "did you mean…" choice steers which article answers': ['faq-en-008', 'faq-zh-010'],
   'a button click never flips the reply language; an answer found in the other language comes in the shopper\'s': ['ret-zh-002', 'lang-zh-003', 'lang-en-002'],
   'named attributes are hard filters, the sponsored card included; "cheaper" is honest at the cheapest': ['rec-en-001', 'rec-zh-001', 'rec-en-007', 'rec-zh-006'],

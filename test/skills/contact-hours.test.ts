@@ -7,7 +7,7 @@ const turn = (text: string) => ({ text, nlu: { intent: 'human_agent', confidence
 
 describe('questions about when people answer', () => {
   it('are told apart from asking for a person now, in English and Chinese', () => {
-    for (const q of ['what are your customer service hours?', 'when is customer service online', 'whats your phone number', '客服几点上班', '人工客服的服务时间是几点到几点', '你们的客服电话是多少']) {
+    for (const q of ['what are your customer service hours?', 'when is customer service online', 'whats your phone number', '客服几点上班', '人工客服的服务时间是几点到几点', '你们的客服电话是多少', 'whats ur customer service email', 'customer service e-mail address?', '客服邮箱是多少']) {
       expect(asksWhenPeopleAnswer(q), q).toBe(true);
     }
     for (const q of ['talk to a human', 'I want a real person', '转人工', 'get me a human right now, what are your hours anyway', '现在就转人工']) {

@@ -3,7 +3,7 @@
  * wish to complain with no topic yet, an acknowledgement in front of a question, follow-ups.
  */
 import { describe, expect, it } from 'vitest';
-import { asksWhichSize, complaintWithoutTopic, isGeneralQuestion, namedOrderAction, onlyAcknowledgement, followUpKind, reportedProblem, speaksOfOwnCase, withoutLeadingAck } from '../../skills/question-kind.js';
+import { asksAboutSomethingElse, asksWhichSize, complaintWithoutTopic, isGeneralQuestion, namedOrderAction, onlyAcknowledgement, followUpKind, reportedProblem, speaksOfOwnCase, withoutLeadingAck } from '../../skills/question-kind.js';
 
 describe('problem reports', () => {
   it('an item that came broken, faulty or wrong, in English and Chinese', () => {
@@ -121,6 +121,19 @@ describe("a rule asked about, not one's own case to look up", () => {
     expect(q('can i still change the address of SA100123, it already shipped?', [{ type: 'order_number', value: 'SA100123' }])).toBe(false);
     expect(q('i want my money back')).toBe(false);
     expect(q('where is my refund?')).toBe(false);
+  });
+});
+
+describe('another shop, or a task for a general assistant', () => {
+  it('is not ours to answer', () => {
+    for (const text of ['do u know if amazon or jd delivers faster to beijing? asking for a friend', '你知道京东的客服电话是多少吗', '淘宝的退货运费险怎么买', '帮我把这句翻译成日语：谢谢你送的礼物', 'translate "thank you" into french', 'write me a poem about shoes']) {
+      expect(asksAboutSomethingElse(text), text).toBe(true);
+    }
+  });
+  it('a comparison with us, or JD as our carrier, is ours', () => {
+    for (const text of ['do you price match amazon?', '你们比淘宝贵吗', 'is it cheaper on taobao?', '京东快递几天到上海', 'can i choose JD instead of ZTO?', '这个在天猫也有卖吗']) {
+      expect(asksAboutSomethingElse(text), text).toBe(false);
+    }
   });
 });
 
