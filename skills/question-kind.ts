@@ -75,8 +75,8 @@ export function followUpKind(text: string): 'form' | 'points_back' | undefined {
 
 /** Something went wrong with what the shopper received: broken, leaking, faulty, not what was ordered. */
 const ITEM_PROBLEM =
-  /\b(?:broken|broke|cracked|shattered|smashed|torn|ripped|damaged|dented|scratched|leak(?:ed|ing|s)?|faulty|defective|peel(?:ing|ed|s)?(?: off)?|falling apart|came apart|fell apart|coming off|stopped (?:working|charging)|(?:won'?t|doesn'?t|does not|will not|can'?t|cannot|wont|doesnt|cant) (?:charge|turn on|switch on|connect|pair|work)|not working|no sound|crackl(?:e|ing)|buzz(?:es|ing)?|static noise|(?:got|received|sent me|sent|came with|delivered) (?:the |a |an )?wrong|wrong (?:item|product|colou?r|one|thing)s? (?:was |were )?(?:sent|delivered|arrived|came)|missing (?:item|part|piece|accessor(?:y|ies))s?|ordered\b.{1,60}\b(?:got|received|came|sent me)\b)/i;
-const ITEM_PROBLEM_ZH = /坏了|坏的|碎了|破了|破损|裂了|裂开|漏了|漏液|漏出|洒了|压坏|摔坏|开胶|脱胶|脱线|开线|掉底|杂音|沙沙|滋滋|没声音|没有声音|充不进电|充不了电|不能充电|充不上电|开不了机|开不开机|连不上|老断连|发错|寄错|少发|漏发|少了(?:一|个|件)|瑕疵|质量(?:有)?问题|质量太差|不亮了|划痕|变形/;
+  /\b(?:broken|broke|cracked|shattered|smashed|torn|ripped|damaged|dented|scratched|leak(?:ed|ing|s)?|faulty|defective|peel(?:ing|ed|s)?(?: off)?|falling apart|came apart|fell apart|coming off|stopped (?:working|charging)|(?:won'?t|doesn'?t|does not|will not|can'?t|cannot|wont|doesnt|cant) (?:charge|turn on|switch on|connect|pair|work)|not working|no sound|crackl(?:e|ing)|buzz(?:es|ing)?|static noise|(?:got|received|sent me|sent|came with|delivered) (?:the |a |an )?wrong|wrong (?:item|product|colou?r|one|thing)s? (?:was |were )?(?:sent|delivered|arrived|came)|missing (?:item|part|piece|accessor(?:y|ies))s?|ordered\b.{1,60}\b(?:got|received|came|sent me)\b|only (?:\d+|one|two|three|four|half) (?:of them )?(?:in the (?:box|parcel|package)|arrived|came)|(?:is|was|are|were) missing from (?:the|my) (?:box|parcel|package|order))/i;
+const ITEM_PROBLEM_ZH = /坏了|坏的|碎了|破了|破损|裂了|裂开|漏了|漏液|漏出|洒了|压坏|摔坏|开胶|脱胶|脱线|开线|掉底|杂音|沙沙|滋滋|没声音|没有声音|充不进电|充不了电|不能充电|充不上电|开不了机|开不开机|连不上|老断连|发错|寄错|少发|漏发|少了(?:一|个|件)|瑕疵|质量(?:有)?问题|质量太差|不亮了|划痕|变形|拉不动|拉链坏|断了|脱落|(?:下单|买|订|要)的?(?:是|明明是).{1,20}(?:发来|寄来|收到|到手)的?(?:是|却是|成了)/;
 /** The parcel did not come: delivered on the tracking but not received, stuck, lost, not shipped when promised. */
 const PARCEL_PROBLEM =
   /\b(?:(?:says|shows|showing|marked(?: as)?|status(?: is)?)\s+delivered\b.{0,40}\b(?:not|never|nothing|no(?:thing)?|didn'?t|haven'?t|didnt|havent)\b|never (?:arrived|came|got (?:it|them|my)|received)|(?:hasn'?t|has not|hasnt|haven'?t|have not|havent|didn'?t|did not|didnt|still not|not yet|still hasn'?t) (?:arrived|come|moved|updated|changed|been delivered|turned up|shown up)|tracking (?:hasn'?t|has not|hasnt|isn'?t|not|is not|still not) (?:moved|moving|updated|updating|changed)|(?:parcel|package|order|tracking|shipment) (?:is |has been |seems |got )?(?:stuck|lost|missing)|lost (?:my |the )?(?:parcel|package|order|shipment))/i;
@@ -91,6 +91,31 @@ export function reportedProblem(text: string): 'item' | 'parcel' | undefined {
   if (ITEM_PROBLEM.test(text) || ITEM_PROBLEM_ZH.test(text)) return 'item';
   if (PARCEL_PROBLEM.test(text) || PARCEL_PROBLEM_ZH.test(text)) return 'parcel';
   return undefined;
+}
+
+/** Not what was ordered, something missing, or broken on arrival: the report-within-48-hours case, not a warranty. */
+const WRONG_OR_MISSING =
+  /\bwrong\b|\bmissing\b|\bonly (?:\d+|one|two|three|four|half)\b|\binstead of\b|\bordered\b.{1,60}\b(?:got|received|came|sent me)\b|\b(?:arrived|came|delivered)\s+(?:\w+\s+)?(?:broken|cracked|damaged|smashed|crushed|leaking|torn)|发错|寄错|少发|漏发|少了|发来的是|寄来的是|收到的是|到手.{0,6}是|压坏|(?:到|收到|拆开).{0,6}(?:就)?(?:坏|碎|破|漏)/i;
+const DELIVERED_NOT_RECEIVED = /\bdelivered\b|签收|送达|已送到/i;
+const ELECTRONICS = /\b(?:ear ?buds?|earphones?|headphones?|headset|watch|smartwatch|band|tracker|charg\w*|battery|bluetooth|noise cancell?ing|anc)\b|耳机|手表|手环|充电|电池|蓝牙|降噪/i;
+const WEARABLES = /\b(?:shoes?|sneakers?|trainers?|boots?|soles?|heels?|laces?|jackets?|coats?|hoodies?|shirts?|tees?|t-shirts?|jeans|pants|trousers|dress(?:es)?|sweaters?|zips?|zippers?|stitch\w*|seams?|bags?|backpacks?|straps?|buckles?|clothes|clothing)\b|鞋|开胶|衣|外套|裤|裙|拉链|背包|包包|书包|双肩包|挎包|线头|开线|纽扣|扣子/i;
+
+/**
+ * Words that say which kind of problem a report is, searched with it so that the article that puts
+ * that kind right answers (retrieval alone sends "the sole is peeling" to refunds, "got a pink one
+ * in XS" to exchanges): not what was ordered or missing -> the report-it-within-48-hours case; a
+ * defect that showed with use -> the warranty of that kind of product; a parcel -> delays and losses.
+ */
+export function problemSearchWords(kind: 'item' | 'parcel', text: string, locale: 'en' | 'zh'): string {
+  const zh = locale === 'zh';
+  if (kind === 'parcel') {
+    if (DELIVERED_NOT_RECEIVED.test(text)) return zh ? '包裹 显示已签收 但没收到' : 'parcel, tracking says delivered but not received';
+    return zh ? '包裹延误 丢失 物流不更新' : 'delayed or lost parcel, tracking not updated';
+  }
+  if (WRONG_OR_MISSING.test(text)) return zh ? '商品破损 发错货 少发漏发 照片' : 'damaged, wrong or missing item, photos';
+  if (ELECTRONICS.test(text)) return zh ? '耳机 智能手表 保修 维修' : 'headphones smartwatch warranty repair';
+  if (WEARABLES.test(text)) return zh ? '鞋服箱包 质量保障 瑕疵' : 'quality guarantee defect shoes clothing bags';
+  return zh ? '质量问题 保修' : 'faulty item warranty';
 }
 
 /** The shopper speaks of their own order or parcel ("my order", "我买的那个手表", "我下的单"): a case the order skills look up. */

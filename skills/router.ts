@@ -4,7 +4,7 @@ import { fallbackSkill, menu, outOfScopeSkill, surelyOutOfScope, understandBasic
 import { pendingSpec, recognizeAnswer } from './dialogs/answer-prompt.js';
 import { setCurrentTurn } from './dialogs/current-turn.js';
 import { FAQ_INTENTS, type FaqSkill } from './faq.js';
-import { asksAboutSomethingElse, asksWhereMyParcelIs, asksWhichSize, followUpKind, isGeneralQuestion, namedOrderAction, onlyAcknowledgement, reportedProblem, saysComplaint, speaksOfOwnCase, withoutLeadingAck } from './question-kind.js';
+import { asksAboutSomethingElse, asksWhereMyParcelIs, asksWhichSize, followUpKind, isGeneralQuestion, namedOrderAction, onlyAcknowledgement, problemSearchWords, reportedProblem, saysComplaint, speaksOfOwnCase, withoutLeadingAck } from './question-kind.js';
 import { apologizeForProblem, humanOption, reply, type Bilingual } from './respond.js';
 import type { NluPort, Router, Skill, Turn, Understanding } from './types.js';
 
@@ -275,14 +275,18 @@ export class SkillRouter implements Router {
     const faq = this.o.faq;
     const kind = reportedProblem(turn.text);
     if (!faq || !kind || turn.nlu.entities.some((e) => e.type === 'order_number')) return false;
-    const misread = PROBLEM_MISREADINGS.has(turn.nlu.intent) || turn.nlu.confidence < this.o.sureConfidence;
+    // Read as its own kind (a warranty question) it is searched with the words of its kind too ("背包的拉链…保修吗" is not about headphones).
+    const misread = PROBLEM_MISREADINGS.has(turn.nlu.intent) || turn.nlu.confidence < this.o.sureConfidence || turn.nlu.intent === PROBLEM_INTENT[kind];
     if (!misread) return false;
     // A parcel that has not come, of an order the shopper speaks of as theirs ("我下的单怎么还没发货"), or
     // said while asking for something about it (a new address, a cancellation): the order skills look it up.
     if (kind === 'parcel' && (speaksOfOwnCase(turn.text) || (TOPIC_OF_THEIR_OWN.has(turn.nlu.intent) && turn.nlu.intent !== 'human_agent'))) return false;
     const intent = PROBLEM_INTENT[kind];
-    const hits = await faq.lookup(turn, intent);
+    // Searched with the words of its kind (wrong or missing, a defect of headphones or of shoes, a lost parcel).
+    const searchText = `${turn.searchText ?? turn.text}\n${problemSearchWords(kind, turn.text, turn.locale)}`;
+    const hits = await faq.lookup({ ...turn, searchText }, intent);
     if (hits.length === 0) return false;
+    turn.searchText = searchText;
     if (!turn.upset) await apologizeForProblem(turn);
     turn.nlu = { ...turn.nlu, intent, confidence: Math.max(turn.nlu.confidence, this.o.minConfidence), alternatives: [] };
     return faq.answer(turn, hits);

@@ -3,7 +3,7 @@
  * wish to complain with no topic yet, an acknowledgement in front of a question, follow-ups.
  */
 import { describe, expect, it } from 'vitest';
-import { asksAboutSomethingElse, asksWhichSize, complaintWithoutTopic, isGeneralQuestion, namedOrderAction, onlyAcknowledgement, followUpKind, reportedProblem, speaksOfOwnCase, withoutLeadingAck } from '../../skills/question-kind.js';
+import { asksAboutSomethingElse, asksWhichSize, problemSearchWords, complaintWithoutTopic, isGeneralQuestion, namedOrderAction, onlyAcknowledgement, followUpKind, reportedProblem, speaksOfOwnCase, withoutLeadingAck } from '../../skills/question-kind.js';
 
 describe('problem reports', () => {
   it('an item that came broken, faulty or wrong, in English and Chinese', () => {
@@ -134,6 +134,24 @@ describe('another shop, or a task for a general assistant', () => {
     for (const text of ['do you price match amazon?', '你们比淘宝贵吗', 'is it cheaper on taobao?', '京东快递几天到上海', 'can i choose JD instead of ZTO?', '这个在天猫也有卖吗']) {
       expect(asksAboutSomethingElse(text), text).toBe(false);
     }
+  });
+});
+
+describe('the kind of problem reported', () => {
+  it('missing, wrong or broken on arrival is told from a defect with use, and a defect by the kind of product', () => {
+    expect(reportedProblem('ordered 3 things and theres only 2 in the box. where is the third one??')).toBe('item');
+    expect(reportedProblem('我下单的是42码 结果发来的是40码')).toBe('item');
+    expect(reportedProblem('背包的拉链用了三个月就拉不动了')).toBe('item');
+    expect(problemSearchWords('item', 'ordered 3 things and theres only 2 in the box', 'en')).toMatch(/missing/);
+    expect(problemSearchWords('item', 'ordered a black hoodie size M and got a PINK one in XS', 'en')).toMatch(/wrong/);
+    expect(problemSearchWords('item', '我下单的是42码 结果发来的是40码', 'zh')).toMatch(/发错/);
+    expect(problemSearchWords('item', 'one of my earbuds stopped charging', 'en')).toMatch(/headphones/);
+    expect(problemSearchWords('item', 'the sole on my sneakers is peeling off after 2 months', 'en')).toMatch(/shoes/);
+    expect(problemSearchWords('item', '背包的拉链用了三个月就拉不动了', 'zh')).toMatch(/箱包/);
+  });
+  it('a parcel delivered on the tracking but not received is told from one that is stuck', () => {
+    expect(problemSearchWords('parcel', 'tracking says delivered but nothing arrived', 'en')).toMatch(/delivered but not received/);
+    expect(problemSearchWords('parcel', '物流一直卡在那 好几天没动静', 'zh')).toMatch(/不更新/);
   });
 });
 
