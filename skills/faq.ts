@@ -443,7 +443,13 @@ export class FaqSkill implements Skill {
   async lookup(
     turn: Turn,
     intent: string | undefined,
-    opts: { mustShareWord?: boolean; weakIntent?: boolean; categories?: readonly string[] } = {},
+    opts: {
+      mustShareWord?: boolean;
+      weakIntent?: boolean;
+      categories?: readonly string[];
+      /** What a title must share a word with to count (default the search text); a follow-up's own words, not the question it follows. */
+      titleQuery?: string;
+    } = {},
   ): Promise<KnowledgeHit[]> {
     const query = turn.searchText ?? turn.text;
     if (query.trim() === '') return [];
@@ -458,7 +464,7 @@ export class FaqSkill implements Skill {
       const wanted = ANSWER_TYPES.filter((t) => !t.lineOnly && t.asks.test(turn.text));
       // An article whose title names what is asked ("运费怎么算" and "配送方式与运费") is about it, not one that mentions it often.
       const sureness = (h: KnowledgeHit) =>
-        h.confidence + (wanted.some((w) => w.states.test(h.text)) ? ANSWER_TYPE_BONUS : 0) + (sharesContentWord(query, h.title) ? TITLE_BONUS : 0);
+        h.confidence + (wanted.some((w) => w.states.test(h.text)) ? ANSWER_TYPE_BONUS : 0) + (sharesContentWord(opts.titleQuery ?? query, h.title) ? TITLE_BONUS : 0);
       const own = hits.filter((h) => h.category !== undefined && categories.includes(h.category)).sort((a, b) => sureness(b) - sureness(a));
       // An intent the classifier was unsure of steers only while the evidence does not clearly
       // point elsewhere ("i asked who pays the customs duties" read weakly as a refund question).

@@ -221,8 +221,11 @@ export class SkillRouter implements Router {
     if (kind === 'points_back' && turn.nlu.confidence >= this.o.sureConfidence && !FAQ_INTENTS.includes(turn.nlu.intent) && !sameKind) return false;
     // The topic continues from the article actually cited (its category), else from the intent it was asked as.
     const intent = (last.category ? this.intentForCategory(last.category, last.intent) : last.intent) ?? turn.nlu.intent;
-    const searchText = `${last.text} ${withoutLeadingAck(turn.text) ?? turn.text}`;
-    const hits = await faq.lookup({ ...turn, searchText }, intent);
+    // Searched with the question it follows, its own words counting twice: "and my down jacket?" after
+    // a question about running shoes asks the same of the jacket, not of the shoes again.
+    const own = withoutLeadingAck(turn.text) ?? turn.text;
+    const searchText = `${last.text} ${own} ${own}`;
+    const hits = await faq.lookup({ ...turn, searchText }, intent, { titleQuery: own });
     if (hits.length === 0) return false;
     if (otherHelpQuestion) {
       const alone = (await faq.lookup(turn, turn.nlu.intent))[0];
