@@ -31,6 +31,11 @@ export function isGeneralQuestion(turn: Pick<Turn, 'text' | 'nlu'>): boolean {
   return QUESTION.test(turn.text.trim());
 }
 
+/** The thing a question points back at by name ("how long does the repair take?" -> "repair"), if any. */
+export function pointedBackAt(text: string): string | undefined {
+  return /\bthe (repair|refund|exchange|replacement|warranty claim|claim|pickup|investigation)\b/i.exec(text)?.[1]?.toLowerCase();
+}
+
 /** A follow-up that only makes sense after the previous answer: "and to Hong Kong?", "what about SF?", "那顺丰呢", "改到香港呢", "跑步穿的话…". */
 const FOLLOW_UP = /^\s*(?:and|what about|how about|or|also|same for|what if)\b|^\s*(?:那|那么|还有|如果是|要是)|呢\s*[?？。!！~～]*\s*(?:多少钱|几天|多久|怎么算)?\s*[?？]*\s*$|^[^,，。.!！?？]{1,12}的话/i;
 /**

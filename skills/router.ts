@@ -3,8 +3,8 @@ import type { Locale } from '../store/index.js';
 import { fallbackSkill, menu, outOfScopeSkill, surelyOutOfScope, understandBasics } from './basic.js';
 import { pendingSpec, recognizeAnswer } from './dialogs/answer-prompt.js';
 import { setCurrentTurn } from './dialogs/current-turn.js';
-import { FAQ_INTENTS, type FaqSkill } from './faq.js';
-import { asksAboutSomethingElse, asksWhereMyParcelIs, asksWhichSize, followUpKind, isGeneralQuestion, namedOrderAction, onlyAcknowledgement, problemSearchWords, reportedProblem, saysComplaint, speaksOfOwnCase, withoutLeadingAck } from './question-kind.js';
+import { FAQ_INTENTS, sharesContentWord, type FaqSkill } from './faq.js';
+import { asksAboutSomethingElse, asksWhereMyParcelIs, asksWhichSize, followUpKind, isGeneralQuestion, namedOrderAction, onlyAcknowledgement, pointedBackAt, problemSearchWords, reportedProblem, saysComplaint, speaksOfOwnCase, withoutLeadingAck } from './question-kind.js';
 import { apologizeForProblem, humanOption, reply, type Bilingual } from './respond.js';
 import type { NluPort, Router, Skill, Turn, Understanding } from './types.js';
 
@@ -229,8 +229,11 @@ export class SkillRouter implements Router {
     if (hits.length === 0) return false;
     if (otherHelpQuestion) {
       const alone = (await faq.lookup(turn, turn.nlu.intent))[0];
+      // "the repair" named what it points back at: an answer that says nothing of repairs is not about it.
+      const named = pointedBackAt(turn.text);
+      const keepsTheThing = named !== undefined && alone !== undefined && !sharesContentWord(named, `${alone.title}\n${alone.heading ?? ''}\n${alone.text}`);
       // The follow-up form ("and …", "那…呢") is itself evidence: the message alone must be clearly surer.
-      if (alone && alone.confidence >= hits[0]!.confidence + FOLLOW_UP_MARGIN) return false;
+      if (alone && !keepsTheThing && alone.confidence >= hits[0]!.confidence + FOLLOW_UP_MARGIN) return false;
     }
     turn.nlu = { ...turn.nlu, intent, confidence: Math.max(turn.nlu.confidence, this.o.minConfidence) };
     turn.searchText = searchText;

@@ -31,7 +31,7 @@ const FAST_SET: Record<string, string[]> = {
   '"can i exchange the shoes from order N?" runs the exchange flow to the end (the verb names the action)': ['ret-en-010'],
   'a problem report (broken, faulty, the wrong item, a parcel that never came) gets a sorry and the article that puts it right, not products or "which order?"': ['cmp-zh-004', 'more-zh-008', 'more-zh-021', 'ship-en-010', 'cmp-zh-007', 'more-en-018', 'more-en-020', 'fresh-en-021', 'fresh-zh-021', 'more-zh-019'],
   'an unhappy shopper whose question was answered stays with the bot; "I want to complain" alone is asked about': ['more-en-016', 'cmp-zh-008'],
-  'a follow-up continues the topic of the article it follows, past an "ok"/"好的" in front, about the new thing it names ("and my down jacket?")': ['ship-zh-015', 'more-zh-026', 'more-en-009'],
+  'a follow-up continues the topic of the article it follows, past an "ok"/"好的" in front, about the new thing it names ("and my down jacket?")': ['ship-zh-015', 'more-zh-026', 'more-en-009', 'more-en-008'],
   'WeChat: a tapped menu link is a click (an order picked, a "did you mean" answered), the reply language kept': ['wx-zh-001', 'wx-en-001', 'wx-zh-002'],
 };
 

@@ -3,7 +3,7 @@
  * wish to complain with no topic yet, an acknowledgement in front of a question, follow-ups.
  */
 import { describe, expect, it } from 'vitest';
-import { asksAboutSomethingElse, asksWhichSize, problemSearchWords, complaintWithoutTopic, isGeneralQuestion, namedOrderAction, onlyAcknowledgement, followUpKind, reportedProblem, speaksOfOwnCase, withoutLeadingAck } from '../../skills/question-kind.js';
+import { asksAboutSomethingElse, asksWhichSize, pointedBackAt, problemSearchWords, complaintWithoutTopic, isGeneralQuestion, namedOrderAction, onlyAcknowledgement, followUpKind, reportedProblem, speaksOfOwnCase, withoutLeadingAck } from '../../skills/question-kind.js';
 
 describe('problem reports', () => {
   it('an item that came broken, faulty or wrong, in English and Chinese', () => {
@@ -152,6 +152,14 @@ describe('the kind of problem reported', () => {
   it('a parcel delivered on the tracking but not received is told from one that is stuck', () => {
     expect(problemSearchWords('parcel', 'tracking says delivered but nothing arrived', 'en')).toMatch(/delivered but not received/);
     expect(problemSearchWords('parcel', '物流一直卡在那 好几天没动静', 'zh')).toMatch(/不更新/);
+  });
+});
+
+describe('what a follow-up points back at by name', () => {
+  it('is "the repair", "the refund"; a pronoun names nothing', () => {
+    expect(pointedBackAt('how long does the repair take? and do i have to pay to ship it')).toBe('repair');
+    expect(pointedBackAt('when will I get the refund')).toBe('refund');
+    expect(pointedBackAt('how long does it take')).toBeUndefined();
   });
 });
 
