@@ -258,10 +258,15 @@ const FILLER = terms(
  * with a numbered list, "1+1等于几" nothing but particles: no answer.
  */
 export function sharesContentWord(question: string, passage: string): boolean {
+  return sharedContentWords(question, passage) > 0;
+}
+
+/** How many content words (English words, Chinese character pairs; no fillers or numbers) of the question a passage holds. */
+export function sharedContentWords(question: string, passage: string): number {
   const asked = [...terms(question)].filter((w) => /\p{L}/u.test(w) && !FILLER.has(w));
-  if (asked.length === 0) return false;
+  if (asked.length === 0) return 0;
   const seen = terms(passage);
-  return asked.some((w) => seen.has(w));
+  return asked.filter((w) => seen.has(w)).length;
 }
 
 /** The numbers a question gives with their unit variants: "26cm" is also 260 (mm), "245mm" also 24.5 (cm). */

@@ -67,6 +67,8 @@ const SIZE_QUESTION = /\b(?:size (?:up|down)|what size|which size|size should|si
 const REQUEST_CUE = /\b(?:i want|i need|i'?m looking for|looking for|recommend|suggest|got any|do you (?:have|sell)|show me|find me|any good)\b|想要|想买|推荐|有没有|求推荐|给我找|帮我找|帮我挑/i;
 /** Intents a product request is never mistaken for, when the classifier is sure of them. */
 const OTHER_INTENTS = new Set(['track_order', 'cancel_order', 'change_order', 'change_address', 'return_item', 'exchange_item', 'refund_status', 'refund_policy', 'shipping_options', 'delivery_time', 'payment_methods', 'payment_issue', 'invoice', 'complaint', 'human_agent', 'create_account', 'delete_account', 'reset_password', 'edit_account', 'warranty', 'coupon', 'cancellation_fee', 'feedback']);
+/** How sure a listing intent must be to make a message naming a product kind a request by itself (the router's floor). */
+const LISTING_MIN_CONFIDENCE = 0.45;
 /** "budget 500", "预算 500 块": a price ceiling the price entities leave to the skill. */
 const BUDGET = /(?:\bbudget(?:\s+(?:is|of))?|预算(?:是|在|有)?)\s*(?:about|around|大概|大约)?\s*[¥￥$]?\s*(\d+(?:\.\d+)?)\s*(k|千)?/i;
 /** Intents under which "do you have <kind>" or "how much are <kind>" is best answered with a list. */
@@ -350,7 +352,13 @@ export function recommendSkill(deps: { recommender: RecommenderPort; store: Pick
       !!category &&
       !namesProduct &&
       !aside &&
-      (informative.some((c) => !c.not) || (asks && attributes.length > 0) || asks || !!range || BUDGET.test(text) || (LISTING_INTENTS.has(turn.nlu.intent) && turn.nlu.intent !== 'product_question'));
+      (informative.some((c) => !c.not) ||
+        (asks && attributes.length > 0) ||
+        asks ||
+        !!range ||
+        BUDGET.test(text) ||
+        // A listing reading counts only when the classifier is not guessing ("跑鞋前面要留多少空间呀" read as recommend at 0.24).
+        (LISTING_INTENTS.has(turn.nlu.intent) && turn.nlu.intent !== 'product_question' && turn.nlu.confidence >= LISTING_MIN_CONFIDENCE));
     const out = (follow?: Asked): Reading => ({ follow, named: attributes, request });
 
     const like = MORE_LIKE.exec(text);

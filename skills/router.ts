@@ -3,7 +3,7 @@ import type { Locale } from '../store/index.js';
 import { fallbackSkill, menu, outOfScopeSkill, surelyOutOfScope, understandBasics } from './basic.js';
 import { pendingSpec, recognizeAnswer } from './dialogs/answer-prompt.js';
 import { setCurrentTurn } from './dialogs/current-turn.js';
-import { FAQ_INTENTS, sharesContentWord, type FaqSkill } from './faq.js';
+import { FAQ_INTENTS, sharedContentWords, sharesContentWord, type FaqSkill } from './faq.js';
 import { asksAboutSomethingElse, asksWhereMyParcelIs, asksWhichSize, followUpKind, isGeneralQuestion, namedOrderAction, onlyAcknowledgement, pointedBackAt, problemSearchWords, reportedProblem, saysComplaint, speaksOfOwnCase, withoutLeadingAck } from './question-kind.js';
 import { apologizeForProblem, humanOption, reply, type Bilingual } from './respond.js';
 import type { NluPort, Router, Skill, Turn, Understanding } from './types.js';
@@ -33,6 +33,8 @@ const PRODUCT_INTENTS = new Set(['price_check', 'stock_check', 'product_question
 const RECONSIDER_MIN = 0.1;
 /** How sure a help passage must be to answer a message the classifier judged out of scope. */
 const OUT_OF_SCOPE_OVERRIDE = 0.5;
+/** Content words a passage that sure must share with a message judged out of scope to answer it whatever intents ranked next. */
+const OUT_OF_SCOPE_SHARED_WORDS = 2;
 /** Entities that give a recommendation something to go on. */
 const RECOMMEND_CUES = new Set(['product', 'category', 'price_range', 'money', 'color', 'size']);
 
@@ -216,7 +218,9 @@ export class SkillRouter implements Router {
     const sameKind = turn.nlu.intent === last.intent || FAQ_FOLLOWABLE.has(turn.nlu.intent);
     // A question that only points back ("how long does the repair take?") is weighed against itself
     // alone whatever its reading; one in follow-up form only when it is confidently another help question.
-    const otherHelpQuestion = (turn.nlu.confidence >= this.o.sureConfidence || kind === 'points_back') && !sameKind;
+    // "好的 那关税谁付" read as "ok" is still the follow-up after the "ok".
+    const readAsTheAck = ACK_READINGS.has(turn.nlu.intent) && turn.nlu.intent !== 'out_of_scope' && withoutLeadingAck(turn.text) !== undefined;
+    const otherHelpQuestion = !readAsTheAck && (turn.nlu.confidence >= this.o.sureConfidence || kind === 'points_back') && !sameKind;
     if (otherHelpQuestion && !FAQ_INTENTS.includes(turn.nlu.intent) && !faq.categoriesFor(turn.nlu.intent)) return false;
     if (kind === 'points_back' && turn.nlu.confidence >= this.o.sureConfidence && !FAQ_INTENTS.includes(turn.nlu.intent) && !sameKind) return false;
     // The topic continues from the article actually cited (its category), else from the intent it was asked as.
@@ -356,7 +360,10 @@ export class SkillRouter implements Router {
       const faq = this.o.faq;
       const plain = faq ? (await faq.lookup(turn, undefined, { mustShareWord: true }))[0] : undefined;
       const ranked = (turn.nlu.alternatives ?? []).slice(0, 2).flatMap((a) => faq?.categoriesFor(a.intent) ?? []);
-      if (!plain || plain.confidence < OUT_OF_SCOPE_OVERRIDE || !plain.category || !ranked.includes(plain.category)) {
+      // Or one that shares two content words with it: a sentence model that does not read the language
+      // (all-MiniLM-L6-v2 and "真皮包被雨淋湿了咋办") judges it off-topic and ranks the wrong intents next.
+      const plainly = plain ? sharedContentWords(turn.text, `${plain.title}\n${plain.heading ?? ''}\n${plain.text}`) >= OUT_OF_SCOPE_SHARED_WORDS : false;
+      if (!plain || plain.confidence < OUT_OF_SCOPE_OVERRIDE || !plain.category || !(ranked.includes(plain.category) || plainly)) {
         await outOfScopeSkill.handle(turn);
         return outOfScopeSkill.name;
       }

@@ -4,7 +4,7 @@
  * "can I use them together". Each article is longer than the answer, so lines must be chosen.
  */
 import { describe, expect, it } from 'vitest';
-import { focusedPassage } from '../../skills/faq.js';
+import { focusedPassage, sharedContentWords } from '../../skills/faq.js';
 
 const filler = (n: number, word: string) => Array.from({ length: n }, (_, i) => `- ${word} note ${i + 1}: general information that does not answer the question at all.`).join('\n');
 
@@ -70,3 +70,12 @@ describe('the line that decides', () => {
     expect(focusedPassage(doc, 'do you ship to singapore', 300)).toMatch(/DHL Express, 120 CNY/);
   });
 });
+
+describe('content words a passage shares with a question', () => {
+  it('counts words and Chinese pairs, not fillers or numbers', () => {
+    expect(sharedContentWords('真皮包被雨淋湿了咋办', '真皮包淋湿后，用干毛巾吸干表面的水')).toBeGreaterThanOrEqual(2);
+    expect(sharedContentWords("what's 2+2?", '1. Pick 2 items. 2. Pay.')).toBe(0);
+    expect(sharedContentWords('今天天气怎么样', '配送时效：今天下单')).toBeLessThan(2);
+  });
+});
+
