@@ -327,6 +327,12 @@ export function focusedPassage(passage: string, question: string, max: number, p
   const scored = lines.map((line, i) => {
     if (isHeading(line) || line.trim() === '' || /^\s*\|?\s*-{3,}/.test(line)) return { i, line, score: 0 };
     let score = shared(line);
+    // A table row is about what its header names ("Standard" for "standard shipping to guangzhou").
+    if (/^\s*\|/.test(line)) {
+      let top = i;
+      while (top > 0 && /^\s*\|/.test(lines[top - 1]!)) top--;
+      if (top !== i) score += Math.min(1, shared(lines[top]!));
+    }
     const h = section(i);
     if (h >= 0 && headingScore[h]! >= 2) score += 1;
     // Stating the kind of fact asked weighs most when the line is also about what was asked.
@@ -550,9 +556,35 @@ export class FaqSkill implements Skill {
       text: turn.text,
       at: turn.now.toISOString(),
     };
-    const body = `${plainExcerpt(passage, max)}\n\n${T.source[l]}${l === 'zh' ? '：' : ': '}${title} ${this.opts.link(best.slug, citedLocale)}`;
-    await reply(turn, body, { quickReplies: quick });
+    const sourceLine = (t: string, slug: string, loc: Locale) => `${T.source[l]}${l === 'zh' ? '：' : ': '}${t} ${this.opts.link(slug, loc)}`;
+    let body = `${plainExcerpt(passage, max)}\n\n${sourceLine(title, best.slug, citedLocale)}`;
+    const second = await this.secondPart(turn, passage, best.slug);
+    if (second) body += `\n\n${second.text}\n\n${sourceLine(second.title, second.slug, l)}`;
+    // No button for the article already answering the second part.
+    await reply(turn, body, { quickReplies: second ? quick.filter((q) => q.title !== second.title) : quick });
     return true;
+  }
+
+  /**
+   * Two questions in one message ("寄新疆运费贵吗 要几天": a fee and a time): when the answer states
+   * no line of a kind asked, the article that does answers that part, short, with its own source.
+   */
+  private async secondPart(turn: Turn, answered: string, slug: string): Promise<{ text: string; title: string; slug: string } | undefined> {
+    const missing = ANSWER_TYPES.filter((t) => !t.lineOnly && t.asks.test(turn.text) && !t.states.test(answered));
+    const asked = ANSWER_TYPES.filter((t) => !t.lineOnly && t.asks.test(turn.text));
+    // Only a second question: a message asking one kind of fact the article lacks was answered as well as it can be.
+    if (missing.length === 0 || asked.length < 2 || !this.opts.getArticleBySlug) return undefined;
+    const l = turn.locale;
+    const hits = await this.opts.kb.search(turn.text, { locale: l, k: 8 });
+    const other = hits.find(
+      (h) => h.slug !== slug && h.confidence >= this.opts.minConfidence * INTENT_FLOOR_FACTOR && missing.some((t) => t.states.test(h.text)) && sharesContentWord(turn.text, `${h.title}\n${h.text}`),
+    );
+    if (!other) return undefined;
+    const article = await this.opts.getArticleBySlug(other.slug, l);
+    if (!article) return undefined;
+    const max = (l === 'zh' ? MAX_ANSWER_CHARS_ZH : MAX_ANSWER_CHARS) / 2;
+    const part = focusedPassage(article.body.replace(/^---[\s\S]*?---\s*/, ''), turn.text, max, `${other.heading ?? ''}\n${other.text}`);
+    return { text: plainExcerpt(part, max), title: article.title, slug: other.slug };
   }
 
   private async generate(turn: Turn, hits: KnowledgeHit[]): Promise<string | undefined> {

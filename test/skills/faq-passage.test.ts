@@ -71,6 +71,14 @@ describe('the line that decides', () => {
   });
 });
 
+describe('a table row is about what its header names', () => {
+  it('"standard shipping to guangzhou, when will it show up?" gets the standard column\'s times', () => {
+    const examples = Array.from({ length: 6 }, (_, i) => `- Example ${i + 1}: paid on a monday, standard shipping to a big city.`).join('\n');
+    const doc = ['# Delivery', '## Transit', '| Destination | Standard | Express |', '|---|---|---|', '| Most mainland cities | 2–4 days | 1–2 days |', '| Remote regions | 4–7 days | 2–4 days |', '## Examples', examples].join('\n');
+    expect(focusedPassage(doc, 'paid at 3pm, standard shipping to guangzhou. roughly when will it show up?', 300)).toMatch(/2–4 days/);
+  });
+});
+
 describe('content words a passage shares with a question', () => {
   it('counts words and Chinese pairs, not fillers or numbers', () => {
     expect(sharedContentWords('真皮包被雨淋湿了咋办', '真皮包淋湿后，用干毛巾吸干表面的水')).toBeGreaterThanOrEqual(2);
