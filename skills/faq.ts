@@ -223,12 +223,12 @@ const ANSWER_TYPES: ReadonlyArray<{ asks: RegExp; states: RegExp; lineOnly?: boo
     // Whether it is still possible: the time limit decides ("is it too late for a fapiao?", "还能开发票吗").
     asks: /\btoo late\b|\bstill\b|\bdeadline\b|\btime limit\b|\bexpire|还能|还可以|还来得及|来得及|过期|期限|截止/i,
     // A date is a time limit too ("expire on 31 December of the following year", "次年 12 月 31 日").
-    states: /\bwithin \d+|\d+\s*(?:days?|hours?|months?)\b|\d+\s*(?:天|小时|个月)(?:内|之内)?|期限|截止|\b\d{1,2}\s+(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b|\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\s+\d{1,2}\b|\d{1,2}\s*月\s*\d{1,2}\s*日|次年|following year/i,
+    states: /\bwithin \d+|\d+\s*(?:days?|hours?|months?)\b|\d+\s*(?:天|小时|个月)(?:内|之内)?|期限|截止|\b\d{1,2}\s+(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\b|\b(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|june?|july?|aug(?:ust)?|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\s+\d{1,2}\b|\d{1,2}\s*月\s*\d{1,2}\s*日|次年|following year/i,
     lineOnly: true,
   },
   {
     // Whether it can be done at all: the condition that decides ("can i pay in instalments?" -> "on orders of 300 CNY or more").
-    asks: /^\W*(?:\w+\W+)?(?:can|could|may)\s+(?:i|we|u|you)\b|\bis (?:it|there|that) (?:possible|available|allowed)|\bdo (?:you|u) (?:offer|accept|take|support|allow)\b|能不能|可不可以|可以.{0,12}[吗嘛么]|能.{0,12}[吗嘛么]|支持.{0,12}[吗嘛么]/i,
+    asks: /^\W*(?:\w+\W+)?(?:can|could|may)\s+(?:i|we|u|you)\b|\bis (?:it|there|that) (?:possible|available|allowed)|\bdo (?:you|u) (?:offer|accept|take|support|allow)\b|能不能|可不可以|可以[^，,。？?]{0,12}[吗嘛]|(?<![智功可性本才])能[^，,。？?]{0,12}[吗嘛]|支持[^，,。？?]{0,12}[吗嘛]/i,
     states: /\bavailable\b|\bor more\b|\bat least\b|\bover \d|\bonly\b|\bmust\b|\beligible\b|\bas long as\b|满\s*\d|以上|仅|只(?:有|能|限)|须|前提/i,
     lineOnly: true,
   },
@@ -261,12 +261,28 @@ export function sharesContentWord(question: string, passage: string): boolean {
   return sharedContentWords(question, passage) > 0;
 }
 
-/** How many content words (English words, Chinese character pairs; no fillers or numbers) of the question a passage holds. */
+/**
+ * How many content words of the question a passage holds: English words (no fillers or numbers),
+ * and Chinese words as runs of shared character pairs ("羽绒服" is one word, not 羽绒 + 绒服).
+ */
 export function sharedContentWords(question: string, passage: string): number {
-  const asked = [...terms(question)].filter((w) => /\p{L}/u.test(w) && !FILLER.has(w));
-  if (asked.length === 0) return 0;
   const seen = terms(passage);
-  return asked.filter((w) => seen.has(w)).length;
+  const isShared = (w: string) => /\p{L}/u.test(w) && !FILLER.has(w) && seen.has(w);
+  let n = [...terms(question.replace(/\p{Script=Han}+/gu, ' '))].filter(isShared).length;
+  const words = new Set<string>();
+  for (const run of question.normalize('NFKC').match(/\p{Script=Han}+/gu) ?? []) {
+    let start = -1;
+    for (let i = 0; i + 1 <= run.length; i++) {
+      const shared = i + 1 < run.length && isShared(run.slice(i, i + 2));
+      if (shared && start < 0) start = i;
+      if (!shared && start >= 0) {
+        words.add(run.slice(start, i + 1));
+        start = -1;
+      }
+    }
+  }
+  n += words.size;
+  return n;
 }
 
 /** The numbers a question gives with their unit variants: "26cm" is also 260 (mm), "245mm" also 24.5 (cm). */
@@ -385,7 +401,10 @@ export function focusedPassage(passage: string, question: string, max: number, p
   const ranked = scored.filter((x) => x.score >= 1).sort((a, b) => b.score - a.score || a.i - b.i);
   // A "no" is answered with what there is: the best line under "Not accepted" / "暂不支持" / "What is
   // not covered" brings its positive sibling ("Accepted", "支持的支付方式", "What is covered") right after it.
-  const positive = positiveSibling(lines, section(ranked[0]!.i));
+  // Not when the question asks for the negative list itself ("what is not covered?").
+  // (A "能不能 / 收不收 / 支不支持" question is no negative.)
+  const negative = /\b(?:not|isn'?t|aren'?t|cannot|can'?t|never)\b|没|无法|(?:^|[^能可是收支要会行用])不/i.test(question);
+  const positive = negative ? -1 : positiveSibling(lines, section(ranked[0]!.i));
   for (const [n, x] of ranked.entries()) {
     add([...context(x.i), x.i]);
     if (n === 0 && positive >= 0) for (const j of sectionLines(positive)) if (!add([j])) break;
@@ -408,7 +427,7 @@ export function focusedPassage(passage: string, question: string, max: number, p
 /** A heading that says "not": the words left without the negation ("Not accepted" -> "accepted", "暂不支持" -> "支持"). */
 function negatedTopic(heading: string): string | undefined {
   const h = norm(heading.replace(/^#+\s*/, ''));
-  const stripped = h.replace(/\b(?:not|cannot|never)\b\s*|暂不|不在|不/g, ' ').replace(/\s+/g, ' ').trim();
+  const stripped = h.replace(/\bcannot\b/g, 'can').replace(/\b(?:not|never)\b\s*|暂不|不在|不/g, ' ').replace(/\s+/g, ' ').trim();
   return stripped !== h && stripped.length >= 2 ? stripped.replace(/内$/, '') : undefined;
 }
 

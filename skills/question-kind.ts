@@ -8,9 +8,11 @@ const HOW_TO = /\b(?:how (?:do|can|could) (?:i|we|you)|where (?:do|can) (?:i|we)
 /** Where a parcel is now, or when it comes: always the shopper's own parcel. */
 const WHERE_IS_IT = /\bwhere(?:'s| is| are)\b|\bwhen will (?:it|they|my|the order)\b|到哪|在哪|到了吗|啥时候到|什么时候到|几时到/i;
 /** A question about what happens in a case ("after it has shipped", "if I opened it", "发货后", "拆封了"): a rule, whoever's order it is. */
-const CONDITION = /\b(?:after|once|when) (?:you|u) (?:receive|get|have received|got)\b|(?:你们)?收到(?:退货|退回的|我的退货)(?:后|之后|以后)|\b(?:after|once|if|when) (?:it|they|the (?:order|parcel|item)s?)(?:'s| has| have| is| are| was)? (?:already )?(?:been )?(?:shipped|delivered|dispatched|opened|used|worn|washed|hemmed)\b|\bif i (?:already )?(?:opened|used|wore|washed)\b|发货(?:了|后|之后)|签收(?:了|后)|拆封(?:了|后)|用过(?:了)?还/i;
+const CONDITION = /\b(?:after|once|when) (?:you|u) (?:receive|get|have received|got) (?:my |the |our |a )?(?:returns?|returned (?:item|parcel)s?|parcels?|packages?|items?|shoes|it back|them back)\b|(?:你们)?收到(?:退货|退回的|我的退货)(?:后|之后|以后)|\b(?:after|once|if|when) (?:it|they|the (?:order|parcel|item)s?)(?:'s| has| have| is| are| was)? (?:already )?(?:been )?(?:shipped|delivered|dispatched|opened|used|worn|washed|hemmed)\b|\bif i (?:already )?(?:opened|used|wore|washed)\b|发货(?:了|后|之后)|签收(?:了|后)|拆封(?:了|后)|用过(?:了)?还/i;
 /** "my order already shipped, can I still…?": a rule for a state, asked about one's own order (not where it is). */
 const ALREADY = /\b(?:has |have |is |was )?already (?:been )?(?:shipped|dispatched|delivered|sent out)\b/i;
+/** What may still be done ("can I still…", "还能…"): with ALREADY, a rule; "has my order already shipped?" is not one. */
+const STILL_POSSIBLE = /\b(?:can|could) (?:i|we|u|you)\b|\bstill\b|\bis it (?:too late|possible)\b|还能|还可以|还来得及/i;
 /** A question as such: how long, can I, what happens if… */
 const QUESTION = /[?？]|^\s*(?:how|what|when|can|could|do|does|is|are|will|which|why|if|should|may|who)\b|\b(?:can|could) (?:i|we|you)\b|多久|多长时间|几天|能不能|能否|可以.{0,8}吗|可不可以|[吗呀呢]\s*[?？。!！]*\s*$|么\s*[?？]?\s*$|怎么|怎样|如何|咋|谁/i;
 
@@ -23,17 +25,18 @@ const QUESTION = /[?？]|^\s*(?:how|what|when|can|could|do|does|is|are|will|whic
 export function isGeneralQuestion(turn: Pick<Turn, 'text' | 'nlu'>): boolean {
   if (turn.nlu.entities.some((e) => e.type === 'order_number')) return false;
   if (HOW_TO.test(turn.text) || CONDITION.test(turn.text)) return true;
-  // "can I return it and get my money back?" asks whether a refund is possible, not for one's own.
-  const text = turn.text.replace(/\bget (?:my|our) money back\b/gi, 'get a refund');
+  // "can I return it and get my money back?" asks whether a refund is possible, not for one's own
+  // ("when will I get my money back?" is their own).
+  const text = /\b(?:can|could) (?:i|we)\b[^?]{0,40}\bget (?:my|our) money back\b/i.test(turn.text) ? turn.text.replace(/\bget (?:my|our) money back\b/gi, 'get a refund') : turn.text;
   if (WHERE_IS_IT.test(text)) return false;
-  if (ALREADY.test(text) && QUESTION.test(text.trim())) return true;
+  if (ALREADY.test(text) && STILL_POSSIBLE.test(text)) return true;
   if (OWN_CASE.test(text)) return false;
   return QUESTION.test(turn.text.trim());
 }
 
 /** The thing a question points back at by name ("how long does the repair take?" -> "repair"), if any. */
 export function pointedBackAt(text: string): string | undefined {
-  return /\bthe (repair|refund|exchange|replacement|warranty claim|claim|pickup|investigation)\b/i.exec(text)?.[1]?.toLowerCase();
+  return /\bthe (repair|refund|exchange|replacement|warranty claim|claim|pickup|investigation)s?\b/i.exec(text)?.[1]?.toLowerCase();
 }
 
 /** A follow-up that only makes sense after the previous answer: "and to Hong Kong?", "what about SF?", "那顺丰呢", "改到香港呢", "跑步穿的话…". */
@@ -100,7 +103,7 @@ export function reportedProblem(text: string): 'item' | 'parcel' | undefined {
 
 /** Not what was ordered, something missing, or broken on arrival: the report-within-48-hours case, not a warranty. */
 const WRONG_OR_MISSING =
-  /\bwrong\b|\bmissing\b|\bonly (?:\d+|one|two|three|four|half)\b|\binstead of\b|\bordered\b.{1,60}\b(?:got|received|came|sent me)\b|\b(?:arrived|came|delivered)\s+(?:\w+\s+)?(?:broken|cracked|damaged|smashed|crushed|leaking|torn)|发错|寄错|少发|漏发|少了|发来的是|寄来的是|收到的是|到手.{0,6}是|压坏|(?:到|收到|拆开).{0,6}(?:就)?(?:坏|碎|破|漏)/i;
+  /\bwrong (?:item|size|colou?r|product|one|thing|model|order)s?\b|\b(?:sent|got|received|delivered) (?:me )?(?:the |a |an )?wrong\b|\bmissing\b|\bonly (?:\d+|one|two|three|four|half) (?:of (?:them|the \w+) )?(?:in the (?:box|parcel|package)|arrived|came)\b|\binstead of\b|\bordered\b.{1,60}\b(?:got|received|came|sent me)\b|\b(?:arrived|came|delivered)\s+(?:\w+\s+)?(?:broken|cracked|damaged|smashed|crushed|leaking|torn)|发错|寄错|少发|漏发|少了|发来的是|寄来的是|收到的是|到手(?:的)?(?:是|却是)(?!好)|压坏|(?:到|收到|拆开).{0,6}(?:就)?(?:坏|碎|破|漏)/i;
 const DELIVERED_NOT_RECEIVED = /\bdelivered\b|签收|送达|已送到/i;
 const ELECTRONICS = /\b(?:ear ?buds?|earphones?|headphones?|headset|watch|smartwatch|band|tracker|charg\w*|battery|bluetooth|noise cancell?ing|anc)\b|耳机|手表|手环|充电|电池|蓝牙|降噪/i;
 const WEARABLES = /\b(?:shoes?|sneakers?|trainers?|boots?|soles?|heels?|laces?|jackets?|coats?|hoodies?|shirts?|tees?|t-shirts?|jeans|pants|trousers|dress(?:es)?|sweaters?|zips?|zippers?|stitch\w*|seams?|bags?|backpacks?|straps?|buckles?|clothes|clothing)\b|鞋|开胶|衣|外套|裤|裙|拉链|背包|包包|书包|双肩包|挎包|线头|开线|纽扣|扣子/i;
@@ -117,7 +120,9 @@ export function problemSearchWords(kind: 'item' | 'parcel', text: string, locale
     if (DELIVERED_NOT_RECEIVED.test(text)) return zh ? '包裹 显示已签收 但没收到' : 'parcel, tracking says delivered but not received';
     return zh ? '包裹延误 丢失 物流不更新' : 'delayed or lost parcel, tracking not updated';
   }
-  if (WRONG_OR_MISSING.test(text)) return zh ? '商品破损 发错货 少发漏发 照片' : 'damaged, wrong or missing item, photos';
+  // A fault that showed with use ("after 2 months", "穿了一个月") is a warranty case, whatever else it says.
+  const withUse = /\b(?:after|for) (?:\d+|a|an|one|two|three|few|several) (?:days?|weeks?|months?)\b|\b(?:\d+|a few|few|several) (?:weeks?|months?) (?:ago|in|later)\b|用了|穿了|戴了|背了|个月/i.test(text);
+  if (!withUse && WRONG_OR_MISSING.test(text)) return zh ? '商品破损 发错货 少发漏发 照片' : 'damaged, wrong or missing item, photos';
   if (ELECTRONICS.test(text)) return zh ? '耳机 智能手表 保修 维修' : 'headphones smartwatch warranty repair';
   if (WEARABLES.test(text)) return zh ? '鞋服箱包 质量保障 瑕疵' : 'quality guarantee defect shoes clothing bags';
   return zh ? '质量问题 保修' : 'faulty item warranty';
@@ -174,9 +179,11 @@ export function namedOrderAction(text: string): string | undefined {
 
 /** Other shops, by name; JD only as a shop (京东的客服, JD's service), since JD Logistics carries our parcels. */
 const OTHER_SHOP =
-  /\b(?:amazon|taobao|tmall|ebay|aliexpress|shein|temu|walmart|costco|pinduoduo|jd\.com)\b|淘宝|天猫|拼多多|唯品会|亚马逊|抖音商城|(?:京东|\bjd\b)(?:的)?\s*(?:客服|商城|自营|官网|会员|plus|售后|customer service|support|hotline|store)/i;
+  /\b(?:amazon|taobao|tmall|ebay|aliexpress|shein|temu|walmart|costco|pinduoduo|jd\.com)\b|淘宝|天猫|拼多多|唯品会|亚马逊|抖音商城|京东(?:的)?\s*(?:客服|商城|自营|官网|会员|plus|售后)|\bjd(?:'s)?\s+(?:customer service|hotline|store|mall)\b/i;
 /** Words by which a message is about this shop ("do you price-match Taobao?", "比淘宝贵吗 你们"). */
-const ABOUT_US = /\b(?:you|your|ur|u|here|yours|this shop|this store|bamboo lane|it|this (?:one|item|product|price))\b|你们|您们|贵店|店里|这里|这边|这家|竹径|这个|这款|这件|这双/i;
+const ABOUT_US = /\b(?:you|your|ur|u|here|yours|this shop|this store|bamboo lane|it|this|cheaper|pricier|price[- ]?match(?:ing)?)\b|你们|您们|贵店|店里|这里|这边|这家|竹径|这个|这款|这件|这双|保价|同款|便宜|贵/i;
+/** The shopper's parcel, order or payment ("京东客服电话多少，我的快递一直没到", "pay with Amazon Pay"): ours whatever else it names. */
+const OUR_BUSINESS = /\b(?:parcels?|packages?|orders?|pay|paid|payment|refund)\b|包裹|快递|订单|付款|支付|退款/i;
 /** How a question is put, not whom it is about: "do you know if…", "你知道…吗". */
 const ASKING_IF = /\b(?:do|does) (?:you|u) (?:know|think)(?: if| whether)?\b|\bcan (?:you|u) tell me(?: if| whether)?\b|你知道|你觉得|你说/gi;
 /** A task for a general assistant, not a shop question: translating, writing a poem or an essay, code. */
@@ -185,6 +192,7 @@ const TASK = /\btranslate\b|翻译(?:成|一下|这|下)|\bwrite (?:me )?(?:a|an
 /** A message about another shop ("do u know if amazon or jd delivers faster?", "京东的客服电话是多少") or a task for a general assistant ("帮我翻译成日语"). */
 export function asksAboutSomethingElse(text: string): boolean {
   if (TASK.test(text)) return true;
-  return OTHER_SHOP.test(text) && !ABOUT_US.test(text.replace(ASKING_IF, ' '));
+  if (!OTHER_SHOP.test(text) || OUR_BUSINESS.test(text) || OWN_CASE.test(text)) return false;
+  return !ABOUT_US.test(text.replace(ASKING_IF, ' '));
 }
 

@@ -306,7 +306,9 @@ export class SkillRouter implements Router {
     await this.readPastTheAcknowledgement(turn);
     this.readTheShoppersOwnQuestion(turn);
     // About another shop, or a task for a general assistant (translating, a poem): not ours to answer, whatever words it shares with an article.
-    if (asksAboutSomethingElse(turn.text) && !turn.upset && !turn.nlu.entities.some((e) => e.type === 'order_number')) {
+    // Only while the classifier is not sure of a shop question ("Can I pay with Amazon Pay?" is one).
+    const unsure = turn.nlu.intent === 'out_of_scope' || turn.nlu.confidence < this.o.sureConfidence;
+    if (unsure && asksAboutSomethingElse(turn.text) && !turn.upset && !turn.nlu.entities.some((e) => e.type === 'order_number')) {
       turn.nlu = { ...turn.nlu, intent: 'out_of_scope', confidence: Math.max(turn.nlu.confidence, this.o.minConfidence), alternatives: [] };
       await outOfScopeSkill.handle(turn);
       return outOfScopeSkill.name;

@@ -139,10 +139,14 @@ export function humanContactText(locale: Turn['locale'], hours: ServiceHours = D
  * after the turn and tells the shopper their place in it.
  */
 /** A question about when or how to reach people, not a request to be put through now. */
-const WHEN_PEOPLE_ANSWER = /\b(?:hours|opening times?|open(?:ing)? hours|when (?:are|is) (?:you|your|the|customer service|support)[^?]{0,30}(?:open|available|online|working)|what time (?:do|does|are)|phone number|contact (?:details|info)|e-?mail(?: address)?|mail address|hotline|telephone|wechat id)\b|几点(?:上班|下班|开始|到几点)?|营业时间|服务时间|工作时间|客服时间|在线时间|上班时间|客服电话|联系方式|邮箱|邮件地址|热线|电话(?:是)?多少/i;
+const WHEN_PEOPLE_ANSWER = /\b(?:hours|opening times?|open(?:ing)? hours|when (?:are|is) (?:you|your|the|customer service|support)[^?]{0,30}(?:open|available|online|working)|what time (?:do|does|are)|phone number|contact (?:details|info))\b|几点(?:上班|下班|开始|到几点)?|营业时间|服务时间|工作时间|客服时间|在线时间|上班时间|客服电话|联系方式/i;
+/** Asking for a way to write or call ("whats ur customer service email", "客服邮箱是多少"), not for a person now. */
+const CONTACT_DETAILS = /\b(?:e-?mail(?: address)?|mail address|hotline|telephone|wechat id)\b|邮箱|邮件地址|热线|电话(?:是)?多少/i;
 
 export function asksWhenPeopleAnswer(text: string): boolean {
-  return WHEN_PEOPLE_ANSWER.test(text) && !/\b(?:now|right now|immediately|asap)\b|马上|现在就|立刻|赶紧/i.test(text);
+  if (/\b(?:now|right now|immediately|asap)\b|马上|现在就|立刻|赶紧/i.test(text)) return false;
+  // "I don't want to send an email, let me talk to a real person" asks for the person.
+  return WHEN_PEOPLE_ANSWER.test(text) || (CONTACT_DETAILS.test(text) && !/\b(?:human|person|agent|someone|somebody)\b|转人工|找人工|要人工|真人/i.test(text));
 }
 
 export const humanAgentSkill: Skill = {

@@ -207,7 +207,8 @@ const EN_PHRASES: ReadonlyArray<readonly [string, Entry]> = [
   ['for the (?:second|third|fourth|fifth|sixth|tenth|hundredth|nth|last|\\d+(?:st|nd|rd|th)) time', e(-2.2, 'repeat')],
   ['(?:asked|told|called|emailed|written|wrote|contacted|messaged|chased)(?: you(?: guys)?)? (?:twice|three times|four times|five times|\\d+ times|several times|multiple times|many times|so many times|again and again|over and over|repeatedly)', e(-2.4, 'repeat')],
   // "this is the third time i'm asking", "3rd time asking", "asking again"
-  ['(?:second|third|fourth|fifth|2nd|3rd|4th|5th|6th|7th|8th|9th|10th) time (?:i(?:\'?m| am)? |that i(?:\'?m| am)? )?(?:ask|asking|writing|messaging|contacting|chasing|telling|calling)', e(-2.2, 'repeat')],
+  ['(?:second|third|fourth|fifth|2nd|3rd|4th|5th|6th|7th|8th|9th|10th) time (?:i(?:\'?m|\'?ve| am| have)? |that i(?:\'?m|\'?ve| am| have)? )?(?:ask(?:ed|ing)?|writ(?:e|ing|ten)|messag(?:e|ed|ing)|contact(?:ed|ing)?|chas(?:e|ed|ing)|tell(?:ing)?|told|call(?:ed|ing)?)', e(-2.2, 'repeat')],
+  ['asking (?:you )?again', e(-1.5, 'repeat')],
   ['again and again', e(-2, 'repeat')],
   ['over and over', e(-2, 'repeat')],
   ['keep (?:asking|telling|calling|emailing|writing|chasing)', e(-2, 'repeat')],
@@ -269,7 +270,7 @@ const ZH_ENTRIES: ReadonlyMap<string, Entry> = table({
   退钱: e(-1.8), 无语: e(-1.8), 一直没: e(-1.5), 还没到: e(-1), 还没收到: e(-1), 还没有到: e(-1), 还没有收到: e(-1),
   还没发货: e(-1), 还没有发货: e(-1), 还没退: e(-1), 还没回复: e(-1.2), 没人回复: e(-1.8), 没人管: e(-2), 没人理: e(-2),
   有没有人管: e(-2), 有没有人理: e(-2), 没有人管: e(-2), 打不通: e(-1.5), 没人接: e(-1.5), 怎么搞的: e(-2), 搞什么鬼: e(-2.4, 'anger'),
-  没动静: e(-1.2), 没有动静: e(-1.2), 卡在: e(-0.8), 卡住: e(-0.8), 一直卡: e(-1.2), 不动了: e(-1),
+  没动静: e(-1.2), 没有动静: e(-1.2), 卡住: e(-0.8), 物流卡: e(-1), 包裹卡: e(-1), 快递卡: e(-1), 一直卡: e(-1.2), 不动了: e(-1),
   怎么回事: e(-1.2), 怎么还没: e(-1.5), 到底: e(-0.45), 怎么这么: e(-1), 失望: e(-2), 不满意: e(-2), 不满: e(-1.8),
   不开心: e(-1.5), 不高兴: e(-1.5), 难用: e(-1.5), 不好用: e(-1.5), 不好: e(-1.2), 没用: e(-1.5), 太慢: e(-1.8), 很慢: e(-1.2),
   慢死了: e(-2.5), 慢: e(-0.8), 太久: e(-1.5), 等了好久: e(-1.5), 等了半天: e(-1.2), 等了好几天: e(-1.5), 坏了: e(-1.2),

@@ -297,3 +297,11 @@ describe('scoreSentiment: rules', () => {
     expect(SENTIMENT_VERSION).toMatch(/\S/);
   });
 });
+
+describe('found in review', () => {
+  it('卡在 in 信用卡在 is no stuck parcel; "third time i\'ve asked" and "asking you again" are repeats', () => {
+    expect(scoreSentiment('信用卡在哪里绑定').score).toBeGreaterThan(-0.2);
+    expect(scoreSentiment("this is the third time i've asked").cues.some((c) => c.startsWith('repeat:'))).toBe(true);
+    expect(scoreSentiment('asking you again, where is my order').cues.some((c) => c.startsWith('repeat:'))).toBe(true);
+  });
+});

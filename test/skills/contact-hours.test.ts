@@ -46,3 +46,9 @@ describe('saying one wants to complain', () => {
     for (const q of ['how much is shipping', 'complaints policy?', '退货运费谁出']) expect(saysComplaint(q), q).toBe(false);
   });
 });
+
+describe('asking for a person while mentioning email', () => {
+  it('is still a request for a person', () => {
+    for (const q of ["I don't want to send an email, let me talk to a real person", 'stop telling me to email, get me a human']) expect(asksWhenPeopleAnswer(q), q).toBe(false);
+  });
+});

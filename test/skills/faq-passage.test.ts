@@ -87,3 +87,14 @@ describe('content words a passage shares with a question', () => {
   });
 });
 
+describe('found in review', () => {
+  it('a Chinese word counts once ("羽绒服" is not 羽绒 + 绒服)', () => {
+    expect(sharedContentWords('今天降温了要穿羽绒服吗', '羽绒服可以机洗，羽绒服要低温')).toBe(1);
+  });
+  it('"what is not covered?" is answered with what is not covered, not the covered list first', () => {
+    const doc = ['# Warranty', '## What is covered', ...Array.from({ length: 6 }, (_, i) => `- Faults in normal use, case ${i + 1}.`), '## What is not covered', '- Lost items are not covered by the warranty.', '- Water damage is not covered either.'].join('\n');
+    const out = focusedPassage(doc, 'what is not covered by the warranty?', 160);
+    expect(out).toMatch(/Lost items/);
+    expect(out).toMatch(/Water damage/);
+  });
+});

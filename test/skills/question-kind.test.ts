@@ -163,3 +163,24 @@ describe('what a follow-up points back at by name', () => {
   });
 });
 
+describe('found in review: own cases, shop questions and defects stay what they are', () => {
+  const q = (text: string) => isGeneralQuestion({ text, nlu: { intent: 'none', confidence: 1, entities: [], language: 'en' } as never });
+  it('"when will I get my money back?", "has my order already shipped?", "when you get a chance, check my order" are their own case', () => {
+    for (const text of ['When will I get my money back?', 'I returned the shoes, when do I get my money back?', 'Has my order already shipped?', 'has my order already been delivered?', 'When you get a chance, can you check my order?']) {
+      expect(q(text), text).toBe(false);
+    }
+  });
+  it('another shop named beside our business, a price comparison or a parcel stays ours', () => {
+    for (const text of ['Can I pay with Amazon Pay?', 'is this jacket cheaper than on amazon?', '淘宝上同款便宜50，能保价吗', '京东客服电话多少，我的快递一直没到', 'jd support says the parcel is back at the sender, what now?']) {
+      expect(asksAboutSomethingElse(text), text).toBe(false);
+    }
+  });
+  it('a defect that showed with use is a warranty case even when it says "wrong" or "only one"', () => {
+    expect(problemSearchWords('item', 'the watch stopped charging after 2 months, what is wrong with it?', 'en')).toMatch(/warranty/);
+    expect(problemSearchWords('item', 'after 3 months only one side of my headphones has sound, the other is not working', 'en')).toMatch(/warranty/);
+    expect(problemSearchWords('item', '鞋子穿了一个月就开胶了，到手的时候是好的', 'zh')).toMatch(/质量保障/);
+  });
+  it('"the repairs" points back at the repair', () => {
+    expect(pointedBackAt('how long do the repairs take?')).toBe('repair');
+  });
+});
