@@ -3,7 +3,7 @@ import { ChatPromptTemplate } from '@langchain/core/prompts';
 import type { Locale } from '../store/index.js';
 import { humanOption, reply, type QuickReplyOption } from './respond.js';
 import { complaintWithoutTopic } from './question-kind.js';
-import { terms } from './text-terms.js';
+import { expandShorthand, terms } from './text-terms.js';
 import type { Skill, Turn } from './types.js';
 
 /** One retrieved passage, as the knowledge module returns it (see knowledge/retrieval). */
@@ -481,11 +481,12 @@ export class FaqSkill implements Skill {
       titleQuery?: string;
     } = {},
   ): Promise<KnowledgeHit[]> {
-    const query = turn.searchText ?? turn.text;
+    // Phone shorthand written out ("800 pts" -> "800 points"): the articles use the words.
+    const query = expandShorthand(turn.searchText ?? turn.text);
     if (query.trim() === '') return [];
     let hits = await this.opts.kb.search(query, { locale: turn.locale, k: 8 });
     // Unsteered (a message nobody understood): the ranking alone is no evidence, a shared word is.
-    if (opts.mustShareWord) hits = hits.filter((h) => sharesContentWord(turn.text, `${h.title}\n${h.heading ?? ''}\n${h.text}`));
+    if (opts.mustShareWord) hits = hits.filter((h) => sharesContentWord(expandShorthand(turn.text), `${h.title}\n${h.heading ?? ''}\n${h.text}`));
     const categories = opts.categories ?? (intent ? this.categoriesFor(intent) : undefined);
     if (categories) {
       // Among the intent's own articles, the passage retrieval is surest answers it comes first.
