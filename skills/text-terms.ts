@@ -19,11 +19,11 @@ export function terms(text: string): Set<string> {
   return out;
 }
 
-/** How shoppers shorten words on a phone, and the word an article uses ("800 pts" -> "800 points"). A Map: the keys are a shopper's words. */
+/** How shoppers shorten words on a phone, and the word an article uses ("800 pts" -> "800 points", "tees" -> "t-shirts"). A Map: the keys are a shopper's words. */
 const SHORTHAND: ReadonlyMap<string, string> = new Map([
   ['pts', 'points'], ['pt', 'point'], ['bday', 'birthday'], ['b-day', 'birthday'], ['addr', 'address'], ['acct', 'account'], ['acc', 'account'],
   ['pwd', 'password'], ['pw', 'password'], ['qty', 'quantity'], ['amt', 'amount'], ['refnd', 'refund'], ['rtn', 'return'], ['exch', 'exchange'],
-  ['deliv', 'delivery'], ['pkg', 'package'], ['pkgs', 'packages'], ['w/', 'with'], ['b4', 'before'], ['invc', 'invoice'],
+  ['deliv', 'delivery'], ['pkg', 'package'], ['pkgs', 'packages'], ['w/', 'with'], ['b4', 'before'], ['invc', 'invoice'], ['tee', 't-shirt'], ['tees', 't-shirts'],
 ]);
 
 /** The text with phone shorthand written out, for searching the articles ("can i use 800 pts" finds "Points"). */

@@ -17,7 +17,7 @@ const FAST_SET: Record<string, string[]> = {
   'the answer holds the fact asked (a fee, a time) even outside the retrieved section': ['ship-en-004', 'ship-en-015', 'faq-en-009', 'fresh-en-015'],
   'two questions in one message ("寄新疆运费贵吗 要几天"): the second part answered from its own article, with its own source': ['more-zh-013'],
   'the answer holds the line that decides: a cut-off time, a time limit, the details needed, whether coupons combine': ['more-en-004', 'more-en-006', 'more-en-013', 'more-zh-003', 'ship-zh-012'],
-  'the answer says what there is after a "no" (PayPal), the condition for "can I…?", the fields asked for, the list a line introduces, the facts after the opening': ['faq-en-004', 'faq-en-006', 'faq-en-007', 'ship-zh-013', 'lang-zh-001', 'fresh-en-001'],
+  'the answer says what there is after a "no" (PayPal), the condition for "can I…?", the fields asked for, the list a line introduces, the facts after the opening': ['faq-en-004', 'faq-en-006', 'faq-en-007', 'ship-zh-013', 'lang-zh-001', 'fresh-en-001', 'size-en-008'],
   'a greeting or "亲" in front of a question, and "the largest size?" or "between 31 and 32?" answered from the size guide': ['more-zh-011', 'size-zh-010', 'more-en-027'],
   'upset shoppers hear an apology first, then an answer or a person': ['cmp-en-005', 'cmp-en-006', 'cmp-en-008', 'cmp-zh-001', 'fresh-en-018', 'fresh-zh-018'],
   'a calm complaint is acknowledged, not treated as rage': ['cmp-en-002', 'cmp-en-004'],
