@@ -14,7 +14,7 @@ const ALREADY = /\b(?:has |have |is |was )?already (?:been )?(?:shipped|dispatch
 /** What may still be done ("can I still…", "还能…"): with ALREADY, a rule; "has my order already shipped?" is not one. */
 const STILL_POSSIBLE = /\b(?:can|could) (?:i|we|u|you)\b|\bstill\b|\bis it (?:too late|possible)\b|还能|还可以|还来得及/i;
 /** A question as such: how long, can I, what happens if… */
-const QUESTION = /[?？]|^\s*(?:how|what|when|can|could|do|does|is|are|will|which|why|if|should|may|who)\b|\b(?:can|could) (?:i|we|you)\b|多久|多长时间|几天|能不能|能否|可以.{0,8}吗|可不可以|[吗呀呢]\s*[?？。!！]*\s*$|么\s*[?？]?\s*$|怎么|怎样|如何|咋|谁/i;
+const QUESTION = /[?？]|^\s*(?:how|what|when|can|could|do|does|is|are|will|which|why|if|should|may|who)\b|\b(?:can|could) (?:i|we|you)\b|多久|多长时间|几天|多少天|多少钱|什么时候|能不能|能否|可以.{0,8}吗|能[^，,。？?]{0,12}吗|可不可以|[吗呀呢]\s*[?？。!！]*\s*$|么\s*[?？]?\s*$|怎么|怎样|如何|咋|谁/i;
 
 /**
  * A general question that only mentions orders, returns or refunds ("how long does a refund to

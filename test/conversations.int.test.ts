@@ -12,7 +12,7 @@ import { loadScenarios, runScenario, startBenchServer, type BenchServer, type Sc
 /** Failure class -> dev scenarios that prove it fixed. */
 const FAST_SET: Record<string, string[]> = {
   'the intent steers which article answers (shipping vs return shipping; policy questions about orders)': ['ship-en-002', 'ship-en-011', 'ship-zh-004', 'ship-zh-010', 'ship-zh-011'],
-  'a general question that mentions orders is answered, not met with "which order?"': ['faq-en-002', 'faq-en-021', 'faq-zh-002', 'faq-zh-023', 'ord-zh-006', 'ret-en-003', 'ret-zh-008', 'fresh-en-017', 'fresh-en-036', 'fresh-en-038'],
+  'a general question that mentions orders is answered, not met with "which order?"': ['faq-en-002', 'faq-en-021', 'faq-zh-002', 'faq-zh-023', 'ord-zh-006', 'ret-en-003', 'ret-zh-008', 'fresh-en-017', 'fresh-en-036', 'fresh-en-038', 'more-zh-023'],
   'how-to questions are answered from the articles': ['ship-en-008', 'ship-zh-006'],
   'the answer holds the fact asked (a fee, a time) even outside the retrieved section': ['ship-en-004', 'ship-en-015', 'faq-en-009', 'fresh-en-015'],
   'two questions in one message ("寄新疆运费贵吗 要几天"): the second part answered from its own article, with its own source': ['more-zh-013'],

@@ -184,3 +184,12 @@ describe('found in review: own cases, shop questions and defects stay what they 
     expect(pointedBackAt('how long do the repairs take?')).toBe('repair');
   });
 });
+
+describe('Chinese questions asked mid-sentence', () => {
+  it('"能…吗" and "多少天" make a question about the rule', () => {
+    const q = (text: string) => isGeneralQuestion({ text, nlu: { intent: 'exchange_item', confidence: 1, entities: [], language: 'zh' } as never });
+    expect(q('买的鞋不合适 能exchange换个size吗 多少天内可以换')).toBe(true);
+    expect(q('我要换货')).toBe(false);
+  });
+});
+
