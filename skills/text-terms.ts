@@ -23,7 +23,7 @@ export function terms(text: string): Set<string> {
 const SHORTHAND: ReadonlyMap<string, string> = new Map([
   ['pts', 'points'], ['pt', 'point'], ['bday', 'birthday'], ['b-day', 'birthday'], ['addr', 'address'], ['acct', 'account'], ['acc', 'account'],
   ['pwd', 'password'], ['pw', 'password'], ['qty', 'quantity'], ['amt', 'amount'], ['refnd', 'refund'], ['rtn', 'return'], ['exch', 'exchange'],
-  ['deliv', 'delivery'], ['pkg', 'package'], ['pkgs', 'packages'], ['w/', 'with'], ['b4', 'before'], ['invc', 'invoice'], ['tee', 't-shirt'], ['tees', 't-shirts'],
+  ['deliv', 'delivery'], ['pkg', 'package'], ['pkgs', 'packages'], ['w/', 'with'], ['b4', 'before'], ['invc', 'invoice'], ['tee', 't-shirt'], ['tees', 't-shirts'], ['amex', 'american express'],
 ]);
 
 /** The text with phone shorthand written out, for searching the articles ("can i use 800 pts" finds "Points"). */

@@ -104,6 +104,7 @@ describe('phone shorthand', () => {
     const { expandShorthand } = await import('../../skills/text-terms.js');
     expect(expandShorthand('just got like 800 pts lol, can i use them w/ a coupon b4 my bday?')).toBe('just got like 800 points lol, can i use them with a coupon before my birthday?');
     expect(expandShorthand('should I size down in your unisex tees?')).toBe('should I size down in your unisex t-shirts?');
+    expect(expandShorthand('do u take amex?')).toBe('do u take american express?');
     expect(expandShorthand('constructor toString __proto__ hasOwnProperty')).toBe('constructor toString __proto__ hasOwnProperty');
   });
 });
